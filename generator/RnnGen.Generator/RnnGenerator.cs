@@ -1,12 +1,48 @@
 using Microsoft.CodeAnalysis;
+using RnnGen.Generator.Emitting;
+using RnnGen.Generator.Model;
+using RnnGen.Generator.Parsing;
 
 namespace RnnGen.Generator;
 
-/// <summary>Emits fixed-size SIMD implementations for classes marked [Lstm] or [Gru].</summary>
+/// <summary>
+/// Emits fixed-size SIMD forward and backward code for classes marked [Lstm] or [Gru]:
+/// attribute → <see cref="CellSpec"/> (plain values, cacheable) → C# source.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RnnGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValuesProvider<ParseResult> lstm = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CellParser.LstmAttributeName, CellParser.IsCandidate, (c, ct) => CellParser.Parse(c, CellKind.Lstm, ct))
+            .WithTrackingName(TrackingNames.LstmParsed);
+        IncrementalValuesProvider<ParseResult> gru = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CellParser.GruAttributeName, CellParser.IsCandidate, (c, ct) => CellParser.Parse(c, CellKind.Gru, ct))
+            .WithTrackingName(TrackingNames.GruParsed);
+
+        Register(context, lstm, TrackingNames.LstmSpecs);
+        Register(context, gru, TrackingNames.GruSpecs);
+    }
+
+    private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed, string specsStep)
+    {
+        // Diagnostics and code travel on separate branches, so a diagnostic change never re-emits code.
+        IncrementalValuesProvider<CellSpec> specs = parsed
+            .Where(static r => r.Spec is not null)
+            .Select(static (r, _) => r.Spec!)
+            .WithTrackingName(specsStep);
+        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, CellEmitter.Emit(spec)));
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
+            .Select(static (r, _) => r.Diagnostics)
+            .Where(static d => !d.IsEmpty);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (DiagnosticInfo diagnostic in list)
+            {
+                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
     }
 }

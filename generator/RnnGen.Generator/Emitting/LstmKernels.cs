@@ -1,0 +1,85 @@
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitting;
+
+/// <summary>The LSTM's kernels (PyTorch nn.LSTM: gates i, f, g, o; state h then c).</summary>
+internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
+{
+    public override int ActivationsPerStep => 5 * Hidden;
+
+    public override int GradientsPerStep => 4 * Hidden;
+
+    public override int StepScratch => 4 * Hidden;
+
+    public override int BackwardScratch => 2 * Hidden;
+
+    public override string ActivationsLayout => "i, f, g, o and tanh(c')";
+
+    public override void EmitStep(SourceWriter w, Width width)
+    {
+        w.Line("// a = W_ih·x + b_ih + W_hh·h + b_hh: the pre-activations of the gate blocks i, f, g, o");
+        MatrixEmitter.DeclareTail(w, width, InputProduct);
+        MatrixEmitter.DeclareTail(w, width, HiddenProduct);
+        MatrixEmitter.RowProducts(w, width, Spec.GateRows, "GateRows", [InputProduct, HiddenProduct], ["BiasIhOffset", "BiasHhOffset"], "scratch", "0");
+        w.Line();
+        w.Line("// i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
+            var i = Sigmoid({{u.Load("scratch", "j")}});
+            var f = Sigmoid({{u.Load("scratch", "HiddenSize + j")}});
+            var g = Tanh({{u.Load("scratch", "2 * HiddenSize + j")}});
+            var o = Sigmoid({{u.Load("scratch", "3 * HiddenSize + j")}});
+            var c = MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g);
+            var tanhC = Tanh(c);
+            Store(i, ref activations, j);
+            Store(f, ref activations, HiddenSize + j);
+            Store(g, ref activations, 2 * HiddenSize + j);
+            Store(o, ref activations, 3 * HiddenSize + j);
+            Store(tanhC, ref activations, 4 * HiddenSize + j);
+            Store(c, ref next, HiddenSize + j);
+            Store(o * tanhC, ref next, j);
+            """));
+    }
+
+    public override void EmitBackwardStep(SourceWriter w, Width width)
+    {
+        w.Line("// Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
+            var one = {{u.Broadcast("1f")}};
+            var dh = {{u.Load("dNext", "j")}} + {{u.Load("dOut", "j")}};
+            var i = {{u.Load("activations", "j")}};
+            var f = {{u.Load("activations", "HiddenSize + j")}};
+            var g = {{u.Load("activations", "2 * HiddenSize + j")}};
+            var o = {{u.Load("activations", "3 * HiddenSize + j")}};
+            var tanhC = {{u.Load("activations", "4 * HiddenSize + j")}};
+            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, {{u.Load("dNext", "HiddenSize + j")}});
+            Store(dc * g * i * (one - i), ref da, j);
+            Store(dc * {{u.Load("previous", "HiddenSize + j")}} * f * (one - f), ref da, HiddenSize + j);
+            Store(dc * i * (one - g * g), ref da, 2 * HiddenSize + j);
+            Store(dh * tanhC * o * (one - o), ref da, 3 * HiddenSize + j);
+            Store(dc * f, ref dPrev, HiddenSize + j);
+            """));
+        w.Line();
+        using (w.Block("if (computeDx)"))
+        {
+            w.Line("// dx = W_ihᵀ·da");
+            MatrixEmitter.TransposedProduct(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null);
+        }
+
+        w.Line();
+        w.Line("// dh = W_hhᵀ·da");
+        MatrixEmitter.TransposedProduct(w, width, 4, Hidden, "HiddenSize", "WeightHhOffset", "da", "0", "dPrev", null);
+    }
+
+    public override void EmitParameterGradients(SourceWriter w, Width width)
+    {
+        w.Line("// dW_ih += Σ_t da_t ⊗ x_t");
+        MatrixEmitter.AccumulateOuterProducts(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "GradientsPerStep", "0", "inputs", "InputSize");
+        w.Line();
+        w.Line("// dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)");
+        MatrixEmitter.AccumulateOuterProducts(w, width, 4, Hidden, "HiddenSize", "WeightHhOffset", "da", "GradientsPerStep", "0", "states", "StateSize");
+        w.Line();
+        w.Line("// db_ih += Σ_t da_t, db_hh += Σ_t da_t");
+        MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
+        MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "0");
+    }
+}

@@ -1,0 +1,25 @@
+namespace RnnGen.Generator.Emitting;
+
+/// <summary>
+/// One instruction path of the emitted kernels: 256-bit vectors, 128-bit vectors or scalar. Kernel bodies are
+/// written once and rendered per width through the width-suffixed helpers of RnnGen.Simd.KernelBase.
+/// </summary>
+internal sealed record Width(string Suffix, int Lanes, string Condition)
+{
+    public static readonly Width V256 = new("256", 8, "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated");
+    public static readonly Width V128 = new("128", 4, "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated");
+    public static readonly Width Scalar = new("1", 1, "true");
+
+    public bool IsScalar => Lanes == 1;
+
+    public string PathName => IsScalar ? "Scalar" : "Vector" + Suffix;
+
+    public string Zero => IsScalar ? "0f" : $"Broadcast{Suffix}(0f)";
+
+    public string Load(string pointer, string index) => $"Load{Suffix}(ref {pointer}, {index})";
+
+    public string Broadcast(string scalar) => IsScalar ? scalar : $"Broadcast{Suffix}({scalar})";
+
+    /// <summary>The paths a cell gets: a vector path needs at least one full vector of gate rows (G·H ≥ lanes).</summary>
+    public static Width[] For(int gateRows) => gateRows >= 8 ? [V256, V128, Scalar] : gateRows >= 4 ? [V128, Scalar] : [Scalar];
+}

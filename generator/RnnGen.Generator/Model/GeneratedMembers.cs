@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+
+namespace RnnGen.Generator.Model;
+
+/// <summary>The member names a generated cell declares: the emitter writes them, the parser reserves them.</summary>
+internal static class GeneratedMembers
+{
+    public const string Parameters = "_parameters";
+    public const string Kernels = "Kernels";
+
+    public static readonly ImmutableHashSet<string> Names = ImmutableHashSet.Create(
+        "Kind", "InputSize", "HiddenSize", "StateSize", "ParameterCount", "ActivePath",
+        "Parameters", "WeightIh", "WeightHh", "BiasIh", "BiasHh",
+        "Step", "Forward", "CreateTape", "Backward",
+        Parameters, Kernels);
+}

@@ -1,0 +1,191 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generator.Diagnostics;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Parsing;
+
+/// <summary>Turns one [Lstm]/[Gru]-annotated class into a <see cref="CellSpec"/>, or the diagnostics that explain why it cannot be one.</summary>
+internal static class CellParser
+{
+    public const string LstmAttributeName = "RnnGen.LstmAttribute";
+    public const string GruAttributeName = "RnnGen.GruAttribute";
+
+    /// <summary>The cheap syntactic filter: classes and records (records are then rejected with a diagnostic).</summary>
+    public static bool IsCandidate(SyntaxNode node, CancellationToken _) =>
+        node is ClassDeclarationSyntax or RecordDeclarationSyntax;
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind kind, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (TypeDeclarationSyntax)context.TargetNode;
+        AttributeData attribute = context.Attributes[0];
+        string attributeName = kind == CellKind.Lstm ? "Lstm" : "Gru";
+        Location identifier = declaration.Identifier.GetLocation();
+        var diagnostics = new List<DiagnosticInfo>();
+
+        void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
+            diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
+
+        // One type, one cell: the [Gru] pass reports the conflict, the [Lstm] pass stays silent.
+        if (HasAttribute(type, kind == CellKind.Lstm ? GruAttributeName : LstmAttributeName))
+        {
+            if (kind == CellKind.Gru)
+            {
+                Report(DiagnosticDescriptors.BothCellAttributes, AttributeLocation(attribute) ?? identifier, type.Name);
+            }
+
+            return Result(null, diagnostics);
+        }
+
+        if (type.IsStatic || type.IsRecord || type.TypeKind != TypeKind.Class)
+        {
+            string what = type.IsRecord ? "record" : type.IsStatic ? "static class" : type.TypeKind.ToString().ToLowerInvariant();
+            Report(DiagnosticDescriptors.NotAnInstanceClass, identifier, type.Name, attributeName, what);
+        }
+
+        if (type.IsGenericType)
+        {
+            Report(DiagnosticDescriptors.GenericType, identifier, type.Name, attributeName);
+        }
+
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            Report(DiagnosticDescriptors.TypeNotPartial, identifier, type.Name, attributeName);
+        }
+
+        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
+        {
+            if (!container.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                Report(DiagnosticDescriptors.ContainingTypeNotPartial, identifier, type.Name, attributeName, container.Identifier.ValueText);
+            }
+        }
+
+        (int input, int hidden)? sizes = ReadSizes(attribute);
+        if (sizes is null)
+        {
+            // The attribute does not bind (a compiler error is already reported): nothing to add.
+            return Result(null, diagnostics);
+        }
+
+        CheckRange(sizes.Value.input, "input");
+        CheckRange(sizes.Value.hidden, "hidden");
+
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!member.IsImplicitlyDeclared && IsReserved(member))
+            {
+                Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(), type.Name, DisplayName(member), attributeName);
+            }
+        }
+
+        if (diagnostics.Count > 0)
+        {
+            return Result(null, diagnostics);
+        }
+
+        var spec = new CellSpec(kind, sizes.Value.input, sizes.Value.hidden, Hierarchy(type, declaration));
+        return Result(spec, diagnostics);
+
+        void CheckRange(int value, string parameter)
+        {
+            if (value < 1 || value > DiagnosticDescriptors.MaxSize)
+            {
+                Report(DiagnosticDescriptors.SizeOutOfRange, ArgumentLocation(attribute, parameter) ?? identifier,
+                    type.Name, attributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    private static ParseResult Result(CellSpec? spec, List<DiagnosticInfo> diagnostics) =>
+        new(spec, diagnostics.ToEquatableArray());
+
+    private static bool HasAttribute(INamedTypeSymbol type, string metadataName) =>
+        type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
+
+    /// <summary>(input, hidden) from either constructor: (input, hidden) or (hidden), the latter meaning input = hidden.</summary>
+    private static (int, int)? ReadSizes(AttributeData attribute)
+    {
+        ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
+        if (args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
+        {
+            return null;
+        }
+
+        return args.Length switch
+        {
+            1 => ((int)args[0].Value!, (int)args[0].Value!),
+            2 => ((int)args[0].Value!, (int)args[1].Value!),
+            _ => null,
+        };
+    }
+
+    /// <summary>Reserved: any generated name, and a user constructor with the generated signatures () or (Random).</summary>
+    private static bool IsReserved(ISymbol member) => member switch
+    {
+        IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } ctor =>
+            ctor.Parameters.Length == 0
+            || (ctor.Parameters.Length == 1 && ctor.Parameters[0].Type.ToDisplayString() is "System.Random" or "System.Random?"),
+        _ => GeneratedMembers.Names.Contains(member.Name),
+    };
+
+    private static string DisplayName(ISymbol member) =>
+        member is IMethodSymbol { MethodKind: MethodKind.Constructor } ctor
+            ? $"{ctor.ContainingType.Name}({string.Join(", ", ctor.Parameters.Select(p => p.Type.ToDisplayString()))})"
+            : member.Name;
+
+    private static Location? AttributeLocation(AttributeData attribute) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();
+
+    /// <summary>The argument that sets <paramref name="parameter"/>, by name or by position.</summary>
+    private static Location? ArgumentLocation(AttributeData attribute, string parameter)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax { ArgumentList: { } list } syntax)
+        {
+            return null;
+        }
+
+        ImmutableArray<IParameterSymbol> parameters = attribute.AttributeConstructor?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+        for (int i = 0; i < list.Arguments.Count; i++)
+        {
+            AttributeArgumentSyntax argument = list.Arguments[i];
+            string? name = argument.NameColon?.Name.Identifier.ValueText ?? (i < parameters.Length ? parameters[i].Name : null);
+            if (name == parameter)
+            {
+                return argument.GetLocation();
+            }
+        }
+
+        // [Lstm(hidden: 0)] sets input too: point at the one argument there is.
+        return list.Arguments.Count == 1 ? list.Arguments[0].GetLocation() : syntax.GetLocation();
+    }
+
+    private static TypeHierarchy Hierarchy(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+    {
+        var containing = new List<ContainingType>();
+        SyntaxNode? node = declaration.Parent;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType, node = node?.Parent)
+        {
+            var syntax = node as TypeDeclarationSyntax;
+            string keyword = syntax switch
+            {
+                RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+                StructDeclarationSyntax => "struct",
+                InterfaceDeclarationSyntax => "interface",
+                _ => "class",
+            };
+            string typeParameters = outer.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", outer.TypeParameters.Select(p => p.Name)) + ">";
+            containing.Insert(0, new ContainingType(keyword, outer.Name + typeParameters, outer.MetadataName));
+        }
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        return new TypeHierarchy(ns, containing.ToEquatableArray(), type.Name);
+    }
+}

@@ -1,0 +1,10 @@
+namespace RnnGen.Generator;
+
+/// <summary>Names of the pipeline steps, so tests can assert what each step did on an edit.</summary>
+public static class TrackingNames
+{
+    public const string LstmParsed = nameof(LstmParsed);
+    public const string GruParsed = nameof(GruParsed);
+    public const string LstmSpecs = nameof(LstmSpecs);
+    public const string GruSpecs = nameof(GruSpecs);
+}

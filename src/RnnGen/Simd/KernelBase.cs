@@ -1,0 +1,135 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnGen.Simd;
+
+/// <summary>
+/// The base of every generated cell's nested <c>Kernels</c> class: short names for loads, stores and the
+/// activation functions, so the generated kernels read like the equations. Names are suffixed by width
+/// (256, 128, 1 for scalar) so one kernel body serves every path.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class KernelBase
+{
+    /// <summary>Not constructible: the generated subclasses hold only static members.</summary>
+    protected KernelBase()
+    {
+    }
+
+    /// <summary>8 floats from p[i…i+7], unchecked (the generated caller has checked the lengths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Load256(ref float p, int i) => Vector256.LoadUnsafe(ref p, (nuint)i);
+
+    /// <summary>4 floats from p[i…i+3], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Load128(ref float p, int i) => Vector128.LoadUnsafe(ref p, (nuint)i);
+
+    /// <summary>p[i], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Load1(ref float p, int i) => Unsafe.Add(ref p, i);
+
+    /// <summary>A reference to the first element of <paramref name="span"/> (checked by the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ref float Ref(ReadOnlySpan<float> span) => ref MemoryMarshal.GetReference(span);
+
+    /// <summary>A reference to the first element of <paramref name="array"/>, without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ref float Ref(float[] array) => ref MemoryMarshal.GetArrayDataReference(array);
+
+    /// <summary>A reference to p[i], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ref float At(ref float p, int i) => ref Unsafe.Add(ref p, i);
+
+    /// <summary>Writes 8 floats to p[i…i+7], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(Vector256<float> value, ref float p, int i) => value.StoreUnsafe(ref p, (nuint)i);
+
+    /// <summary>Writes 4 floats to p[i…i+3], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(Vector128<float> value, ref float p, int i) => value.StoreUnsafe(ref p, (nuint)i);
+
+    /// <summary>Writes p[i], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(float value, ref float p, int i) => Unsafe.Add(ref p, i) = value;
+
+    /// <summary>x in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Broadcast256(float x) => Vector256.Create(x);
+
+    /// <summary>x in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Broadcast128(float x) => Vector128.Create(x);
+
+    /// <summary>x itself (the scalar path's broadcast).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Broadcast1(float x) => x;
+
+    /// <summary>Eight strided floats p[i], p[i+s], …, p[i+7s] as one vector (a column of a row-major matrix).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Gather256(ref float p, int i, int stride) => Vector256.Create(
+        Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride),
+        Unsafe.Add(ref p, i + 4 * stride), Unsafe.Add(ref p, i + 5 * stride), Unsafe.Add(ref p, i + 6 * stride), Unsafe.Add(ref p, i + 7 * stride));
+
+    /// <summary>Four strided floats p[i], p[i+s], p[i+2s], p[i+3s] as one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Gather128(ref float p, int i, int stride) => Vector128.Create(
+        Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride));
+
+    /// <inheritdoc cref="Activations.Sigmoid(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Sigmoid(Vector256<float> x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Sigmoid(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Sigmoid(Vector128<float> x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Sigmoid(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sigmoid(float x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Tanh(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Tanh(Vector256<float> x) => Activations.Tanh(x);
+
+    /// <inheritdoc cref="Activations.Tanh(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Tanh(Vector128<float> x) => Activations.Tanh(x);
+
+    /// <inheritdoc cref="Activations.Tanh(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Tanh(float x) => Activations.Tanh(x);
+
+    /// <summary>a·b + c, fused where the hardware can.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <summary>a·b + c, fused where the hardware can.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <summary>a·b + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float MultiplyAdd(float a, float b, float c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <inheritdoc cref="VectorMath.SumEach(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> SumEach(
+        Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7) =>
+        VectorMath.SumEach(a0, a1, a2, a3, a4, a5, a6, a7);
+
+    /// <inheritdoc cref="VectorMath.SumEach(Vector128{float}, Vector128{float}, Vector128{float}, Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> SumEach(Vector128<float> a0, Vector128<float> a1, Vector128<float> a2, Vector128<float> a3) =>
+        VectorMath.SumEach(a0, a1, a2, a3);
+
+    /// <inheritdoc cref="VectorMath.TailMask256(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> TailMask256(int valid) => VectorMath.TailMask256(valid);
+
+    /// <inheritdoc cref="VectorMath.TailMask128(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> TailMask128(int valid) => VectorMath.TailMask128(valid);
+}
