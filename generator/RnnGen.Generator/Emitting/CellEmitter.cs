@@ -12,6 +12,11 @@ internal static class CellEmitter
 {
     public const string GeneratorVersion = "0.1.0";
 
+    // Kernels are compiled fully optimised on first call: a latency-critical stream should not run its
+    // first thousand steps in unoptimised tier-0 code. (They gain nothing from profile-guided tiers.)
+    private const string AggressiveOptimization =
+        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     public static string Emit(CellSpec spec)
     {
         CellKernels kernels = CellKernels.For(spec);
@@ -201,6 +206,7 @@ internal static class CellEmitter
             {
                 w.Line();
                 w.Line($"/// <summary>One step forward on the {width.PathName} path: previous → next, recording {kernels.ActivationsLayout}.</summary>");
+                w.Line(AggressiveOptimization);
                 using (w.Block($"private static void Step{width.Suffix}(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)"))
                 {
                     kernels.EmitStep(w, width);
@@ -208,6 +214,7 @@ internal static class CellEmitter
 
                 w.Line();
                 w.Line($"/// <summary>One step back on the {width.PathName} path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>");
+                w.Line(AggressiveOptimization);
                 using (w.Block($"private static void BackwardStep{width.Suffix}(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)"))
                 {
                     if (kernels.BackwardPrelude is { } prelude)
@@ -220,6 +227,7 @@ internal static class CellEmitter
 
                 w.Line();
                 w.Line($"/// <summary>The parameter gradients of all steps at once on the {width.PathName} path, from the recorded da, inputs and states.</summary>");
+                w.Line(AggressiveOptimization);
                 using (w.Block($"private static void ParameterGradients{width.Suffix}(ref float dp, ref float da, ref float inputs, ref float states, int steps)"))
                 {
                     kernels.EmitParameterGradients(w, width);

@@ -44,8 +44,8 @@ internal abstract class CellKernels(CellSpec spec)
     public static CellKernels For(CellSpec spec) => spec.Kind == CellKind.Lstm ? new LstmKernels(spec) : new GruKernels(spec);
 
     /// <summary>W_ih·x: the input-side product.</summary>
-    protected ProductSource InputProduct => new("WeightIhOffset", Spec.Input, "InputSize", "x", "xTail");
+    protected ProductSource InputProduct => new("WeightIhOffset", Spec.Input, "InputSize", "x", "xTail", "wx");
 
     /// <summary>W_hh·h, h being the first H values of the previous state.</summary>
-    protected ProductSource HiddenProduct => new("WeightHhOffset", Spec.Hidden, "HiddenSize", "previous", "hTail");
+    protected ProductSource HiddenProduct => new("WeightHhOffset", Spec.Hidden, "HiddenSize", "previous", "hTail", "wh");
 }

@@ -5,17 +5,18 @@ using System.Linq;
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>One operand of a row-block product: the rows of a weight matrix (at a parameter offset) times a vector.</summary>
-internal sealed record ProductSource(string WeightsOffset, int Columns, string ColumnsName, string Vector, string TailName);
+internal sealed record ProductSource(string WeightsOffset, int Columns, string ColumnsName, string Vector, string TailName, string RowsName);
 
 /// <summary>
 /// Emits the matrix loops every cell needs, on a row-major [rows, columns] matrix inside the parameter array.
 /// Lengths that are not a multiple of the vector width end in an overlapping last vector: recomputed where
 /// the loop overwrites its output, masked where it accumulates. A dimension narrower than one vector
-/// falls back to the scalar width for that loop only.
+/// falls back to the scalar width for that loop only. Loop indices are <c>nint</c> and each block takes a
+/// reference to its first row, so every load is one instruction with a constant displacement.
 /// </summary>
 internal static class MatrixEmitter
 {
-    /// <summary>The tail operand of a dot product: the last full vector of <paramref name="vector"/> with the lanes already counted zeroed.</summary>
+    /// <summary>The tail operand of a dot product: the last full vector of the source vector with the lanes already counted zeroed.</summary>
     public static void DeclareTail(SourceWriter w, Width width, ProductSource source)
     {
         if (!width.IsScalar && source.Columns >= width.Lanes && source.Columns % width.Lanes != 0)
@@ -29,43 +30,49 @@ internal static class MatrixEmitter
         SourceWriter w, Width width, int rows, string rowsName, IReadOnlyList<ProductSource> sources,
         IReadOnlyList<string> biasOffsets, string output, string outputOffset)
     {
-        string outIndex(string r) => outputOffset == "0" ? r : $"{outputOffset} + {r}";
+        string outIndex = outputOffset == "0" ? "r" : $"{outputOffset} + r";
         if (width.IsScalar)
         {
-            using (w.Block($"for (int r = 0; r < {rowsName}; r++)"))
+            using (w.Block($"for (nint r = 0; r < {rowsName}; r++)"))
             {
                 w.Line($"float sum = {string.Join(" + ", biasOffsets.Select(b => $"Load1(ref w, {b} + r)"))};");
                 foreach (ProductSource s in sources)
                 {
-                    using (w.Block($"for (int k = 0; k < {s.ColumnsName}; k++)"))
+                    w.Line($"ref float {s.RowsName} = ref At(ref w, {s.WeightsOffset} + r * {s.ColumnsName});");
+                    using (w.Block($"for (nint k = 0; k < {s.ColumnsName}; k++)"))
                     {
-                        w.Line($"sum = MultiplyAdd(Load1(ref w, {s.WeightsOffset} + r * {s.ColumnsName} + k), Load1(ref {s.Vector}, k), sum);");
+                        w.Line($"sum = MultiplyAdd(Load1(ref {s.RowsName}, k), Load1(ref {s.Vector}, k), sum);");
                     }
                 }
 
-                w.Line($"Store(sum, ref {output}, {outIndex("r")});");
+                w.Line($"Store(sum, ref {output}, {outIndex});");
             }
 
             return;
         }
 
         int lanes = width.Lanes;
-        using (w.Block($"for (int block = 0; block < {rowsName}; block += {lanes})"))
+        using (w.Block($"for (nint block = 0; block < {rowsName}; block += {lanes})"))
         {
-            w.Line(RowIndex("r", "block", rows, rowsName, lanes));
+            w.Line(BlockIndex("r", "block", rows, rowsName, lanes));
+            foreach (ProductSource s in sources)
+            {
+                w.Line($"ref float {s.RowsName} = ref At(ref w, {s.WeightsOffset} + r * {s.ColumnsName});");
+            }
+
             var wide = sources.Where(s => s.Columns >= lanes).ToList();
             if (wide.Count > 0)
             {
                 w.Line(string.Join(" ", Enumerable.Range(0, lanes).Select(i => $"var a{i} = {width.Zero};")));
                 foreach (ProductSource s in wide)
                 {
-                    string rowStart(int i) => i == 0 ? $"{s.WeightsOffset} + r * {s.ColumnsName}" : $"{s.WeightsOffset} + (r + {i}) * {s.ColumnsName}";
-                    using (w.Block($"for (int k = 0; k <= {s.ColumnsName} - {lanes}; k += {lanes})"))
+                    string rowOffset(int i) => i == 0 ? "" : i == 1 ? $"{s.ColumnsName} + " : $"{i} * {s.ColumnsName} + ";
+                    using (w.Block($"for (nint k = 0; k <= {s.ColumnsName} - {lanes}; k += {lanes})"))
                     {
                         w.Line($"var v = {width.Load(s.Vector, "k")};");
                         for (int i = 0; i < lanes; i++)
                         {
-                            w.Line($"a{i} = MultiplyAdd({width.Load("w", $"{rowStart(i)} + k")}, v, a{i});");
+                            w.Line($"a{i} = MultiplyAdd({width.Load(s.RowsName, $"{rowOffset(i)}k")}, v, a{i});");
                         }
                     }
 
@@ -74,7 +81,7 @@ internal static class MatrixEmitter
                         w.Line($"// the last {lanes} columns overlap the loop's; {s.TailName} is zero in the lanes already counted");
                         for (int i = 0; i < lanes; i++)
                         {
-                            w.Line($"a{i} = MultiplyAdd({width.Load("w", $"{rowStart(i)} + {s.ColumnsName} - {lanes}")}, {s.TailName}, a{i});");
+                            w.Line($"a{i} = MultiplyAdd({width.Load(s.RowsName, $"{rowOffset(i)}{s.ColumnsName} - {lanes}")}, {s.TailName}, a{i});");
                         }
                     }
                 }
@@ -91,59 +98,58 @@ internal static class MatrixEmitter
             {
                 // Fewer columns than lanes: walk the columns, each a strided gather of this block's rows.
                 string column = s.Columns == 1
-                    ? width.Load("w", $"{s.WeightsOffset} + r")
-                    : $"Gather{width.Suffix}(ref w, {s.WeightsOffset} + r * {s.ColumnsName} + k, {s.ColumnsName})";
-                using (w.Block($"for (int k = 0; k < {s.ColumnsName}; k++)"))
+                    ? width.Load(s.RowsName, "0")
+                    : $"Gather{width.Suffix}(ref {s.RowsName}, k, {s.ColumnsName})";
+                using (w.Block($"for (nint k = 0; k < {s.ColumnsName}; k++)"))
                 {
                     w.Line($"sum = MultiplyAdd({column}, {width.Broadcast($"Load1(ref {s.Vector}, k)")}, sum);");
                 }
             }
 
-            w.Line($"Store(sum, ref {output}, {outIndex("r")});");
+            w.Line($"Store(sum, ref {output}, {outIndex});");
         }
     }
 
+    /// <summary>Column vectors per iteration of the backward loops: 2 × G accumulators keep both FMA pipes busy.</summary>
+    private const int ColumnUnroll = 2;
+
     /// <summary>
     /// dst[c] = (addend[c] +) Σ_r W[r, c]·da[r] for c in [0, columns): the transposed product of backpropagation.
-    /// Rows are summed per gate block into <paramref name="gates"/> independent accumulators.
+    /// Rows are summed per gate block, two column vectors at a time, into independent accumulators.
     /// </summary>
     public static void TransposedProduct(
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
         string da, string daOffset, string dst, string? addend)
     {
-        if (columns < width.Lanes)
+        ColumnLoops(w, ref width, columns, columnsName, masked: false, (unroll, _) =>
         {
-            width = Width.Scalar;
-        }
-
-        int lanes = width.Lanes;
-        string loop = width.IsScalar ? $"for (int c = 0; c < {columnsName}; c++)" : $"for (int block = 0; block < {columnsName}; block += {lanes})";
-        using (w.Block(loop))
-        {
-            if (!width.IsScalar)
+            w.Line(string.Join(" ", Gates(gates, unroll).Select(a => $"var {a} = {width.Zero};")));
+            using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
             {
-                w.Line(RowIndex("c", "block", columns, columnsName, lanes));
-            }
-
-            w.Line(string.Join(" ", Enumerable.Range(0, gates).Select(g => $"var s{g} = {width.Zero};")));
-            using (w.Block("for (int j = 0; j < HiddenSize; j++)"))
-            {
+                w.Line($"ref float row = ref At(ref w, {weightsOffset} + j * {columnsName} + c);   // W[j, c] of the first gate block");
+                w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
                 for (int g = 0; g < gates; g++)
                 {
-                    string row = g == 0 ? "j" : $"{g} * HiddenSize + j";
-                    string daIndex = daOffset == "0" ? row : $"{daOffset} + {row}";
-                    w.Line($"s{g} = MultiplyAdd({width.Load("w", $"{weightsOffset} + ({row}) * {columnsName} + c")}, {width.Broadcast($"Load1(ref {da}, {daIndex})")}, s{g});");
+                    w.Line($"var d{g} = {width.Broadcast($"Load1(ref dRow, {GateOffset(g, "HiddenSize")})")};");
+                    for (int u = 0; u < unroll; u++)
+                    {
+                        w.Line($"s{g}{u} = MultiplyAdd({width.Load("row", Plus(GateOffset(g, $"HiddenSize * {columnsName}"), ColumnOffset(u, width)))}, d{g}, s{g}{u});");
+                    }
                 }
             }
 
-            string sum = string.Join(" + ", Enumerable.Range(0, gates).Select(g => $"s{g}"));
-            if (addend is not null)
+            for (int u = 0; u < unroll; u++)
             {
-                sum = $"{width.Load(addend, "c")} + {sum}";
-            }
+                string sum = string.Join(" + ", Enumerable.Range(0, gates).Select(g => $"s{g}{u}"));
+                string column = Plus("c", ColumnOffset(u, width));
+                if (addend is not null)
+                {
+                    sum = $"{width.Load(addend, column)} + {sum}";
+                }
 
-            w.Line($"Store({sum}, ref {dst}, c);");
-        }
+                w.Line($"Store({sum}, ref {dst}, {column});");
+            }
+        });
     }
 
     /// <summary>
@@ -154,53 +160,101 @@ internal static class MatrixEmitter
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
         string da, string daStride, string daOffset, string x, string xStride)
     {
-        if (columns < width.Lanes)
+        using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
         {
-            width = Width.Scalar;
-        }
-
-        int lanes = width.Lanes;
-        bool masked = !width.IsScalar && columns % lanes != 0;
-        using (w.Block("for (int j = 0; j < HiddenSize; j++)"))
-        {
-            if (masked)
+            w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
+            ColumnLoops(w, ref width, columns, columnsName, masked: true, (unroll, masked) =>
             {
-                w.Line($"var all = TailMask{width.Suffix}({lanes}); var tail = TailMask{width.Suffix}({columnsName} % {lanes});");
-            }
-
-            string loop = width.IsScalar ? $"for (int c = 0; c < {columnsName}; c++)" : $"for (int block = 0; block < {columnsName}; block += {lanes})";
-            using (w.Block(loop))
-            {
-                if (!width.IsScalar)
+                w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
+                string target(int g, int u) => Plus(GateOffset(g, $"HiddenSize * {columnsName}"), ColumnOffset(u, width));
+                w.Line(string.Join(" ", Enumerable.Range(0, gates).SelectMany(g => Enumerable.Range(0, unroll).Select(u => $"var s{g}{u} = {width.Load("target", target(g, u))};"))));
+                using (w.Block("for (nint t = 0; t < steps; t++)"))
                 {
-                    w.Line(RowIndex("c", "block", columns, columnsName, lanes));
-                }
+                    for (int u = 0; u < unroll; u++)
+                    {
+                        w.Line($"var x{u} = {width.Load(x, Plus($"t * {xStride} + c", ColumnOffset(u, width)))}{(masked ? " & keep" : "")};");
+                    }
 
-                if (masked)
-                {
-                    w.Line("var keep = c == block ? all : tail;   // the overlapping last vector adds only its new lanes");
-                }
-
-                string row(int g) => g == 0 ? "j" : $"{g} * HiddenSize + j";
-                string target(int g) => $"{weightsOffset} + ({row(g)}) * {columnsName} + c";
-                w.Line(string.Join(" ", Enumerable.Range(0, gates).Select(g => $"var s{g} = {width.Load("dp", target(g))};")));
-                using (w.Block("for (int t = 0; t < steps; t++)"))
-                {
-                    w.Line($"var xt = {width.Load(x, $"t * {xStride} + c")}{(masked ? " & keep" : "")};");
                     for (int g = 0; g < gates; g++)
                     {
-                        string daIndex = daOffset == "0" ? $"t * {daStride} + {row(g)}" : $"t * {daStride} + {daOffset} + {row(g)}";
-                        w.Line($"s{g} = MultiplyAdd(xt, {width.Broadcast($"Load1(ref {da}, {daIndex})")}, s{g});");
+                        w.Line($"var d{g} = {width.Broadcast($"Load1(ref dRow, {Plus($"t * {daStride}", GateOffset(g, "HiddenSize"))})")};");
+                        for (int u = 0; u < unroll; u++)
+                        {
+                            w.Line($"s{g}{u} = MultiplyAdd(x{u}, d{g}, s{g}{u});");
+                        }
                     }
                 }
 
                 for (int g = 0; g < gates; g++)
                 {
-                    w.Line($"Store(s{g}, ref dp, {target(g)});");
+                    for (int u = 0; u < unroll; u++)
+                    {
+                        w.Line($"Store(s{g}{u}, ref target, {target(g, u)});");
+                    }
                 }
+            });
+        }
+    }
+
+    /// <summary>
+    /// The column loops of the backward products: <see cref="ColumnUnroll"/> vectors per iteration while they fit,
+    /// then one vector at a time, the last pulled back to end at the last column (recomputed when the body
+    /// overwrites; with <paramref name="masked"/>, a <c>keep</c> mask zeroes the lanes already done).
+    /// A matrix narrower than one vector gets scalar loops. The body receives (vectors per iteration, masked).
+    /// </summary>
+    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, Action<int, bool> body)
+    {
+        if (columns < width.Lanes)
+        {
+            width = Width.Scalar;
+        }
+
+        if (width.IsScalar)
+        {
+            using (w.Block($"for (nint c = 0; c < {columnsName}; c++)"))
+            {
+                body(1, false);
+            }
+
+            return;
+        }
+
+        int lanes = width.Lanes, wide = ColumnUnroll * lanes;
+        if (columns >= wide)
+        {
+            using (w.Block($"for (nint c = 0; c <= {columnsName} - {wide}; c += {wide})"))
+            {
+                body(ColumnUnroll, false);
+            }
+        }
+
+        if (columns % wide != 0)
+        {
+            string start = columns >= wide ? $"{columnsName} - {columnsName} % {wide}" : "0";
+            bool needsMask = masked && columns % lanes != 0;
+            using (w.Block($"for (nint block = {start}; block < {columnsName}; block += {lanes})"))
+            {
+                w.Line(BlockIndex("c", "block", columns, columnsName, lanes));
+                if (needsMask)
+                {
+                    w.Line($"var keep = c == block ? TailMask{width.Suffix}({lanes}) : TailMask{width.Suffix}({columnsName} % {lanes});   // the overlapping last vector adds only its new lanes");
+                }
+
+                body(1, needsMask);
             }
         }
     }
+
+    private static IEnumerable<string> Gates(int gates, int unroll) =>
+        Enumerable.Range(0, gates).SelectMany(g => Enumerable.Range(0, unroll).Select(u => $"s{g}{u}"));
+
+    /// <summary>The offset of gate block g: 0, size, 2 * size, ….</summary>
+    private static string GateOffset(int g, string size) => g == 0 ? "0" : g == 1 ? size : $"{g} * {size}";
+
+    private static string ColumnOffset(int u, Width width) => u == 0 ? "0" : (u * width.Lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>a + b, leaving out zeros.</summary>
+    private static string Plus(string a, string b) => a == "0" ? b : b == "0" ? a : $"{a} + {b}";
 
     /// <summary>db[r] += Σ_t da[t, r] for r in [0, rows).</summary>
     public static void AccumulateBias(
@@ -209,12 +263,12 @@ internal static class MatrixEmitter
         int lanes = width.Lanes;
         bool masked = !width.IsScalar && rows % lanes != 0;
         string daIndex = daOffset == "0" ? $"t * {daStride} + r" : $"t * {daStride} + {daOffset} + r";
-        string loop = width.IsScalar ? $"for (int r = 0; r < {rowsName}; r++)" : $"for (int block = 0; block < {rowsName}; block += {lanes})";
+        string loop = width.IsScalar ? $"for (nint r = 0; r < {rowsName}; r++)" : $"for (nint block = 0; block < {rowsName}; block += {lanes})";
         using (w.Block(loop))
         {
             if (!width.IsScalar)
             {
-                w.Line(RowIndex("r", "block", rows, rowsName, lanes));
+                w.Line(BlockIndex("r", "block", rows, rowsName, lanes));
             }
 
             if (masked)
@@ -223,7 +277,7 @@ internal static class MatrixEmitter
             }
 
             w.Line($"var s = {width.Load("dp", $"{biasOffset} + r")};");
-            using (w.Block("for (int t = 0; t < steps; t++)"))
+            using (w.Block("for (nint t = 0; t < steps; t++)"))
             {
                 w.Line($"s += {width.Load(da, daIndex)}{(masked ? " & keep" : "")};");
             }
@@ -246,7 +300,7 @@ internal static class MatrixEmitter
 
         if (width.IsScalar)
         {
-            using (w.Block("for (int j = 0; j < HiddenSize; j++)"))
+            using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
             {
                 body(width);
             }
@@ -254,16 +308,16 @@ internal static class MatrixEmitter
             return;
         }
 
-        using (w.Block($"for (int unit = 0; unit < HiddenSize; unit += {width.Lanes})"))
+        using (w.Block($"for (nint unit = 0; unit < HiddenSize; unit += {width.Lanes})"))
         {
-            w.Line(RowIndex("j", "unit", hidden, "HiddenSize", width.Lanes));
+            w.Line(BlockIndex("j", "unit", hidden, "HiddenSize", width.Lanes));
             body(width);
         }
     }
 
     /// <summary>The index of this iteration's vector; when the length is not a multiple of the width, the last one is pulled back to end at the length.</summary>
-    private static string RowIndex(string name, string loopVariable, int length, string lengthName, int lanes) =>
+    private static string BlockIndex(string name, string loopVariable, int length, string lengthName, int lanes) =>
         length % lanes == 0
-            ? $"int {name} = {loopVariable};"
-            : $"int {name} = {loopVariable} < {lengthName} - {lanes} ? {loopVariable} : {lengthName} - {lanes};";
+            ? $"nint {name} = {loopVariable};"
+            : $"nint {name} = {loopVariable} < {lengthName} - {lanes} ? {loopVariable} : {lengthName} - {lanes};";
 }

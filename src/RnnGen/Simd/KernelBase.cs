@@ -20,15 +20,15 @@ public abstract class KernelBase
 
     /// <summary>8 floats from p[i…i+7], unchecked (the generated caller has checked the lengths).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static Vector256<float> Load256(ref float p, int i) => Vector256.LoadUnsafe(ref p, (nuint)i);
+    protected static Vector256<float> Load256(ref float p, nint i) => Vector256.LoadUnsafe(ref p, (nuint)i);
 
     /// <summary>4 floats from p[i…i+3], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static Vector128<float> Load128(ref float p, int i) => Vector128.LoadUnsafe(ref p, (nuint)i);
+    protected static Vector128<float> Load128(ref float p, nint i) => Vector128.LoadUnsafe(ref p, (nuint)i);
 
     /// <summary>p[i], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static float Load1(ref float p, int i) => Unsafe.Add(ref p, i);
+    protected static float Load1(ref float p, nint i) => Unsafe.Add(ref p, i);
 
     /// <summary>A reference to the first element of <paramref name="span"/> (checked by the caller).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -40,19 +40,19 @@ public abstract class KernelBase
 
     /// <summary>A reference to p[i], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static ref float At(ref float p, int i) => ref Unsafe.Add(ref p, i);
+    protected static ref float At(ref float p, nint i) => ref Unsafe.Add(ref p, i);
 
     /// <summary>Writes 8 floats to p[i…i+7], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static void Store(Vector256<float> value, ref float p, int i) => value.StoreUnsafe(ref p, (nuint)i);
+    protected static void Store(Vector256<float> value, ref float p, nint i) => value.StoreUnsafe(ref p, (nuint)i);
 
     /// <summary>Writes 4 floats to p[i…i+3], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static void Store(Vector128<float> value, ref float p, int i) => value.StoreUnsafe(ref p, (nuint)i);
+    protected static void Store(Vector128<float> value, ref float p, nint i) => value.StoreUnsafe(ref p, (nuint)i);
 
     /// <summary>Writes p[i], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static void Store(float value, ref float p, int i) => Unsafe.Add(ref p, i) = value;
+    protected static void Store(float value, ref float p, nint i) => Unsafe.Add(ref p, i) = value;
 
     /// <summary>x in every lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -68,13 +68,13 @@ public abstract class KernelBase
 
     /// <summary>Eight strided floats p[i], p[i+s], …, p[i+7s] as one vector (a column of a row-major matrix).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static Vector256<float> Gather256(ref float p, int i, int stride) => Vector256.Create(
+    protected static Vector256<float> Gather256(ref float p, nint i, int stride) => Vector256.Create(
         Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride),
         Unsafe.Add(ref p, i + 4 * stride), Unsafe.Add(ref p, i + 5 * stride), Unsafe.Add(ref p, i + 6 * stride), Unsafe.Add(ref p, i + 7 * stride));
 
     /// <summary>Four strided floats p[i], p[i+s], p[i+2s], p[i+3s] as one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static Vector128<float> Gather128(ref float p, int i, int stride) => Vector128.Create(
+    protected static Vector128<float> Gather128(ref float p, nint i, int stride) => Vector128.Create(
         Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride));
 
     /// <inheritdoc cref="Activations.Sigmoid(Vector256{float})"/>

@@ -1,0 +1,124 @@
+using BenchmarkDotNet.Attributes;
+using RnnGen.Reference;
+
+namespace RnnGen.Benchmarks;
+
+/// <summary>
+/// The generated cells at the anchor grid. Each figure is per time step: <see cref="Step"/> is one call;
+/// the sequence benchmarks divide by T = 100 (OperationsPerInvoke).
+/// </summary>
+[MemoryDiagnoser]
+public class CellBenchmarks
+{
+    private const int T = 100;
+    private IRecurrentCell<float> _cell = null!;
+    private Tape<float> _tape = null!;
+    private float[] _inputs = null!, _outputs = null!, _state = null!, _outputGradients = null!, _stateGradient = null!, _inputGradients = null!, _parameterGradients = null!;
+    private int _t;
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [ParamsSource(nameof(ShapeValues))]
+    public string Shape { get; set; } = "8x32";
+
+    /// <summary>1: PyTorch's default init; 4: the same ×4, so gates saturate and activation shortcuts cannot flatter us.</summary>
+    [Params(1f, 4f)]
+    public float WeightScale { get; set; } = 4f;
+
+    public static IEnumerable<string> ShapeValues => Cells.Shapes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cell = Cells.Create(Kind, Shape, WeightScale);
+        _inputs = Cells.Inputs(T * _cell.InputSize);
+        _outputs = new float[T * _cell.HiddenSize];
+        _state = new float[_cell.StateSize];
+        _tape = _cell.CreateTape(T);
+        _outputGradients = Cells.Inputs(T * _cell.HiddenSize);
+        _stateGradient = new float[_cell.StateSize];
+        _inputGradients = new float[T * _cell.InputSize];
+        _parameterGradients = new float[_cell.ParameterCount];
+    }
+
+    /// <summary>One streaming step, state carried, input changing every step.</summary>
+    [Benchmark]
+    public void Step()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _cell.Step(_inputs.AsSpan(t * _cell.InputSize, _cell.InputSize), _state);
+    }
+
+    /// <summary>Forward over T = 100 steps, per step.</summary>
+    [Benchmark(OperationsPerInvoke = T)]
+    public void Forward() => _cell.Forward(_inputs, _outputs, _state);
+
+    /// <summary>Forward with tape + Backward (input gradients included) over T = 100 steps, per step.</summary>
+    [Benchmark(OperationsPerInvoke = T)]
+    public void Training()
+    {
+        Array.Clear(_state);
+        _cell.Forward(_inputs, _outputs, _state, _tape);
+        Array.Clear(_stateGradient);
+        _cell.Backward(_tape, _outputGradients, _stateGradient, _inputGradients, _parameterGradients);
+    }
+}
+
+/// <summary>The in-repo baseline: the reference implementation's Step (float), which the generated code must beat by ≥ 10×.</summary>
+[MemoryDiagnoser]
+public class ReferenceBenchmarks
+{
+    private IRecurrentCell<float> _cell = null!;
+    private float[] _input = null!, _state = null!;
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [Params("8x32", "64x128")]
+    public string Shape { get; set; } = "64x128";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        int[] size = Shape.Split('x').Select(int.Parse).ToArray();
+        _cell = Kind == "lstm" ? new ReferenceLstm<float>(size[0], size[1], new Random(42)) : new ReferenceGru<float>(size[0], size[1], new Random(42));
+        _input = Cells.Inputs(_cell.InputSize);
+        _state = new float[_cell.StateSize];
+    }
+
+    [Benchmark]
+    public void ReferenceStep() => _cell.Step(_input, _state);
+}
+
+/// <summary>
+/// Tail latency for audio users: Step after 100,000 zero inputs, when a decaying state could have become
+/// subnormal (slow on x86).
+/// </summary>
+[MemoryDiagnoser]
+public class DecayedStateBenchmarks
+{
+    private IRecurrentCell<float> _cell = null!;
+    private float[] _zero = null!, _state = null!;
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [Params(1f, 4f)]
+    public float WeightScale { get; set; } = 1f;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cell = Cells.Create(Kind, "8x32", WeightScale);
+        _zero = new float[_cell.InputSize];
+        _state = Cells.Inputs(_cell.StateSize);
+        for (int i = 0; i < 100_000; i++)
+        {
+            _cell.Step(_zero, _state);
+        }
+    }
+
+    [Benchmark]
+    public void StepAfterSilence() => _cell.Step(_zero, _state);
+}
