@@ -175,7 +175,7 @@ internal static class CellEmitter
 
     private static void EmitKernels(SourceWriter w, CellSpec spec, CellKernels kernels)
     {
-        Width[] widths = Width.For(spec.GateRows);
+        Width[] widths = Width.For(spec.Hidden);
         w.Line("/// <summary>The fixed-size kernels, one per instruction path; callers have checked every length.</summary>");
         using (w.Block("private abstract class Kernels : global::RnnGen.Simd.KernelBase"))
         {
@@ -189,7 +189,6 @@ internal static class CellEmitter
                 /// <summary>Per step the tape records {{kernels.ActivationsLayout}}.</summary>
                 public const int ActivationsPerStep = {{N(kernels.ActivationsPerStep)}};
                 public const int GradientsPerStep = {{N(kernels.GradientsPerStep)}};
-                private const int StepScratch = {{N(kernels.StepScratch)}};
                 private const int BackwardScratch = {{N(kernels.BackwardScratch)}};
 
                 public static global::RnnGen.Simd.SimdPath ActivePath =>
@@ -198,16 +197,18 @@ internal static class CellEmitter
             w.Line("    " + path);
             w.Line();
             EmitOrchestration(w);
-            EmitDispatch(w, widths, "Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch", "ref w, ref x, ref previous, ref next, ref activations, ref scratch");
+            EmitDispatch(w, widths, "Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations", "ref w, ref x, ref previous, ref next, ref activations");
             EmitDispatch(w, widths, "BackwardStep", "ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx", "ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx");
             EmitDispatch(w, widths, "ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, int steps", "ref dp, ref da, ref inputs, ref states, steps");
 
             foreach (Width width in widths)
             {
                 w.Line();
+                kernels.EmitStepHelpers(w, width);
+                w.Line();
                 w.Line($"/// <summary>One step forward on the {width.PathName} path: previous → next, recording {kernels.ActivationsLayout}.</summary>");
                 w.Line(AggressiveOptimization);
-                using (w.Block($"private static void Step{width.Suffix}(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)"))
+                using (w.Block($"private static void Step{width.Suffix}(ref float w, ref float x, ref float previous, ref float next, ref float activations)"))
                 {
                     kernels.EmitStep(w, width);
                 }
@@ -240,15 +241,14 @@ internal static class CellEmitter
         /// <summary>Steps through a sequence, keeping a copy of each previous state in stack scratch; outputs may be empty.</summary>
         public static void Run(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
         {
-            global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep + StepScratch];
+            global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep];
             ref float w = ref Ref(parameters);
             ref float previous = ref Ref(buffer);
             ref float activations = ref At(ref previous, StateSize);
-            ref float scratch = ref At(ref activations, ActivationsPerStep);
             for (int t = 0; t < steps; t++)
             {
                 state.CopyTo(buffer);
-                Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations, ref scratch);
+                Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations);
                 if (!outputs.IsEmpty)
                 {
                     state.Slice(0, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
@@ -259,7 +259,6 @@ internal static class CellEmitter
         /// <summary>Steps through a sequence like <see cref="Run"/>, recording inputs, states and activations in the tape.</summary>
         public static void Record(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
         {
-            global::System.Span<float> scratch = stackalloc float[StepScratch];
             tape.BeginRecording(steps);
             inputs.CopyTo(tape.Inputs);
             global::System.Span<float> states = tape.States;
@@ -270,7 +269,7 @@ internal static class CellEmitter
             ref float activations = ref Ref(tape.Activations);
             for (int t = 0; t < steps; t++)
             {
-                Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep), ref Ref(scratch));
+                Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
                 states.Slice((t + 1) * StateSize, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
             }
 

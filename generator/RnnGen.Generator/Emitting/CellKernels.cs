@@ -6,7 +6,7 @@ namespace RnnGen.Generator.Emitting;
 /// What differs between cell kinds: the buffer sizes of one step and the bodies of the three kernels, each
 /// rendered once per instruction path. Parameters of the kernels (all <c>ref float</c>, lengths checked by the caller):
 /// <list type="bullet">
-/// <item>Step: w (parameters), x, previous (state before), next (state after, distinct from previous), activations (what the tape records), scratch.</item>
+/// <item>Step: w (parameters), x, previous (state before), next (state after, distinct from previous), activations (what the tape records).</item>
 /// <item>BackwardStep: w, previous, activations, dNext (dL/d state after), dOut (dL/d output), da (this step's pre-activation gradients), dPrev (dL/d state before, plus scratch), dx, computeDx.</item>
 /// <item>ParameterGradients: dp (parameter gradients), da (all steps), inputs, states, steps.</item>
 /// </list>
@@ -23,14 +23,14 @@ internal abstract class CellKernels(CellSpec spec)
     /// <summary>Pre-activation gradients kept per step (matches RnnGen.CellShape.GradientsPerStep).</summary>
     public abstract int GradientsPerStep { get; }
 
-    /// <summary>Floats of scratch one forward step needs.</summary>
-    public abstract int StepScratch { get; }
-
     /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch.</summary>
     public abstract int BackwardScratch { get; }
 
     /// <summary>A sentence on what the tape's activations hold, for the generated comments.</summary>
     public abstract string ActivationsLayout { get; }
+
+    /// <summary>The row-product helpers the step calls, for one width.</summary>
+    public abstract void EmitStepHelpers(SourceWriter w, Width width);
 
     public abstract void EmitStep(SourceWriter w, Width width);
 

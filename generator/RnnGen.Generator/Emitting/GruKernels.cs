@@ -9,33 +9,35 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
 
     public override int GradientsPerStep => 6 * Hidden;
 
-    public override int StepScratch => 6 * Hidden;
-
     public override int BackwardScratch => 2 * Hidden;
 
     public override string? BackwardPrelude => "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
 
     public override string ActivationsLayout => "r, z, n and W_hn·h + b_hn";
 
+    public override void EmitStepHelpers(SourceWriter w, Width width)
+    {
+        MatrixEmitter.RowsHelper(w, width, "Gate", "W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).",
+            [InputProduct, HiddenProduct], ["BiasIhOffset", "BiasHhOffset"]);
+        w.Line();
+        MatrixEmitter.RowsHelper(w, width, "InputPart", "W_ih·x + b_ih for the rows starting at r (the n gate's input part).", [InputProduct], ["BiasIhOffset"]);
+        w.Line();
+        MatrixEmitter.RowsHelper(w, width, "HiddenPart", "W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).", [HiddenProduct], ["BiasHhOffset"]);
+    }
+
     public override void EmitStep(SourceWriter w, Width width)
     {
-        w.Line("// a_ih = W_ih·x + b_ih and a_hh = W_hh·h + b_hh, kept apart: r scales only the recurrent part of n");
-        MatrixEmitter.DeclareTail(w, width, InputProduct);
-        MatrixEmitter.DeclareTail(w, width, HiddenProduct);
-        MatrixEmitter.RowProducts(w, width, Spec.GateRows, "GateRows", [InputProduct], ["BiasIhOffset"], "scratch", "0");
-        MatrixEmitter.RowProducts(w, width, Spec.GateRows, "GateRows", [HiddenProduct], ["BiasHhOffset"], "scratch", "GateRows");
-        w.Line();
-        w.Line("// r = σ(a_ih,r + a_hh,r), z = σ(a_ih,z + a_hh,z), n = tanh(a_ih,n + r⊙a_hh,n); h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)");
+        w.Line("// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
-            var r = Sigmoid({{u.Load("scratch", "j")}} + {{u.Load("scratch", "GateRows + j")}});
-            var z = Sigmoid({{u.Load("scratch", "HiddenSize + j")}} + {{u.Load("scratch", "GateRows + HiddenSize + j")}});
-            var hn = {{u.Load("scratch", "GateRows + 2 * HiddenSize + j")}};
-            var n = Tanh(MultiplyAdd(r, hn, {{u.Load("scratch", "2 * HiddenSize + j")}}));
+            var r = Sigmoid(Gate{{u.Suffix}}(ref w, j, ref x, ref previous));                     // r = σ(W_ir x + b_ir + W_hr h + b_hr)
+            var z = Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous));        // z = σ(W_iz x + b_iz + W_hz h + b_hz)
+            var hn = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);              // W_hn h + b_hn
+            var n = Tanh(MultiplyAdd(r, hn, InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x)));   // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
             Store(r, ref activations, j);
             Store(z, ref activations, HiddenSize + j);
             Store(n, ref activations, 2 * HiddenSize + j);
             Store(hn, ref activations, 3 * HiddenSize + j);
-            Store(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n), ref next, j);
+            Store(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n), ref next, j);                   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
             """));
     }
 

@@ -9,26 +9,23 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
 
     public override int GradientsPerStep => 4 * Hidden;
 
-    public override int StepScratch => 4 * Hidden;
-
     public override int BackwardScratch => 2 * Hidden;
 
     public override string ActivationsLayout => "i, f, g, o and tanh(c')";
 
+    public override void EmitStepHelpers(SourceWriter w, Width width) =>
+        MatrixEmitter.RowsHelper(w, width, "Gate", "a = W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r.",
+            [InputProduct, HiddenProduct], ["BiasIhOffset", "BiasHhOffset"]);
+
     public override void EmitStep(SourceWriter w, Width width)
     {
-        w.Line("// a = W_ih·x + b_ih + W_hh·h + b_hh: the pre-activations of the gate blocks i, f, g, o");
-        MatrixEmitter.DeclareTail(w, width, InputProduct);
-        MatrixEmitter.DeclareTail(w, width, HiddenProduct);
-        MatrixEmitter.RowProducts(w, width, Spec.GateRows, "GateRows", [InputProduct, HiddenProduct], ["BiasIhOffset", "BiasHhOffset"], "scratch", "0");
-        w.Line();
-        w.Line("// i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')");
+        w.Line("// Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
-            var i = Sigmoid({{u.Load("scratch", "j")}});
-            var f = Sigmoid({{u.Load("scratch", "HiddenSize + j")}});
-            var g = Tanh({{u.Load("scratch", "2 * HiddenSize + j")}});
-            var o = Sigmoid({{u.Load("scratch", "3 * HiddenSize + j")}});
-            var c = MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g);
+            var i = Sigmoid(Gate{{u.Suffix}}(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
+            var f = Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
+            var g = Tanh(Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+            var o = Sigmoid(Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
+            var c = MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g);                         // c' = f⊙c + i⊙g
             var tanhC = Tanh(c);
             Store(i, ref activations, j);
             Store(f, ref activations, HiddenSize + j);
@@ -36,7 +33,7 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
             Store(o, ref activations, 3 * HiddenSize + j);
             Store(tanhC, ref activations, 4 * HiddenSize + j);
             Store(c, ref next, HiddenSize + j);
-            Store(o * tanhC, ref next, j);
+            Store(o * tanhC, ref next, j);                                                          // h' = o⊙tanh(c')
             """));
     }
 

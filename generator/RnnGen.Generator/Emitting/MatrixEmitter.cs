@@ -16,51 +16,28 @@ internal sealed record ProductSource(string WeightsOffset, int Columns, string C
 /// </summary>
 internal static class MatrixEmitter
 {
-    /// <summary>The tail operand of a dot product: the last full vector of the source vector with the lanes already counted zeroed.</summary>
-    public static void DeclareTail(SourceWriter w, Width width, ProductSource source)
+    /// <summary>
+    /// A helper returning Σ sources W[r…r+lanes−1, :]·v + Σ biases b[r…]: one vector of a gate block's
+    /// pre-activations, computed as dot products of whole rows (PyTorch's row-major layout, read in place).
+    /// Each of the lanes rows gets its own accumulator; one reduction turns them into the vector of sums.
+    /// Columns that are not a multiple of the width end in an overlapping vector whose input is masked; fewer
+    /// columns than lanes are walked one column at a time as strided gathers.
+    /// </summary>
+    public static void RowsHelper(SourceWriter w, Width width, string name, string summary, IReadOnlyList<ProductSource> sources, IReadOnlyList<string> biasOffsets)
     {
-        if (!width.IsScalar && source.Columns >= width.Lanes && source.Columns % width.Lanes != 0)
+        string type = width.IsScalar ? "float" : $"global::System.Runtime.Intrinsics.Vector{width.Suffix}<float>";
+        string parameters = string.Join(", ", sources.Select(s => $"ref float {s.Vector}"));
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        using (w.Block($"private static {type} {name}{width.Suffix}(ref float w, nint r, {parameters})"))
         {
-            w.Line($"var {source.TailName} = {width.Load(source.Vector, $"{source.ColumnsName} - {width.Lanes}")} & TailMask{width.Suffix}({source.ColumnsName} % {width.Lanes});");
-        }
-    }
-
-    /// <summary>output[r] = Σ sources W[r, :]·v + Σ biases b[r], for r in [0, rows): one vector of rows at a time.</summary>
-    public static void RowProducts(
-        SourceWriter w, Width width, int rows, string rowsName, IReadOnlyList<ProductSource> sources,
-        IReadOnlyList<string> biasOffsets, string output, string outputOffset)
-    {
-        string outIndex = outputOffset == "0" ? "r" : $"{outputOffset} + r";
-        if (width.IsScalar)
-        {
-            using (w.Block($"for (nint r = 0; r < {rowsName}; r++)"))
-            {
-                w.Line($"float sum = {string.Join(" + ", biasOffsets.Select(b => $"Load1(ref w, {b} + r)"))};");
-                foreach (ProductSource s in sources)
-                {
-                    w.Line($"ref float {s.RowsName} = ref At(ref w, {s.WeightsOffset} + r * {s.ColumnsName});");
-                    using (w.Block($"for (nint k = 0; k < {s.ColumnsName}; k++)"))
-                    {
-                        w.Line($"sum = MultiplyAdd(Load1(ref {s.RowsName}, k), Load1(ref {s.Vector}, k), sum);");
-                    }
-                }
-
-                w.Line($"Store(sum, ref {output}, {outIndex});");
-            }
-
-            return;
-        }
-
-        int lanes = width.Lanes;
-        using (w.Block($"for (nint block = 0; block < {rowsName}; block += {lanes})"))
-        {
-            w.Line(BlockIndex("r", "block", rows, rowsName, lanes));
             foreach (ProductSource s in sources)
             {
                 w.Line($"ref float {s.RowsName} = ref At(ref w, {s.WeightsOffset} + r * {s.ColumnsName});");
             }
 
-            var wide = sources.Where(s => s.Columns >= lanes).ToList();
+            int lanes = width.Lanes;
+            var wide = width.IsScalar ? [] : sources.Where(s => s.Columns >= lanes).ToList();
             if (wide.Count > 0)
             {
                 w.Line(string.Join(" ", Enumerable.Range(0, lanes).Select(i => $"var a{i} = {width.Zero};")));
@@ -78,7 +55,8 @@ internal static class MatrixEmitter
 
                     if (s.Columns % lanes != 0)
                     {
-                        w.Line($"// the last {lanes} columns overlap the loop's; {s.TailName} is zero in the lanes already counted");
+                        w.Line($"// the last {lanes} columns overlap the loop's; the tail is zero in the lanes already counted");
+                        w.Line($"var {s.TailName} = {width.Load(s.Vector, $"{s.ColumnsName} - {lanes}")} & TailMask{width.Suffix}({s.ColumnsName} % {lanes});");
                         for (int i = 0; i < lanes; i++)
                         {
                             w.Line($"a{i} = MultiplyAdd({width.Load(s.RowsName, $"{rowOffset(i)}{s.ColumnsName} - {lanes}")}, {s.TailName}, a{i});");
@@ -94,11 +72,11 @@ internal static class MatrixEmitter
             }
 
             w.Line($"var sum = {string.Join(" + ", terms)};");
-            foreach (ProductSource s in sources.Where(s => s.Columns < lanes))
+            foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes))
             {
-                // Fewer columns than lanes: walk the columns, each a strided gather of this block's rows.
-                string column = s.Columns == 1
-                    ? width.Load(s.RowsName, "0")
+                // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.
+                string column = width.IsScalar ? $"Load1(ref {s.RowsName}, k)"
+                    : s.Columns == 1 ? width.Load(s.RowsName, "0")
                     : $"Gather{width.Suffix}(ref {s.RowsName}, k, {s.ColumnsName})";
                 using (w.Block($"for (nint k = 0; k < {s.ColumnsName}; k++)"))
                 {
@@ -106,7 +84,7 @@ internal static class MatrixEmitter
                 }
             }
 
-            w.Line($"Store(sum, ref {output}, {outIndex});");
+            w.Line("return sum;");
         }
     }
 

@@ -20,6 +20,6 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"Broadcast{Suffix}({scalar})";
 
-    /// <summary>The paths a cell gets: a vector path needs at least one full vector of gate rows (G·H ≥ lanes).</summary>
-    public static Width[] For(int gateRows) => gateRows >= 8 ? [V256, V128, Scalar] : gateRows >= 4 ? [V128, Scalar] : [Scalar];
+    /// <summary>The paths a cell gets: a vector path works on whole vectors of hidden units, so it needs H ≥ lanes.</summary>
+    public static Width[] For(int hidden) => hidden >= 8 ? [V256, V128, Scalar] : hidden >= 4 ? [V128, Scalar] : [Scalar];
 }
