@@ -1,33 +1,59 @@
+using RnnGen;
 using RnnGen.Reference;
 
-// A reference LSTM and GRU of the same size, run over a short sequence from the same seed.
-const int Input = 8, Hidden = 16, Steps = 5;
-var lstm = new ReferenceLstm<float>(Input, Hidden, new Random(42));
-var gru = new ReferenceGru<float>(Input, Hidden, new Random(42));
+// Two generated cells: the generator writes their fixed-size SIMD code at compile time (see Cells below).
+var lstm = new Tagger(new Random(42));
+var gru = new Denoiser(new Random(42));
+Console.WriteLine($"RnnGen QuickStart — SIMD path: {Tagger.ActivePath}");
+Console.WriteLine($"LSTM [Lstm(input: {Tagger.InputSize}, hidden: {Tagger.HiddenSize})]: {Tagger.ParameterCount} parameters = 4·H·(I+H+2)");
+Console.WriteLine($"GRU  [Gru(input: {Denoiser.InputSize}, hidden: {Denoiser.HiddenSize})]: {Denoiser.ParameterCount} parameters = 3·H·(I+H+2), {(double)Denoiser.ParameterCount / Tagger.ParameterCount:P0} of the LSTM's");
+Console.WriteLine();
 
-float[] inputs = new float[Steps * Input];
+const int Steps = 6;
+float[] inputs = new float[Steps * Tagger.InputSize];
 var random = new Random(7);
 for (int i = 0; i < inputs.Length; i++)
 {
     inputs[i] = (float)(2 * random.NextDouble() - 1);
 }
 
-Console.WriteLine($"Cells of input {Input}, hidden {Hidden}, run over {Steps} steps.");
-Console.WriteLine($"LSTM parameters: {lstm.ParameterCount} = 4·H·(I+H+2)");
-Console.WriteLine($"GRU  parameters: {gru.ParameterCount} = 3·H·(I+H+2)  ({(double)gru.ParameterCount / lstm.ParameterCount:P0} of the LSTM's)");
+Run("LSTM", lstm, new ReferenceLstm<double>(Tagger.InputSize, Tagger.HiddenSize));
+Run("GRU", gru, new ReferenceGru<double>(Denoiser.InputSize, Denoiser.HiddenSize));
 
-Run("LSTM", lstm);
-Run("GRU", gru);
-
-void Run(string name, RnnGen.IRecurrentCell<float> cell)
+// Runs the generated cell over the sequence, streaming one Step at a time as a real-time app would, and
+// checks it against the double-precision reference implementation loaded with the same parameters.
+void Run(string name, IRecurrentCell<float> cell, IRecurrentCell<double> reference)
 {
-    float[] outputs = new float[Steps * cell.HiddenSize];
+    for (int i = 0; i < cell.ParameterCount; i++)
+    {
+        reference.Parameters[i] = cell.Parameters[i];
+    }
+
     float[] state = new float[cell.StateSize];
-    cell.Forward(inputs, outputs, state);
-    Console.WriteLine($"{name} h after each step (first 4 of {cell.HiddenSize} units):");
+    double[] referenceState = new double[reference.StateSize];
+    double maxDifference = 0;
+    Console.WriteLine($"{name}: h after each step (first 4 of {cell.HiddenSize} units)");
     for (int t = 0; t < Steps; t++)
     {
-        var h = outputs.AsSpan(t * cell.HiddenSize, 4).ToArray();
-        Console.WriteLine($"  t={t}: {string.Join("  ", h.Select(v => v.ToString("+0.0000;-0.0000")))}");
+        ReadOnlySpan<float> x = inputs.AsSpan(t * cell.InputSize, cell.InputSize);
+        cell.Step(x, state);
+        reference.Step(x.ToArray().Select(v => (double)v).ToArray(), referenceState);
+        for (int j = 0; j < state.Length; j++)
+        {
+            maxDifference = Math.Max(maxDifference, Math.Abs(state[j] - referenceState[j]));
+        }
+
+        Console.WriteLine($"  t={t}: {string.Join("  ", state.Take(4).Select(v => v.ToString("+0.0000;-0.0000")))}");
     }
+
+    Console.WriteLine($"  max |generated float − reference double| over all states: {maxDifference:0.0e+0}");
+    Console.WriteLine();
 }
+
+/// <summary>An LSTM of 16 inputs and 32 hidden units: the generator fills in this partial class.</summary>
+[Lstm(input: 16, hidden: 32)]
+public partial class Tagger;
+
+/// <summary>A GRU of 16 inputs and 32 hidden units.</summary>
+[Gru(input: 16, hidden: 32)]
+public partial class Denoiser;
