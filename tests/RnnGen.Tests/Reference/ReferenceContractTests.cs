@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using RnnGen.Reference;
 using Xunit;
 using Xunit.Abstractions;
+using static RnnGen.Tests.Reference.ContractHelpers;
 using static RnnGen.Tests.Reference.ReferenceTestCells;
 
 namespace RnnGen.Tests.Reference;
@@ -110,8 +111,8 @@ public sealed class ReferenceContractTests(ITestOutputHelper output)
             // A tape really recorded by a cell of its own shape, as a caller mixing up tapes would hold.
             var foreign = Create<double>(tapeKind, i, h, seed: 3);
             var tape = Record(foreign, random);
-            var snapshot = new TapeSnapshot(tape);
-            var arrays = new Arrays(cell, random);
+            var snapshot = new TapeSnapshot<double>(tape);
+            var arrays = new CallArguments<double>(cell, Steps, random);
 
             var forward = Assert.Throws<ArgumentException>(() => cell.Forward(arrays.Inputs, arrays.Outputs, arrays.State, tape));
             Assert.Equal("tape", forward.ParamName);
@@ -133,8 +134,8 @@ public sealed class ReferenceContractTests(ITestOutputHelper output)
         var tape = cell.CreateTape(Steps - 1);
         var shortInputs = Uniform<double>(random, (Steps - 1) * InputSize, 1.5);
         cell.Forward(shortInputs, new double[(Steps - 1) * HiddenSize], new double[cell.StateSize], tape);
-        var snapshot = new TapeSnapshot(tape);
-        var arrays = new Arrays(cell, random);
+        var snapshot = new TapeSnapshot<double>(tape);
+        var arrays = new CallArguments<double>(cell, Steps, random);
 
         var ex = Assert.Throws<ArgumentException>(() => cell.Forward(arrays.Inputs, arrays.Outputs, arrays.State, tape));
         Assert.Equal("tape", ex.ParamName);
@@ -147,16 +148,9 @@ public sealed class ReferenceContractTests(ITestOutputHelper output)
         get
         {
             var data = new TheoryData<CellKind, string, string, int>();
-            (string Method, string Parameter)[] calls =
-            [
-                ("Step", "input"), ("Step", "state"),
-                ("Forward", "inputs"), ("Forward", "outputs"), ("Forward", "state"),
-                ("ForwardTape", "inputs"), ("ForwardTape", "outputs"), ("ForwardTape", "state"),
-                ("Backward", "outputGradients"), ("Backward", "stateGradient"), ("Backward", "inputGradients"), ("Backward", "parameterGradients"),
-            ];
             foreach (CellKind kind in Enum.GetValues<CellKind>())
             {
-                foreach (var (method, parameter) in calls)
+                foreach (var (method, parameter) in CallArguments<double>.SpanParameters)
                 {
                     data.Add(kind, method, parameter, -1);
                     data.Add(kind, method, parameter, +1);
@@ -174,22 +168,13 @@ public sealed class ReferenceContractTests(ITestOutputHelper output)
         var cell = Create<double>(kind, InputSize, HiddenSize, seed: 1);
         var random = new Random(2);
         var tape = Record(cell, random);
-        var snapshot = new TapeSnapshot(tape);
+        var snapshot = new TapeSnapshot<double>(tape);
         double[] parameters = cell.Parameters.ToArray();
-        var arrays = new Arrays(cell, random);
+        var arrays = new CallArguments<double>(cell, Steps, random);
         int expected = arrays.Resize(parameter, delta, random);
         int actual = arrays[parameter].Length;
 
-        Action call = method switch
-        {
-            "Step" => () => cell.Step(arrays.Input, arrays.State),
-            "Forward" => () => cell.Forward(arrays.Inputs, arrays.Outputs, arrays.State),
-            "ForwardTape" => () => cell.Forward(arrays.Inputs, arrays.Outputs, arrays.State, tape),
-            "Backward" => () => cell.Backward(tape, arrays.OutputGradients, arrays.StateGradient, arrays.InputGradients, arrays.ParameterGradients),
-            _ => throw new ArgumentOutOfRangeException(nameof(method)),
-        };
-
-        var ex = Assert.Throws<ArgumentException>(call);
+        var ex = Assert.Throws<ArgumentException>(arrays.Call(cell, method, tape));
         Assert.Equal(parameter, ex.ParamName);
         Assert.Matches($@"\b{actual}\b", ex.Message);
         Assert.Matches($@"\b{expected}\b", ex.Message);
@@ -439,117 +424,5 @@ public sealed class ReferenceContractTests(ITestOutputHelper output)
         Assert.Equal(0, afterTraining - afterForward);
     }
 
-    private static Tape<double> Record(ReferenceCell<double> cell, Random random)
-    {
-        var tape = cell.CreateTape(Steps);
-        cell.Forward(
-            Uniform<double>(random, Steps * cell.InputSize, 1.5),
-            new double[Steps * cell.HiddenSize],
-            Uniform<double>(random, cell.StateSize, 1.5),
-            tape);
-        return tape;
-    }
-
-    private static Gradients<T> RunBackward<T>(ReferenceCell<T> cell, Tape<T> tape, T[] outputGradients, T[] finalStateGradient, T[] parameterGradients)
-        where T : IFloatingPointIeee754<T>
-    {
-        var stateGradient = (T[])finalStateGradient.Clone();
-        var inputGradients = new T[tape.Steps * cell.InputSize];
-        cell.Backward(tape, outputGradients, stateGradient, inputGradients, parameterGradients);
-        return new Gradients<T>(inputGradients, stateGradient, parameterGradients);
-    }
-
-    private sealed record Gradients<T>(T[] Inputs, T[] State, T[] Parameters);
-
-    /// <summary>Everything a recorded tape holds, to show a failed call left it alone.</summary>
-    private sealed class TapeSnapshot(Tape<double> tape)
-    {
-        private readonly int _steps = tape.Steps;
-        private readonly double[] _inputs = tape.Inputs.ToArray(), _states = tape.States.ToArray(), _activations = tape.Activations.ToArray();
-
-        public void AssertUnchanged(Tape<double> tape)
-        {
-            Assert.Equal(_steps, tape.Steps);
-            AssertBitwiseEqual<double>(_inputs, tape.Inputs, "tape inputs");
-            AssertBitwiseEqual<double>(_states, tape.States, "tape states");
-            AssertBitwiseEqual<double>(_activations, tape.Activations, "tape activations");
-        }
-    }
-
-    /// <summary>Correctly sized arguments for every call, filled with random values and remembered.</summary>
-    private sealed class Arrays
-    {
-        private readonly Dictionary<string, double[]> _arrays;
-        private readonly Dictionary<string, double[]> _copies = [];
-
-        public Arrays(ReferenceCell<double> cell, Random random)
-        {
-            _arrays = new Dictionary<string, double[]>
-            {
-                ["input"] = new double[cell.InputSize],
-                ["state"] = new double[cell.StateSize],
-                ["inputs"] = new double[Steps * cell.InputSize],
-                ["outputs"] = new double[Steps * cell.HiddenSize],
-                ["outputGradients"] = new double[Steps * cell.HiddenSize],
-                ["stateGradient"] = new double[cell.StateSize],
-                ["inputGradients"] = new double[Steps * cell.InputSize],
-                ["parameterGradients"] = new double[cell.ParameterCount],
-            };
-            RowLength = cell.InputSize;
-            foreach (var name in _arrays.Keys.ToArray())
-            {
-                Fill(name, random);
-            }
-        }
-
-        public double[] this[string name] => _arrays[name];
-
-        public double[] Input => _arrays["input"];
-
-        public double[] State => _arrays["state"];
-
-        public double[] Inputs => _arrays["inputs"];
-
-        public double[] Outputs => _arrays["outputs"];
-
-        public double[] OutputGradients => _arrays["outputGradients"];
-
-        public double[] StateGradient => _arrays["stateGradient"];
-
-        public double[] InputGradients => _arrays["inputGradients"];
-
-        public double[] ParameterGradients => _arrays["parameterGradients"];
-
-        private int RowLength { get; }
-
-        /// <summary>Makes <paramref name="name"/> <paramref name="delta"/> values longer; returns the number the message must name as expected.</summary>
-        public int Resize(string name, int delta, Random random)
-        {
-            int length = _arrays[name].Length;
-            _arrays[name] = new double[length + delta];
-            Fill(name, random);
-
-            // inputs only has to be whole rows, so the message names the row length.
-            return name == "inputs" ? RowLength : length;
-        }
-
-        public void AssertUnchanged()
-        {
-            foreach (var (name, values) in _arrays)
-            {
-                AssertBitwiseEqual<double>(_copies[name], values, name);
-            }
-        }
-
-        private void Fill(string name, Random random)
-        {
-            double[] values = _arrays[name];
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = 2 * random.NextDouble() - 1;
-            }
-
-            _copies[name] = (double[])values.Clone();
-        }
-    }
+    private static Tape<double> Record(ReferenceCell<double> cell, Random random) => ContractHelpers.Record<double>(cell, random, Steps);
 }

@@ -1,0 +1,119 @@
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using RnnGen.Simd;
+using RnnGen.Tests.Generated;
+using Xunit;
+
+namespace RnnGen.Tests.Simd;
+
+/// <summary>
+/// Which instruction path this run really takes. CI runs the generated-cell tests once per path, steering the
+/// runtime with DOTNET_* variables and naming the path it means to reach in RNNGEN_EXPECTED_PATH; if a
+/// variable stops working (a renamed runtime knob, say), the run would silently test the default path again,
+/// and this is what fails.
+/// </summary>
+public sealed class PathTests
+{
+    private const string ExpectedPathVariable = "RNNGEN_EXPECTED_PATH";
+
+    public static TheoryData<CellKind, int, int> AllGeneratedShapes
+    {
+        get
+        {
+            var data = new TheoryData<CellKind, int, int>();
+            foreach (CellKind kind in Enum.GetValues<CellKind>())
+            {
+                foreach (var (input, hidden) in GeneratedCells.Shapes)
+                {
+                    data.Add(kind, input, hidden);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Fact]
+    public void TheRunTakesTheExpectedPath()
+    {
+        SimdPath? expected = ExpectedPath();
+        if (expected is { } path)
+        {
+            Assert.Equal(path, SimdSupport.Widest);
+            Assert.Equal(path, Lstm64x128.ActivePath);
+            Assert.Equal(path, Gru64x128.ActivePath);
+        }
+        else
+        {
+            // No expectation given: the widest path still has to be the widest width the runtime accelerates.
+            Assert.Equal(Accelerated(), SimdSupport.Widest);
+            Assert.Equal(Accelerated(), Lstm64x128.ActivePath);
+            Assert.Equal(Accelerated(), Gru64x128.ActivePath);
+        }
+    }
+
+    [Fact]
+    public void WidestFollowsWhatTheRuntimeAccelerates()
+    {
+        Assert.Equal(Accelerated(), SimdSupport.Widest);
+
+        // A 256-bit path without a 128-bit one would mean the probes are inconsistent.
+        Assert.False(Vector256.IsHardwareAccelerated && !Vector128.IsHardwareAccelerated, "Vector256 accelerated but Vector128 not");
+    }
+
+    [Theory]
+    [MemberData(nameof(AllGeneratedShapes))]
+    public void EachCellTakesTheWidestPathItsGateRowsFill(CellKind kind, int input, int hidden)
+    {
+        // A vector path needs G·H ≥ lanes (the kernels step through the gate rows a whole vector at a time).
+        int gateRows = CellShape.GateCount(kind) * hidden;
+        SimdPath widest = Accelerated();
+        SimdPath expected =
+            widest == SimdPath.Vector256 && gateRows >= 8 ? SimdPath.Vector256
+            : widest >= SimdPath.Vector128 && gateRows >= 4 ? SimdPath.Vector128
+            : SimdPath.Scalar;
+        Assert.Equal(expected, ActivePath(GeneratedCells.Create(kind, input, hidden).GetType()));
+    }
+
+    [Fact]
+    public void TinyCellsHaveFewerPaths()
+    {
+        // G·H = 3 fills no vector: always scalar. G·H = 4 fills a Vector128 but not a Vector256.
+        Assert.Equal(SimdPath.Scalar, Gru1x1.ActivePath);
+        Assert.NotEqual(SimdPath.Vector256, Lstm1x1.ActivePath);
+        Assert.Equal(Vector128.IsHardwareAccelerated ? SimdPath.Vector128 : SimdPath.Scalar, Lstm1x1.ActivePath);
+    }
+
+    [Fact]
+    public void ExpectedPathVariableIsValidWhenSet()
+    {
+        string? value = Environment.GetEnvironmentVariable(ExpectedPathVariable);
+        // A misspelt value would otherwise read as "no expectation" and let a wrong path pass.
+        Assert.True(
+            string.IsNullOrEmpty(value) || ExpectedPath() is not null,
+            $"{ExpectedPathVariable}='{value}' is not one of {string.Join(", ", Enum.GetNames<SimdPath>())}");
+    }
+
+    /// <summary>The path named by RNNGEN_EXPECTED_PATH, or null when it is unset (or not a path name, which its own test reports).</summary>
+    private static SimdPath? ExpectedPath()
+    {
+        string? value = Environment.GetEnvironmentVariable(ExpectedPathVariable);
+        return !string.IsNullOrEmpty(value) && !int.TryParse(value, out _) && Enum.TryParse(value, ignoreCase: false, out SimdPath path) && Enum.IsDefined(path)
+            ? path
+            : null;
+    }
+
+    /// <summary>The widest width the runtime reports as accelerated.</summary>
+    private static SimdPath Accelerated() =>
+        Vector256.IsHardwareAccelerated ? SimdPath.Vector256
+        : Vector128.IsHardwareAccelerated ? SimdPath.Vector128
+        : SimdPath.Scalar;
+
+    /// <summary>The static ActivePath every generated cell class declares.</summary>
+    private static SimdPath ActivePath(Type cellType)
+    {
+        PropertyInfo property = cellType.GetProperty("ActivePath", BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"{cellType.Name} has no public static ActivePath");
+        return (SimdPath)property.GetValue(null)!;
+    }
+}
