@@ -122,3 +122,46 @@ public class DecayedStateBenchmarks
     [Benchmark]
     public void StepAfterSilence() => _cell.Step(_zero, _state);
 }
+
+/// <summary>
+/// What compare.sh sets against the hand-tuned C++ limit (../shared/bench/limit): Step at the anchor grid and
+/// training at LSTM (64,128), T = 100, with weights ×4 as the limit's RNN_WSCALE=4 run uses.
+/// </summary>
+[MemoryDiagnoser]
+public class LimitStep
+{
+    private readonly CellBenchmarks _inner = new() { WeightScale = 4f };
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [ParamsSource(nameof(ShapeValues))]
+    public string Shape { get; set; } = "8x32";
+
+    public static IEnumerable<string> ShapeValues => Cells.Shapes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _inner.Kind = Kind;
+        _inner.Shape = Shape;
+        _inner.Setup();
+    }
+
+    [Benchmark]
+    public void Step() => _inner.Step();
+}
+
+/// <inheritdoc cref="LimitStep"/>
+[MemoryDiagnoser]
+public class LimitTraining
+{
+    private readonly CellBenchmarks _inner = new() { Kind = "lstm", Shape = "64x128", WeightScale = 4f };
+
+    [GlobalSetup]
+    public void Setup() => _inner.Setup();
+
+    /// <summary>Forward with tape + Backward with input gradients, per step (the limit's "forward + backward").</summary>
+    [Benchmark(OperationsPerInvoke = 100)]
+    public void Training() => _inner.Training();
+}

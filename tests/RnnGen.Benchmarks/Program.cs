@@ -1,18 +1,29 @@
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Running;
+using System.Globalization;
 using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters.Csv;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using Perfolizer.Horology;
 
-// dotnet run -c Release --project tests/RnnGen.Benchmarks -- [--quick] [BenchmarkDotNet options, e.g. --filter *CellBenchmarks.Step*]
-//   --quick  a short job (3 warm-ups, 5 iterations) for a first look; without it, BenchmarkDotNet's default job (figures to quote).
-bool quick = args.Contains("--quick");
-string[] rest = args.Where(a => a != "--quick").ToArray();
+// dotnet run -c Release --project tests/RnnGen.Benchmarks -- [--quick] [BenchmarkDotNet options, e.g. --filter '*CellBenchmarks.Step*']
+//   --quick    a short job (3 warm-ups, 5 iterations) for a first look;
+//   --compare  the job compare.sh uses (5 warm-ups, 15 iterations);
+//   neither    BenchmarkDotNet's default job.
+bool quick = args.Contains("--quick"), compare = args.Contains("--compare");
+string[] rest = args.Where(a => a is not ("--quick" or "--compare")).ToArray();
 IConfig config = DefaultConfig.Instance
     .AddColumn(StatisticColumn.Median)
-    .WithOptions(ConfigOptions.JoinSummary);
+    // Plain nanoseconds in a ';'-separated CSV, for compare.sh.
+    .AddExporter(new CsvExporter(CsvSeparator.Semicolon, new SummaryStyle(CultureInfo.InvariantCulture, printUnitsInHeader: true, sizeUnit: null, timeUnit: TimeUnit.Nanosecond, printUnitsInContent: false)));
 if (quick)
 {
     config = config.AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(5).WithLaunchCount(1).WithId("Quick"));
+}
+else if (compare)
+{
+    config = config.AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(15).WithLaunchCount(1).WithId("Compare"));
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(RnnGen.Benchmarks.Cells).Assembly).Run(rest, config);
