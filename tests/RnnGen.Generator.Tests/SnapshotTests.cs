@@ -173,6 +173,28 @@ public class SnapshotTests
         }
     }
 
+    /// <summary>Keywords used as names (@event, @class) must be escaped in the code and dropped from the hint name.</summary>
+    [Fact]
+    public void KeywordNamesAreEscaped()
+    {
+        const string source = """
+            namespace @event.Models
+            {
+                public partial class @class<@int>
+                {
+                    [RnnGen.Lstm(3, 5)] public partial class @struct { }
+                }
+
+                [RnnGen.Gru(3, 5)] public partial class @object { }
+            }
+            """;
+        foreach (TargetProfile target in new[] { TargetProfile.Net10Latest, TargetProfile.Net8CSharp12 })
+        {
+            GeneratorRun run = RunClean(target, source);
+            Assert.Equal(["event.Models.class_1.struct.g.cs", "event.Models.object.g.cs"], run.HintNames.Order(StringComparer.Ordinal));
+        }
+    }
+
     /// <summary>
     /// Generates <paramref name="source"/>'s one cell for both consumer profiles, checks both compile cleanly and
     /// agree, then matches the code against the snapshot (with Verify.SourceGenerators' "//HintName:" header).

@@ -5,9 +5,13 @@ namespace RnnGen.Generator.Model;
 /// <summary>A containing type as the emitter must reopen it: <c>partial {Keyword} {NameWithTypeParameters}</c>.</summary>
 internal sealed record ContainingType(string Keyword, string NameWithTypeParameters, string MetadataName) : IEquatable<ContainingType>;
 
-/// <summary>Where the annotated class lives: its namespace (null for the global one), outermost containing type first, and its name.</summary>
+/// <summary>
+/// Where the annotated class lives: its namespace (null for the global one), outermost containing type first, and its
+/// name. Namespace and names are spelled as in C# source, keywords escaped (<c>@event</c>), because they are emitted.
+/// </summary>
 internal sealed record TypeHierarchy(string? Namespace, EquatableArray<ContainingType> ContainingTypes, string Name)
 {
+    /// <summary>Namespace, containing types (`n as _n) and name, without the @ of escaped keywords: AddSource rejects '@' and '`'.</summary>
     public string QualifiedMetadataName
     {
         get
@@ -18,7 +22,7 @@ internal sealed record TypeHierarchy(string? Namespace, EquatableArray<Containin
                 prefix += type.MetadataName.Replace('`', '_') + ".";
             }
 
-            return prefix + Name;
+            return (prefix + Name).Replace("@", "");
         }
     }
 }

@@ -190,11 +190,16 @@ internal static class CellParser
                 InterfaceDeclarationSyntax => "interface",
                 _ => "class",
             };
-            string typeParameters = outer.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", outer.TypeParameters.Select(p => p.Name)) + ">";
-            containing.Insert(0, new ContainingType(keyword, outer.Name + typeParameters, outer.MetadataName));
+            string typeParameters = outer.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", outer.TypeParameters.Select(p => Escape(p.Name))) + ">";
+            containing.Insert(0, new ContainingType(keyword, Escape(outer.Name) + typeParameters, outer.MetadataName));
         }
 
+        // ToDisplayString already escapes keyword segments (namespace @event → "@event").
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new TypeHierarchy(ns, containing.ToEquatableArray(), type.Name);
+        return new TypeHierarchy(ns, containing.ToEquatableArray(), Escape(type.Name));
     }
+
+    /// <summary>A name as C# source must spell it: symbol names drop the @ of <c>class @event</c>, emitted code needs it back.</summary>
+    private static string Escape(string identifier) =>
+        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
 }
