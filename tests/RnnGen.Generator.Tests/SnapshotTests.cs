@@ -6,7 +6,8 @@ namespace RnnGen.Generator.Tests;
 
 /// <summary>
 /// The generated code for representative declarations, approved in Snapshots/. Each case must also compile with no
-/// diagnostic at all, both for the newest consumer (net10.0, C# latest) and the oldest (net8.0, C# 12).
+/// diagnostic at all (hidden ones and documentation warnings included), both for the newest consumer (net10.0,
+/// C# latest) and the oldest (net8.0, C# 12).
 /// </summary>
 public class SnapshotTests
 {
@@ -62,6 +63,7 @@ public class SnapshotTests
 
         namespace Models;
 
+        /// <summary>Containers are documented, so the generated code (compiled with documentation diagnostics on) must add no warning.</summary>
         public static partial class Outer
         {
             internal partial class Inner
@@ -80,6 +82,7 @@ public class SnapshotTests
 
         namespace Models;
 
+        /// <summary>A generic container.</summary>
         public partial class Outer<T> where T : struct
         {
             [Gru(input: 3, hidden: 5)]
@@ -95,8 +98,10 @@ public class SnapshotTests
 
         namespace Models;
 
+        /// <summary>A record container.</summary>
         public partial record Holder(int Id)
         {
+            /// <summary>A struct container.</summary>
             public readonly partial struct Slot
             {
                 [Lstm(input: 3, hidden: 5)]
@@ -154,8 +159,11 @@ public class SnapshotTests
             namespace A
             {
                 [Lstm(3, 5)] public partial class Cell { }
+                /// <summary>Container.</summary>
                 public partial class Outer { [Gru(3, 5)] public partial class Cell { } }
+                /// <summary>Container.</summary>
                 public partial class Outer<T> { [Gru(3, 5)] public partial class Cell { } }
+                /// <summary>Container.</summary>
                 public partial class Outer<T, U> { [Lstm(3, 5)] public partial class Cell { } }
             }
 
@@ -180,6 +188,7 @@ public class SnapshotTests
         const string source = """
             namespace @event.Models
             {
+                /// <summary>Container.</summary>
                 public partial class @class<@int>
                 {
                     [RnnGen.Lstm(3, 5)] public partial class @struct { }
