@@ -11,7 +11,10 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// </summary>
 internal sealed record TypeHierarchy(string? Namespace, EquatableArray<ContainingType> ContainingTypes, string Name)
 {
-    /// <summary>Namespace, containing types (`n as _n) and name, without the @ of escaped keywords: AddSource rejects '@' and '`'.</summary>
+    /// <summary>
+    /// Namespace, containing types and name, without the @ of escaped keywords (AddSource rejects '@'). Arity is
+    /// written -n (Outer`1 → Outer-1): '-' cannot occur in an identifier, so it never meets a type named Outer_1.
+    /// </summary>
     public string QualifiedMetadataName
     {
         get
@@ -19,7 +22,7 @@ internal sealed record TypeHierarchy(string? Namespace, EquatableArray<Containin
             string prefix = Namespace is null ? "" : Namespace + ".";
             foreach (ContainingType type in ContainingTypes)
             {
-                prefix += type.MetadataName.Replace('`', '_') + ".";
+                prefix += type.MetadataName.Replace('`', '-') + ".";
             }
 
             return (prefix + Name).Replace("@", "");
