@@ -49,7 +49,9 @@ internal static class CellParser
             Report(DiagnosticDescriptors.NotAnInstanceClass, identifier, type.Name, attributeName, what);
         }
 
-        if (type.IsGenericType)
+        // Arity, not IsGenericType: the latter is also true for a plain class nested in a generic one, which the
+        // emitter supports (it reopens Outer<T> with its type parameters).
+        if (type.Arity > 0)
         {
             Report(DiagnosticDescriptors.GenericType, identifier, type.Name, attributeName);
         }
@@ -67,14 +69,19 @@ internal static class CellParser
             }
         }
 
-        (int input, int hidden)? sizes = ReadSizes(attribute);
+        (int input, int hidden, bool inputGiven)? sizes = ReadSizes(attribute);
         if (sizes is null)
         {
             // The attribute does not bind (a compiler error is already reported): nothing to add.
             return Result(null, diagnostics);
         }
 
-        CheckRange(sizes.Value.input, "input");
+        // [Lstm(hidden: 0)] copies hidden into input: report the one argument the user wrote, once.
+        if (sizes.Value.inputGiven)
+        {
+            CheckRange(sizes.Value.input, "input");
+        }
+
         CheckRange(sizes.Value.hidden, "hidden");
 
         foreach (ISymbol member in type.GetMembers())
@@ -110,8 +117,11 @@ internal static class CellParser
     private static bool HasAttribute(INamedTypeSymbol type, string metadataName) =>
         type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
 
-    /// <summary>(input, hidden) from either constructor: (input, hidden) or (hidden), the latter meaning input = hidden.</summary>
-    private static (int, int)? ReadSizes(AttributeData attribute)
+    /// <summary>
+    /// (input, hidden) from either constructor: (input, hidden) or (hidden), the latter meaning input = hidden;
+    /// inputGiven tells which, so a size is checked only where the user wrote it.
+    /// </summary>
+    private static (int, int, bool)? ReadSizes(AttributeData attribute)
     {
         ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
         if (args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
@@ -121,8 +131,8 @@ internal static class CellParser
 
         return args.Length switch
         {
-            1 => ((int)args[0].Value!, (int)args[0].Value!),
-            2 => ((int)args[0].Value!, (int)args[1].Value!),
+            1 => ((int)args[0].Value!, (int)args[0].Value!, false),
+            2 => ((int)args[0].Value!, (int)args[1].Value!, true),
             _ => null,
         };
     }
@@ -163,8 +173,7 @@ internal static class CellParser
             }
         }
 
-        // [Lstm(hidden: 0)] sets input too: point at the one argument there is.
-        return list.Arguments.Count == 1 ? list.Arguments[0].GetLocation() : syntax.GetLocation();
+        return syntax.GetLocation();
     }
 
     private static TypeHierarchy Hierarchy(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
@@ -181,11 +190,16 @@ internal static class CellParser
                 InterfaceDeclarationSyntax => "interface",
                 _ => "class",
             };
-            string typeParameters = outer.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", outer.TypeParameters.Select(p => p.Name)) + ">";
-            containing.Insert(0, new ContainingType(keyword, outer.Name + typeParameters, outer.MetadataName));
+            string typeParameters = outer.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", outer.TypeParameters.Select(p => Escape(p.Name))) + ">";
+            containing.Insert(0, new ContainingType(keyword, Escape(outer.Name) + typeParameters, outer.MetadataName));
         }
 
+        // ToDisplayString already escapes keyword segments (namespace @event → "@event").
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new TypeHierarchy(ns, containing.ToEquatableArray(), type.Name);
+        return new TypeHierarchy(ns, containing.ToEquatableArray(), Escape(type.Name));
     }
+
+    /// <summary>A name as C# source must spell it: symbol names drop the @ of <c>class @event</c>, emitted code needs it back.</summary>
+    private static string Escape(string identifier) =>
+        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
 }
