@@ -23,6 +23,34 @@ public sealed class RnnGenerator : IIncrementalGenerator
 
         Register(context, lstm, TrackingNames.LstmSpecs);
         Register(context, gru, TrackingNames.GruSpecs);
+
+        // Embedded weights: the headers RnnGen's MSBuild targets extract, checked against the attributes naming them.
+        IncrementalValueProvider<EquatableArray<WeightsHeader>> headers = context.AdditionalTextsProvider
+            .Where(static text => WeightsHeaderParser.IsSidecar(text.Path))
+            .Select(static (text, ct) => WeightsHeaderParser.Parse(text.Path, text.GetText(ct)?.ToString()))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray())
+            .WithTrackingName(TrackingNames.WeightsHeaders);
+        RegisterWeightsCheck(context, lstm, headers);
+        RegisterWeightsCheck(context, gru, headers);
+    }
+
+    private static void RegisterWeightsCheck(
+        IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed, IncrementalValueProvider<EquatableArray<WeightsHeader>> headers)
+    {
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
+            .Where(static r => r.Weights is not null)
+            .Select(static (r, _) => r.Weights!)
+            .Combine(headers)
+            .Select(static (pair, _) => WeightsChecker.Check(pair.Left, pair.Right))
+            .Where(static d => !d.IsEmpty);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (DiagnosticInfo diagnostic in list)
+            {
+                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
     }
 
     private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed, string specsStep)

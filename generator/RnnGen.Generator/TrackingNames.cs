@@ -7,4 +7,5 @@ public static class TrackingNames
     public const string GruParsed = nameof(GruParsed);
     public const string LstmSpecs = nameof(LstmSpecs);
     public const string GruSpecs = nameof(GruSpecs);
+    public const string WeightsHeaders = nameof(WeightsHeaders);
 }

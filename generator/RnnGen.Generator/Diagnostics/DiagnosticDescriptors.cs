@@ -44,4 +44,37 @@ internal static class DiagnosticDescriptors
         "RNNG007", "Member name reserved by the generated cell",
         "'{0}' declares '{1}', which RnnGen generates for [{2}] cells; rename or remove it",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    // ---- Embedded weights (Weights = "x.safetensors"; see docs/interop.md). The MSBuild targets shipped with the
+    // runtime library turn each <RnnGenWeights> item into a header sidecar that these checks read. ----
+
+    public static readonly DiagnosticDescriptor WeightsNotFound = new(
+        "RNNG008", "Embedded weights not found",
+        "'{0}' names embedded weights '{1}', but the project has no <RnnGenWeights Include=\"{1}\" /> item{2}; add one so the file is embedded and its shapes are checked at build time",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsFileInvalid = new(
+        "RNNG009", "Embedded weights are not a valid safetensors file",
+        "'{0}' names embedded weights '{1}', which is not a valid safetensors file: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsTensorMissing = new(
+        "RNNG010", "Embedded weights lack a tensor",
+        "'{0}' needs '{1}' from embedded weights '{2}', but the file has no such tensor{3}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsShapeMismatch = new(
+        "RNNG011", "Embedded weights have the wrong shape",
+        "'{0}' ([{1}(input: {2}, hidden: {3})]) reads embedded weights '{4}': {5}: expected {6}, found {7}{8}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WeightsNotFloat = new(
+        "RNNG012", "Embedded weights are not floating-point",
+        "'{0}' reads '{1}' from embedded weights '{2}', but its dtype is {3}; RnnGen reads F32, F64, F16 and BF16",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidWeightsSetting = new(
+        "RNNG013", "Invalid embedded weights setting",
+        "'{0}' has [{1}] with an invalid weights setting: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -8,7 +8,7 @@ namespace RnnGen.Generator.Emitting;
 /// Writes one generated cell: the public surface (constants, parameters, Step, Forward, tape, Backward) around a
 /// nested <c>Kernels</c> class that holds the fixed-size kernels, one per instruction path.
 /// </summary>
-internal static class CellEmitter
+internal static partial class CellEmitter
 {
     public const string GeneratorVersion = "0.1.0";
 
@@ -44,6 +44,8 @@ internal static class CellEmitter
         using (w.Block($"partial class {spec.Type.Name} : global::RnnGen.IRecurrentCell<float>"))
         {
             EmitSurface(w, spec, kernels);
+            w.Line();
+            EmitWeightFiles(w, spec);
             w.Line();
             EmitKernels(w, spec, kernels);
         }

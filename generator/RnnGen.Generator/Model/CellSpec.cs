@@ -7,8 +7,11 @@ internal enum CellKind
     Gru,
 }
 
-/// <summary>Everything the emitter needs to write one cell: its kind, its sizes and where the type lives.</summary>
-internal sealed record CellSpec(CellKind Kind, int Input, int Hidden, TypeHierarchy Type)
+/// <summary>
+/// Everything the emitter needs to write one cell: its kind, its sizes, where the type lives, and the weights it
+/// embeds (null when the attribute names none).
+/// </summary>
+internal sealed record CellSpec(CellKind Kind, int Input, int Hidden, TypeHierarchy Type, EmbeddedWeights? Weights = null)
 {
     /// <summary>Gate blocks: 4 for an LSTM (i, f, g, o), 3 for a GRU (r, z, n).</summary>
     public int Gates => Kind == CellKind.Lstm ? 4 : 3;

@@ -19,5 +19,8 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), [.. Arguments]);
 }
 
-/// <summary>What parsing one annotated type yields: a spec to emit, or the diagnostics that explain why not.</summary>
-internal sealed record ParseResult(CellSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What parsing one annotated type yields: a spec to emit, or the diagnostics that explain why not; and, when the
+/// attribute names embedded weights, what the build-time weights check needs.
+/// </summary>
+internal sealed record ParseResult(CellSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, WeightsReference? Weights = null);

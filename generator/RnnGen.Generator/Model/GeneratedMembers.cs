@@ -12,5 +12,7 @@ internal static class GeneratedMembers
         "Kind", "InputSize", "HiddenSize", "StateSize", "ParameterCount", "ActivePath",
         "Parameters", "WeightIh", "WeightHh", "BiasIh", "BiasHh",
         "Step", "Forward", "CreateTape", "Backward",
-        Parameters, Kernels);
+        Parameters, Kernels,
+        // Weight files (Emitting/CellEmitter.Weights.cs); FromEmbeddedWeights is reserved even when no weights are named.
+        "LoadWeights", "SaveWeights", "FromEmbeddedWeights");
 }

@@ -93,13 +93,19 @@ internal static class CellParser
             }
         }
 
+        EmbeddedWeights? weights = ReadWeights(attribute, (location, problem) =>
+            Report(DiagnosticDescriptors.InvalidWeightsSetting, location ?? AttributeLocation(attribute) ?? identifier, type.Name, attributeName, problem));
+
         if (diagnostics.Count > 0)
         {
             return Result(null, diagnostics);
         }
 
-        var spec = new CellSpec(kind, sizes.Value.input, sizes.Value.hidden, Hierarchy(type, declaration));
-        return Result(spec, diagnostics);
+        var spec = new CellSpec(kind, sizes.Value.input, sizes.Value.hidden, Hierarchy(type, declaration), weights);
+        WeightsReference? reference = weights is null ? null : new WeightsReference(
+            type.Name, kind, sizes.Value.input, sizes.Value.hidden, weights,
+            LocationInfo.From(NamedArgumentLocation(attribute, "Weights") ?? AttributeLocation(attribute) ?? identifier));
+        return new ParseResult(spec, diagnostics.ToEquatableArray(), reference);
 
         void CheckRange(int value, string parameter)
         {
@@ -110,6 +116,71 @@ internal static class CellParser
             }
         }
     }
+
+    /// <summary>
+    /// The attribute's Weights, WeightsPrefix and WeightsLayer properties, or null when it names no weights. Reports
+    /// settings that cannot work: an empty file name, a negative layer, a prefix or layer without a file.
+    /// </summary>
+    private static EmbeddedWeights? ReadWeights(AttributeData attribute, System.Action<Location?, string> report)
+    {
+        string? file = null, prefix = null;
+        int? layer = null;
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Value.Kind == TypedConstantKind.Error)
+            {
+                continue;
+            }
+
+            switch (argument.Key)
+            {
+                case "Weights":
+                    file = argument.Value.Value as string ?? "";
+                    break;
+                case "WeightsPrefix":
+                    prefix = argument.Value.Value as string ?? "";
+                    break;
+                case "WeightsLayer":
+                    layer = argument.Value.Value as int?;
+                    break;
+            }
+        }
+
+        if (file is null)
+        {
+            if (prefix is not null || layer is not null)
+            {
+                report(NamedArgumentLocation(attribute, prefix is not null ? "WeightsPrefix" : "WeightsLayer"),
+                    "WeightsPrefix and WeightsLayer apply only with Weights = \"<file>.safetensors\"");
+            }
+
+            return null;
+        }
+
+        // The manifest resource is named after the file alone, so a directory part is dropped.
+        string fileName = file.Substring(file.LastIndexOfAny(['/', '\\']) + 1);
+        bool valid = true;
+        if (fileName.Trim().Length == 0)
+        {
+            report(NamedArgumentLocation(attribute, "Weights"), "Weights must name a file, e.g. Weights = \"model.safetensors\"");
+            valid = false;
+        }
+
+        if (layer < 0)
+        {
+            report(NamedArgumentLocation(attribute, "WeightsLayer"),
+                $"WeightsLayer = {layer.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)} is negative; layers count from 0");
+            valid = false;
+        }
+
+        return valid ? new EmbeddedWeights(fileName, prefix ?? "", layer ?? 0) : null;
+    }
+
+    /// <summary>The <c>Name = value</c> argument of a named property, if the attribute sets it.</summary>
+    private static Location? NamedArgumentLocation(AttributeData attribute, string property) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list }
+            ? list.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == property)?.GetLocation()
+            : null;
 
     private static ParseResult Result(CellSpec? spec, List<DiagnosticInfo> diagnostics) =>
         new(spec, diagnostics.ToEquatableArray());

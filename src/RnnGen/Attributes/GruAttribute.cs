@@ -29,4 +29,17 @@ public sealed class GruAttribute : Attribute
 
     /// <summary>Hidden units (H).</summary>
     public int Hidden { get; }
+
+    /// <summary>
+    /// The file name of trained weights to compile into the assembly, e.g. <c>"denoiser.safetensors"</c>; the project
+    /// embeds it with <c>&lt;RnnGenWeights Include="denoiser.safetensors" /&gt;</c>. The generator then checks the file's
+    /// tensors against this cell's sizes at build time and emits <c>static Denoiser FromEmbeddedWeights()</c>.
+    /// </summary>
+    public string? Weights { get; set; }
+
+    /// <summary>Prepended to the tensor names in <see cref="Weights"/>, e.g. <c>"rnn."</c> for a model whose RNN is <c>model.rnn</c>.</summary>
+    public string WeightsPrefix { get; set; } = "";
+
+    /// <summary>The layer of a stacked PyTorch RNN in <see cref="Weights"/>: names end in <c>_l{WeightsLayer}</c>.</summary>
+    public int WeightsLayer { get; set; }
 }

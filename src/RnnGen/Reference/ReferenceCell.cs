@@ -10,7 +10,7 @@ namespace RnnGen.Reference;
 /// This is the oracle every fast path is tested against: clarity over speed, but nothing allocated after
 /// construction. It keeps one scratch buffer, so an instance serves one stream at a time.
 /// </remarks>
-public abstract class ReferenceCell<T> : IRecurrentCell<T> where T : IFloatingPointIeee754<T>
+public abstract partial class ReferenceCell<T> : IRecurrentCell<T> where T : IFloatingPointIeee754<T>
 {
     private readonly T[] _parameters;
     private readonly T[] _activations;
