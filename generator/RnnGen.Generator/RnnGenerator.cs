@@ -44,13 +44,7 @@ public sealed class RnnGenerator : IIncrementalGenerator
             .Combine(headers)
             .Select(static (pair, _) => WeightsChecker.Check(pair.Left, pair.Right))
             .Where(static d => !d.IsEmpty);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
-        {
-            foreach (DiagnosticInfo diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        context.RegisterSourceOutput(diagnostics, ReportAll);
     }
 
     private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed, string specsStep)
@@ -65,12 +59,14 @@ public sealed class RnnGenerator : IIncrementalGenerator
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
             .Select(static (r, _) => r.Diagnostics)
             .Where(static d => !d.IsEmpty);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        context.RegisterSourceOutput(diagnostics, ReportAll);
+    }
+
+    private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (DiagnosticInfo diagnostic in diagnostics)
         {
-            foreach (DiagnosticInfo diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
     }
 }

@@ -37,7 +37,7 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
             Store(z, ref activations, HiddenSize + j);
             Store(n, ref activations, 2 * HiddenSize + j);
             Store(hn, ref activations, 3 * HiddenSize + j);
-            Store(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n), ref next, j);                   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+            Store(FlushTiny(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
             """));
     }
 
@@ -51,27 +51,27 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
             var z = {{u.Load("activations", "HiddenSize + j")}};
             var n = {{u.Load("activations", "2 * HiddenSize + j")}};
             var hn = {{u.Load("activations", "3 * HiddenSize + j")}};
-            var dn = dh * (one - z) * (one - n * n);
-            var dr = dn * hn * r * (one - r);
-            var dz = dh * ({{u.Load("previous", "j")}} - n) * z * (one - z);
+            var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+            var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+            var dz = FlushTiny(dh * ({{u.Load("previous", "j")}} - n) * z * (one - z));      // da_z = dh'⊙(h − n)⊙z(1−z)
             Store(dr, ref da, j);
             Store(dz, ref da, HiddenSize + j);
             Store(dn, ref da, 2 * HiddenSize + j);
             Store(dr, ref da, GateRows + j);
             Store(dz, ref da, GateRows + HiddenSize + j);
-            Store(dn * r, ref da, GateRows + 2 * HiddenSize + j);
-            Store(dh * z, ref direct, j);
+            Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+            Store(dh * z, ref direct, j);                                                   // h' = … + z⊙h passes z⊙dh' straight back
             """));
         w.Line();
         using (w.Block("if (computeDx)"))
         {
             w.Line("// dx = W_ihᵀ·da_ih");
-            MatrixEmitter.TransposedProduct(w, width, 3, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null);
+            MatrixEmitter.TransposedProduct(w, width, 3, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null, flush: false);
         }
 
         w.Line();
         w.Line("// dh = z⊙dh' + W_hhᵀ·da_hh");
-        MatrixEmitter.TransposedProduct(w, width, 3, Hidden, "HiddenSize", "WeightHhOffset", "da", "GateRows", "dPrev", "direct");
+        MatrixEmitter.TransposedProduct(w, width, 3, Hidden, "HiddenSize", "WeightHhOffset", "da", "GateRows", "dPrev", "direct", flush: true);
     }
 
     public override void EmitParameterGradients(SourceWriter w, Width width)

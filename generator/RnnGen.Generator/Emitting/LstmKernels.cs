@@ -25,7 +25,7 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
             var f = Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
             var g = Tanh(Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
             var o = Sigmoid(Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
-            var c = MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g);                         // c' = f⊙c + i⊙g
+            var c = FlushTiny(MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g));         // c' = f⊙c + i⊙g
             var tanhC = Tanh(c);
             Store(i, ref activations, j);
             Store(f, ref activations, HiddenSize + j);
@@ -33,7 +33,7 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
             Store(o, ref activations, 3 * HiddenSize + j);
             Store(tanhC, ref activations, 4 * HiddenSize + j);
             Store(c, ref next, HiddenSize + j);
-            Store(o * tanhC, ref next, j);                                                          // h' = o⊙tanh(c')
+            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
             """));
     }
 
@@ -48,23 +48,23 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
             var g = {{u.Load("activations", "2 * HiddenSize + j")}};
             var o = {{u.Load("activations", "3 * HiddenSize + j")}};
             var tanhC = {{u.Load("activations", "4 * HiddenSize + j")}};
-            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, {{u.Load("dNext", "HiddenSize + j")}});
-            Store(dc * g * i * (one - i), ref da, j);
-            Store(dc * {{u.Load("previous", "HiddenSize + j")}} * f * (one - f), ref da, HiddenSize + j);
-            Store(dc * i * (one - g * g), ref da, 2 * HiddenSize + j);
-            Store(dh * tanhC * o * (one - o), ref da, 3 * HiddenSize + j);
-            Store(dc * f, ref dPrev, HiddenSize + j);
+            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, {{u.Load("dNext", "HiddenSize + j")}});        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+            Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
+            Store(FlushTiny(dc * {{u.Load("previous", "HiddenSize + j")}} * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
+            Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
+            Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
+            Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
             """));
         w.Line();
         using (w.Block("if (computeDx)"))
         {
             w.Line("// dx = W_ihᵀ·da");
-            MatrixEmitter.TransposedProduct(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null);
+            MatrixEmitter.TransposedProduct(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null, flush: false);
         }
 
         w.Line();
         w.Line("// dh = W_hhᵀ·da");
-        MatrixEmitter.TransposedProduct(w, width, 4, Hidden, "HiddenSize", "WeightHhOffset", "da", "0", "dPrev", null);
+        MatrixEmitter.TransposedProduct(w, width, 4, Hidden, "HiddenSize", "WeightHhOffset", "da", "0", "dPrev", null, flush: true);
     }
 
     public override void EmitParameterGradients(SourceWriter w, Width width)

@@ -93,11 +93,12 @@ internal static class MatrixEmitter
 
     /// <summary>
     /// dst[c] = (addend[c] +) Σ_r W[r, c]·da[r] for c in [0, columns): the transposed product of backpropagation.
-    /// Rows are summed per gate block, two column vectors at a time, into independent accumulators.
+    /// Rows are summed per gate block, two column vectors at a time, into independent accumulators. With
+    /// <paramref name="flush"/>, results below 1e-30 are stored as zero (the recurrent gradient feeds the next step).
     /// </summary>
     public static void TransposedProduct(
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daOffset, string dst, string? addend)
+        string da, string daOffset, string dst, string? addend, bool flush)
     {
         ColumnLoops(w, ref width, columns, columnsName, masked: false, (unroll, _) =>
         {
@@ -125,7 +126,7 @@ internal static class MatrixEmitter
                     sum = $"{width.Load(addend, column)} + {sum}";
                 }
 
-                w.Line($"Store({sum}, ref {dst}, {column});");
+                w.Line(flush ? $"Store(FlushTiny({sum}), ref {dst}, {column});" : $"Store({sum}, ref {dst}, {column});");
             }
         });
     }

@@ -114,6 +114,61 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
         Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
     }
 
+    #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.CellWeights)
+    /// <summary>
+    /// Loads the parameters from a safetensors file in PyTorch's state_dict names: <c>{prefix}weight_ih_l{layer}</c>,
+    /// <c>weight_hh_l{layer}</c>, <c>bias_ih_l{layer}</c>, <c>bias_hh_l{layer}</c>, in F32, F64, F16 or BF16. Every tensor is checked
+    /// before anything is written, so on any error the parameters stay exactly as they were.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="prefix">Prepended verbatim to every name, e.g. <c>"rnn."</c> for a model whose RNN is <c>model.rnn</c>.</param>
+    /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
+    /// <param name="layer">The layer of a stacked PyTorch RNN (<c>num_layers</c> &gt; 1).</param>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid safetensors file, or a tensor is missing or has another shape; the message names the file, the tensor and the problem.</exception>
+    /// <exception cref="global::System.IO.FileNotFoundException">There is no such file.</exception>
+    public void LoadWeights(string path, string prefix = "", bool strict = false, int layer = 0) =>
+        global::RnnGen.IO.CellWeights.Load(this, path, prefix, strict, layer);
+
+    /// <summary>Loads the parameters from a safetensors file read from <paramref name="stream"/> to its end (the stream is left open); on any error they stay unchanged.</summary>
+    /// <param name="stream">The file's bytes.</param>
+    /// <param name="prefix">Prepended verbatim to every name.</param>
+    /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
+    /// <param name="layer">The layer of a stacked PyTorch RNN.</param>
+    /// <exception cref="global::System.IO.InvalidDataException">The bytes are not a valid safetensors file, or a tensor is missing or has another shape.</exception>
+    public void LoadWeights(global::System.IO.Stream stream, string prefix = "", bool strict = false, int layer = 0) =>
+        global::RnnGen.IO.CellWeights.Load(this, stream, prefix, strict, layer);
+
+    /// <summary>Loads the parameters from a weight file shared with other modules; on any error they stay unchanged.</summary>
+    /// <param name="file">The tensors, read once.</param>
+    /// <param name="prefix">Prepended verbatim to every name.</param>
+    /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
+    /// <param name="layer">The layer of a stacked PyTorch RNN.</param>
+    /// <exception cref="global::System.IO.InvalidDataException">A tensor is missing or has another shape or a non-float dtype.</exception>
+    public void LoadWeights(global::RnnGen.IO.WeightFile file, string prefix = "", bool strict = false, int layer = 0) =>
+        global::RnnGen.IO.CellWeights.Load(this, file, prefix, strict, layer);
+
+    /// <summary>Saves the parameters as a new F32 safetensors file, atomically: an existing file is replaced only once the new one is complete on disk.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="prefix">Prepended verbatim to every name.</param>
+    /// <param name="layer">The layer index in the names.</param>
+    public void SaveWeights(string path, string prefix = "", int layer = 0) =>
+        global::RnnGen.IO.CellWeights.Save(this, path, prefix, layer);
+
+    /// <summary>Writes the parameters as an F32 safetensors file into <paramref name="stream"/> (left open).</summary>
+    /// <param name="stream">Where the file's bytes go.</param>
+    /// <param name="prefix">Prepended verbatim to every name.</param>
+    /// <param name="layer">The layer index in the names.</param>
+    public void SaveWeights(global::System.IO.Stream stream, string prefix = "", int layer = 0) =>
+        global::RnnGen.IO.CellWeights.Save(this, stream, prefix, layer);
+
+    /// <summary>Adds the parameters to a weight file shared with other modules; save that with its <c>Save</c>.</summary>
+    /// <param name="file">The shared tensors.</param>
+    /// <param name="prefix">Prepended verbatim to every name.</param>
+    /// <param name="layer">The layer index in the names.</param>
+    public void SaveWeights(global::RnnGen.IO.WeightFile file, string prefix = "", int layer = 0) =>
+        global::RnnGen.IO.CellWeights.Save(this, file, prefix, layer);
+    #endregion
+
     /// <summary>The fixed-size kernels, one per instruction path; callers have checked every length.</summary>
     private abstract class Kernels : global::RnnGen.Simd.KernelBase
     {
@@ -126,24 +181,22 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
         /// <summary>Per step the tape records r, z, n and W_hn·h + b_hn.</summary>
         public const int ActivationsPerStep = 20;
         public const int GradientsPerStep = 30;
-        private const int StepScratch = 30;
         private const int BackwardScratch = 10;
 
         public static global::RnnGen.Simd.SimdPath ActivePath =>
-            global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
+            global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
         /// <summary>Steps through a sequence, keeping a copy of each previous state in stack scratch; outputs may be empty.</summary>
         public static void Run(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
         {
-            global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep + StepScratch];
+            global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep];
             ref float w = ref Ref(parameters);
             ref float previous = ref Ref(buffer);
             ref float activations = ref At(ref previous, StateSize);
-            ref float scratch = ref At(ref activations, ActivationsPerStep);
             for (int t = 0; t < steps; t++)
             {
                 state.CopyTo(buffer);
-                Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations, ref scratch);
+                Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations);
                 if (!outputs.IsEmpty)
                 {
                     state.Slice(0, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
@@ -154,7 +207,6 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
         /// <summary>Steps through a sequence like <see cref="Run"/>, recording inputs, states and activations in the tape.</summary>
         public static void Record(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
         {
-            global::System.Span<float> scratch = stackalloc float[StepScratch];
             tape.BeginRecording(steps);
             inputs.CopyTo(tape.Inputs);
             global::System.Span<float> states = tape.States;
@@ -165,7 +217,7 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
             ref float activations = ref Ref(tape.Activations);
             for (int t = 0; t < steps; t++)
             {
-                Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep), ref Ref(scratch));
+                Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
                 states.Slice((t + 1) * StateSize, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
             }
 
@@ -198,359 +250,250 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
             }
         }
 
-        private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+        private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
         {
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations, ref scratch);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations, ref scratch);
-            else Step1(ref w, ref x, ref previous, ref next, ref activations, ref scratch);
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
+            else Step1(ref w, ref x, ref previous, ref next, ref activations);
         }
 
         private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
         {
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
             else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
         }
 
         private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, int steps)
         {
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, steps);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref da, ref inputs, ref states, steps);
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref da, ref inputs, ref states, steps);
             else ParameterGradients1(ref dp, ref da, ref inputs, ref states, steps);
         }
 
-        /// <summary>One step forward on the Vector256 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
-        private static void Step256(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+        /// <summary>W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
         {
-            // a_ih = W_ih·x + b_ih and a_hh = W_hh·h + b_hh, kept apart: r scales only the recurrent part of n
-            for (int block = 0; block < GateRows; block += 8)
+            ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+            ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+            var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
+            for (nint k = 0; k <= HiddenSize - 4; k += 4)
             {
-                int r = block < GateRows - 8 ? block : GateRows - 8;
-                var sum = Load256(ref w, BiasIhOffset + r);
-                for (int k = 0; k < InputSize; k++)
-                {
-                    sum = MultiplyAdd(Gather256(ref w, WeightIhOffset + r * InputSize + k, InputSize), Broadcast256(Load1(ref x, k)), sum);
-                }
-                Store(sum, ref scratch, r);
+                var v = Load128(ref previous, k);
+                a0 = MultiplyAdd(Load128(ref wh, k), v, a0);
+                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + k), v, a1);
+                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + k), v, a2);
+                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + k), v, a3);
             }
-            for (int block = 0; block < GateRows; block += 8)
+            // the last 4 columns overlap the loop's; the tail is zero in the lanes already counted
+            var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
+            a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
+            a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
+            a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
+            a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
+            var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
+            for (nint k = 0; k < InputSize; k++)
             {
-                int r = block < GateRows - 8 ? block : GateRows - 8;
-                var sum = Load256(ref w, BiasHhOffset + r);
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    sum = MultiplyAdd(Gather256(ref w, WeightHhOffset + r * HiddenSize + k, HiddenSize), Broadcast256(Load1(ref previous, k)), sum);
-                }
-                Store(sum, ref scratch, GateRows + r);
+                sum = MultiplyAdd(Gather128(ref wx, k, InputSize), Broadcast128(Load1(ref x, k)), sum);
             }
-
-            // r = σ(a_ih,r + a_hh,r), z = σ(a_ih,z + a_hh,z), n = tanh(a_ih,n + r⊙a_hh,n); h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-            for (int j = 0; j < HiddenSize; j++)
-            {
-                var r = Sigmoid(Load1(ref scratch, j) + Load1(ref scratch, GateRows + j));
-                var z = Sigmoid(Load1(ref scratch, HiddenSize + j) + Load1(ref scratch, GateRows + HiddenSize + j));
-                var hn = Load1(ref scratch, GateRows + 2 * HiddenSize + j);
-                var n = Tanh(MultiplyAdd(r, hn, Load1(ref scratch, 2 * HiddenSize + j)));
-                Store(r, ref activations, j);
-                Store(z, ref activations, HiddenSize + j);
-                Store(n, ref activations, 2 * HiddenSize + j);
-                Store(hn, ref activations, 3 * HiddenSize + j);
-                Store(MultiplyAdd(z, Load1(ref previous, j) - n, n), ref next, j);
-            }
+            return sum;
         }
 
-        /// <summary>One step back on the Vector256 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
-        private static void BackwardStep256(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
+        /// <summary>W_ih·x + b_ih for the rows starting at r (the n gate's input part).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector128<float> InputPart128(ref float w, nint r, ref float x)
         {
-            ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
-            // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
-            for (int j = 0; j < HiddenSize; j++)
+            ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+            var sum = Load128(ref w, BiasIhOffset + r);
+            for (nint k = 0; k < InputSize; k++)
             {
-                var one = 1f;
-                var dh = Load1(ref dNext, j) + Load1(ref dOut, j);
-                var r = Load1(ref activations, j);
-                var z = Load1(ref activations, HiddenSize + j);
-                var n = Load1(ref activations, 2 * HiddenSize + j);
-                var hn = Load1(ref activations, 3 * HiddenSize + j);
-                var dn = dh * (one - z) * (one - n * n);
-                var dr = dn * hn * r * (one - r);
-                var dz = dh * (Load1(ref previous, j) - n) * z * (one - z);
-                Store(dr, ref da, j);
-                Store(dz, ref da, HiddenSize + j);
-                Store(dn, ref da, 2 * HiddenSize + j);
-                Store(dr, ref da, GateRows + j);
-                Store(dz, ref da, GateRows + HiddenSize + j);
-                Store(dn * r, ref da, GateRows + 2 * HiddenSize + j);
-                Store(dh * z, ref direct, j);
+                sum = MultiplyAdd(Gather128(ref wx, k, InputSize), Broadcast128(Load1(ref x, k)), sum);
             }
-
-            if (computeDx)
-            {
-                // dx = W_ihᵀ·da_ih
-                for (int c = 0; c < InputSize; c++)
-                {
-                    var s0 = 0f; var s1 = 0f; var s2 = 0f;
-                    for (int j = 0; j < HiddenSize; j++)
-                    {
-                        s0 = MultiplyAdd(Load1(ref w, WeightIhOffset + (j) * InputSize + c), Load1(ref da, j), s0);
-                        s1 = MultiplyAdd(Load1(ref w, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c), Load1(ref da, 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(Load1(ref w, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c), Load1(ref da, 2 * HiddenSize + j), s2);
-                    }
-                    Store(s0 + s1 + s2, ref dx, c);
-                }
-            }
-
-            // dh = z⊙dh' + W_hhᵀ·da_hh
-            for (int c = 0; c < HiddenSize; c++)
-            {
-                var s0 = 0f; var s1 = 0f; var s2 = 0f;
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    s0 = MultiplyAdd(Load1(ref w, WeightHhOffset + (j) * HiddenSize + c), Load1(ref da, GateRows + j), s0);
-                    s1 = MultiplyAdd(Load1(ref w, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c), Load1(ref da, GateRows + 1 * HiddenSize + j), s1);
-                    s2 = MultiplyAdd(Load1(ref w, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c), Load1(ref da, GateRows + 2 * HiddenSize + j), s2);
-                }
-                Store(Load1(ref direct, c) + s0 + s1 + s2, ref dPrev, c);
-            }
+            return sum;
         }
 
-        /// <summary>The parameter gradients of all steps at once on the Vector256 path, from the recorded da, inputs and states.</summary>
-        private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, int steps)
+        /// <summary>W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPart128(ref float w, nint r, ref float previous)
         {
-            // dW_ih += Σ_t da_ih,t ⊗ x_t
-            for (int j = 0; j < HiddenSize; j++)
+            ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+            var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
+            for (nint k = 0; k <= HiddenSize - 4; k += 4)
             {
-                for (int c = 0; c < InputSize; c++)
-                {
-                    var s0 = Load1(ref dp, WeightIhOffset + (j) * InputSize + c); var s1 = Load1(ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c); var s2 = Load1(ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        var xt = Load1(ref inputs, t * InputSize + c);
-                        s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + j), s0);
-                        s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j), s2);
-                    }
-                    Store(s0, ref dp, WeightIhOffset + (j) * InputSize + c);
-                    Store(s1, ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c);
-                    Store(s2, ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                }
+                var v = Load128(ref previous, k);
+                a0 = MultiplyAdd(Load128(ref wh, k), v, a0);
+                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + k), v, a1);
+                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + k), v, a2);
+                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + k), v, a3);
             }
-
-            // dW_hh += Σ_t da_hh,t ⊗ h_t−1
-            for (int j = 0; j < HiddenSize; j++)
-            {
-                for (int c = 0; c < HiddenSize; c++)
-                {
-                    var s0 = Load1(ref dp, WeightHhOffset + (j) * HiddenSize + c); var s1 = Load1(ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c); var s2 = Load1(ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        var xt = Load1(ref states, t * StateSize + c);
-                        s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + GateRows + j), s0);
-                        s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + GateRows + 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + GateRows + 2 * HiddenSize + j), s2);
-                    }
-                    Store(s0, ref dp, WeightHhOffset + (j) * HiddenSize + c);
-                    Store(s1, ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c);
-                    Store(s2, ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                }
-            }
-
-            // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
-            for (int block = 0; block < GateRows; block += 8)
-            {
-                int r = block < GateRows - 8 ? block : GateRows - 8;
-                var keep = r == block ? TailMask256(8) : TailMask256(GateRows % 8);
-                var s = Load256(ref dp, BiasIhOffset + r);
-                for (int t = 0; t < steps; t++)
-                {
-                    s += Load256(ref da, t * GradientsPerStep + r) & keep;
-                }
-                Store(s, ref dp, BiasIhOffset + r);
-            }
-            for (int block = 0; block < GateRows; block += 8)
-            {
-                int r = block < GateRows - 8 ? block : GateRows - 8;
-                var keep = r == block ? TailMask256(8) : TailMask256(GateRows % 8);
-                var s = Load256(ref dp, BiasHhOffset + r);
-                for (int t = 0; t < steps; t++)
-                {
-                    s += Load256(ref da, t * GradientsPerStep + GateRows + r) & keep;
-                }
-                Store(s, ref dp, BiasHhOffset + r);
-            }
+            // the last 4 columns overlap the loop's; the tail is zero in the lanes already counted
+            var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
+            a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
+            a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
+            a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
+            a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
+            var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+            return sum;
         }
 
         /// <summary>One step forward on the Vector128 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
-        private static void Step128(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Step128(ref float w, ref float x, ref float previous, ref float next, ref float activations)
         {
-            // a_ih = W_ih·x + b_ih and a_hh = W_hh·h + b_hh, kept apart: r scales only the recurrent part of n
-            var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
-            for (int block = 0; block < GateRows; block += 4)
+            // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+            for (nint unit = 0; unit < HiddenSize; unit += 4)
             {
-                int r = block < GateRows - 4 ? block : GateRows - 4;
-                var sum = Load128(ref w, BiasIhOffset + r);
-                for (int k = 0; k < InputSize; k++)
-                {
-                    sum = MultiplyAdd(Gather128(ref w, WeightIhOffset + r * InputSize + k, InputSize), Broadcast128(Load1(ref x, k)), sum);
-                }
-                Store(sum, ref scratch, r);
-            }
-            for (int block = 0; block < GateRows; block += 4)
-            {
-                int r = block < GateRows - 4 ? block : GateRows - 4;
-                var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
-                for (int k = 0; k <= HiddenSize - 4; k += 4)
-                {
-                    var v = Load128(ref previous, k);
-                    a0 = MultiplyAdd(Load128(ref w, WeightHhOffset + r * HiddenSize + k), v, a0);
-                    a1 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 1) * HiddenSize + k), v, a1);
-                    a2 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 2) * HiddenSize + k), v, a2);
-                    a3 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 3) * HiddenSize + k), v, a3);
-                }
-                // the last 4 columns overlap the loop's; hTail is zero in the lanes already counted
-                a0 = MultiplyAdd(Load128(ref w, WeightHhOffset + r * HiddenSize + HiddenSize - 4), hTail, a0);
-                a1 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 1) * HiddenSize + HiddenSize - 4), hTail, a1);
-                a2 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 2) * HiddenSize + HiddenSize - 4), hTail, a2);
-                a3 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 3) * HiddenSize + HiddenSize - 4), hTail, a3);
-                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
-                Store(sum, ref scratch, GateRows + r);
-            }
-
-            // r = σ(a_ih,r + a_hh,r), z = σ(a_ih,z + a_hh,z), n = tanh(a_ih,n + r⊙a_hh,n); h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-            for (int unit = 0; unit < HiddenSize; unit += 4)
-            {
-                int j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
-                var r = Sigmoid(Load128(ref scratch, j) + Load128(ref scratch, GateRows + j));
-                var z = Sigmoid(Load128(ref scratch, HiddenSize + j) + Load128(ref scratch, GateRows + HiddenSize + j));
-                var hn = Load128(ref scratch, GateRows + 2 * HiddenSize + j);
-                var n = Tanh(MultiplyAdd(r, hn, Load128(ref scratch, 2 * HiddenSize + j)));
+                nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
+                var r = Sigmoid(Gate128(ref w, j, ref x, ref previous));                     // r = σ(W_ir x + b_ir + W_hr h + b_hr)
+                var z = Sigmoid(Gate128(ref w, HiddenSize + j, ref x, ref previous));        // z = σ(W_iz x + b_iz + W_hz h + b_hz)
+                var hn = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);              // W_hn h + b_hn
+                var n = Tanh(MultiplyAdd(r, hn, InputPart128(ref w, 2 * HiddenSize + j, ref x)));   // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                 Store(r, ref activations, j);
                 Store(z, ref activations, HiddenSize + j);
                 Store(n, ref activations, 2 * HiddenSize + j);
                 Store(hn, ref activations, 3 * HiddenSize + j);
-                Store(MultiplyAdd(z, Load128(ref previous, j) - n, n), ref next, j);
+                Store(FlushTiny(MultiplyAdd(z, Load128(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
             }
         }
 
         /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
         {
             ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
             // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
-            for (int unit = 0; unit < HiddenSize; unit += 4)
+            for (nint unit = 0; unit < HiddenSize; unit += 4)
             {
-                int j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
+                nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
                 var one = Broadcast128(1f);
                 var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
                 var r = Load128(ref activations, j);
                 var z = Load128(ref activations, HiddenSize + j);
                 var n = Load128(ref activations, 2 * HiddenSize + j);
                 var hn = Load128(ref activations, 3 * HiddenSize + j);
-                var dn = dh * (one - z) * (one - n * n);
-                var dr = dn * hn * r * (one - r);
-                var dz = dh * (Load128(ref previous, j) - n) * z * (one - z);
+                var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                var dz = FlushTiny(dh * (Load128(ref previous, j) - n) * z * (one - z));      // da_z = dh'⊙(h − n)⊙z(1−z)
                 Store(dr, ref da, j);
                 Store(dz, ref da, HiddenSize + j);
                 Store(dn, ref da, 2 * HiddenSize + j);
                 Store(dr, ref da, GateRows + j);
                 Store(dz, ref da, GateRows + HiddenSize + j);
-                Store(dn * r, ref da, GateRows + 2 * HiddenSize + j);
-                Store(dh * z, ref direct, j);
+                Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                Store(dh * z, ref direct, j);                                                   // h' = … + z⊙h passes z⊙dh' straight back
             }
 
             if (computeDx)
             {
                 // dx = W_ihᵀ·da_ih
-                for (int c = 0; c < InputSize; c++)
+                for (nint c = 0; c < InputSize; c++)
                 {
-                    var s0 = 0f; var s1 = 0f; var s2 = 0f;
-                    for (int j = 0; j < HiddenSize; j++)
+                    var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                    for (nint j = 0; j < HiddenSize; j++)
                     {
-                        s0 = MultiplyAdd(Load1(ref w, WeightIhOffset + (j) * InputSize + c), Load1(ref da, j), s0);
-                        s1 = MultiplyAdd(Load1(ref w, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c), Load1(ref da, 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(Load1(ref w, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c), Load1(ref da, 2 * HiddenSize + j), s2);
+                        ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                        ref float dRow = ref At(ref da, j);
+                        var d0 = Load1(ref dRow, 0);
+                        s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                        var d1 = Load1(ref dRow, HiddenSize);
+                        s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                        var d2 = Load1(ref dRow, 2 * HiddenSize);
+                        s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
                     }
-                    Store(s0 + s1 + s2, ref dx, c);
+                    Store(s00 + s10 + s20, ref dx, c);
                 }
             }
 
             // dh = z⊙dh' + W_hhᵀ·da_hh
-            for (int block = 0; block < HiddenSize; block += 4)
+            for (nint block = 0; block < HiddenSize; block += 4)
             {
-                int c = block < HiddenSize - 4 ? block : HiddenSize - 4;
-                var s0 = Broadcast128(0f); var s1 = Broadcast128(0f); var s2 = Broadcast128(0f);
-                for (int j = 0; j < HiddenSize; j++)
+                nint c = block < HiddenSize - 4 ? block : HiddenSize - 4;
+                var s00 = Broadcast128(0f); var s10 = Broadcast128(0f); var s20 = Broadcast128(0f);
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    s0 = MultiplyAdd(Load128(ref w, WeightHhOffset + (j) * HiddenSize + c), Broadcast128(Load1(ref da, GateRows + j)), s0);
-                    s1 = MultiplyAdd(Load128(ref w, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c), Broadcast128(Load1(ref da, GateRows + 1 * HiddenSize + j)), s1);
-                    s2 = MultiplyAdd(Load128(ref w, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c), Broadcast128(Load1(ref da, GateRows + 2 * HiddenSize + j)), s2);
+                    ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                    ref float dRow = ref At(ref da, GateRows + j);
+                    var d0 = Broadcast128(Load1(ref dRow, 0));
+                    s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                    var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
+                    s10 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize), d1, s10);
+                    var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
+                    s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
                 }
-                Store(Load128(ref direct, c) + s0 + s1 + s2, ref dPrev, c);
+                Store(FlushTiny(Load128(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
             }
         }
 
         /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, int steps)
         {
             // dW_ih += Σ_t da_ih,t ⊗ x_t
-            for (int j = 0; j < HiddenSize; j++)
+            for (nint j = 0; j < HiddenSize; j++)
             {
-                for (int c = 0; c < InputSize; c++)
+                ref float dRow = ref At(ref da, j);
+                for (nint c = 0; c < InputSize; c++)
                 {
-                    var s0 = Load1(ref dp, WeightIhOffset + (j) * InputSize + c); var s1 = Load1(ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c); var s2 = Load1(ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                    for (int t = 0; t < steps; t++)
+                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                    var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize);
+                    for (nint t = 0; t < steps; t++)
                     {
-                        var xt = Load1(ref inputs, t * InputSize + c);
-                        s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + j), s0);
-                        s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j), s2);
+                        var x0 = Load1(ref inputs, t * InputSize + c);
+                        var d0 = Load1(ref dRow, t * GradientsPerStep);
+                        s00 = MultiplyAdd(x0, d0, s00);
+                        var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
+                        s10 = MultiplyAdd(x0, d1, s10);
+                        var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
+                        s20 = MultiplyAdd(x0, d2, s20);
                     }
-                    Store(s0, ref dp, WeightIhOffset + (j) * InputSize + c);
-                    Store(s1, ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c);
-                    Store(s2, ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
+                    Store(s00, ref target, 0);
+                    Store(s10, ref target, HiddenSize * InputSize);
+                    Store(s20, ref target, 2 * HiddenSize * InputSize);
                 }
             }
 
             // dW_hh += Σ_t da_hh,t ⊗ h_t−1
-            for (int j = 0; j < HiddenSize; j++)
+            for (nint j = 0; j < HiddenSize; j++)
             {
-                var all = TailMask128(4); var tail = TailMask128(HiddenSize % 4);
-                for (int block = 0; block < HiddenSize; block += 4)
+                ref float dRow = ref At(ref da, GateRows + j);
+                for (nint block = 0; block < HiddenSize; block += 4)
                 {
-                    int c = block < HiddenSize - 4 ? block : HiddenSize - 4;
-                    var keep = c == block ? all : tail;   // the overlapping last vector adds only its new lanes
-                    var s0 = Load128(ref dp, WeightHhOffset + (j) * HiddenSize + c); var s1 = Load128(ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c); var s2 = Load128(ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                    for (int t = 0; t < steps; t++)
+                    nint c = block < HiddenSize - 4 ? block : HiddenSize - 4;
+                    var keep = c == block ? TailMask128(4) : TailMask128(HiddenSize % 4);   // the overlapping last vector adds only its new lanes
+                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize);
+                    for (nint t = 0; t < steps; t++)
                     {
-                        var xt = Load128(ref states, t * StateSize + c) & keep;
-                        s0 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + GateRows + j)), s0);
-                        s1 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + GateRows + 1 * HiddenSize + j)), s1);
-                        s2 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + GateRows + 2 * HiddenSize + j)), s2);
+                        var x0 = Load128(ref states, t * StateSize + c) & keep;
+                        var d0 = Broadcast128(Load1(ref dRow, t * GradientsPerStep));
+                        s00 = MultiplyAdd(x0, d0, s00);
+                        var d1 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
+                        s10 = MultiplyAdd(x0, d1, s10);
+                        var d2 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
+                        s20 = MultiplyAdd(x0, d2, s20);
                     }
-                    Store(s0, ref dp, WeightHhOffset + (j) * HiddenSize + c);
-                    Store(s1, ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c);
-                    Store(s2, ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
+                    Store(s00, ref target, 0);
+                    Store(s10, ref target, HiddenSize * HiddenSize);
+                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                 }
             }
 
             // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
-            for (int block = 0; block < GateRows; block += 4)
+            for (nint block = 0; block < GateRows; block += 4)
             {
-                int r = block < GateRows - 4 ? block : GateRows - 4;
+                nint r = block < GateRows - 4 ? block : GateRows - 4;
                 var keep = r == block ? TailMask128(4) : TailMask128(GateRows % 4);
                 var s = Load128(ref dp, BiasIhOffset + r);
-                for (int t = 0; t < steps; t++)
+                for (nint t = 0; t < steps; t++)
                 {
                     s += Load128(ref da, t * GradientsPerStep + r) & keep;
                 }
                 Store(s, ref dp, BiasIhOffset + r);
             }
-            for (int block = 0; block < GateRows; block += 4)
+            for (nint block = 0; block < GateRows; block += 4)
             {
-                int r = block < GateRows - 4 ? block : GateRows - 4;
+                nint r = block < GateRows - 4 ? block : GateRows - 4;
                 var keep = r == block ? TailMask128(4) : TailMask128(GateRows % 4);
                 var s = Load128(ref dp, BiasHhOffset + r);
-                for (int t = 0; t < steps; t++)
+                for (nint t = 0; t < steps; t++)
                 {
                     s += Load128(ref da, t * GradientsPerStep + GateRows + r) & keep;
                 }
@@ -558,50 +501,76 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
             }
         }
 
-        /// <summary>One step forward on the Scalar path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
-        private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+        /// <summary>W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static float Gate1(ref float w, nint r, ref float x, ref float previous)
         {
-            // a_ih = W_ih·x + b_ih and a_hh = W_hh·h + b_hh, kept apart: r scales only the recurrent part of n
-            for (int r = 0; r < GateRows; r++)
+            ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+            ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+            var sum = Load1(ref w, BiasIhOffset + r) + Load1(ref w, BiasHhOffset + r);
+            for (nint k = 0; k < InputSize; k++)
             {
-                float sum = Load1(ref w, BiasIhOffset + r);
-                for (int k = 0; k < InputSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref w, WeightIhOffset + r * InputSize + k), Load1(ref x, k), sum);
-                }
-                Store(sum, ref scratch, r);
+                sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
             }
-            for (int r = 0; r < GateRows; r++)
+            for (nint k = 0; k < HiddenSize; k++)
             {
-                float sum = Load1(ref w, BiasHhOffset + r);
-                for (int k = 0; k < HiddenSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref w, WeightHhOffset + r * HiddenSize + k), Load1(ref previous, k), sum);
-                }
-                Store(sum, ref scratch, GateRows + r);
+                sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
             }
+            return sum;
+        }
 
-            // r = σ(a_ih,r + a_hh,r), z = σ(a_ih,z + a_hh,z), n = tanh(a_ih,n + r⊙a_hh,n); h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-            for (int j = 0; j < HiddenSize; j++)
+        /// <summary>W_ih·x + b_ih for the rows starting at r (the n gate's input part).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static float InputPart1(ref float w, nint r, ref float x)
+        {
+            ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+            var sum = Load1(ref w, BiasIhOffset + r);
+            for (nint k = 0; k < InputSize; k++)
             {
-                var r = Sigmoid(Load1(ref scratch, j) + Load1(ref scratch, GateRows + j));
-                var z = Sigmoid(Load1(ref scratch, HiddenSize + j) + Load1(ref scratch, GateRows + HiddenSize + j));
-                var hn = Load1(ref scratch, GateRows + 2 * HiddenSize + j);
-                var n = Tanh(MultiplyAdd(r, hn, Load1(ref scratch, 2 * HiddenSize + j)));
+                sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
+            }
+            return sum;
+        }
+
+        /// <summary>W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static float HiddenPart1(ref float w, nint r, ref float previous)
+        {
+            ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+            var sum = Load1(ref w, BiasHhOffset + r);
+            for (nint k = 0; k < HiddenSize; k++)
+            {
+                sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
+            }
+            return sum;
+        }
+
+        /// <summary>One step forward on the Scalar path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+        {
+            // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+            for (nint j = 0; j < HiddenSize; j++)
+            {
+                var r = Sigmoid(Gate1(ref w, j, ref x, ref previous));                     // r = σ(W_ir x + b_ir + W_hr h + b_hr)
+                var z = Sigmoid(Gate1(ref w, HiddenSize + j, ref x, ref previous));        // z = σ(W_iz x + b_iz + W_hz h + b_hz)
+                var hn = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);              // W_hn h + b_hn
+                var n = Tanh(MultiplyAdd(r, hn, InputPart1(ref w, 2 * HiddenSize + j, ref x)));   // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                 Store(r, ref activations, j);
                 Store(z, ref activations, HiddenSize + j);
                 Store(n, ref activations, 2 * HiddenSize + j);
                 Store(hn, ref activations, 3 * HiddenSize + j);
-                Store(MultiplyAdd(z, Load1(ref previous, j) - n, n), ref next, j);
+                Store(FlushTiny(MultiplyAdd(z, Load1(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
             }
         }
 
         /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
         {
             ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
             // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
-            for (int j = 0; j < HiddenSize; j++)
+            for (nint j = 0; j < HiddenSize; j++)
             {
                 var one = 1f;
                 var dh = Load1(ref dNext, j) + Load1(ref dOut, j);
@@ -609,103 +578,124 @@ partial class Denoiser : global::RnnGen.IRecurrentCell<float>
                 var z = Load1(ref activations, HiddenSize + j);
                 var n = Load1(ref activations, 2 * HiddenSize + j);
                 var hn = Load1(ref activations, 3 * HiddenSize + j);
-                var dn = dh * (one - z) * (one - n * n);
-                var dr = dn * hn * r * (one - r);
-                var dz = dh * (Load1(ref previous, j) - n) * z * (one - z);
+                var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                var dz = FlushTiny(dh * (Load1(ref previous, j) - n) * z * (one - z));      // da_z = dh'⊙(h − n)⊙z(1−z)
                 Store(dr, ref da, j);
                 Store(dz, ref da, HiddenSize + j);
                 Store(dn, ref da, 2 * HiddenSize + j);
                 Store(dr, ref da, GateRows + j);
                 Store(dz, ref da, GateRows + HiddenSize + j);
-                Store(dn * r, ref da, GateRows + 2 * HiddenSize + j);
-                Store(dh * z, ref direct, j);
+                Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                Store(dh * z, ref direct, j);                                                   // h' = … + z⊙h passes z⊙dh' straight back
             }
 
             if (computeDx)
             {
                 // dx = W_ihᵀ·da_ih
-                for (int c = 0; c < InputSize; c++)
+                for (nint c = 0; c < InputSize; c++)
                 {
-                    var s0 = 0f; var s1 = 0f; var s2 = 0f;
-                    for (int j = 0; j < HiddenSize; j++)
+                    var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                    for (nint j = 0; j < HiddenSize; j++)
                     {
-                        s0 = MultiplyAdd(Load1(ref w, WeightIhOffset + (j) * InputSize + c), Load1(ref da, j), s0);
-                        s1 = MultiplyAdd(Load1(ref w, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c), Load1(ref da, 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(Load1(ref w, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c), Load1(ref da, 2 * HiddenSize + j), s2);
+                        ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                        ref float dRow = ref At(ref da, j);
+                        var d0 = Load1(ref dRow, 0);
+                        s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                        var d1 = Load1(ref dRow, HiddenSize);
+                        s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                        var d2 = Load1(ref dRow, 2 * HiddenSize);
+                        s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
                     }
-                    Store(s0 + s1 + s2, ref dx, c);
+                    Store(s00 + s10 + s20, ref dx, c);
                 }
             }
 
             // dh = z⊙dh' + W_hhᵀ·da_hh
-            for (int c = 0; c < HiddenSize; c++)
+            for (nint c = 0; c < HiddenSize; c++)
             {
-                var s0 = 0f; var s1 = 0f; var s2 = 0f;
-                for (int j = 0; j < HiddenSize; j++)
+                var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    s0 = MultiplyAdd(Load1(ref w, WeightHhOffset + (j) * HiddenSize + c), Load1(ref da, GateRows + j), s0);
-                    s1 = MultiplyAdd(Load1(ref w, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c), Load1(ref da, GateRows + 1 * HiddenSize + j), s1);
-                    s2 = MultiplyAdd(Load1(ref w, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c), Load1(ref da, GateRows + 2 * HiddenSize + j), s2);
+                    ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                    ref float dRow = ref At(ref da, GateRows + j);
+                    var d0 = Load1(ref dRow, 0);
+                    s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                    var d1 = Load1(ref dRow, HiddenSize);
+                    s10 = MultiplyAdd(Load1(ref row, HiddenSize * HiddenSize), d1, s10);
+                    var d2 = Load1(ref dRow, 2 * HiddenSize);
+                    s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
                 }
-                Store(Load1(ref direct, c) + s0 + s1 + s2, ref dPrev, c);
+                Store(FlushTiny(Load1(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
             }
         }
 
         /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, int steps)
         {
             // dW_ih += Σ_t da_ih,t ⊗ x_t
-            for (int j = 0; j < HiddenSize; j++)
+            for (nint j = 0; j < HiddenSize; j++)
             {
-                for (int c = 0; c < InputSize; c++)
+                ref float dRow = ref At(ref da, j);
+                for (nint c = 0; c < InputSize; c++)
                 {
-                    var s0 = Load1(ref dp, WeightIhOffset + (j) * InputSize + c); var s1 = Load1(ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c); var s2 = Load1(ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                    for (int t = 0; t < steps; t++)
+                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                    var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize);
+                    for (nint t = 0; t < steps; t++)
                     {
-                        var xt = Load1(ref inputs, t * InputSize + c);
-                        s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + j), s0);
-                        s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j), s2);
+                        var x0 = Load1(ref inputs, t * InputSize + c);
+                        var d0 = Load1(ref dRow, t * GradientsPerStep);
+                        s00 = MultiplyAdd(x0, d0, s00);
+                        var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
+                        s10 = MultiplyAdd(x0, d1, s10);
+                        var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
+                        s20 = MultiplyAdd(x0, d2, s20);
                     }
-                    Store(s0, ref dp, WeightIhOffset + (j) * InputSize + c);
-                    Store(s1, ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c);
-                    Store(s2, ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
+                    Store(s00, ref target, 0);
+                    Store(s10, ref target, HiddenSize * InputSize);
+                    Store(s20, ref target, 2 * HiddenSize * InputSize);
                 }
             }
 
             // dW_hh += Σ_t da_hh,t ⊗ h_t−1
-            for (int j = 0; j < HiddenSize; j++)
+            for (nint j = 0; j < HiddenSize; j++)
             {
-                for (int c = 0; c < HiddenSize; c++)
+                ref float dRow = ref At(ref da, GateRows + j);
+                for (nint c = 0; c < HiddenSize; c++)
                 {
-                    var s0 = Load1(ref dp, WeightHhOffset + (j) * HiddenSize + c); var s1 = Load1(ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c); var s2 = Load1(ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                    for (int t = 0; t < steps; t++)
+                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                    var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize);
+                    for (nint t = 0; t < steps; t++)
                     {
-                        var xt = Load1(ref states, t * StateSize + c);
-                        s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + GateRows + j), s0);
-                        s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + GateRows + 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + GateRows + 2 * HiddenSize + j), s2);
+                        var x0 = Load1(ref states, t * StateSize + c);
+                        var d0 = Load1(ref dRow, t * GradientsPerStep);
+                        s00 = MultiplyAdd(x0, d0, s00);
+                        var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
+                        s10 = MultiplyAdd(x0, d1, s10);
+                        var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
+                        s20 = MultiplyAdd(x0, d2, s20);
                     }
-                    Store(s0, ref dp, WeightHhOffset + (j) * HiddenSize + c);
-                    Store(s1, ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c);
-                    Store(s2, ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
+                    Store(s00, ref target, 0);
+                    Store(s10, ref target, HiddenSize * HiddenSize);
+                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                 }
             }
 
             // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
-            for (int r = 0; r < GateRows; r++)
+            for (nint r = 0; r < GateRows; r++)
             {
                 var s = Load1(ref dp, BiasIhOffset + r);
-                for (int t = 0; t < steps; t++)
+                for (nint t = 0; t < steps; t++)
                 {
                     s += Load1(ref da, t * GradientsPerStep + r);
                 }
                 Store(s, ref dp, BiasIhOffset + r);
             }
-            for (int r = 0; r < GateRows; r++)
+            for (nint r = 0; r < GateRows; r++)
             {
                 var s = Load1(ref dp, BiasHhOffset + r);
-                for (int t = 0; t < steps; t++)
+                for (nint t = 0; t < steps; t++)
                 {
                     s += Load1(ref da, t * GradientsPerStep + GateRows + r);
                 }

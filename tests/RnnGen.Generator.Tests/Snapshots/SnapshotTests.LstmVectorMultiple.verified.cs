@@ -116,6 +116,61 @@ namespace Models
             Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
         }
 
+        #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.CellWeights)
+        /// <summary>
+        /// Loads the parameters from a safetensors file in PyTorch's state_dict names: <c>{prefix}weight_ih_l{layer}</c>,
+        /// <c>weight_hh_l{layer}</c>, <c>bias_ih_l{layer}</c>, <c>bias_hh_l{layer}</c>, in F32, F64, F16 or BF16. Every tensor is checked
+        /// before anything is written, so on any error the parameters stay exactly as they were.
+        /// </summary>
+        /// <param name="path">The file.</param>
+        /// <param name="prefix">Prepended verbatim to every name, e.g. <c>"rnn."</c> for a model whose RNN is <c>model.rnn</c>.</param>
+        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
+        /// <param name="layer">The layer of a stacked PyTorch RNN (<c>num_layers</c> &gt; 1).</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid safetensors file, or a tensor is missing or has another shape; the message names the file, the tensor and the problem.</exception>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no such file.</exception>
+        public void LoadWeights(string path, string prefix = "", bool strict = false, int layer = 0) =>
+            global::RnnGen.IO.CellWeights.Load(this, path, prefix, strict, layer);
+
+        /// <summary>Loads the parameters from a safetensors file read from <paramref name="stream"/> to its end (the stream is left open); on any error they stay unchanged.</summary>
+        /// <param name="stream">The file's bytes.</param>
+        /// <param name="prefix">Prepended verbatim to every name.</param>
+        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
+        /// <param name="layer">The layer of a stacked PyTorch RNN.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The bytes are not a valid safetensors file, or a tensor is missing or has another shape.</exception>
+        public void LoadWeights(global::System.IO.Stream stream, string prefix = "", bool strict = false, int layer = 0) =>
+            global::RnnGen.IO.CellWeights.Load(this, stream, prefix, strict, layer);
+
+        /// <summary>Loads the parameters from a weight file shared with other modules; on any error they stay unchanged.</summary>
+        /// <param name="file">The tensors, read once.</param>
+        /// <param name="prefix">Prepended verbatim to every name.</param>
+        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
+        /// <param name="layer">The layer of a stacked PyTorch RNN.</param>
+        /// <exception cref="global::System.IO.InvalidDataException">A tensor is missing or has another shape or a non-float dtype.</exception>
+        public void LoadWeights(global::RnnGen.IO.WeightFile file, string prefix = "", bool strict = false, int layer = 0) =>
+            global::RnnGen.IO.CellWeights.Load(this, file, prefix, strict, layer);
+
+        /// <summary>Saves the parameters as a new F32 safetensors file, atomically: an existing file is replaced only once the new one is complete on disk.</summary>
+        /// <param name="path">The file.</param>
+        /// <param name="prefix">Prepended verbatim to every name.</param>
+        /// <param name="layer">The layer index in the names.</param>
+        public void SaveWeights(string path, string prefix = "", int layer = 0) =>
+            global::RnnGen.IO.CellWeights.Save(this, path, prefix, layer);
+
+        /// <summary>Writes the parameters as an F32 safetensors file into <paramref name="stream"/> (left open).</summary>
+        /// <param name="stream">Where the file's bytes go.</param>
+        /// <param name="prefix">Prepended verbatim to every name.</param>
+        /// <param name="layer">The layer index in the names.</param>
+        public void SaveWeights(global::System.IO.Stream stream, string prefix = "", int layer = 0) =>
+            global::RnnGen.IO.CellWeights.Save(this, stream, prefix, layer);
+
+        /// <summary>Adds the parameters to a weight file shared with other modules; save that with its <c>Save</c>.</summary>
+        /// <param name="file">The shared tensors.</param>
+        /// <param name="prefix">Prepended verbatim to every name.</param>
+        /// <param name="layer">The layer index in the names.</param>
+        public void SaveWeights(global::RnnGen.IO.WeightFile file, string prefix = "", int layer = 0) =>
+            global::RnnGen.IO.CellWeights.Save(this, file, prefix, layer);
+        #endregion
+
         /// <summary>The fixed-size kernels, one per instruction path; callers have checked every length.</summary>
         private abstract class Kernels : global::RnnGen.Simd.KernelBase
         {
@@ -128,7 +183,6 @@ namespace Models
             /// <summary>Per step the tape records i, f, g, o and tanh(c').</summary>
             public const int ActivationsPerStep = 80;
             public const int GradientsPerStep = 64;
-            private const int StepScratch = 64;
             private const int BackwardScratch = 32;
 
             public static global::RnnGen.Simd.SimdPath ActivePath =>
@@ -137,15 +191,14 @@ namespace Models
             /// <summary>Steps through a sequence, keeping a copy of each previous state in stack scratch; outputs may be empty.</summary>
             public static void Run(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
             {
-                global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep + StepScratch];
+                global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep];
                 ref float w = ref Ref(parameters);
                 ref float previous = ref Ref(buffer);
                 ref float activations = ref At(ref previous, StateSize);
-                ref float scratch = ref At(ref activations, ActivationsPerStep);
                 for (int t = 0; t < steps; t++)
                 {
                     state.CopyTo(buffer);
-                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations, ref scratch);
+                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations);
                     if (!outputs.IsEmpty)
                     {
                         state.Slice(0, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
@@ -156,7 +209,6 @@ namespace Models
             /// <summary>Steps through a sequence like <see cref="Run"/>, recording inputs, states and activations in the tape.</summary>
             public static void Record(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
             {
-                global::System.Span<float> scratch = stackalloc float[StepScratch];
                 tape.BeginRecording(steps);
                 inputs.CopyTo(tape.Inputs);
                 global::System.Span<float> states = tape.States;
@@ -167,7 +219,7 @@ namespace Models
                 ref float activations = ref Ref(tape.Activations);
                 for (int t = 0; t < steps; t++)
                 {
-                    Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep), ref Ref(scratch));
+                    Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
                     states.Slice((t + 1) * StateSize, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
                 }
 
@@ -200,11 +252,11 @@ namespace Models
                 }
             }
 
-            private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+            private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
             {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations, ref scratch);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations, ref scratch);
-                else Step1(ref w, ref x, ref previous, ref next, ref activations, ref scratch);
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
+                else Step1(ref w, ref x, ref previous, ref next, ref activations);
             }
 
             private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -221,51 +273,54 @@ namespace Models
                 else ParameterGradients1(ref dp, ref da, ref inputs, ref states, steps);
             }
 
-            /// <summary>One step forward on the Vector256 path: previous → next, recording i, f, g, o and tanh(c').</summary>
-            private static void Step256(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+            /// <summary>a = W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<float> Gate256(ref float w, nint r, ref float x, ref float previous)
             {
-                // a = W_ih·x + b_ih + W_hh·h + b_hh: the pre-activations of the gate blocks i, f, g, o
-                for (int block = 0; block < GateRows; block += 8)
+                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                var a0 = Broadcast256(0f); var a1 = Broadcast256(0f); var a2 = Broadcast256(0f); var a3 = Broadcast256(0f); var a4 = Broadcast256(0f); var a5 = Broadcast256(0f); var a6 = Broadcast256(0f); var a7 = Broadcast256(0f);
+                for (nint k = 0; k <= InputSize - 8; k += 8)
                 {
-                    int r = block;
-                    var a0 = Broadcast256(0f); var a1 = Broadcast256(0f); var a2 = Broadcast256(0f); var a3 = Broadcast256(0f); var a4 = Broadcast256(0f); var a5 = Broadcast256(0f); var a6 = Broadcast256(0f); var a7 = Broadcast256(0f);
-                    for (int k = 0; k <= InputSize - 8; k += 8)
-                    {
-                        var v = Load256(ref x, k);
-                        a0 = MultiplyAdd(Load256(ref w, WeightIhOffset + r * InputSize + k), v, a0);
-                        a1 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 1) * InputSize + k), v, a1);
-                        a2 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 2) * InputSize + k), v, a2);
-                        a3 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 3) * InputSize + k), v, a3);
-                        a4 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 4) * InputSize + k), v, a4);
-                        a5 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 5) * InputSize + k), v, a5);
-                        a6 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 6) * InputSize + k), v, a6);
-                        a7 = MultiplyAdd(Load256(ref w, WeightIhOffset + (r + 7) * InputSize + k), v, a7);
-                    }
-                    for (int k = 0; k <= HiddenSize - 8; k += 8)
-                    {
-                        var v = Load256(ref previous, k);
-                        a0 = MultiplyAdd(Load256(ref w, WeightHhOffset + r * HiddenSize + k), v, a0);
-                        a1 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 1) * HiddenSize + k), v, a1);
-                        a2 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 2) * HiddenSize + k), v, a2);
-                        a3 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 3) * HiddenSize + k), v, a3);
-                        a4 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 4) * HiddenSize + k), v, a4);
-                        a5 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 5) * HiddenSize + k), v, a5);
-                        a6 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 6) * HiddenSize + k), v, a6);
-                        a7 = MultiplyAdd(Load256(ref w, WeightHhOffset + (r + 7) * HiddenSize + k), v, a7);
-                    }
-                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r);
-                    Store(sum, ref scratch, r);
+                    var v = Load256(ref x, k);
+                    a0 = MultiplyAdd(Load256(ref wx, k), v, a0);
+                    a1 = MultiplyAdd(Load256(ref wx, InputSize + k), v, a1);
+                    a2 = MultiplyAdd(Load256(ref wx, 2 * InputSize + k), v, a2);
+                    a3 = MultiplyAdd(Load256(ref wx, 3 * InputSize + k), v, a3);
+                    a4 = MultiplyAdd(Load256(ref wx, 4 * InputSize + k), v, a4);
+                    a5 = MultiplyAdd(Load256(ref wx, 5 * InputSize + k), v, a5);
+                    a6 = MultiplyAdd(Load256(ref wx, 6 * InputSize + k), v, a6);
+                    a7 = MultiplyAdd(Load256(ref wx, 7 * InputSize + k), v, a7);
                 }
-
-                // i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')
-                for (int unit = 0; unit < HiddenSize; unit += 8)
+                for (nint k = 0; k <= HiddenSize - 8; k += 8)
                 {
-                    int j = unit;
-                    var i = Sigmoid(Load256(ref scratch, j));
-                    var f = Sigmoid(Load256(ref scratch, HiddenSize + j));
-                    var g = Tanh(Load256(ref scratch, 2 * HiddenSize + j));
-                    var o = Sigmoid(Load256(ref scratch, 3 * HiddenSize + j));
-                    var c = MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g);
+                    var v = Load256(ref previous, k);
+                    a0 = MultiplyAdd(Load256(ref wh, k), v, a0);
+                    a1 = MultiplyAdd(Load256(ref wh, HiddenSize + k), v, a1);
+                    a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + k), v, a2);
+                    a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + k), v, a3);
+                    a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + k), v, a4);
+                    a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + k), v, a5);
+                    a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + k), v, a6);
+                    a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + k), v, a7);
+                }
+                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r);
+                return sum;
+            }
+
+            /// <summary>One step forward on the Vector256 path: previous → next, recording i, f, g, o and tanh(c').</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Step256(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+            {
+                // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
+                for (nint unit = 0; unit < HiddenSize; unit += 8)
+                {
+                    nint j = unit;
+                    var i = Sigmoid(Gate256(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
+                    var f = Sigmoid(Gate256(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
+                    var g = Tanh(Gate256(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+                    var o = Sigmoid(Gate256(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
+                    var c = FlushTiny(MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g));         // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -273,17 +328,18 @@ namespace Models
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(o * tanhC, ref next, j);
+                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
                 }
             }
 
             /// <summary>One step back on the Vector256 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardStep256(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
             {
                 // Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]
-                for (int unit = 0; unit < HiddenSize; unit += 8)
+                for (nint unit = 0; unit < HiddenSize; unit += 8)
                 {
-                    int j = unit;
+                    nint j = unit;
                     var one = Broadcast256(1f);
                     var dh = Load256(ref dNext, j) + Load256(ref dOut, j);
                     var i = Load256(ref activations, j);
@@ -291,111 +347,148 @@ namespace Models
                     var g = Load256(ref activations, 2 * HiddenSize + j);
                     var o = Load256(ref activations, 3 * HiddenSize + j);
                     var tanhC = Load256(ref activations, 4 * HiddenSize + j);
-                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load256(ref dNext, HiddenSize + j));
-                    Store(dc * g * i * (one - i), ref da, j);
-                    Store(dc * Load256(ref previous, HiddenSize + j) * f * (one - f), ref da, HiddenSize + j);
-                    Store(dc * i * (one - g * g), ref da, 2 * HiddenSize + j);
-                    Store(dh * tanhC * o * (one - o), ref da, 3 * HiddenSize + j);
-                    Store(dc * f, ref dPrev, HiddenSize + j);
+                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load256(ref dNext, HiddenSize + j));        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
+                    Store(FlushTiny(dc * Load256(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
+                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
+                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
+                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
                 }
 
                 if (computeDx)
                 {
                     // dx = W_ihᵀ·da
-                    for (int block = 0; block < InputSize; block += 8)
+                    for (nint block = 0; block < InputSize; block += 8)
                     {
-                        int c = block;
-                        var s0 = Broadcast256(0f); var s1 = Broadcast256(0f); var s2 = Broadcast256(0f); var s3 = Broadcast256(0f);
-                        for (int j = 0; j < HiddenSize; j++)
+                        nint c = block;
+                        var s00 = Broadcast256(0f); var s10 = Broadcast256(0f); var s20 = Broadcast256(0f); var s30 = Broadcast256(0f);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            s0 = MultiplyAdd(Load256(ref w, WeightIhOffset + (j) * InputSize + c), Broadcast256(Load1(ref da, j)), s0);
-                            s1 = MultiplyAdd(Load256(ref w, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c), Broadcast256(Load1(ref da, 1 * HiddenSize + j)), s1);
-                            s2 = MultiplyAdd(Load256(ref w, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c), Broadcast256(Load1(ref da, 2 * HiddenSize + j)), s2);
-                            s3 = MultiplyAdd(Load256(ref w, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c), Broadcast256(Load1(ref da, 3 * HiddenSize + j)), s3);
+                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Broadcast256(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                            var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                            s10 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize), d1, s10);
+                            var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                            s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            var d3 = Broadcast256(Load1(ref dRow, 3 * HiddenSize));
+                            s30 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * InputSize), d3, s30);
                         }
-                        Store(s0 + s1 + s2 + s3, ref dx, c);
+                        Store(s00 + s10 + s20 + s30, ref dx, c);
                     }
                 }
 
                 // dh = W_hhᵀ·da
-                for (int block = 0; block < HiddenSize; block += 8)
+                for (nint c = 0; c <= HiddenSize - 16; c += 16)
                 {
-                    int c = block;
-                    var s0 = Broadcast256(0f); var s1 = Broadcast256(0f); var s2 = Broadcast256(0f); var s3 = Broadcast256(0f);
-                    for (int j = 0; j < HiddenSize; j++)
+                    var s00 = Broadcast256(0f); var s01 = Broadcast256(0f); var s10 = Broadcast256(0f); var s11 = Broadcast256(0f); var s20 = Broadcast256(0f); var s21 = Broadcast256(0f); var s30 = Broadcast256(0f); var s31 = Broadcast256(0f);
+                    for (nint j = 0; j < HiddenSize; j++)
                     {
-                        s0 = MultiplyAdd(Load256(ref w, WeightHhOffset + (j) * HiddenSize + c), Broadcast256(Load1(ref da, j)), s0);
-                        s1 = MultiplyAdd(Load256(ref w, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c), Broadcast256(Load1(ref da, 1 * HiddenSize + j)), s1);
-                        s2 = MultiplyAdd(Load256(ref w, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c), Broadcast256(Load1(ref da, 2 * HiddenSize + j)), s2);
-                        s3 = MultiplyAdd(Load256(ref w, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c), Broadcast256(Load1(ref da, 3 * HiddenSize + j)), s3);
+                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                        ref float dRow = ref At(ref da, j);
+                        var d0 = Broadcast256(Load1(ref dRow, 0));
+                        s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                        s01 = MultiplyAdd(Load256(ref row, 8), d0, s01);
+                        var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                        s10 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize), d1, s10);
+                        s11 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize + 8), d1, s11);
+                        var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                        s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                        s21 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize + 8), d2, s21);
+                        var d3 = Broadcast256(Load1(ref dRow, 3 * HiddenSize));
+                        s30 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * HiddenSize), d3, s30);
+                        s31 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * HiddenSize + 8), d3, s31);
                     }
-                    Store(s0 + s1 + s2 + s3, ref dPrev, c);
+                    Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    Store(FlushTiny(s01 + s11 + s21 + s31), ref dPrev, c + 8);
                 }
             }
 
             /// <summary>The parameter gradients of all steps at once on the Vector256 path, from the recorded da, inputs and states.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    for (int block = 0; block < InputSize; block += 8)
+                    ref float dRow = ref At(ref da, j);
+                    for (nint block = 0; block < InputSize; block += 8)
                     {
-                        int c = block;
-                        var s0 = Load256(ref dp, WeightIhOffset + (j) * InputSize + c); var s1 = Load256(ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c); var s2 = Load256(ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c); var s3 = Load256(ref dp, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c);
-                        for (int t = 0; t < steps; t++)
+                        nint c = block;
+                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                        var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            var xt = Load256(ref inputs, t * InputSize + c);
-                            s0 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + j)), s0);
-                            s1 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j)), s1);
-                            s2 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j)), s2);
-                            s3 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + 3 * HiddenSize + j)), s3);
+                            var x0 = Load256(ref inputs, t * InputSize + c);
+                            var d0 = Broadcast256(Load1(ref dRow, t * GradientsPerStep));
+                            s00 = MultiplyAdd(x0, d0, s00);
+                            var d1 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
+                            s10 = MultiplyAdd(x0, d1, s10);
+                            var d2 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
+                            s20 = MultiplyAdd(x0, d2, s20);
+                            var d3 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
+                            s30 = MultiplyAdd(x0, d3, s30);
                         }
-                        Store(s0, ref dp, WeightIhOffset + (j) * InputSize + c);
-                        Store(s1, ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c);
-                        Store(s2, ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                        Store(s3, ref dp, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c);
+                        Store(s00, ref target, 0);
+                        Store(s10, ref target, HiddenSize * InputSize);
+                        Store(s20, ref target, 2 * HiddenSize * InputSize);
+                        Store(s30, ref target, 3 * HiddenSize * InputSize);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    for (int block = 0; block < HiddenSize; block += 8)
+                    ref float dRow = ref At(ref da, j);
+                    for (nint c = 0; c <= HiddenSize - 16; c += 16)
                     {
-                        int c = block;
-                        var s0 = Load256(ref dp, WeightHhOffset + (j) * HiddenSize + c); var s1 = Load256(ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c); var s2 = Load256(ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c); var s3 = Load256(ref dp, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c);
-                        for (int t = 0; t < steps; t++)
+                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                        var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load256(ref target, 3 * HiddenSize * HiddenSize + 8);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            var xt = Load256(ref states, t * StateSize + c);
-                            s0 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + j)), s0);
-                            s1 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j)), s1);
-                            s2 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j)), s2);
-                            s3 = MultiplyAdd(xt, Broadcast256(Load1(ref da, t * GradientsPerStep + 3 * HiddenSize + j)), s3);
+                            var x0 = Load256(ref states, t * StateSize + c);
+                            var x1 = Load256(ref states, t * StateSize + c + 8);
+                            var d0 = Broadcast256(Load1(ref dRow, t * GradientsPerStep));
+                            s00 = MultiplyAdd(x0, d0, s00);
+                            s01 = MultiplyAdd(x1, d0, s01);
+                            var d1 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
+                            s10 = MultiplyAdd(x0, d1, s10);
+                            s11 = MultiplyAdd(x1, d1, s11);
+                            var d2 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
+                            s20 = MultiplyAdd(x0, d2, s20);
+                            s21 = MultiplyAdd(x1, d2, s21);
+                            var d3 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
+                            s30 = MultiplyAdd(x0, d3, s30);
+                            s31 = MultiplyAdd(x1, d3, s31);
                         }
-                        Store(s0, ref dp, WeightHhOffset + (j) * HiddenSize + c);
-                        Store(s1, ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c);
-                        Store(s2, ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                        Store(s3, ref dp, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c);
+                        Store(s00, ref target, 0);
+                        Store(s01, ref target, 8);
+                        Store(s10, ref target, HiddenSize * HiddenSize);
+                        Store(s11, ref target, HiddenSize * HiddenSize + 8);
+                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                        Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
+                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                        Store(s31, ref target, 3 * HiddenSize * HiddenSize + 8);
                     }
                 }
 
                 // db_ih += Σ_t da_t, db_hh += Σ_t da_t
-                for (int block = 0; block < GateRows; block += 8)
+                for (nint block = 0; block < GateRows; block += 8)
                 {
-                    int r = block;
+                    nint r = block;
                     var s = Load256(ref dp, BiasIhOffset + r);
-                    for (int t = 0; t < steps; t++)
+                    for (nint t = 0; t < steps; t++)
                     {
                         s += Load256(ref da, t * GradientsPerStep + r);
                     }
                     Store(s, ref dp, BiasIhOffset + r);
                 }
-                for (int block = 0; block < GateRows; block += 8)
+                for (nint block = 0; block < GateRows; block += 8)
                 {
-                    int r = block;
+                    nint r = block;
                     var s = Load256(ref dp, BiasHhOffset + r);
-                    for (int t = 0; t < steps; t++)
+                    for (nint t = 0; t < steps; t++)
                     {
                         s += Load256(ref da, t * GradientsPerStep + r);
                     }
@@ -403,43 +496,46 @@ namespace Models
                 }
             }
 
-            /// <summary>One step forward on the Vector128 path: previous → next, recording i, f, g, o and tanh(c').</summary>
-            private static void Step128(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+            /// <summary>a = W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
             {
-                // a = W_ih·x + b_ih + W_hh·h + b_hh: the pre-activations of the gate blocks i, f, g, o
-                for (int block = 0; block < GateRows; block += 4)
+                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
+                for (nint k = 0; k <= InputSize - 4; k += 4)
                 {
-                    int r = block;
-                    var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
-                    for (int k = 0; k <= InputSize - 4; k += 4)
-                    {
-                        var v = Load128(ref x, k);
-                        a0 = MultiplyAdd(Load128(ref w, WeightIhOffset + r * InputSize + k), v, a0);
-                        a1 = MultiplyAdd(Load128(ref w, WeightIhOffset + (r + 1) * InputSize + k), v, a1);
-                        a2 = MultiplyAdd(Load128(ref w, WeightIhOffset + (r + 2) * InputSize + k), v, a2);
-                        a3 = MultiplyAdd(Load128(ref w, WeightIhOffset + (r + 3) * InputSize + k), v, a3);
-                    }
-                    for (int k = 0; k <= HiddenSize - 4; k += 4)
-                    {
-                        var v = Load128(ref previous, k);
-                        a0 = MultiplyAdd(Load128(ref w, WeightHhOffset + r * HiddenSize + k), v, a0);
-                        a1 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 1) * HiddenSize + k), v, a1);
-                        a2 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 2) * HiddenSize + k), v, a2);
-                        a3 = MultiplyAdd(Load128(ref w, WeightHhOffset + (r + 3) * HiddenSize + k), v, a3);
-                    }
-                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
-                    Store(sum, ref scratch, r);
+                    var v = Load128(ref x, k);
+                    a0 = MultiplyAdd(Load128(ref wx, k), v, a0);
+                    a1 = MultiplyAdd(Load128(ref wx, InputSize + k), v, a1);
+                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + k), v, a2);
+                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + k), v, a3);
                 }
-
-                // i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')
-                for (int unit = 0; unit < HiddenSize; unit += 4)
+                for (nint k = 0; k <= HiddenSize - 4; k += 4)
                 {
-                    int j = unit;
-                    var i = Sigmoid(Load128(ref scratch, j));
-                    var f = Sigmoid(Load128(ref scratch, HiddenSize + j));
-                    var g = Tanh(Load128(ref scratch, 2 * HiddenSize + j));
-                    var o = Sigmoid(Load128(ref scratch, 3 * HiddenSize + j));
-                    var c = MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g);
+                    var v = Load128(ref previous, k);
+                    a0 = MultiplyAdd(Load128(ref wh, k), v, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + k), v, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + k), v, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + k), v, a3);
+                }
+                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
+                return sum;
+            }
+
+            /// <summary>One step forward on the Vector128 path: previous → next, recording i, f, g, o and tanh(c').</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Step128(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+            {
+                // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
+                for (nint unit = 0; unit < HiddenSize; unit += 4)
+                {
+                    nint j = unit;
+                    var i = Sigmoid(Gate128(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
+                    var f = Sigmoid(Gate128(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
+                    var g = Tanh(Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+                    var o = Sigmoid(Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
+                    var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));         // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -447,17 +543,18 @@ namespace Models
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(o * tanhC, ref next, j);
+                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
                 }
             }
 
             /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
             {
                 // Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]
-                for (int unit = 0; unit < HiddenSize; unit += 4)
+                for (nint unit = 0; unit < HiddenSize; unit += 4)
                 {
-                    int j = unit;
+                    nint j = unit;
                     var one = Broadcast128(1f);
                     var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
                     var i = Load128(ref activations, j);
@@ -465,111 +562,160 @@ namespace Models
                     var g = Load128(ref activations, 2 * HiddenSize + j);
                     var o = Load128(ref activations, 3 * HiddenSize + j);
                     var tanhC = Load128(ref activations, 4 * HiddenSize + j);
-                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load128(ref dNext, HiddenSize + j));
-                    Store(dc * g * i * (one - i), ref da, j);
-                    Store(dc * Load128(ref previous, HiddenSize + j) * f * (one - f), ref da, HiddenSize + j);
-                    Store(dc * i * (one - g * g), ref da, 2 * HiddenSize + j);
-                    Store(dh * tanhC * o * (one - o), ref da, 3 * HiddenSize + j);
-                    Store(dc * f, ref dPrev, HiddenSize + j);
+                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load128(ref dNext, HiddenSize + j));        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
+                    Store(FlushTiny(dc * Load128(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
+                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
+                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
+                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
                 }
 
                 if (computeDx)
                 {
                     // dx = W_ihᵀ·da
-                    for (int block = 0; block < InputSize; block += 4)
+                    for (nint c = 0; c <= InputSize - 8; c += 8)
                     {
-                        int c = block;
-                        var s0 = Broadcast128(0f); var s1 = Broadcast128(0f); var s2 = Broadcast128(0f); var s3 = Broadcast128(0f);
-                        for (int j = 0; j < HiddenSize; j++)
+                        var s00 = Broadcast128(0f); var s01 = Broadcast128(0f); var s10 = Broadcast128(0f); var s11 = Broadcast128(0f); var s20 = Broadcast128(0f); var s21 = Broadcast128(0f); var s30 = Broadcast128(0f); var s31 = Broadcast128(0f);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            s0 = MultiplyAdd(Load128(ref w, WeightIhOffset + (j) * InputSize + c), Broadcast128(Load1(ref da, j)), s0);
-                            s1 = MultiplyAdd(Load128(ref w, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c), Broadcast128(Load1(ref da, 1 * HiddenSize + j)), s1);
-                            s2 = MultiplyAdd(Load128(ref w, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c), Broadcast128(Load1(ref da, 2 * HiddenSize + j)), s2);
-                            s3 = MultiplyAdd(Load128(ref w, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c), Broadcast128(Load1(ref da, 3 * HiddenSize + j)), s3);
+                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Broadcast128(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                            s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
+                            var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
+                            s10 = MultiplyAdd(Load128(ref row, HiddenSize * InputSize), d1, s10);
+                            s11 = MultiplyAdd(Load128(ref row, HiddenSize * InputSize + 4), d1, s11);
+                            var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
+                            s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * InputSize + 4), d2, s21);
+                            var d3 = Broadcast128(Load1(ref dRow, 3 * HiddenSize));
+                            s30 = MultiplyAdd(Load128(ref row, 3 * HiddenSize * InputSize), d3, s30);
+                            s31 = MultiplyAdd(Load128(ref row, 3 * HiddenSize * InputSize + 4), d3, s31);
                         }
-                        Store(s0 + s1 + s2 + s3, ref dx, c);
+                        Store(s00 + s10 + s20 + s30, ref dx, c);
+                        Store(s01 + s11 + s21 + s31, ref dx, c + 4);
                     }
                 }
 
                 // dh = W_hhᵀ·da
-                for (int block = 0; block < HiddenSize; block += 4)
+                for (nint c = 0; c <= HiddenSize - 8; c += 8)
                 {
-                    int c = block;
-                    var s0 = Broadcast128(0f); var s1 = Broadcast128(0f); var s2 = Broadcast128(0f); var s3 = Broadcast128(0f);
-                    for (int j = 0; j < HiddenSize; j++)
+                    var s00 = Broadcast128(0f); var s01 = Broadcast128(0f); var s10 = Broadcast128(0f); var s11 = Broadcast128(0f); var s20 = Broadcast128(0f); var s21 = Broadcast128(0f); var s30 = Broadcast128(0f); var s31 = Broadcast128(0f);
+                    for (nint j = 0; j < HiddenSize; j++)
                     {
-                        s0 = MultiplyAdd(Load128(ref w, WeightHhOffset + (j) * HiddenSize + c), Broadcast128(Load1(ref da, j)), s0);
-                        s1 = MultiplyAdd(Load128(ref w, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c), Broadcast128(Load1(ref da, 1 * HiddenSize + j)), s1);
-                        s2 = MultiplyAdd(Load128(ref w, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c), Broadcast128(Load1(ref da, 2 * HiddenSize + j)), s2);
-                        s3 = MultiplyAdd(Load128(ref w, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c), Broadcast128(Load1(ref da, 3 * HiddenSize + j)), s3);
+                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                        ref float dRow = ref At(ref da, j);
+                        var d0 = Broadcast128(Load1(ref dRow, 0));
+                        s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                        s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
+                        var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
+                        s10 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize), d1, s10);
+                        s11 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + 4), d1, s11);
+                        var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
+                        s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                        s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize + 4), d2, s21);
+                        var d3 = Broadcast128(Load1(ref dRow, 3 * HiddenSize));
+                        s30 = MultiplyAdd(Load128(ref row, 3 * HiddenSize * HiddenSize), d3, s30);
+                        s31 = MultiplyAdd(Load128(ref row, 3 * HiddenSize * HiddenSize + 4), d3, s31);
                     }
-                    Store(s0 + s1 + s2 + s3, ref dPrev, c);
+                    Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    Store(FlushTiny(s01 + s11 + s21 + s31), ref dPrev, c + 4);
                 }
             }
 
             /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    for (int block = 0; block < InputSize; block += 4)
+                    ref float dRow = ref At(ref da, j);
+                    for (nint c = 0; c <= InputSize - 8; c += 8)
                     {
-                        int c = block;
-                        var s0 = Load128(ref dp, WeightIhOffset + (j) * InputSize + c); var s1 = Load128(ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c); var s2 = Load128(ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c); var s3 = Load128(ref dp, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c);
-                        for (int t = 0; t < steps; t++)
+                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                        var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * InputSize); var s31 = Load128(ref target, 3 * HiddenSize * InputSize + 4);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            var xt = Load128(ref inputs, t * InputSize + c);
-                            s0 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + j)), s0);
-                            s1 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j)), s1);
-                            s2 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j)), s2);
-                            s3 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + 3 * HiddenSize + j)), s3);
+                            var x0 = Load128(ref inputs, t * InputSize + c);
+                            var x1 = Load128(ref inputs, t * InputSize + c + 4);
+                            var d0 = Broadcast128(Load1(ref dRow, t * GradientsPerStep));
+                            s00 = MultiplyAdd(x0, d0, s00);
+                            s01 = MultiplyAdd(x1, d0, s01);
+                            var d1 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
+                            s10 = MultiplyAdd(x0, d1, s10);
+                            s11 = MultiplyAdd(x1, d1, s11);
+                            var d2 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
+                            s20 = MultiplyAdd(x0, d2, s20);
+                            s21 = MultiplyAdd(x1, d2, s21);
+                            var d3 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
+                            s30 = MultiplyAdd(x0, d3, s30);
+                            s31 = MultiplyAdd(x1, d3, s31);
                         }
-                        Store(s0, ref dp, WeightIhOffset + (j) * InputSize + c);
-                        Store(s1, ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c);
-                        Store(s2, ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                        Store(s3, ref dp, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c);
+                        Store(s00, ref target, 0);
+                        Store(s01, ref target, 4);
+                        Store(s10, ref target, HiddenSize * InputSize);
+                        Store(s11, ref target, HiddenSize * InputSize + 4);
+                        Store(s20, ref target, 2 * HiddenSize * InputSize);
+                        Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
+                        Store(s30, ref target, 3 * HiddenSize * InputSize);
+                        Store(s31, ref target, 3 * HiddenSize * InputSize + 4);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    for (int block = 0; block < HiddenSize; block += 4)
+                    ref float dRow = ref At(ref da, j);
+                    for (nint c = 0; c <= HiddenSize - 8; c += 8)
                     {
-                        int c = block;
-                        var s0 = Load128(ref dp, WeightHhOffset + (j) * HiddenSize + c); var s1 = Load128(ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c); var s2 = Load128(ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c); var s3 = Load128(ref dp, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c);
-                        for (int t = 0; t < steps; t++)
+                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                        var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            var xt = Load128(ref states, t * StateSize + c);
-                            s0 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + j)), s0);
-                            s1 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j)), s1);
-                            s2 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j)), s2);
-                            s3 = MultiplyAdd(xt, Broadcast128(Load1(ref da, t * GradientsPerStep + 3 * HiddenSize + j)), s3);
+                            var x0 = Load128(ref states, t * StateSize + c);
+                            var x1 = Load128(ref states, t * StateSize + c + 4);
+                            var d0 = Broadcast128(Load1(ref dRow, t * GradientsPerStep));
+                            s00 = MultiplyAdd(x0, d0, s00);
+                            s01 = MultiplyAdd(x1, d0, s01);
+                            var d1 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
+                            s10 = MultiplyAdd(x0, d1, s10);
+                            s11 = MultiplyAdd(x1, d1, s11);
+                            var d2 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
+                            s20 = MultiplyAdd(x0, d2, s20);
+                            s21 = MultiplyAdd(x1, d2, s21);
+                            var d3 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
+                            s30 = MultiplyAdd(x0, d3, s30);
+                            s31 = MultiplyAdd(x1, d3, s31);
                         }
-                        Store(s0, ref dp, WeightHhOffset + (j) * HiddenSize + c);
-                        Store(s1, ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c);
-                        Store(s2, ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                        Store(s3, ref dp, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c);
+                        Store(s00, ref target, 0);
+                        Store(s01, ref target, 4);
+                        Store(s10, ref target, HiddenSize * HiddenSize);
+                        Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                        Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                        Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
                     }
                 }
 
                 // db_ih += Σ_t da_t, db_hh += Σ_t da_t
-                for (int block = 0; block < GateRows; block += 4)
+                for (nint block = 0; block < GateRows; block += 4)
                 {
-                    int r = block;
+                    nint r = block;
                     var s = Load128(ref dp, BiasIhOffset + r);
-                    for (int t = 0; t < steps; t++)
+                    for (nint t = 0; t < steps; t++)
                     {
                         s += Load128(ref da, t * GradientsPerStep + r);
                     }
                     Store(s, ref dp, BiasIhOffset + r);
                 }
-                for (int block = 0; block < GateRows; block += 4)
+                for (nint block = 0; block < GateRows; block += 4)
                 {
-                    int r = block;
+                    nint r = block;
                     var s = Load128(ref dp, BiasHhOffset + r);
-                    for (int t = 0; t < steps; t++)
+                    for (nint t = 0; t < steps; t++)
                     {
                         s += Load128(ref da, t * GradientsPerStep + r);
                     }
@@ -577,32 +723,36 @@ namespace Models
                 }
             }
 
-            /// <summary>One step forward on the Scalar path: previous → next, recording i, f, g, o and tanh(c').</summary>
-            private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations, ref float scratch)
+            /// <summary>a = W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static float Gate1(ref float w, nint r, ref float x, ref float previous)
             {
-                // a = W_ih·x + b_ih + W_hh·h + b_hh: the pre-activations of the gate blocks i, f, g, o
-                for (int r = 0; r < GateRows; r++)
+                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                var sum = Load1(ref w, BiasIhOffset + r) + Load1(ref w, BiasHhOffset + r);
+                for (nint k = 0; k < InputSize; k++)
                 {
-                    float sum = Load1(ref w, BiasIhOffset + r) + Load1(ref w, BiasHhOffset + r);
-                    for (int k = 0; k < InputSize; k++)
-                    {
-                        sum = MultiplyAdd(Load1(ref w, WeightIhOffset + r * InputSize + k), Load1(ref x, k), sum);
-                    }
-                    for (int k = 0; k < HiddenSize; k++)
-                    {
-                        sum = MultiplyAdd(Load1(ref w, WeightHhOffset + r * HiddenSize + k), Load1(ref previous, k), sum);
-                    }
-                    Store(sum, ref scratch, r);
+                    sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
                 }
-
-                // i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint k = 0; k < HiddenSize; k++)
                 {
-                    var i = Sigmoid(Load1(ref scratch, j));
-                    var f = Sigmoid(Load1(ref scratch, HiddenSize + j));
-                    var g = Tanh(Load1(ref scratch, 2 * HiddenSize + j));
-                    var o = Sigmoid(Load1(ref scratch, 3 * HiddenSize + j));
-                    var c = MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g);
+                    sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
+                }
+                return sum;
+            }
+
+            /// <summary>One step forward on the Scalar path: previous → next, recording i, f, g, o and tanh(c').</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+            {
+                // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
+                for (nint j = 0; j < HiddenSize; j++)
+                {
+                    var i = Sigmoid(Gate1(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
+                    var f = Sigmoid(Gate1(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
+                    var g = Tanh(Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+                    var o = Sigmoid(Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
+                    var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));         // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -610,15 +760,16 @@ namespace Models
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(o * tanhC, ref next, j);
+                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
                 }
             }
 
             /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
             {
                 // Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
                     var one = 1f;
                     var dh = Load1(ref dNext, j) + Load1(ref dOut, j);
@@ -627,105 +778,130 @@ namespace Models
                     var g = Load1(ref activations, 2 * HiddenSize + j);
                     var o = Load1(ref activations, 3 * HiddenSize + j);
                     var tanhC = Load1(ref activations, 4 * HiddenSize + j);
-                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load1(ref dNext, HiddenSize + j));
-                    Store(dc * g * i * (one - i), ref da, j);
-                    Store(dc * Load1(ref previous, HiddenSize + j) * f * (one - f), ref da, HiddenSize + j);
-                    Store(dc * i * (one - g * g), ref da, 2 * HiddenSize + j);
-                    Store(dh * tanhC * o * (one - o), ref da, 3 * HiddenSize + j);
-                    Store(dc * f, ref dPrev, HiddenSize + j);
+                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load1(ref dNext, HiddenSize + j));        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
+                    Store(FlushTiny(dc * Load1(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
+                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
+                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
+                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
                 }
 
                 if (computeDx)
                 {
                     // dx = W_ihᵀ·da
-                    for (int c = 0; c < InputSize; c++)
+                    for (nint c = 0; c < InputSize; c++)
                     {
-                        var s0 = 0f; var s1 = 0f; var s2 = 0f; var s3 = 0f;
-                        for (int j = 0; j < HiddenSize; j++)
+                        var s00 = 0f; var s10 = 0f; var s20 = 0f; var s30 = 0f;
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            s0 = MultiplyAdd(Load1(ref w, WeightIhOffset + (j) * InputSize + c), Load1(ref da, j), s0);
-                            s1 = MultiplyAdd(Load1(ref w, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c), Load1(ref da, 1 * HiddenSize + j), s1);
-                            s2 = MultiplyAdd(Load1(ref w, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c), Load1(ref da, 2 * HiddenSize + j), s2);
-                            s3 = MultiplyAdd(Load1(ref w, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c), Load1(ref da, 3 * HiddenSize + j), s3);
+                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Load1(ref dRow, 0);
+                            s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                            var d1 = Load1(ref dRow, HiddenSize);
+                            s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                            var d2 = Load1(ref dRow, 2 * HiddenSize);
+                            s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            var d3 = Load1(ref dRow, 3 * HiddenSize);
+                            s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * InputSize), d3, s30);
                         }
-                        Store(s0 + s1 + s2 + s3, ref dx, c);
+                        Store(s00 + s10 + s20 + s30, ref dx, c);
                     }
                 }
 
                 // dh = W_hhᵀ·da
-                for (int c = 0; c < HiddenSize; c++)
+                for (nint c = 0; c < HiddenSize; c++)
                 {
-                    var s0 = 0f; var s1 = 0f; var s2 = 0f; var s3 = 0f;
-                    for (int j = 0; j < HiddenSize; j++)
+                    var s00 = 0f; var s10 = 0f; var s20 = 0f; var s30 = 0f;
+                    for (nint j = 0; j < HiddenSize; j++)
                     {
-                        s0 = MultiplyAdd(Load1(ref w, WeightHhOffset + (j) * HiddenSize + c), Load1(ref da, j), s0);
-                        s1 = MultiplyAdd(Load1(ref w, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c), Load1(ref da, 1 * HiddenSize + j), s1);
-                        s2 = MultiplyAdd(Load1(ref w, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c), Load1(ref da, 2 * HiddenSize + j), s2);
-                        s3 = MultiplyAdd(Load1(ref w, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c), Load1(ref da, 3 * HiddenSize + j), s3);
+                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                        ref float dRow = ref At(ref da, j);
+                        var d0 = Load1(ref dRow, 0);
+                        s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                        var d1 = Load1(ref dRow, HiddenSize);
+                        s10 = MultiplyAdd(Load1(ref row, HiddenSize * HiddenSize), d1, s10);
+                        var d2 = Load1(ref dRow, 2 * HiddenSize);
+                        s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                        var d3 = Load1(ref dRow, 3 * HiddenSize);
+                        s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * HiddenSize), d3, s30);
                     }
-                    Store(s0 + s1 + s2 + s3, ref dPrev, c);
+                    Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
                 }
             }
 
             /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    for (int c = 0; c < InputSize; c++)
+                    ref float dRow = ref At(ref da, j);
+                    for (nint c = 0; c < InputSize; c++)
                     {
-                        var s0 = Load1(ref dp, WeightIhOffset + (j) * InputSize + c); var s1 = Load1(ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c); var s2 = Load1(ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c); var s3 = Load1(ref dp, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c);
-                        for (int t = 0; t < steps; t++)
+                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            var xt = Load1(ref inputs, t * InputSize + c);
-                            s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + j), s0);
-                            s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j), s1);
-                            s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j), s2);
-                            s3 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 3 * HiddenSize + j), s3);
+                            var x0 = Load1(ref inputs, t * InputSize + c);
+                            var d0 = Load1(ref dRow, t * GradientsPerStep);
+                            s00 = MultiplyAdd(x0, d0, s00);
+                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
+                            s10 = MultiplyAdd(x0, d1, s10);
+                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
+                            s20 = MultiplyAdd(x0, d2, s20);
+                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
+                            s30 = MultiplyAdd(x0, d3, s30);
                         }
-                        Store(s0, ref dp, WeightIhOffset + (j) * InputSize + c);
-                        Store(s1, ref dp, WeightIhOffset + (1 * HiddenSize + j) * InputSize + c);
-                        Store(s2, ref dp, WeightIhOffset + (2 * HiddenSize + j) * InputSize + c);
-                        Store(s3, ref dp, WeightIhOffset + (3 * HiddenSize + j) * InputSize + c);
+                        Store(s00, ref target, 0);
+                        Store(s10, ref target, HiddenSize * InputSize);
+                        Store(s20, ref target, 2 * HiddenSize * InputSize);
+                        Store(s30, ref target, 3 * HiddenSize * InputSize);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (int j = 0; j < HiddenSize; j++)
+                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    for (int c = 0; c < HiddenSize; c++)
+                    ref float dRow = ref At(ref da, j);
+                    for (nint c = 0; c < HiddenSize; c++)
                     {
-                        var s0 = Load1(ref dp, WeightHhOffset + (j) * HiddenSize + c); var s1 = Load1(ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c); var s2 = Load1(ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c); var s3 = Load1(ref dp, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c);
-                        for (int t = 0; t < steps; t++)
+                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load1(ref target, 3 * HiddenSize * HiddenSize);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            var xt = Load1(ref states, t * StateSize + c);
-                            s0 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + j), s0);
-                            s1 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 1 * HiddenSize + j), s1);
-                            s2 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 2 * HiddenSize + j), s2);
-                            s3 = MultiplyAdd(xt, Load1(ref da, t * GradientsPerStep + 3 * HiddenSize + j), s3);
+                            var x0 = Load1(ref states, t * StateSize + c);
+                            var d0 = Load1(ref dRow, t * GradientsPerStep);
+                            s00 = MultiplyAdd(x0, d0, s00);
+                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
+                            s10 = MultiplyAdd(x0, d1, s10);
+                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
+                            s20 = MultiplyAdd(x0, d2, s20);
+                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
+                            s30 = MultiplyAdd(x0, d3, s30);
                         }
-                        Store(s0, ref dp, WeightHhOffset + (j) * HiddenSize + c);
-                        Store(s1, ref dp, WeightHhOffset + (1 * HiddenSize + j) * HiddenSize + c);
-                        Store(s2, ref dp, WeightHhOffset + (2 * HiddenSize + j) * HiddenSize + c);
-                        Store(s3, ref dp, WeightHhOffset + (3 * HiddenSize + j) * HiddenSize + c);
+                        Store(s00, ref target, 0);
+                        Store(s10, ref target, HiddenSize * HiddenSize);
+                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                     }
                 }
 
                 // db_ih += Σ_t da_t, db_hh += Σ_t da_t
-                for (int r = 0; r < GateRows; r++)
+                for (nint r = 0; r < GateRows; r++)
                 {
                     var s = Load1(ref dp, BiasIhOffset + r);
-                    for (int t = 0; t < steps; t++)
+                    for (nint t = 0; t < steps; t++)
                     {
                         s += Load1(ref da, t * GradientsPerStep + r);
                     }
                     Store(s, ref dp, BiasIhOffset + r);
                 }
-                for (int r = 0; r < GateRows; r++)
+                for (nint r = 0; r < GateRows; r++)
                 {
                     var s = Load1(ref dp, BiasHhOffset + r);
-                    for (int t = 0; t < steps; t++)
+                    for (nint t = 0; t < steps; t++)
                     {
                         s += Load1(ref da, t * GradientsPerStep + r);
                     }
