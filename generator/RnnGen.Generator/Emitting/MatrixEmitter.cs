@@ -65,13 +65,11 @@ internal static class MatrixEmitter
                 }
             }
 
-            var terms = biasOffsets.Select(b => width.Load("w", $"{b} + r")).ToList();
-            if (wide.Count > 0)
-            {
-                terms.Insert(0, $"SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))})");
-            }
-
-            w.Line($"var sum = {string.Join(" + ", terms)};");
+            // The biases are added to each other off the critical path, then once to the reduced sums.
+            string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
+            w.Line(wide.Count > 0
+                ? $"var sum = SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))}) + {(biasOffsets.Count > 1 ? $"({biases})" : biases)};"
+                : $"var sum = {biases};");
             foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes))
             {
                 // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.

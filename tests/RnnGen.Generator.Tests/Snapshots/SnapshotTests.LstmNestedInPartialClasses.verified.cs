@@ -295,7 +295,7 @@ namespace Models
                         a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
                         a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
                         a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
-                        var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
+                        var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
                         for (nint k = 0; k < InputSize; k++)
                         {
                             sum = MultiplyAdd(Gather128(ref wx, k, InputSize), Broadcast128(Load1(ref x, k)), sum);

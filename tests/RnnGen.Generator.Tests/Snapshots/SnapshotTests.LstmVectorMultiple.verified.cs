@@ -304,7 +304,7 @@ namespace Models
                     a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + k), v, a6);
                     a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + k), v, a7);
                 }
-                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r);
+                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + (Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r));
                 return sum;
             }
 
@@ -519,7 +519,7 @@ namespace Models
                     a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + k), v, a2);
                     a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + k), v, a3);
                 }
-                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
+                var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
                 return sum;
             }
 
