@@ -165,6 +165,22 @@ public class DiagnosticTests
         """, ("RNNG007", "'WeightIh'"));
 
     [Fact]
+    public void RNNG020_PrimaryConstructor() => Expect("""
+        using RnnGen;
+        [Lstm(input: 3, hidden: 5)]
+        public partial class Tagger[|(int seed)|] { }
+        """, ("RNNG020", "'Tagger' has [Lstm] and a primary constructor"));
+
+    [Theory]
+    [InlineData("Kernels")]
+    [InlineData("Step")]
+    public void RNNG021_TypeNamedLikeAGeneratedMember(string name) => Expect($$"""
+        using RnnGen;
+        [Gru(input: 3, hidden: 5)]
+        public partial class [|{{name}}|] { }
+        """, ("RNNG021", $"'{name}' has [Gru] but shares its name with a member RnnGen generates"));
+
+    [Fact]
     public void AConstructorWithOtherParametersIsAllowed()
     {
         GeneratorRun run = GeneratorHarness.Run("""

@@ -77,4 +77,14 @@ internal static class DiagnosticDescriptors
         "RNNG013", "Invalid embedded weights setting",
         "'{0}' has [{1}] with an invalid weights setting: {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor PrimaryConstructor = new(
+        "RNNG020", "Cell type cannot have a primary constructor",
+        "'{0}' has [{1}] and a primary constructor; the generated constructors would have to call it, so declare an ordinary constructor instead",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TypeNameReserved = new(
+        "RNNG021", "Cell type name reserved by a generated member",
+        "'{0}' has [{1}] but shares its name with a member RnnGen generates ('{0}'), which C# does not allow; rename the class",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -56,6 +56,16 @@ internal static class CellParser
             Report(DiagnosticDescriptors.GenericType, identifier, type.Name, attributeName);
         }
 
+        if (declaration is ClassDeclarationSyntax { ParameterList: { } primaryConstructor })
+        {
+            Report(DiagnosticDescriptors.PrimaryConstructor, primaryConstructor.GetLocation(), type.Name, attributeName);
+        }
+
+        if (GeneratedMembers.Names.Contains(type.Name))
+        {
+            Report(DiagnosticDescriptors.TypeNameReserved, identifier, type.Name, attributeName);
+        }
+
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
             Report(DiagnosticDescriptors.TypeNotPartial, identifier, type.Name, attributeName);
