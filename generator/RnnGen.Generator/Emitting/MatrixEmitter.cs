@@ -129,6 +129,12 @@ internal static class MatrixEmitter
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
         string da, string daOffset, string dst, string? addend, bool flush)
     {
+        if (!width.IsScalar && columns >= RowStreamingColumns * width.Lanes)
+        {
+            TransposedProductByRows(w, width, gates, columns, columnsName, weightsOffset, da, daOffset, dst, addend, flush);
+            return;
+        }
+
         ColumnLoops(w, ref width, columns, columnsName, masked: false, (unroll, _) =>
         {
             w.Line(string.Join(" ", Gates(gates, unroll).Select(a => $"var {a} = {width.Zero};")));
@@ -158,6 +164,91 @@ internal static class MatrixEmitter
                 w.Line(flush ? $"Store(FlushTiny({sum}), ref {dst}, {column});" : $"Store({sum}, ref {dst}, {column});");
             }
         });
+    }
+
+    /// <summary>From this many column vectors on, the transposed product walks the rows in memory order.</summary>
+    private const int RowStreamingColumns = 4;
+
+    /// <summary>
+    /// The transposed product for wide matrices: one unit at a time, its row of every gate block scaled by its
+    /// gradient and added into dst (L1-resident). Each gate block is then read as one sequential stream, where
+    /// column blocks would sweep the whole matrix at a row's stride once per block and leave L2's prefetcher idle.
+    /// </summary>
+    private static void TransposedProductByRows(
+        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
+        string da, string daOffset, string dst, string? addend, bool flush)
+    {
+        int lanes = width.Lanes;
+        bool tail = columns % lanes != 0;
+        string start = addend is null ? width.Zero : width.Load(addend, "c");
+        using (w.Block($"for (nint block = 0; block < {columnsName}; block += {lanes})"))
+        {
+            w.Line(BlockIndex("c", "block", columns, columnsName, lanes));
+            w.Line($"Store({start}, ref {dst}, c);");
+        }
+
+        if (tail)
+        {
+            w.Line($"var keep = TailMask{width.Suffix}({columnsName} % {lanes});   // the overlapping last vector adds only its new lanes");
+        }
+
+        using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
+        {
+            w.Line($"ref float row = ref At(ref w, {weightsOffset} + j * {columnsName});   // W[j, :] of the first gate block");
+            w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
+            w.Line(string.Join(" ", Enumerable.Range(0, gates).Select(g => $"var d{g} = {width.Broadcast($"Load1(ref dRow, {GateOffset(g, "HiddenSize")})")};")));
+            void Body(string c, string suffix)
+            {
+                string term(int g) => $"{width.Load("row", Plus(GateOffset(g, $"HiddenSize * {columnsName}"), c))}";
+                // Two short chains per vector: gates (0, 1) and (2, 3).
+                w.Line($"var p = {term(0)} * d0{suffix};");
+                if (gates > 1)
+                {
+                    w.Line($"p = MultiplyAdd({term(1)}, d1{suffix}, p);");
+                }
+
+                if (gates > 2)
+                {
+                    w.Line($"var q = {term(2)} * d2{suffix};");
+                    if (gates > 3)
+                    {
+                        w.Line($"q = MultiplyAdd({term(3)}, d3{suffix}, q);");
+                    }
+
+                    w.Line("p += q;");
+                }
+
+                w.Line($"Store({width.Load(dst, c)} + p, ref {dst}, {c});");
+            }
+
+            using (w.Block($"for (nint c = 0; c <= {columnsName} - {lanes}; c += {lanes})"))
+            {
+                Body("c", "");
+            }
+
+            if (tail)
+            {
+                using (w.Block(""))
+                {
+                    w.Line($"nint c = {columnsName} - {lanes};");
+                    for (int g = 0; g < gates; g++)
+                    {
+                        w.Line($"var d{g}Tail = d{g} & keep;");
+                    }
+
+                    Body("c", "Tail");
+                }
+            }
+        }
+
+        if (flush)
+        {
+            using (w.Block($"for (nint block = 0; block < {columnsName}; block += {lanes})"))
+            {
+                w.Line(BlockIndex("c", "block", columns, columnsName, lanes));
+                w.Line($"Store(FlushTiny({width.Load(dst, "c")}), ref {dst}, c);");
+            }
+        }
     }
 
     /// <summary>

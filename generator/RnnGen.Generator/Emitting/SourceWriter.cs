@@ -35,7 +35,11 @@ internal sealed class SourceWriter
     /// <summary>Writes <paramref name="header"/> and an opening brace; disposing the result closes it.</summary>
     public Scope Block(string header)
     {
-        Line(header);
+        if (header.Length > 0)
+        {
+            Line(header);
+        }
+
         Line("{");
         _depth++;
         return new Scope(this);
