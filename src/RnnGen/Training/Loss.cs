@@ -87,7 +87,7 @@ public static class Loss
                 Span<T> dz = gradient.Slice(r * classes, classes);
                 for (int c = 0; c < classes; c++)
                 {
-                    T softmax = T.Exp(z[c] - logSumExp);
+                    T softmax = T.Exp(z[c] - max) / total;   // not exp(z − logSumExp): that loses logSumExp's rounding
                     dz[c] = (c == target ? softmax - T.One : softmax) * inverseRows;
                 }
             }
