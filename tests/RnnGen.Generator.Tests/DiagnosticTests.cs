@@ -165,6 +165,22 @@ public class DiagnosticTests
         """, ("RNNG007", "'WeightIh'"));
 
     [Fact]
+    public void RNNG020_PrimaryConstructor() => Expect("""
+        using RnnGen;
+        [Lstm(input: 3, hidden: 5)]
+        public partial class Tagger[|(int seed)|] { }
+        """, ("RNNG020", "'Tagger' has [Lstm] and a primary constructor"));
+
+    [Theory]
+    [InlineData("Kernels")]
+    [InlineData("Step")]
+    public void RNNG021_TypeNamedLikeAGeneratedMember(string name) => Expect($$"""
+        using RnnGen;
+        [Gru(input: 3, hidden: 5)]
+        public partial class [|{{name}}|] { }
+        """, ("RNNG021", $"'{name}' has [Gru] but shares its name with a member RnnGen generates"));
+
+    [Fact]
     public void AConstructorWithOtherParametersIsAllowed()
     {
         GeneratorRun run = GeneratorHarness.Run("""
@@ -199,7 +215,7 @@ public class DiagnosticTests
         Assert.Empty(run.CompilerDiagnostics());
     }
 
-    // ---- [Dense]: the cells' declaration rules and ids, plus RNNG014 for a type that is both. ----
+    // ---- [Dense]: the cells' declaration rules and ids, plus RNNG022 for a type that is both. ----
 
     [Fact]
     public void Dense_RNNG001_TypeNotPartial() => Expect("""
@@ -267,6 +283,22 @@ public class DiagnosticTests
         }
         """, ("RNNG007", $"'Head' declares {name}, which RnnGen generates for [Dense] classes"));
 
+    [Fact]
+    public void Dense_RNNG020_PrimaryConstructor() => Expect("""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public partial class Head[|(int size)|] { }
+        """, ("RNNG020", "'Head' has [Dense] and a primary constructor"));
+
+    [Theory]
+    [InlineData("Weight")]
+    [InlineData("Bias")]
+    public void Dense_RNNG021_TypeNamedLikeAGeneratedMember(string name) => Expect($$"""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public partial class [|{{name}}|] { }
+        """, ("RNNG021", $"'{name}' has [Dense] but shares its name with a member RnnGen generates"));
+
     /// <summary>Cell members that a dense layer does not have are free to use, and the reverse.</summary>
     [Fact]
     public void Dense_CellOnlyNamesAreNotReserved()
@@ -285,11 +317,11 @@ public class DiagnosticTests
     [Theory]
     [InlineData("[Lstm(3, 5)]\n[[|Dense(3, 2)|]]", "Lstm")]
     [InlineData("[[|Dense(3, 2)|], Gru(3, 5)]", "Gru")]
-    public void RNNG014_CellAndDense_IsReportedOnceAtTheDenseAttribute(string attributes, string cell) => Expect($$"""
+    public void RNNG022_CellAndDense_IsReportedOnceAtTheDenseAttribute(string attributes, string cell) => Expect($$"""
         using RnnGen;
         {{attributes}}
         public partial class Both { }
-        """, ("RNNG014", $"'Both' has both [{cell}] and [Dense]"));
+        """, ("RNNG022", $"'Both' has both [{cell}] and [Dense]"));
 
     /// <summary>
     /// Runs the generator over <paramref name="markup"/> and asserts it reports exactly <paramref name="expected"/>, each

@@ -78,10 +78,20 @@ internal static class DiagnosticDescriptors
         "'{0}' has [{1}] with an invalid weights setting: {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    // ---- Dense layers ([Dense(input, output)]); the declaration rules are the cells' (RNNG001-004, 006, 007). ----
+    public static readonly DiagnosticDescriptor PrimaryConstructor = new(
+        "RNNG020", "Cell type cannot have a primary constructor",
+        "'{0}' has [{1}] and a primary constructor; the generated constructors would have to call it, so declare an ordinary constructor instead",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TypeNameReserved = new(
+        "RNNG021", "Cell type name reserved by a generated member",
+        "'{0}' has [{1}] but shares its name with a member RnnGen generates ('{0}'), which C# does not allow; rename the class",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    // ---- Dense layers ([Dense(input, output)]); the declaration rules and their ids are the cells'. ----
 
     public static readonly DiagnosticDescriptor CellAndDense = new(
-        "RNNG014", "A type can be a cell or a dense layer, not both",
+        "RNNG022", "A type can be a cell or a dense layer, not both",
         "'{0}' has both [{1}] and [Dense]; keep one of them (a model holds a cell and a layer as two classes)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

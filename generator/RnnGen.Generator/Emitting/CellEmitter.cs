@@ -250,13 +250,14 @@ internal static partial class CellEmitter
             ref float w = ref Ref(parameters);
             ref float previous = ref Ref(buffer);
             ref float activations = ref At(ref previous, StateSize);
+            ref float s = ref Ref(state);
             for (int t = 0; t < steps; t++)
             {
-                state.CopyTo(buffer);
-                Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations);
+                Copy(ref s, ref previous, StateSize);
+                Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref s, ref activations);
                 if (!outputs.IsEmpty)
                 {
-                    state.Slice(0, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
+                    Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
                 }
             }
         }
@@ -275,7 +276,7 @@ internal static partial class CellEmitter
             for (int t = 0; t < steps; t++)
             {
                 Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
-                states.Slice((t + 1) * StateSize, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
+                Copy(ref At(ref s, (t + 1) * StateSize), ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
             }
 
             states.Slice(steps * StateSize, StateSize).CopyTo(state);
@@ -298,7 +299,7 @@ internal static partial class CellEmitter
                     ref w, ref At(ref states, t * StateSize), ref At(ref activations, t * ActivationsPerStep),
                     ref Ref(stateGradient), ref At(ref Ref(outputGradients), t * HiddenSize), ref At(ref da, t * GradientsPerStep),
                     ref Ref(dPrev), ref At(ref dx, computeDx ? t * InputSize : 0), computeDx);
-                dPrev.Slice(0, StateSize).CopyTo(stateGradient);
+                Copy(ref Ref(dPrev), ref Ref(stateGradient), StateSize);
             }
 
             if (steps > 0)

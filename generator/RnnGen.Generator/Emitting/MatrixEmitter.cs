@@ -38,40 +38,69 @@ internal static class MatrixEmitter
 
             int lanes = width.Lanes;
             var wide = width.IsScalar ? [] : sources.Where(s => s.Columns >= lanes).ToList();
-            if (wide.Count > 0)
+            bool first = true;   // the first chunk starts the accumulators with a product instead of an FMA onto zero
+            foreach (ProductSource s in wide)
             {
-                w.Line(string.Join(" ", Enumerable.Range(0, lanes).Select(i => $"var a{i} = {width.Zero};")));
-                foreach (ProductSource s in wide)
+                string rowOffset(int i) => i == 0 ? "0" : i == 1 ? s.ColumnsName : $"{i} * {s.ColumnsName}";
+                string prefix = "v" + s.TailName.Substring(0, 1);   // vx…, vh…
+                void Chunk(string k, string vector)
                 {
-                    string rowOffset(int i) => i == 0 ? "" : i == 1 ? $"{s.ColumnsName} + " : $"{i} * {s.ColumnsName} + ";
-                    using (w.Block($"for (nint k = 0; k <= {s.ColumnsName} - {lanes}; k += {lanes})"))
+                    for (int i = 0; i < lanes; i++)
                     {
-                        w.Line($"var v = {width.Load(s.Vector, "k")};");
-                        for (int i = 0; i < lanes; i++)
+                        string product = width.Load(s.RowsName, Plus(rowOffset(i), k));
+                        w.Line(first ? $"var a{i} = {product} * {vector};" : $"a{i} = MultiplyAdd({product}, {vector}, a{i});");
+                    }
+
+                    first = false;
+                }
+
+                // Short rows are unrolled completely; long ones loop two vectors at a time.
+                int chunks = s.Columns / lanes;
+                int unrolled = chunks <= 4 ? chunks : first ? 1 : 0;
+                for (int c = 0; c < unrolled; c++)
+                {
+                    string k = (c * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    string v = prefix + k;
+                    w.Line($"var {v} = {width.Load(s.Vector, k)};");
+                    Chunk(k, v);
+                }
+
+                if (unrolled < chunks)
+                {
+                    int pairs = (chunks - unrolled) / 2;
+                    string start = (unrolled * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (pairs > 0)
+                    {
+                        using (w.Block($"for (nint k = {start}; k <= {s.ColumnsName} - {2 * lanes}; k += {2 * lanes})"))
                         {
-                            w.Line($"a{i} = MultiplyAdd({width.Load(s.RowsName, $"{rowOffset(i)}k")}, v, a{i});");
+                            w.Line($"var v = {width.Load(s.Vector, "k")};");
+                            Chunk("k", "v");
+                            w.Line($"var u = {width.Load(s.Vector, $"k + {lanes}")};");
+                            Chunk($"k + {lanes}", "u");
                         }
                     }
 
-                    if (s.Columns % lanes != 0)
+                    if ((chunks - unrolled) % 2 == 1)
                     {
-                        w.Line($"// the last {lanes} columns overlap the loop's; the tail is zero in the lanes already counted");
-                        w.Line($"var {s.TailName} = {width.Load(s.Vector, $"{s.ColumnsName} - {lanes}")} & TailMask{width.Suffix}({s.ColumnsName} % {lanes});");
-                        for (int i = 0; i < lanes; i++)
-                        {
-                            w.Line($"a{i} = MultiplyAdd({width.Load(s.RowsName, $"{rowOffset(i)}{s.ColumnsName} - {lanes}")}, {s.TailName}, a{i});");
-                        }
+                        string k = ((chunks - 1) * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        w.Line($"var {prefix}Last = {width.Load(s.Vector, k)};");
+                        Chunk(k, $"{prefix}Last");
                     }
+                }
+
+                if (s.Columns % lanes != 0)
+                {
+                    w.Line($"// the last {lanes} columns overlap the ones before; the tail is zero in the lanes already counted");
+                    w.Line($"var {s.TailName} = {width.Load(s.Vector, $"{s.ColumnsName} - {lanes}")} & TailMask{width.Suffix}({s.ColumnsName} % {lanes});");
+                    Chunk($"{s.ColumnsName} - {lanes}", s.TailName);
                 }
             }
 
-            var terms = biasOffsets.Select(b => width.Load("w", $"{b} + r")).ToList();
-            if (wide.Count > 0)
-            {
-                terms.Insert(0, $"SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))})");
-            }
-
-            w.Line($"var sum = {string.Join(" + ", terms)};");
+            // The biases are added to each other off the critical path, then once to the reduced sums.
+            string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
+            w.Line(wide.Count > 0
+                ? $"var sum = SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))}) + {(biasOffsets.Count > 1 ? $"({biases})" : biases)};"
+                : $"var sum = {biases};");
             foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes))
             {
                 // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.

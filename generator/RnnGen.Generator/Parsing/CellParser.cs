@@ -46,13 +46,13 @@ internal static class CellParser
             return Result(null, diagnostics);
         }
 
-        // [Dense] on the same type: the [Dense] pass reports the conflict (RNNG014); no cell code either way.
+        // [Dense] on the same type: the [Dense] pass reports the conflict (RNNG022); no cell code either way.
         if (HasAttribute(type, DenseParser.DenseAttributeName))
         {
             return Result(null, diagnostics);
         }
 
-        CheckDeclaration(type, declaration, attributeName, identifier, Report);
+        CheckDeclaration(type, declaration, attributeName, identifier, GeneratedMembers.Names, Report);
 
         (int input, int hidden, bool inputGiven)? sizes = ReadSizes(attribute);
         if (sizes is null)
@@ -99,10 +99,11 @@ internal static class CellParser
 
     /// <summary>
     /// The rules every generated class follows, shared by the cell and dense parsers: a non-static, non-record,
-    /// non-generic class, declared partial, in containing types that are all partial.
+    /// non-generic class without a primary constructor, not named like a member it gets (<paramref name="reserved"/>),
+    /// declared partial, in containing types that are all partial.
     /// </summary>
     internal static void CheckDeclaration(
-        INamedTypeSymbol type, TypeDeclarationSyntax declaration, string attributeName, Location identifier, Reporter report)
+        INamedTypeSymbol type, TypeDeclarationSyntax declaration, string attributeName, Location identifier, ImmutableHashSet<string> reserved, Reporter report)
     {
         if (type.IsStatic || type.IsRecord || type.TypeKind != TypeKind.Class)
         {
@@ -115,6 +116,16 @@ internal static class CellParser
         if (type.Arity > 0)
         {
             report(DiagnosticDescriptors.GenericType, identifier, type.Name, attributeName);
+        }
+
+        if (declaration is ClassDeclarationSyntax { ParameterList: { } primaryConstructor })
+        {
+            report(DiagnosticDescriptors.PrimaryConstructor, primaryConstructor.GetLocation(), type.Name, attributeName);
+        }
+
+        if (reserved.Contains(type.Name))
+        {
+            report(DiagnosticDescriptors.TypeNameReserved, identifier, type.Name, attributeName);
         }
 
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))

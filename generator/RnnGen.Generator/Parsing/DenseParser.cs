@@ -39,7 +39,7 @@ internal static class DenseParser
             }
         }
 
-        CellParser.CheckDeclaration(type, declaration, AttributeName, identifier, Report);
+        CellParser.CheckDeclaration(type, declaration, AttributeName, identifier, GeneratedMembers.DenseNames, Report);
 
         ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
         if (args.Length != 2 || args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))

@@ -97,12 +97,13 @@ public static class Activations
         Vector256<float> scale = Vector256.ShiftLeft(exponent, 23).AsSingle();    // 2^n built from its exponent bits
         Vector256<float> r = VectorMath.MultiplyAdd(n, Vector256.Create(-Ln2Hi), y);
         r = VectorMath.MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        Vector256<float> q = VectorMath.MultiplyAdd(Vector256.Create(C7), r, Vector256.Create(C6));
-        q = VectorMath.MultiplyAdd(q, r, Vector256.Create(C5));
-        q = VectorMath.MultiplyAdd(q, r, Vector256.Create(C4));
-        q = VectorMath.MultiplyAdd(q, r, Vector256.Create(C3));
-        q = VectorMath.MultiplyAdd(q, r, Vector256.Create(C2));
-        return (scale, VectorMath.MultiplyAdd(q, r * r, r));
+        // q = C2 + C3·r + … + C7·r⁵ by Estrin's scheme: three short chains instead of one Horner chain of five.
+        Vector256<float> r2 = r * r;
+        Vector256<float> c23 = VectorMath.MultiplyAdd(Vector256.Create(C3), r, Vector256.Create(C2));
+        Vector256<float> c45 = VectorMath.MultiplyAdd(Vector256.Create(C5), r, Vector256.Create(C4));
+        Vector256<float> c67 = VectorMath.MultiplyAdd(Vector256.Create(C7), r, Vector256.Create(C6));
+        Vector256<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
+        return (scale, VectorMath.MultiplyAdd(q, r2, r));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -115,11 +116,12 @@ public static class Activations
         Vector128<float> scale = Vector128.ShiftLeft(exponent, 23).AsSingle();
         Vector128<float> r = VectorMath.MultiplyAdd(n, Vector128.Create(-Ln2Hi), y);
         r = VectorMath.MultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
-        Vector128<float> q = VectorMath.MultiplyAdd(Vector128.Create(C7), r, Vector128.Create(C6));
-        q = VectorMath.MultiplyAdd(q, r, Vector128.Create(C5));
-        q = VectorMath.MultiplyAdd(q, r, Vector128.Create(C4));
-        q = VectorMath.MultiplyAdd(q, r, Vector128.Create(C3));
-        q = VectorMath.MultiplyAdd(q, r, Vector128.Create(C2));
-        return (scale, VectorMath.MultiplyAdd(q, r * r, r));
+        // q = C2 + C3·r + … + C7·r⁵ by Estrin's scheme: three short chains instead of one Horner chain of five.
+        Vector128<float> r2 = r * r;
+        Vector128<float> c23 = VectorMath.MultiplyAdd(Vector128.Create(C3), r, Vector128.Create(C2));
+        Vector128<float> c45 = VectorMath.MultiplyAdd(Vector128.Create(C5), r, Vector128.Create(C4));
+        Vector128<float> c67 = VectorMath.MultiplyAdd(Vector128.Create(C7), r, Vector128.Create(C6));
+        Vector128<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
+        return (scale, VectorMath.MultiplyAdd(q, r2, r));
     }
 }

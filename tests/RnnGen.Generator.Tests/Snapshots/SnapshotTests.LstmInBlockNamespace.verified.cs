@@ -198,13 +198,14 @@ namespace Models.Speech
                 ref float w = ref Ref(parameters);
                 ref float previous = ref Ref(buffer);
                 ref float activations = ref At(ref previous, StateSize);
+                ref float s = ref Ref(state);
                 for (int t = 0; t < steps; t++)
                 {
-                    state.CopyTo(buffer);
-                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations);
+                    Copy(ref s, ref previous, StateSize);
+                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref s, ref activations);
                     if (!outputs.IsEmpty)
                     {
-                        state.Slice(0, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
+                        Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
                     }
                 }
             }
@@ -223,7 +224,7 @@ namespace Models.Speech
                 for (int t = 0; t < steps; t++)
                 {
                     Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
-                    states.Slice((t + 1) * StateSize, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
+                    Copy(ref At(ref s, (t + 1) * StateSize), ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
                 }
 
                 states.Slice(steps * StateSize, StateSize).CopyTo(state);
@@ -246,7 +247,7 @@ namespace Models.Speech
                         ref w, ref At(ref states, t * StateSize), ref At(ref activations, t * ActivationsPerStep),
                         ref Ref(stateGradient), ref At(ref Ref(outputGradients), t * HiddenSize), ref At(ref da, t * GradientsPerStep),
                         ref Ref(dPrev), ref At(ref dx, computeDx ? t * InputSize : 0), computeDx);
-                    dPrev.Slice(0, StateSize).CopyTo(stateGradient);
+                    Copy(ref Ref(dPrev), ref Ref(stateGradient), StateSize);
                 }
 
                 if (steps > 0)
@@ -279,22 +280,18 @@ namespace Models.Speech
             {
                 ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
                 ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
-                for (nint k = 0; k <= HiddenSize - 4; k += 4)
-                {
-                    var v = Load128(ref previous, k);
-                    a0 = MultiplyAdd(Load128(ref wh, k), v, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + k), v, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + k), v, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + k), v, a3);
-                }
-                // the last 4 columns overlap the loop's; the tail is zero in the lanes already counted
+                var vh0 = Load128(ref previous, 0);
+                var a0 = Load128(ref wh, 0) * vh0;
+                var a1 = Load128(ref wh, HiddenSize) * vh0;
+                var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
+                var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
+                // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
                 var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
                 a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
                 a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
                 a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
                 a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
-                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
+                var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
                 for (nint k = 0; k < InputSize; k++)
                 {
                     sum = MultiplyAdd(Gather128(ref wx, k, InputSize), Broadcast128(Load1(ref x, k)), sum);

@@ -198,13 +198,14 @@ namespace Models
                 ref float w = ref Ref(parameters);
                 ref float previous = ref Ref(buffer);
                 ref float activations = ref At(ref previous, StateSize);
+                ref float s = ref Ref(state);
                 for (int t = 0; t < steps; t++)
                 {
-                    state.CopyTo(buffer);
-                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref Ref(state), ref activations);
+                    Copy(ref s, ref previous, StateSize);
+                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref s, ref activations);
                     if (!outputs.IsEmpty)
                     {
-                        state.Slice(0, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
+                        Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
                     }
                 }
             }
@@ -223,7 +224,7 @@ namespace Models
                 for (int t = 0; t < steps; t++)
                 {
                     Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
-                    states.Slice((t + 1) * StateSize, HiddenSize).CopyTo(outputs.Slice(t * HiddenSize, HiddenSize));
+                    Copy(ref At(ref s, (t + 1) * StateSize), ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
                 }
 
                 states.Slice(steps * StateSize, StateSize).CopyTo(state);
@@ -246,7 +247,7 @@ namespace Models
                         ref w, ref At(ref states, t * StateSize), ref At(ref activations, t * ActivationsPerStep),
                         ref Ref(stateGradient), ref At(ref Ref(outputGradients), t * HiddenSize), ref At(ref da, t * GradientsPerStep),
                         ref Ref(dPrev), ref At(ref dx, computeDx ? t * InputSize : 0), computeDx);
-                    dPrev.Slice(0, StateSize).CopyTo(stateGradient);
+                    Copy(ref Ref(dPrev), ref Ref(stateGradient), StateSize);
                 }
 
                 if (steps > 0)
@@ -282,32 +283,34 @@ namespace Models
             {
                 ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
                 ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var a0 = Broadcast256(0f); var a1 = Broadcast256(0f); var a2 = Broadcast256(0f); var a3 = Broadcast256(0f); var a4 = Broadcast256(0f); var a5 = Broadcast256(0f); var a6 = Broadcast256(0f); var a7 = Broadcast256(0f);
-                for (nint k = 0; k <= InputSize - 8; k += 8)
-                {
-                    var v = Load256(ref x, k);
-                    a0 = MultiplyAdd(Load256(ref wx, k), v, a0);
-                    a1 = MultiplyAdd(Load256(ref wx, InputSize + k), v, a1);
-                    a2 = MultiplyAdd(Load256(ref wx, 2 * InputSize + k), v, a2);
-                    a3 = MultiplyAdd(Load256(ref wx, 3 * InputSize + k), v, a3);
-                    a4 = MultiplyAdd(Load256(ref wx, 4 * InputSize + k), v, a4);
-                    a5 = MultiplyAdd(Load256(ref wx, 5 * InputSize + k), v, a5);
-                    a6 = MultiplyAdd(Load256(ref wx, 6 * InputSize + k), v, a6);
-                    a7 = MultiplyAdd(Load256(ref wx, 7 * InputSize + k), v, a7);
-                }
-                for (nint k = 0; k <= HiddenSize - 8; k += 8)
-                {
-                    var v = Load256(ref previous, k);
-                    a0 = MultiplyAdd(Load256(ref wh, k), v, a0);
-                    a1 = MultiplyAdd(Load256(ref wh, HiddenSize + k), v, a1);
-                    a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + k), v, a2);
-                    a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + k), v, a3);
-                    a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + k), v, a4);
-                    a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + k), v, a5);
-                    a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + k), v, a6);
-                    a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + k), v, a7);
-                }
-                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r);
+                var vx0 = Load256(ref x, 0);
+                var a0 = Load256(ref wx, 0) * vx0;
+                var a1 = Load256(ref wx, InputSize) * vx0;
+                var a2 = Load256(ref wx, 2 * InputSize) * vx0;
+                var a3 = Load256(ref wx, 3 * InputSize) * vx0;
+                var a4 = Load256(ref wx, 4 * InputSize) * vx0;
+                var a5 = Load256(ref wx, 5 * InputSize) * vx0;
+                var a6 = Load256(ref wx, 6 * InputSize) * vx0;
+                var a7 = Load256(ref wx, 7 * InputSize) * vx0;
+                var vh0 = Load256(ref previous, 0);
+                a0 = MultiplyAdd(Load256(ref wh, 0), vh0, a0);
+                a1 = MultiplyAdd(Load256(ref wh, HiddenSize), vh0, a1);
+                a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize), vh0, a2);
+                a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize), vh0, a3);
+                a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize), vh0, a4);
+                a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize), vh0, a5);
+                a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize), vh0, a6);
+                a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize), vh0, a7);
+                var vh8 = Load256(ref previous, 8);
+                a0 = MultiplyAdd(Load256(ref wh, 8), vh8, a0);
+                a1 = MultiplyAdd(Load256(ref wh, HiddenSize + 8), vh8, a1);
+                a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + 8), vh8, a4);
+                a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + 8), vh8, a5);
+                a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + 8), vh8, a6);
+                a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + 8), vh8, a7);
+                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + (Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r));
                 return sum;
             }
 
@@ -505,24 +508,37 @@ namespace Models
             {
                 ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
                 ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
-                for (nint k = 0; k <= InputSize - 4; k += 4)
-                {
-                    var v = Load128(ref x, k);
-                    a0 = MultiplyAdd(Load128(ref wx, k), v, a0);
-                    a1 = MultiplyAdd(Load128(ref wx, InputSize + k), v, a1);
-                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + k), v, a2);
-                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + k), v, a3);
-                }
-                for (nint k = 0; k <= HiddenSize - 4; k += 4)
-                {
-                    var v = Load128(ref previous, k);
-                    a0 = MultiplyAdd(Load128(ref wh, k), v, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + k), v, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + k), v, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + k), v, a3);
-                }
-                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r);
+                var vx0 = Load128(ref x, 0);
+                var a0 = Load128(ref wx, 0) * vx0;
+                var a1 = Load128(ref wx, InputSize) * vx0;
+                var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                var vx4 = Load128(ref x, 4);
+                a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                var vh0 = Load128(ref previous, 0);
+                a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
+                a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
+                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
+                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
+                var vh4 = Load128(ref previous, 4);
+                a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                var vh8 = Load128(ref previous, 8);
+                a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                var vh12 = Load128(ref previous, 12);
+                a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
                 return sum;
             }
 

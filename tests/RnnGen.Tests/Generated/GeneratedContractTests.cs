@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using RnnGen.Reference;
+using RnnGen.Tests.Contracts;
 using RnnGen.Tests.Fixtures;
 using RnnGen.Tests.Reference;
 using Xunit;
@@ -11,8 +10,8 @@ using static RnnGen.Tests.Reference.ReferenceTestCells;
 namespace RnnGen.Tests.Generated;
 
 /// <summary>
-/// The <see cref="IRecurrentCell{T}"/> contract, checked on generated cells of both kinds: the same checks
-/// <see cref="ReferenceContractTests"/> makes of the reference cells, plus what only fixed-size SIMD code can
+/// The <see cref="IRecurrentCell{T}"/> contract, checked on generated cells of both kinds: the checks of
+/// <see cref="CellContract"/> that <see cref="ReferenceContractTests"/> makes of the reference cells, plus what only fixed-size SIMD code can
 /// get wrong (tail paths of each shape, a stale copy of the weights, a tape layout of its own, shared scratch).
 /// </summary>
 public sealed class GeneratedContractTests(ITestOutputHelper output)
@@ -63,61 +62,13 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(KindsShapesAndLengths))]
-    public void ForwardEqualsOneStepPerTimeStep(CellKind kind, int input, int hidden, int steps)
-    {
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        var random = new Random(2);
-        float[] inputs = Uniform<float>(random, steps * input, 1.5), initial = Uniform<float>(random, cell.StateSize, 1.5);
-
-        var outputs = new float[steps * hidden];
-        var state = (float[])initial.Clone();
-        cell.Forward(inputs, outputs, state);
-
-        var stepOutputs = new float[steps * hidden];
-        var stepState = (float[])initial.Clone();
-        for (int t = 0; t < steps; t++)
-        {
-            cell.Step(inputs.AsSpan(t * input, input), stepState);
-            stepState.AsSpan(0, hidden).CopyTo(stepOutputs.AsSpan(t * hidden));
-        }
-
-        AssertBitwiseEqual<float>(stepOutputs, outputs, "outputs");
-        AssertBitwiseEqual<float>(stepState, state, "final state");
-        Assert.Contains(outputs, v => v != 0);
-    }
+    public void ForwardEqualsOneStepPerTimeStep(CellKind kind, int input, int hidden, int steps) =>
+        CellContract.ForwardEqualsOneStepPerTimeStep(Cell(kind, input, hidden), steps);
 
     [Theory]
     [MemberData(nameof(KindsShapesAndLengths))]
-    public void TapedForwardEqualsForwardAndRecordsTheSequence(CellKind kind, int input, int hidden, int steps)
-    {
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        int s = cell.StateSize;
-        var random = new Random(2);
-        float[] inputs = Uniform<float>(random, steps * input, 1.5), initial = Uniform<float>(random, s, 1.5);
-
-        var outputs = new float[steps * hidden];
-        var state = (float[])initial.Clone();
-        cell.Forward(inputs, outputs, state);
-
-        // A roomier tape that already holds a longer, different sequence: the new record must replace it.
-        var tape = cell.CreateTape(steps + 3);
-        cell.Forward(Uniform<float>(random, (steps + 3) * input, 1.5), new float[(steps + 3) * hidden], Uniform<float>(random, s, 1.5), tape);
-
-        var tapedOutputs = new float[steps * hidden];
-        var tapedState = (float[])initial.Clone();
-        cell.Forward(inputs, tapedOutputs, tapedState, tape);
-
-        AssertBitwiseEqual<float>(outputs, tapedOutputs, "outputs with a tape");
-        AssertBitwiseEqual<float>(state, tapedState, "final state with a tape");
-        Assert.Equal(steps, tape.Steps);
-        AssertBitwiseEqual<float>(initial, tape.States[..s], "tape.States[..S], the initial state");
-        AssertBitwiseEqual<float>(state, tape.States[(steps * s)..], "tape's last state row");
-        AssertBitwiseEqual<float>(inputs, tape.Inputs, "tape.Inputs");
-        for (int t = 0; t < steps; t++)
-        {
-            AssertBitwiseEqual<float>(outputs.AsSpan(t * hidden, hidden), tape.States.Slice((t + 1) * s, hidden), $"tape h after step {t}");
-        }
-    }
+    public void TapedForwardEqualsForwardAndRecordsTheSequence(CellKind kind, int input, int hidden, int steps) =>
+        CellContract.TapedForwardEqualsForwardAndRecordsTheSequence(Cell(kind, input, hidden), steps);
 
     [Theory]
     [MemberData(nameof(KindsAndShapes))]
@@ -126,56 +77,13 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
         // Measured: at most 1.2e-7 of the largest entry (float rounding of the re-added terms, every path);
         // 1e-6 leaves room, while a gradient added once or three times is off by 50 %.
         const double Bound = 1e-6;
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        var random = new Random(2);
-        var tape = Record(cell, random, Steps);
-        float[] outputGradients = Uniform<float>(random, Steps * hidden, 1), finalStateGradient = Uniform<float>(random, cell.StateSize, 1);
-        var recorded = new TapeSnapshot<float>(tape);
-
-        var first = RunBackward(cell, tape, outputGradients, finalStateGradient, new float[cell.ParameterCount]);
-        recorded.AssertUnchanged(tape);
-        var second = RunBackward(cell, tape, outputGradients, finalStateGradient, new float[cell.ParameterCount]);
-        AssertBitwiseEqual<float>(first.State, second.State, "state gradient, second call");
-        AssertBitwiseEqual<float>(first.Inputs, second.Inputs, "input gradients, second call");
-        AssertBitwiseEqual<float>(first.Parameters, second.Parameters, "parameter gradients, second call");
-
-        // Into the same buffer the second call adds the same terms again: twice the first, up to rounding.
-        float[] accumulated = (float[])first.Parameters.Clone();
-        var third = RunBackward(cell, tape, outputGradients, finalStateGradient, accumulated);
-        AssertBitwiseEqual<float>(first.State, third.State, "state gradient is overwritten, not accumulated");
-        AssertBitwiseEqual<float>(first.Inputs, third.Inputs, "input gradients are overwritten, not accumulated");
-        double[] doubled = Array.ConvertAll(first.Parameters, p => 2.0 * p);
-        double error = Error.Relative(FixtureRunner.Widen<float>(accumulated), doubled);
-        output.WriteLine($"{kind} ({input},{hidden}): two accumulations vs 2 × one: {error:E2} of the largest entry");
-        Assert.True(doubled.Max(Math.Abs) > 0, "all parameter gradients are zero: the comparison would say nothing");
-        Error.AssertWithin(FixtureRunner.Widen<float>(accumulated), doubled, Bound, "parameter gradients after two calls against 2 × one call");
-        recorded.AssertUnchanged(tape);
+        CellContract.BackwardTwiceOnTheSameTapeRepeatsAndAccumulates(Cell(kind, input, hidden), Steps, Bound, output);
     }
 
     [Theory]
     [MemberData(nameof(KindsAndShapes))]
-    public void EmptyInputGradientsSkipOnlyThem(CellKind kind, int input, int hidden)
-    {
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        var random = new Random(2);
-        var tape = Record(cell, random, Steps);
-        float[] outputGradients = Uniform<float>(random, Steps * hidden, 1), finalStateGradient = Uniform<float>(random, cell.StateSize, 1);
-
-        var full = RunBackward(cell, tape, outputGradients, finalStateGradient, new float[cell.ParameterCount]);
-
-        // NaN in the buffer must not leak through: input gradients are overwritten.
-        float[] dirty = new float[Steps * input];
-        dirty.AsSpan().Fill(float.NaN);
-        cell.Backward(tape, outputGradients, (float[])finalStateGradient.Clone(), dirty, new float[cell.ParameterCount]);
-        AssertBitwiseEqual<float>(full.Inputs, dirty, "input gradients written over NaN");
-
-        float[] stateGradient = (float[])finalStateGradient.Clone();
-        float[] parameterGradients = new float[cell.ParameterCount];
-        cell.Backward(tape, outputGradients, stateGradient, Span<float>.Empty, parameterGradients);
-        AssertBitwiseEqual<float>(full.State, stateGradient, "state gradient without input gradients");
-        AssertBitwiseEqual<float>(full.Parameters, parameterGradients, "parameter gradients without input gradients");
-        Assert.Contains(full.Inputs, v => v != 0);
-    }
+    public void EmptyInputGradientsSkipOnlyThem(CellKind kind, int input, int hidden) =>
+        CellContract.EmptyInputGradientsSkipOnlyThem(Cell(kind, input, hidden), Steps);
 
     // ---- Parameters: initialisation and views ----
 
@@ -218,10 +126,8 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
         float[] outputGradients = Uniform<float>(random, Steps * hidden, 1), finalStateGradient = Uniform<float>(random, StateSize(kind, hidden), 1);
         foreach (var (name, offset, length, view) in views)
         {
-            var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-            Span<float> span = view(cell);
-            Assert.True(length == span.Length, $"{name} has {span.Length} values, expected {length}");
-            Assert.True(Unsafe.AreSame(ref MemoryMarshal.GetReference(span), ref cell.Parameters[offset]), $"{name} does not start at Parameters[{offset}]");
+            var cell = Cell(kind, input, hidden);
+            CellContract.AssertView(cell, view(cell), offset, length, name);
 
             // Run every entry point once (so anything a kernel might cache is cached), then write through the view.
             var before = Run(cell, inputs, initial, outputGradients, finalStateGradient);
@@ -248,45 +154,13 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(KindsAndShapes))]
-    public void TapeOfAnotherShapeThrowsAndWritesNothing(CellKind kind, int input, int hidden)
-    {
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        CellKind other = kind == CellKind.Lstm ? CellKind.Gru : CellKind.Lstm;
-        var random = new Random(2);
-        foreach (var (tapeKind, i, h) in new[] { (other, input, hidden), (kind, input + 1, hidden), (kind, input, hidden + 1) })
-        {
-            // A tape really recorded by a cell of its own shape, as a caller mixing up tapes would hold.
-            var tape = Record(Create<float>(tapeKind, i, h, seed: 3), random, Steps);
-            var snapshot = new TapeSnapshot<float>(tape);
-            var arrays = new CallArguments<float>(cell, Steps, random);
-            float[] parameters = cell.Parameters.ToArray();
-
-            var forward = Assert.Throws<ArgumentException>(arrays.Call(cell, "ForwardTape", tape));
-            Assert.Equal("tape", forward.ParamName);
-            var backward = Assert.Throws<ArgumentException>(arrays.Call(cell, "Backward", tape));
-            Assert.Equal("tape", backward.ParamName);
-
-            arrays.AssertUnchanged();
-            snapshot.AssertUnchanged(tape);
-            AssertBitwiseEqual<float>(parameters, cell.Parameters, "parameters");
-        }
-    }
+    public void TapeOfAnotherShapeThrowsAndWritesNothing(CellKind kind, int input, int hidden) =>
+        CellContract.TapeOfAnotherShapeThrowsAndWritesNothing(Cell(kind, input, hidden), Steps);
 
     [Theory]
     [MemberData(nameof(KindsAndShapes))]
-    public void TapeWithTooFewStepsThrowsAndWritesNothing(CellKind kind, int input, int hidden)
-    {
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        var random = new Random(2);
-        var tape = Record(cell, random, Steps - 1);
-        var snapshot = new TapeSnapshot<float>(tape);
-        var arrays = new CallArguments<float>(cell, Steps, random);
-
-        var ex = Assert.Throws<ArgumentException>(arrays.Call(cell, "ForwardTape", tape));
-        Assert.Equal("tape", ex.ParamName);
-        arrays.AssertUnchanged();
-        snapshot.AssertUnchanged(tape);
-    }
+    public void TapeWithTooFewStepsThrowsAndWritesNothing(CellKind kind, int input, int hidden) =>
+        CellContract.TapeWithTooFewStepsThrowsAndWritesNothing(Cell(kind, input, hidden), Steps);
 
     [Theory]
     [MemberData(nameof(KindsAndShapes))]
@@ -296,7 +170,7 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
         // (64,128) state gradient, every path: other summation orders, other activation code); a tape read
         // in another layout is off by O(1).
         const double Bound = 1e-5;
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
+        var cell = Cell(kind, input, hidden);
         ReferenceCell<float> reference = Create<float>(kind, input, hidden, seed: 1);
         var random = new Random(2);
         float[] inputs = Uniform<float>(random, Steps * input, 1.5), initial = Uniform<float>(random, cell.StateSize, 1.5);
@@ -375,25 +249,8 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(WrongLengths))]
-    public void WrongSpanLengthThrowsNamingTheParameterAndWritesNothing(CellKind kind, int input, int hidden, string method, string parameter, int delta)
-    {
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
-        var random = new Random(2);
-        var tape = Record(cell, random, Steps);
-        var snapshot = new TapeSnapshot<float>(tape);
-        float[] parameters = cell.Parameters.ToArray();
-        var arrays = new CallArguments<float>(cell, Steps, random);
-        int expected = arrays.Resize(parameter, delta, random);
-        int actual = arrays[parameter].Length;
-
-        var ex = Assert.Throws<ArgumentException>(arrays.Call(cell, method, tape));
-        Assert.Equal(parameter, ex.ParamName);
-        Assert.Matches($@"\b{actual}\b", ex.Message);
-        Assert.Matches($@"\b{expected}\b", ex.Message);
-        arrays.AssertUnchanged();
-        snapshot.AssertUnchanged(tape);
-        AssertBitwiseEqual<float>(parameters, cell.Parameters, "parameters");
-    }
+    public void WrongSpanLengthThrowsNamingTheParameterAndWritesNothing(CellKind kind, int input, int hidden, string method, string parameter, int delta) =>
+        CellContract.WrongSpanLengthThrowsNamingTheParameterAndWritesNothing(Cell(kind, input, hidden), Steps, method, parameter, delta);
 
     // ---- Threads ----
 
@@ -403,7 +260,7 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
     {
         // Step and Forward keep their scratch on the stack, so one cell may serve independent streams at once.
         const int Threads = 4, Rounds = 50;
-        var cell = GeneratedCells.Create(kind, input, hidden, new Random(1));
+        var cell = Cell(kind, input, hidden);
         var streams = new (float[] Inputs, float[] Initial)[Threads];
         for (int s = 0; s < Threads; s++)
         {
@@ -463,6 +320,9 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
             return trace.ToArray();
         }
     }
+
+    /// <summary>The generated cell of this kind and shape, its parameters drawn from <c>new Random(1)</c>.</summary>
+    private static IRecurrentCell<float> Cell(CellKind kind, int input, int hidden) => GeneratedCells.Create(kind, input, hidden, new Random(1));
 
     private delegate Span<float> ViewOf(IRecurrentCell<float> cell);
 
