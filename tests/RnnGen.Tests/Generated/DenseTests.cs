@@ -114,6 +114,32 @@ public class DenseTests
         Assert.NotEqual(new Dense64x10(new Random(8)).Parameters.ToArray(), layer.Parameters.ToArray());
     }
 
+    /// <summary>Every public member of a generated layer, called with named arguments, so a rename breaks this build first.</summary>
+    [Fact]
+    public void PublicSurfaceWithNamedArguments()
+    {
+        DenseAttribute attribute = typeof(Dense3x2).GetCustomAttributes(typeof(DenseAttribute), false).Cast<DenseAttribute>().Single();
+        Assert.Equal((attribute.Input, attribute.Output), (Dense3x2.InputSize, Dense3x2.OutputSize));
+        Assert.Equal(Dense3x2.ParameterCount, new Dense3x2().Parameters.Length);
+        IDenseLayer<float> layer = new Dense3x2(random: new Random(9));
+        Assert.Equal((3, 2, 8), (layer.InputSize, layer.OutputSize, layer.ParameterCount));
+        Assert.Equal(layer.Parameters.Length, layer.ParameterMemory.Length);
+        Assert.Equal((6, 2), (layer.Weight.Length, layer.Bias.Length));
+
+        float[] y = new float[4], dx = new float[6], dp = new float[8];
+        layer.Forward(inputs: [1f, 2, 3, 4, 5, 6], outputs: y);
+        layer.Backward(inputs: [1f, 2, 3, 4, 5, 6], outputGradients: [1f, 0, 0, 1], inputGradients: dx, parameterGradients: dp);
+        Assert.Equal([1f, 2, 3, 4, 5, 6, 1, 1], dp);            // dW = dy ⊗ x summed over the two vectors, db = Σ dy
+        Assert.Equal(layer.Weight.ToArray(), dx);               // dy = e₀ then e₁: dx = W's rows
+        Assert.Equal(y[0] - layer.Bias[0], layer.Weight[0] * 1 + layer.Weight[1] * 2 + layer.Weight[2] * 3, 5);
+
+        var layer2 = new Dense3x2(random: null);
+        var file = new RnnGen.IO.WeightFile();
+        ((Dense3x2)layer).SaveWeights(file: file, prefix: "head.");
+        layer2.LoadWeights(file: file, prefix: "head.", strict: true);
+        Assert.Equal(layer.Parameters.ToArray(), layer2.Parameters.ToArray());
+    }
+
     [Fact]
     public void WrongLengthsThrowBeforeAnythingIsWritten()
     {
