@@ -10,7 +10,8 @@ namespace RnnGen.Generator.Emitting;
 /// </summary>
 internal static partial class CellEmitter
 {
-    public const string GeneratorVersion = "0.1.0";
+    /// <summary>The package version (VersionPrefix in Directory.Build.props), as [GeneratedCode] and the header state it.</summary>
+    public static readonly string GeneratorVersion = typeof(CellEmitter).Assembly.GetName().Version!.ToString(3);
 
     // Kernels are compiled fully optimised on first call: a latency-critical stream should not run its
     // first thousand steps in unoptimised tier-0 code. (They gain nothing from profile-guided tiers.)

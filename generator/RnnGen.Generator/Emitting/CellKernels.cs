@@ -34,6 +34,12 @@ internal abstract class CellKernels(CellSpec spec)
 
     public abstract void EmitStep(SourceWriter w, Width width);
 
+    /// <summary>
+    /// The gate equations of units j… from their pre-activations (LSTM ai, af, ag, ao; GRU ar, az, anx, anh), writing
+    /// the new state into next and, with <paramref name="record"/>, what the tape keeps into activations.
+    /// </summary>
+    public abstract void EmitStateUpdate(SourceWriter w, Width u, bool record);
+
     /// <summary>Declarations the backward step needs before its body, if any.</summary>
     public virtual string? BackwardPrelude => null;
 

@@ -28,17 +28,37 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
     public override void EmitStep(SourceWriter w, Width width)
     {
         w.Line("// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.");
-        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
-            var r = Sigmoid(Gate{{u.Suffix}}(ref w, j, ref x, ref previous));                     // r = σ(W_ir x + b_ir + W_hr h + b_hr)
-            var z = Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous));        // z = σ(W_iz x + b_iz + W_hz h + b_hz)
-            var hn = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);              // W_hn h + b_hn
-            var n = Tanh(MultiplyAdd(r, hn, InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x)));   // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-            Store(r, ref activations, j);
-            Store(z, ref activations, HiddenSize + j);
-            Store(n, ref activations, 2 * HiddenSize + j);
-            Store(hn, ref activations, 3 * HiddenSize + j);
-            Store(FlushTiny(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-            """));
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
+        {
+            w.Lines($$"""
+                var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);                      // W_ir x + b_ir + W_hr h + b_hr
+                var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);         // W_iz x + b_iz + W_hz h + b_hz
+                var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);             // W_in x + b_in
+                var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);     // W_hn h + b_hn
+                """);
+            EmitStateUpdate(w, u, record: true);
+        });
+    }
+
+    /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
+    public override void EmitStateUpdate(SourceWriter w, Width u, bool record)
+    {
+        w.Lines("""
+            var r = Sigmoid(ar);                                                                 // r = σ(·): how much of h feeds the candidate
+            var z = Sigmoid(az);                                                                 // z = σ(·): how much of h to keep
+            var n = Tanh(MultiplyAdd(r, anh, anx));                                              // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+            """);
+        if (record)
+        {
+            w.Lines("""
+                Store(r, ref activations, j);
+                Store(z, ref activations, HiddenSize + j);
+                Store(n, ref activations, 2 * HiddenSize + j);
+                Store(anh, ref activations, 3 * HiddenSize + j);
+                """);
+        }
+
+        w.Line($"Store(FlushTiny(MultiplyAdd(z, {u.Load("previous", "j")} - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)");
     }
 
     public override void EmitBackwardStep(SourceWriter w, Width width)

@@ -20,21 +20,44 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
     public override void EmitStep(SourceWriter w, Width width)
     {
         w.Line("// Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.");
-        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
-            var i = Sigmoid(Gate{{u.Suffix}}(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
-            var f = Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
-            var g = Tanh(Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
-            var o = Sigmoid(Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
-            var c = FlushTiny(MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g));         // c' = f⊙c + i⊙g
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
+        {
+            w.Lines($$"""
+                var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
+                var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
+                var ag = Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
+                var ao = Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
+                """);
+            EmitStateUpdate(w, u, record: true);
+        });
+    }
+
+    /// <summary>The gate equations from the pre-activations ai, af, ag, ao of units j…: c' and h' into next.</summary>
+    public override void EmitStateUpdate(SourceWriter w, Width u, bool record)
+    {
+        w.Lines($$"""
+            var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
+            var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
+            var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
+            var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
+            var c = FlushTiny(MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g));      // c' = f⊙c + i⊙g
             var tanhC = Tanh(c);
-            Store(i, ref activations, j);
-            Store(f, ref activations, HiddenSize + j);
-            Store(g, ref activations, 2 * HiddenSize + j);
-            Store(o, ref activations, 3 * HiddenSize + j);
-            Store(tanhC, ref activations, 4 * HiddenSize + j);
+            """);
+        if (record)
+        {
+            w.Lines("""
+                Store(i, ref activations, j);
+                Store(f, ref activations, HiddenSize + j);
+                Store(g, ref activations, 2 * HiddenSize + j);
+                Store(o, ref activations, 3 * HiddenSize + j);
+                Store(tanhC, ref activations, 4 * HiddenSize + j);
+                """);
+        }
+
+        w.Lines("""
             Store(c, ref next, HiddenSize + j);
-            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
-            """));
+            Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
+            """);
     }
 
     public override void EmitBackwardStep(SourceWriter w, Width width)

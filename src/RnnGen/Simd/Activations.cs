@@ -32,9 +32,7 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        Vector256<float> limit = Vector256.Create(SigmoidClamp);
-        x = Vector256.ConditionalSelect(Vector256.GreaterThan(x, limit), limit, x);   // compare-select keeps NaN
-        x = Vector256.ConditionalSelect(Vector256.LessThan(x, -limit), -limit, x);
+        x = VectorMath.Clamp(x, Vector256.Create(-SigmoidClamp), Vector256.Create(SigmoidClamp));   // NaN stays NaN
         (Vector256<float> scale, Vector256<float> p) = ExpParts(-x);
         Vector256<float> one = Vector256<float>.One;
         return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
@@ -46,8 +44,7 @@ public static class Activations
     {
         Vector256<float> sign = x & Vector256.Create(-0f);
         Vector256<float> a = Vector256.Abs(x);
-        Vector256<float> limit = Vector256.Create(TanhClamp);
-        a = Vector256.ConditionalSelect(Vector256.GreaterThan(a, limit), limit, a);
+        a = VectorMath.Clamp(a, Vector256<float>.Zero, Vector256.Create(TanhClamp));
         (Vector256<float> scale, Vector256<float> p) = ExpParts(a * Vector256.Create(-2f));
         Vector256<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector256<float>.One);   // e^−2|x| − 1
         return ((Vector256<float>.Zero - em1) / (em1 + Vector256.Create(2f))) | sign;   // 0 − em1, not −em1: +0 at x = +0
@@ -57,9 +54,7 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
-        Vector128<float> limit = Vector128.Create(SigmoidClamp);
-        x = Vector128.ConditionalSelect(Vector128.GreaterThan(x, limit), limit, x);
-        x = Vector128.ConditionalSelect(Vector128.LessThan(x, -limit), -limit, x);
+        x = VectorMath.Clamp(x, Vector128.Create(-SigmoidClamp), Vector128.Create(SigmoidClamp));   // NaN stays NaN
         (Vector128<float> scale, Vector128<float> p) = ExpParts(-x);
         Vector128<float> one = Vector128<float>.One;
         return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
@@ -71,8 +66,7 @@ public static class Activations
     {
         Vector128<float> sign = x & Vector128.Create(-0f);
         Vector128<float> a = Vector128.Abs(x);
-        Vector128<float> limit = Vector128.Create(TanhClamp);
-        a = Vector128.ConditionalSelect(Vector128.GreaterThan(a, limit), limit, a);
+        a = VectorMath.Clamp(a, Vector128<float>.Zero, Vector128.Create(TanhClamp));
         (Vector128<float> scale, Vector128<float> p) = ExpParts(a * Vector128.Create(-2f));
         Vector128<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector128<float>.One);
         return ((Vector128<float>.Zero - em1) / (em1 + Vector128.Create(2f))) | sign;

@@ -60,6 +60,37 @@ public static class VectorMath
         return Vector128.Create(Vector128.Sum(a0), Vector128.Sum(a1), Vector128.Sum(a2), Vector128.Sum(a3));
     }
 
+    /// <summary>x clamped to [lo, hi], NaN kept: x86's max/min return their second operand when either is NaN, so x goes second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.Min(hi, Avx.Max(lo, x));
+        }
+
+        x = Vector256.ConditionalSelect(Vector256.GreaterThan(x, hi), hi, x);
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, lo), lo, x);
+    }
+
+    /// <inheritdoc cref="Clamp(Vector256{float}, Vector256{float}, Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Clamp(Vector128<float> x, Vector128<float> lo, Vector128<float> hi)
+    {
+        if (Sse.IsSupported)
+        {
+            return Sse.Min(hi, Sse.Max(lo, x));
+        }
+
+        if (AdvSimd.IsSupported)
+        {
+            return AdvSimd.Min(hi, AdvSimd.Max(lo, x));   // fmax/fmin propagate NaN
+        }
+
+        x = Vector128.ConditionalSelect(Vector128.GreaterThan(x, hi), hi, x);
+        return Vector128.ConditionalSelect(Vector128.LessThan(x, lo), lo, x);
+    }
+
     /// <summary>
     /// A mask that keeps the last <paramref name="valid"/> lanes and zeroes the others: the overlapping last
     /// vector of a length that is not a multiple of 8 ANDs with it so the lanes already counted add nothing.

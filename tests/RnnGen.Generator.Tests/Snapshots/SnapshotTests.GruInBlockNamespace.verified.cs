@@ -340,14 +340,17 @@ namespace Models.Speech
                 for (nint unit = 0; unit < HiddenSize; unit += 4)
                 {
                     nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
-                    var r = Sigmoid(Gate128(ref w, j, ref x, ref previous));                     // r = σ(W_ir x + b_ir + W_hr h + b_hr)
-                    var z = Sigmoid(Gate128(ref w, HiddenSize + j, ref x, ref previous));        // z = σ(W_iz x + b_iz + W_hz h + b_hz)
-                    var hn = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);              // W_hn h + b_hn
-                    var n = Tanh(MultiplyAdd(r, hn, InputPart128(ref w, 2 * HiddenSize + j, ref x)));   // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                    var ar = Gate128(ref w, j, ref x, ref previous);                      // W_ir x + b_ir + W_hr h + b_hr
+                    var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);         // W_iz x + b_iz + W_hz h + b_hz
+                    var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);             // W_in x + b_in
+                    var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);     // W_hn h + b_hn
+                    var r = Sigmoid(ar);                                                                 // r = σ(·): how much of h feeds the candidate
+                    var z = Sigmoid(az);                                                                 // z = σ(·): how much of h to keep
+                    var n = Tanh(MultiplyAdd(r, anh, anx));                                              // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                     Store(r, ref activations, j);
                     Store(z, ref activations, HiddenSize + j);
                     Store(n, ref activations, 2 * HiddenSize + j);
-                    Store(hn, ref activations, 3 * HiddenSize + j);
+                    Store(anh, ref activations, 3 * HiddenSize + j);
                     Store(FlushTiny(MultiplyAdd(z, Load128(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                 }
             }
@@ -550,14 +553,17 @@ namespace Models.Speech
                 // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
                 for (nint j = 0; j < HiddenSize; j++)
                 {
-                    var r = Sigmoid(Gate1(ref w, j, ref x, ref previous));                     // r = σ(W_ir x + b_ir + W_hr h + b_hr)
-                    var z = Sigmoid(Gate1(ref w, HiddenSize + j, ref x, ref previous));        // z = σ(W_iz x + b_iz + W_hz h + b_hz)
-                    var hn = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);              // W_hn h + b_hn
-                    var n = Tanh(MultiplyAdd(r, hn, InputPart1(ref w, 2 * HiddenSize + j, ref x)));   // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                    var ar = Gate1(ref w, j, ref x, ref previous);                      // W_ir x + b_ir + W_hr h + b_hr
+                    var az = Gate1(ref w, HiddenSize + j, ref x, ref previous);         // W_iz x + b_iz + W_hz h + b_hz
+                    var anx = InputPart1(ref w, 2 * HiddenSize + j, ref x);             // W_in x + b_in
+                    var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);     // W_hn h + b_hn
+                    var r = Sigmoid(ar);                                                                 // r = σ(·): how much of h feeds the candidate
+                    var z = Sigmoid(az);                                                                 // z = σ(·): how much of h to keep
+                    var n = Tanh(MultiplyAdd(r, anh, anx));                                              // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                     Store(r, ref activations, j);
                     Store(z, ref activations, HiddenSize + j);
                     Store(n, ref activations, 2 * HiddenSize + j);
-                    Store(hn, ref activations, 3 * HiddenSize + j);
+                    Store(anh, ref activations, 3 * HiddenSize + j);
                     Store(FlushTiny(MultiplyAdd(z, Load1(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                 }
             }

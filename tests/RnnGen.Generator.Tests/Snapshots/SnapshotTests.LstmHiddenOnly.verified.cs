@@ -367,11 +367,15 @@ namespace Models
                 for (nint unit = 0; unit < HiddenSize; unit += 8)
                 {
                     nint j = unit;
-                    var i = Sigmoid(Gate256(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
-                    var f = Sigmoid(Gate256(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
-                    var g = Tanh(Gate256(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
-                    var o = Sigmoid(Gate256(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
-                    var c = FlushTiny(MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g));         // c' = f⊙c + i⊙g
+                    var ai = Gate256(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
+                    var af = Gate256(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
+                    var ag = Gate256(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
+                    var ao = Gate256(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
+                    var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
+                    var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
+                    var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
+                    var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
+                    var c = FlushTiny(MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g));      // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -379,7 +383,7 @@ namespace Models
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                    Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
                 }
             }
 
@@ -613,11 +617,15 @@ namespace Models
                 for (nint unit = 0; unit < HiddenSize; unit += 4)
                 {
                     nint j = unit;
-                    var i = Sigmoid(Gate128(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
-                    var f = Sigmoid(Gate128(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
-                    var g = Tanh(Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
-                    var o = Sigmoid(Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
-                    var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));         // c' = f⊙c + i⊙g
+                    var ai = Gate128(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
+                    var af = Gate128(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
+                    var ag = Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
+                    var ao = Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
+                    var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
+                    var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
+                    var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
+                    var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
+                    var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));      // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -625,7 +633,7 @@ namespace Models
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                    Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
                 }
             }
 
@@ -830,11 +838,15 @@ namespace Models
                 // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
                 for (nint j = 0; j < HiddenSize; j++)
                 {
-                    var i = Sigmoid(Gate1(ref w, j, ref x, ref previous));                     // i = σ(W_ii x + b_ii + W_hi h + b_hi)
-                    var f = Sigmoid(Gate1(ref w, HiddenSize + j, ref x, ref previous));        // f = σ(W_if x + b_if + W_hf h + b_hf)
-                    var g = Tanh(Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous));       // g = tanh(W_ig x + b_ig + W_hg h + b_hg)
-                    var o = Sigmoid(Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous));    // o = σ(W_io x + b_io + W_ho h + b_ho)
-                    var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));         // c' = f⊙c + i⊙g
+                    var ai = Gate1(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
+                    var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
+                    var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
+                    var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
+                    var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
+                    var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
+                    var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
+                    var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
+                    var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));      // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -842,7 +854,7 @@ namespace Models
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                    Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
                 }
             }
 
