@@ -6,8 +6,8 @@ using RnnGen.Generator.Parsing;
 namespace RnnGen.Generator;
 
 /// <summary>
-/// Emits fixed-size SIMD forward and backward code for classes marked [Lstm] or [Gru]:
-/// attribute → <see cref="CellSpec"/> (plain values, cacheable) → C# source.
+/// Emits fixed-size SIMD forward and backward code for classes marked [Lstm], [Gru] or [Dense]:
+/// attribute → <see cref="CellSpec"/> / <see cref="DenseSpec"/> (plain values, cacheable) → C# source.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RnnGenerator : IIncrementalGenerator
@@ -33,6 +33,17 @@ public sealed class RnnGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.WeightsHeaders);
         RegisterWeightsCheck(context, lstm, headers);
         RegisterWeightsCheck(context, gru, headers);
+
+        // Dense layers: the same shape of pipeline, parse → spec → code, diagnostics on their own branch.
+        IncrementalValuesProvider<DenseParseResult> dense = context.SyntaxProvider
+            .ForAttributeWithMetadataName(DenseParser.DenseAttributeName, CellParser.IsCandidate, static (c, ct) => DenseParser.Parse(c, ct))
+            .WithTrackingName(TrackingNames.DenseParsed);
+        IncrementalValuesProvider<DenseSpec> denseSpecs = dense
+            .Where(static r => r.Spec is not null)
+            .Select(static (r, _) => r.Spec!)
+            .WithTrackingName(TrackingNames.DenseSpecs);
+        context.RegisterSourceOutput(denseSpecs, static (spc, spec) => spc.AddSource(spec.HintName, DenseEmitter.Emit(spec)));
+        context.RegisterSourceOutput(dense.Select(static (r, _) => r.Diagnostics).Where(static d => !d.IsEmpty), ReportAll);
     }
 
     private static void RegisterWeightsCheck(

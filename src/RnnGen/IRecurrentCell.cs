@@ -30,6 +30,12 @@ public interface IRecurrentCell<T> where T : IFloatingPointIeee754<T>
     /// </summary>
     Span<T> Parameters { get; }
 
+    /// <summary>
+    /// The same buffer as <see cref="Parameters"/>, as <see cref="Memory{T}"/>: what an optimizer or a gradient clipper
+    /// keeps at construction (a span cannot be stored) to update the parameters in place on every step.
+    /// </summary>
+    Memory<T> ParameterMemory { get; }
+
     /// <summary><c>weight_ih_l0</c>, [G·H, I], a view into <see cref="Parameters"/>.</summary>
     Span<T> WeightIh { get; }
 

@@ -8,6 +8,7 @@ public static class Initialization
     /// <summary>
     /// Fills <paramref name="parameters"/>, in order, with draws uniform on (−1/√H, 1/√H):
     /// <c>(2·random.NextDouble() − 1) / √H</c>, so one seed gives the same weights in every implementation.
+    /// This is PyTorch's <c>nn.LSTM</c> / <c>nn.GRU</c> default.
     /// </summary>
     /// <param name="parameters">The buffer to fill.</param>
     /// <param name="hiddenSize">H, which sets the bound 1/√H.</param>
@@ -16,8 +17,30 @@ public static class Initialization
         where T : IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
+        Uniform(parameters, hiddenSize, random);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="parameters"/>, in order, with draws uniform on (−1/√N, 1/√N), N the layer's input size:
+    /// <c>(2·random.NextDouble() − 1) / √N</c>. This is PyTorch's <c>nn.Linear</c> default for both weight and bias
+    /// (its Kaiming-uniform weight init with a = √5 has exactly the bound 1/√N).
+    /// </summary>
+    /// <param name="parameters">The buffer to fill (weight, then bias).</param>
+    /// <param name="inputSize">N (<c>in_features</c>), which sets the bound 1/√N.</param>
+    /// <param name="random">The source of draws; <see cref="Random.Shared"/> when null.</param>
+    public static void UniformLinear<T>(Span<T> parameters, int inputSize, Random? random)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        Uniform(parameters, inputSize, random);
+    }
+
+    // One formula for every layer, so a seed means the same draws in generated, reference and test code.
+    private static void Uniform<T>(Span<T> parameters, int fanIn, Random? random)
+        where T : IFloatingPointIeee754<T>
+    {
         random ??= Random.Shared;
-        double scale = Math.Sqrt(hiddenSize);
+        double scale = Math.Sqrt(fanIn);
         for (int i = 0; i < parameters.Length; i++)
         {
             parameters[i] = T.CreateTruncating((2.0 * random.NextDouble() - 1.0) / scale);

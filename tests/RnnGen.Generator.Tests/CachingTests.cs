@@ -26,6 +26,9 @@ public class CachingTests
         [Gru(input: 3, hidden: 5)]
         public partial class Denoiser { }
 
+        [Dense(input: 5, output: 2)]
+        public partial class Head { }
+
         public class Helper
         {
             public int Twice(int x) => 2 * x;
@@ -36,6 +39,7 @@ public class CachingTests
     {
         { TrackingNames.LstmParsed, TrackingNames.LstmSpecs },
         { TrackingNames.GruParsed, TrackingNames.GruSpecs },
+        { TrackingNames.DenseParsed, TrackingNames.DenseSpecs },
     };
 
     [Theory]
@@ -75,6 +79,19 @@ public class CachingTests
     }
 
     [Fact]
+    public void ChangingADenseSizeModifiesThatSpecAndItsSourceOnly()
+    {
+        GeneratorRun first = GeneratorHarness.Run(Cells);
+        GeneratorRun second = GeneratorHarness.Rerun(first, Edit(first.Input, "[Dense(input: 5, output: 2)]", "[Dense(input: 5, output: 3)]"));
+
+        Assert.Equal([IncrementalStepRunReason.Modified], OutputReasons(second, TrackingNames.DenseSpecs));
+        Assert.All(OutputReasons(second, TrackingNames.LstmSpecs), AssertReused);
+        Assert.All(OutputReasons(second, TrackingNames.GruSpecs), AssertReused);
+        Assert.Contains("public const int OutputSize = 3;", second.Source("Models.Head.g.cs"), StringComparison.Ordinal);
+        Assert.Equal(first.Source("Models.Tagger.g.cs"), second.Source("Models.Tagger.g.cs"));
+    }
+
+    [Fact]
     public void ChangingHiddenOfAGruModifiesItsSpec()
     {
         GeneratorRun first = GeneratorHarness.Run(Cells);
@@ -98,6 +115,8 @@ public class CachingTests
             [Lstm(3, 5), Gru(3, 5)] public partial class Both { }
             [Lstm(3, 5)] public partial class Collides { public void Step() { } }
             public class Outer { [Gru(3, 5)] public partial class Inner { } }
+            [Dense(3, 0)] public partial class BadHead { }
+            [Dense(3, 2), Lstm(3, 5)] public partial class CellAndHead { }
             """);
         GeneratorRun rerun = GeneratorHarness.Rerun(run, Edit(run.Input, "2 * x", "3 * x"));
 
@@ -108,7 +127,7 @@ public class CachingTests
         foreach (GeneratorRun r in new[] { run, rerun })
         {
             // The cell steps always run; a step such as WeightsHeaders runs only when a cell names embedded weights.
-            foreach (string core in new[] { TrackingNames.LstmParsed, TrackingNames.GruParsed, TrackingNames.LstmSpecs, TrackingNames.GruSpecs })
+            foreach (string core in new[] { TrackingNames.LstmParsed, TrackingNames.GruParsed, TrackingNames.LstmSpecs, TrackingNames.GruSpecs, TrackingNames.DenseParsed, TrackingNames.DenseSpecs })
             {
                 Assert.True(r.Result.TrackedSteps.ContainsKey(core), $"No tracked step '{core}'.");
             }
@@ -130,8 +149,8 @@ public class CachingTests
             }
         }
 
-        // OutOfRange 1, NotPartial<T> 2 (generic, not partial), Both 1, Collides 1, Outer.Inner 1.
-        Assert.Equal(6, run.Diagnostics.Length);
+        // OutOfRange 1, NotPartial<T> 2 (generic, not partial), Both 1, Collides 1, Outer.Inner 1, BadHead 1, CellAndHead 1.
+        Assert.Equal(8, run.Diagnostics.Length);
     }
 
     [Fact]

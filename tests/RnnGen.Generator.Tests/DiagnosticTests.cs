@@ -150,7 +150,7 @@ public class DiagnosticTests
         {
             {{member}}
         }
-        """, ("RNNG007", $"'Tagger' declares {name}, which RnnGen generates for [Lstm] cells"));
+        """, ("RNNG007", $"'Tagger' declares {name}, which RnnGen generates for [Lstm] classes"));
 
     [Fact]
     public void RNNG007_IsReportedInAnotherPartDeclaration() => Expect("""
@@ -214,6 +214,114 @@ public class DiagnosticTests
         Assert.Equal(["Models.Good.g.cs"], run.HintNames);
         Assert.Empty(run.CompilerDiagnostics());
     }
+
+    // ---- [Dense]: the cells' declaration rules and ids, plus RNNG022 for a type that is both. ----
+
+    [Fact]
+    public void Dense_RNNG001_TypeNotPartial() => Expect("""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public class [|Head|] { }
+        """, ("RNNG001", "'Head' has [Dense] but is not declared partial"));
+
+    [Fact]
+    public void Dense_RNNG002_And_RNNG003() => Expect("""
+        using RnnGen;
+        public class Outer
+        {
+            [Dense(input: 3, output: 2)]
+            public partial class [|Head|]<T> { }
+        }
+        """, ("RNNG003", "'Head' has [Dense] but is generic"), ("RNNG002", "containing type 'Outer' is not declared partial"));
+
+    [Theory]
+    [InlineData("Dense([|input: 0|], output: 2)", "input = 0")]
+    [InlineData("Dense(input: 3, [|output: 4097|])", "output = 4097")]
+    [InlineData("Dense([|-1|], 2)", "input = -1")]
+    [InlineData("Dense(output: 2, [|input: 5000|])", "input = 5000")]
+    public void Dense_RNNG004_SizeOutOfRange(string attribute, string setting) => Expect($$"""
+        using RnnGen;
+        [{{attribute}}]
+        public partial class Head { }
+        """, ("RNNG004", $"'Head' has [Dense] with {setting}; it must be between 1 and 4096"));
+
+    [Theory]
+    [InlineData("Dense(1, 1)")]
+    [InlineData("Dense(input: 4096, output: 4096)")]
+    public void Dense_SizesAtTheBoundsAreAccepted(string attribute)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using RnnGen;
+            [{{attribute}}]
+            public partial class Head { }
+            """);
+        Assert.Empty(run.Diagnostics);
+        Assert.Equal(["Head.g.cs"], run.HintNames);
+    }
+
+    [Theory]
+    [InlineData("static partial class", "static class")]
+    [InlineData("partial record", "record")]
+    public void Dense_RNNG006_NotAnInstanceClass(string declaration, string what) => Expect($$"""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public {{declaration}} [|Head|] { }
+        """, ("RNNG006", $"'Head' has [Dense] but is a {what}"));
+
+    [Theory]
+    [InlineData("public int [|Weight|] => 0;", "'Weight'")]
+    [InlineData("public void [|Backward|]() { }", "'Backward'")]
+    [InlineData("public const int [|OutputSize|] = 2;", "'OutputSize'")]
+    [InlineData("public System.Memory<float> [|ParameterMemory|] => default;", "'ParameterMemory'")]
+    [InlineData("public [|Head|](System.Random? random) { }", "'Head(System.Random?)'")]
+    public void Dense_RNNG007_MemberCollision(string member, string name) => Expect($$"""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public partial class Head
+        {
+            {{member}}
+        }
+        """, ("RNNG007", $"'Head' declares {name}, which RnnGen generates for [Dense] classes"));
+
+    [Fact]
+    public void Dense_RNNG020_PrimaryConstructor() => Expect("""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public partial class Head[|(int size)|] { }
+        """, ("RNNG020", "'Head' has [Dense] and a primary constructor"));
+
+    [Theory]
+    [InlineData("Weight")]
+    [InlineData("Bias")]
+    public void Dense_RNNG021_TypeNamedLikeAGeneratedMember(string name) => Expect($$"""
+        using RnnGen;
+        [Dense(input: 3, output: 2)]
+        public partial class [|{{name}}|] { }
+        """, ("RNNG021", $"'{name}' has [Dense] but shares its name with a member RnnGen generates"));
+
+    /// <summary>Cell members that a dense layer does not have are free to use, and the reverse.</summary>
+    [Fact]
+    public void Dense_CellOnlyNamesAreNotReserved()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [Dense(input: 3, output: 2)]
+            public partial class Head { public int HiddenSize => 1; public void Step() { } }
+            [Lstm(input: 3, hidden: 5)]
+            public partial class Cell { public int OutputSize => 1; public int Weight => 2; }
+            """);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompilerDiagnostics());
+    }
+
+    [Theory]
+    [InlineData("[Lstm(3, 5)]\n[[|Dense(3, 2)|]]", "Lstm")]
+    [InlineData("[[|Dense(3, 2)|], Gru(3, 5)]", "Gru")]
+    public void RNNG022_CellAndDense_IsReportedOnceAtTheDenseAttribute(string attributes, string cell) => Expect($$"""
+        using RnnGen;
+        {{attributes}}
+        public partial class Both { }
+        """, ("RNNG022", $"'Both' has both [{cell}] and [Dense]"));
 
     /// <summary>
     /// Runs the generator over <paramref name="markup"/> and asserts it reports exactly <paramref name="expected"/>, each

@@ -148,6 +148,32 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>A dense layer on the 256-bit path with a tail of 5 inputs, a block of 4 output rows and a remainder row.</summary>
+    [Fact]
+    public void DenseWithTails() => VerifyCell("Models.Head.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Dense(input: 13, output: 5)]
+        public sealed partial class Head
+        {
+        }
+        """);
+
+    /// <summary>Fewer inputs than 4 lanes: the scalar kernels only. Nested, to reopen containing types as cells do.</summary>
+    [Fact]
+    public void DenseScalarNestedInGlobalNamespace() => VerifyCell("Model.Head.g.cs", """
+        /// <summary>Container.</summary>
+        public partial class Model
+        {
+            [RnnGen.Dense(input: 3, output: 1)]
+            internal partial class Head
+            {
+            }
+        }
+        """);
+
     [Fact]
     public void HintNamesAreUniqueAcrossNamespacesAndContainingTypes()
     {

@@ -27,7 +27,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SizeOutOfRange = new(
         "RNNG004", "Cell size out of range",
-        "'{0}' has [{1}] with {2} = {3}; it must be between 1 and 4096 (larger cells would need more than 64 KB of stack scratch per step)",
+        "'{0}' has [{1}] with {2} = {3}; it must be between 1 and 4096 ({4})",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor BothCellAttributes = new(
@@ -42,7 +42,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MemberCollision = new(
         "RNNG007", "Member name reserved by the generated cell",
-        "'{0}' declares '{1}', which RnnGen generates for [{2}] cells; rename or remove it",
+        "'{0}' declares '{1}', which RnnGen generates for [{2}] classes; rename or remove it",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     // ---- Embedded weights (Weights = "x.safetensors"; see docs/interop.md). The MSBuild targets shipped with the
@@ -86,5 +86,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TypeNameReserved = new(
         "RNNG021", "Cell type name reserved by a generated member",
         "'{0}' has [{1}] but shares its name with a member RnnGen generates ('{0}'), which C# does not allow; rename the class",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    // ---- Dense layers ([Dense(input, output)]); the declaration rules and their ids are the cells'. ----
+
+    public static readonly DiagnosticDescriptor CellAndDense = new(
+        "RNNG022", "A type can be a cell or a dense layer, not both",
+        "'{0}' has both [{1}] and [Dense]; keep one of them (a model holds a cell and a layer as two classes)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

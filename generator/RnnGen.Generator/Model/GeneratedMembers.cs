@@ -10,9 +10,17 @@ internal static class GeneratedMembers
 
     public static readonly ImmutableHashSet<string> Names = ImmutableHashSet.Create(
         "Kind", "InputSize", "HiddenSize", "StateSize", "ParameterCount", "ActivePath",
-        "Parameters", "WeightIh", "WeightHh", "BiasIh", "BiasHh",
+        "Parameters", "ParameterMemory", "WeightIh", "WeightHh", "BiasIh", "BiasHh",
         "Step", "Forward", "CreateTape", "Backward",
         Parameters, Kernels,
         // Weight files (Emitting/CellEmitter.Weights.cs); FromEmbeddedWeights is reserved even when no weights are named.
         "LoadWeights", "SaveWeights", "FromEmbeddedWeights");
+
+    /// <summary>The member names a generated dense layer declares (constructors () and (Random) are reserved too).</summary>
+    public static readonly ImmutableHashSet<string> DenseNames = ImmutableHashSet.Create(
+        "InputSize", "OutputSize", "ParameterCount", "ActivePath",
+        "Parameters", "ParameterMemory", "Weight", "Bias",
+        "Forward", "Backward",
+        Parameters, Kernels,
+        "LoadWeights", "SaveWeights");
 }

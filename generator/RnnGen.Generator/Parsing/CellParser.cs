@@ -13,6 +13,9 @@ namespace RnnGen.Generator.Parsing;
 /// <summary>Turns one [Lstm]/[Gru]-annotated class into a <see cref="CellSpec"/>, or the diagnostics that explain why it cannot be one.</summary>
 internal static class CellParser
 {
+    /// <summary>Reports one diagnostic: descriptor, location, message arguments.</summary>
+    internal delegate void Reporter(DiagnosticDescriptor descriptor, Location? location, params string[] arguments);
+
     public const string LstmAttributeName = "RnnGen.LstmAttribute";
     public const string GruAttributeName = "RnnGen.GruAttribute";
 
@@ -43,41 +46,13 @@ internal static class CellParser
             return Result(null, diagnostics);
         }
 
-        if (type.IsStatic || type.IsRecord || type.TypeKind != TypeKind.Class)
+        // [Dense] on the same type: the [Dense] pass reports the conflict (RNNG022); no cell code either way.
+        if (HasAttribute(type, DenseParser.DenseAttributeName))
         {
-            string what = type.IsRecord ? "record" : type.IsStatic ? "static class" : type.TypeKind.ToString().ToLowerInvariant();
-            Report(DiagnosticDescriptors.NotAnInstanceClass, identifier, type.Name, attributeName, what);
+            return Result(null, diagnostics);
         }
 
-        // Arity, not IsGenericType: the latter is also true for a plain class nested in a generic one, which the
-        // emitter supports (it reopens Outer<T> with its type parameters).
-        if (type.Arity > 0)
-        {
-            Report(DiagnosticDescriptors.GenericType, identifier, type.Name, attributeName);
-        }
-
-        if (declaration is ClassDeclarationSyntax { ParameterList: { } primaryConstructor })
-        {
-            Report(DiagnosticDescriptors.PrimaryConstructor, primaryConstructor.GetLocation(), type.Name, attributeName);
-        }
-
-        if (GeneratedMembers.Names.Contains(type.Name))
-        {
-            Report(DiagnosticDescriptors.TypeNameReserved, identifier, type.Name, attributeName);
-        }
-
-        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-        {
-            Report(DiagnosticDescriptors.TypeNotPartial, identifier, type.Name, attributeName);
-        }
-
-        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
-        {
-            if (!container.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                Report(DiagnosticDescriptors.ContainingTypeNotPartial, identifier, type.Name, attributeName, container.Identifier.ValueText);
-            }
-        }
+        CheckDeclaration(type, declaration, attributeName, identifier, GeneratedMembers.Names, Report);
 
         (int input, int hidden, bool inputGiven)? sizes = ReadSizes(attribute);
         if (sizes is null)
@@ -94,14 +69,7 @@ internal static class CellParser
 
         CheckRange(sizes.Value.hidden, "hidden");
 
-        foreach (ISymbol member in type.GetMembers())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!member.IsImplicitlyDeclared && IsReserved(member))
-            {
-                Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(), type.Name, DisplayName(member), attributeName);
-            }
-        }
+        CheckReservedMembers(type, GeneratedMembers.Names, attributeName, Report, cancellationToken);
 
         EmbeddedWeights? weights = ReadWeights(attribute, (location, problem) =>
             Report(DiagnosticDescriptors.InvalidWeightsSetting, location ?? AttributeLocation(attribute) ?? identifier, type.Name, attributeName, problem));
@@ -122,7 +90,68 @@ internal static class CellParser
             if (value < 1 || value > DiagnosticDescriptors.MaxSize)
             {
                 Report(DiagnosticDescriptors.SizeOutOfRange, ArgumentLocation(attribute, parameter) ?? identifier,
-                    type.Name, attributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    type.Name, attributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "larger cells would need more than 64 KB of stack scratch per step");
+            }
+        }
+    }
+
+
+    /// <summary>
+    /// The rules every generated class follows, shared by the cell and dense parsers: a non-static, non-record,
+    /// non-generic class without a primary constructor, not named like a member it gets (<paramref name="reserved"/>),
+    /// declared partial, in containing types that are all partial.
+    /// </summary>
+    internal static void CheckDeclaration(
+        INamedTypeSymbol type, TypeDeclarationSyntax declaration, string attributeName, Location identifier, ImmutableHashSet<string> reserved, Reporter report)
+    {
+        if (type.IsStatic || type.IsRecord || type.TypeKind != TypeKind.Class)
+        {
+            string what = type.IsRecord ? "record" : type.IsStatic ? "static class" : type.TypeKind.ToString().ToLowerInvariant();
+            report(DiagnosticDescriptors.NotAnInstanceClass, identifier, type.Name, attributeName, what);
+        }
+
+        // Arity, not IsGenericType: the latter is also true for a plain class nested in a generic one, which the
+        // emitter supports (it reopens Outer<T> with its type parameters).
+        if (type.Arity > 0)
+        {
+            report(DiagnosticDescriptors.GenericType, identifier, type.Name, attributeName);
+        }
+
+        if (declaration is ClassDeclarationSyntax { ParameterList: { } primaryConstructor })
+        {
+            report(DiagnosticDescriptors.PrimaryConstructor, primaryConstructor.GetLocation(), type.Name, attributeName);
+        }
+
+        if (reserved.Contains(type.Name))
+        {
+            report(DiagnosticDescriptors.TypeNameReserved, identifier, type.Name, attributeName);
+        }
+
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            report(DiagnosticDescriptors.TypeNotPartial, identifier, type.Name, attributeName);
+        }
+
+        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
+        {
+            if (!container.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                report(DiagnosticDescriptors.ContainingTypeNotPartial, identifier, type.Name, attributeName, container.Identifier.ValueText);
+            }
+        }
+    }
+
+    /// <summary>Reports every user member that takes a name in <paramref name="reserved"/>, or a constructor () or (Random).</summary>
+    internal static void CheckReservedMembers(
+        INamedTypeSymbol type, ImmutableHashSet<string> reserved, string attributeName, Reporter report, CancellationToken cancellationToken)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!member.IsImplicitlyDeclared && IsReserved(member, reserved))
+            {
+                report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(), type.Name, DisplayName(member), attributeName);
             }
         }
     }
@@ -187,7 +216,7 @@ internal static class CellParser
     }
 
     /// <summary>The <c>Name = value</c> argument of a named property, if the attribute sets it.</summary>
-    private static Location? NamedArgumentLocation(AttributeData attribute, string property) =>
+    internal static Location? NamedArgumentLocation(AttributeData attribute, string property) =>
         attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list }
             ? list.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == property)?.GetLocation()
             : null;
@@ -195,7 +224,7 @@ internal static class CellParser
     private static ParseResult Result(CellSpec? spec, List<DiagnosticInfo> diagnostics) =>
         new(spec, diagnostics.ToEquatableArray());
 
-    private static bool HasAttribute(INamedTypeSymbol type, string metadataName) =>
+    internal static bool HasAttribute(INamedTypeSymbol type, string metadataName) =>
         type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
 
     /// <summary>
@@ -219,12 +248,12 @@ internal static class CellParser
     }
 
     /// <summary>Reserved: any generated name, and a user constructor with the generated signatures () or (Random).</summary>
-    private static bool IsReserved(ISymbol member) => member switch
+    private static bool IsReserved(ISymbol member, ImmutableHashSet<string> reserved) => member switch
     {
         IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } ctor =>
             ctor.Parameters.Length == 0
             || (ctor.Parameters.Length == 1 && ctor.Parameters[0].Type.ToDisplayString() is "System.Random" or "System.Random?"),
-        _ => GeneratedMembers.Names.Contains(member.Name),
+        _ => reserved.Contains(member.Name),
     };
 
     private static string DisplayName(ISymbol member) =>
@@ -232,11 +261,11 @@ internal static class CellParser
             ? $"{ctor.ContainingType.Name}({string.Join(", ", ctor.Parameters.Select(p => p.Type.ToDisplayString()))})"
             : member.Name;
 
-    private static Location? AttributeLocation(AttributeData attribute) =>
+    internal static Location? AttributeLocation(AttributeData attribute) =>
         attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();
 
     /// <summary>The argument that sets <paramref name="parameter"/>, by name or by position.</summary>
-    private static Location? ArgumentLocation(AttributeData attribute, string parameter)
+    internal static Location? ArgumentLocation(AttributeData attribute, string parameter)
     {
         if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax { ArgumentList: { } list } syntax)
         {
@@ -257,7 +286,7 @@ internal static class CellParser
         return syntax.GetLocation();
     }
 
-    private static TypeHierarchy Hierarchy(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+    internal static TypeHierarchy Hierarchy(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
     {
         var containing = new List<ContainingType>();
         SyntaxNode? node = declaration.Parent;

@@ -53,6 +53,9 @@ public abstract partial class ReferenceCell<T> : IRecurrentCell<T> where T : IFl
     public Span<T> Parameters => _parameters;
 
     /// <inheritdoc/>
+    public Memory<T> ParameterMemory => _parameters;
+
+    /// <inheritdoc/>
     public Span<T> WeightIh => _parameters.AsSpan(0, GateRows * InputSize);
 
     /// <inheritdoc/>

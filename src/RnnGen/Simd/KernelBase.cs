@@ -157,6 +157,18 @@ public abstract class KernelBase
     protected static Vector128<float> SumEach(Vector128<float> a0, Vector128<float> a1, Vector128<float> a2, Vector128<float> a3) =>
         VectorMath.SumEach(a0, a1, a2, a3);
 
+    /// <summary>The sum of the lanes of <paramref name="x"/> (a dot product's last step).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(Vector256<float> x) => Vector256.Sum(x);
+
+    /// <summary>The sum of the lanes of <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(Vector128<float> x) => Vector128.Sum(x);
+
+    /// <summary>x itself (the scalar path's lane sum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(float x) => x;
+
     /// <inheritdoc cref="VectorMath.TailMask256(int)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> TailMask256(int valid) => VectorMath.TailMask256(valid);

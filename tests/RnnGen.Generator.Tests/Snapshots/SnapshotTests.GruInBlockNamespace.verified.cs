@@ -43,6 +43,9 @@ namespace Models.Speech
         /// <summary>All parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (PyTorch layout). Writes take effect at the next call.</summary>
         public global::System.Span<float> Parameters => _parameters;
 
+        /// <summary>The buffer of <see cref="Parameters"/> as memory, for optimizers and clipping that keep it across calls.</summary>
+        public global::System.Memory<float> ParameterMemory => _parameters;
+
         /// <summary>weight_ih_l0, [15, 3].</summary>
         public global::System.Span<float> WeightIh => new(_parameters, Kernels.WeightIhOffset, Kernels.GateRows * InputSize);
 

@@ -115,6 +115,7 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
         var views = new (string Name, int Offset, int Length, ViewOf View)[]
         {
             ("Parameters", 0, rows * (input + hidden + 2), c => c.Parameters),
+            ("ParameterMemory", 0, rows * (input + hidden + 2), c => c.ParameterMemory.Span),   // what optimizers keep
             ("WeightIh", 0, rows * input, c => c.WeightIh),
             ("WeightHh", rows * input, rows * hidden, c => c.WeightHh),
             ("BiasIh", rows * (input + hidden), rows, c => c.BiasIh),

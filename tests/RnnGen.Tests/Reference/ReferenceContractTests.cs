@@ -160,6 +160,7 @@ public sealed class ReferenceContractTests(ITestOutputHelper output)
         CellContract.AssertView(cell, cell.WeightHh, rows * InputSize, rows * HiddenSize, "WeightHh");
         CellContract.AssertView(cell, cell.BiasIh, rows * (InputSize + HiddenSize), rows, "BiasIh");
         CellContract.AssertView(cell, cell.BiasHh, rows * (InputSize + HiddenSize + 1), rows, "BiasHh");
+        CellContract.AssertView(cell, cell.ParameterMemory.Span, 0, cell.ParameterCount, "ParameterMemory");
         Assert.Equal(cell.ParameterCount, rows * (InputSize + HiddenSize + 2));
 
         // Writes through a view take effect at the next call.

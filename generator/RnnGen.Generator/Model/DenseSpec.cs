@@ -1,0 +1,14 @@
+namespace RnnGen.Generator.Model;
+
+/// <summary>Everything the emitter needs to write one dense layer: its sizes and where the type lives.</summary>
+internal sealed record DenseSpec(int Input, int Output, TypeHierarchy Type)
+{
+    /// <summary>M·N weights, then M biases.</summary>
+    public int ParameterCount => Output * Input + Output;
+
+    /// <summary>A file name unique to this type (see <see cref="TypeHierarchy.QualifiedMetadataName"/>).</summary>
+    public string HintName => Type.QualifiedMetadataName + ".g.cs";
+}
+
+/// <summary>What parsing one [Dense] type yields: a spec to emit, or the diagnostics that explain why not.</summary>
+internal sealed record DenseParseResult(DenseSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

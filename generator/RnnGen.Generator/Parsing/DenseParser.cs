@@ -1,0 +1,73 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generator.Diagnostics;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Parsing;
+
+/// <summary>
+/// Turns one [Dense]-annotated class into a <see cref="DenseSpec"/>, or the diagnostics that explain why it cannot be
+/// one. The declaration rules and their diagnostics are the cells' (see <see cref="CellParser.CheckDeclaration"/>).
+/// </summary>
+internal static class DenseParser
+{
+    public const string DenseAttributeName = "RnnGen.DenseAttribute";
+    private const string AttributeName = "Dense";
+
+    public static DenseParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (TypeDeclarationSyntax)context.TargetNode;
+        AttributeData attribute = context.Attributes[0];
+        Location identifier = declaration.Identifier.GetLocation();
+        var diagnostics = new List<DiagnosticInfo>();
+
+        void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
+            diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
+
+        // A cell and a layer at once: reported here, once; the cell passes stay silent and emit nothing.
+        foreach (string cell in new[] { "Lstm", "Gru" })
+        {
+            if (CellParser.HasAttribute(type, $"RnnGen.{cell}Attribute"))
+            {
+                Report(DiagnosticDescriptors.CellAndDense, CellParser.AttributeLocation(attribute) ?? identifier, type.Name, cell);
+                return Result(null, diagnostics);
+            }
+        }
+
+        CellParser.CheckDeclaration(type, declaration, AttributeName, identifier, GeneratedMembers.DenseNames, Report);
+
+        ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
+        if (args.Length != 2 || args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
+        {
+            // The attribute does not bind (a compiler error is already reported): nothing to add.
+            return Result(null, diagnostics);
+        }
+
+        int input = (int)args[0].Value!, output = (int)args[1].Value!;
+        CheckRange(input, "input");
+        CheckRange(output, "output");
+        CellParser.CheckReservedMembers(type, GeneratedMembers.DenseNames, AttributeName, Report, cancellationToken);
+
+        return diagnostics.Count > 0
+            ? Result(null, diagnostics)
+            : Result(new DenseSpec(input, output, CellParser.Hierarchy(type, declaration)), diagnostics);
+
+        void CheckRange(int value, string parameter)
+        {
+            if (value < 1 || value > DiagnosticDescriptors.MaxSize)
+            {
+                Report(DiagnosticDescriptors.SizeOutOfRange, CellParser.ArgumentLocation(attribute, parameter) ?? identifier,
+                    type.Name, AttributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "the sizes RnnGen generates fixed-size code for");
+            }
+        }
+    }
+
+    private static DenseParseResult Result(DenseSpec? spec, List<DiagnosticInfo> diagnostics) =>
+        new(spec, diagnostics.ToEquatableArray());
+}

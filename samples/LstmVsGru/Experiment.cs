@@ -1,0 +1,46 @@
+using RnnGen;
+
+namespace LstmVsGru;
+
+/// <summary>One task, trained with an LSTM and with a GRU under the same settings, and the results.</summary>
+public sealed class Experiment(RegressionTask task, Settings settings, Func<float, float, bool>? Hit)
+{
+    public RegressionTask Task { get; } = task;
+
+    public Settings Settings { get; } = settings;
+
+    /// <summary>The tolerance test of the adding problem (|ŷ − y| &lt; 0.04), or null.</summary>
+    public Func<float, float, bool>? Hit { get; } = Hit;
+
+    public IReadOnlyList<CellKind> Kinds { get; } = [CellKind.Lstm, CellKind.Gru];
+
+    public Dictionary<CellKind, Run> Runs { get; } = [];
+
+    /// <summary>For the adding problem: (|∂ŷ/∂ earlier marked value|, |∂ŷ/∂ later one|, mean steps back) at initialisation and after training.</summary>
+    public Dictionary<CellKind, ((double Earlier, double Later, double Distance) Initial, (double Earlier, double Later, double Distance) Trained)> Reach { get; } = [];
+
+    public void Train(CellKind kind, Action<int, double> progress, CancellationToken stop)
+    {
+        if (stop.IsCancellationRequested)
+        {
+            return;   // Ctrl+C before this model started: it is reported as not run
+        }
+
+        // The same seed for both kinds: each cell's initial weights are drawn from the same generator state.
+        var random = new Random(Settings.Seed);
+        var model = new Model(Models.Cell(kind, Task.InputSize, Settings.Hidden, random), Models.Head(Settings.Hidden, random), Task.Length);
+        var run = new Run { Cell = kind == CellKind.Lstm ? "LSTM" : "GRU", Model = model, PlannedUpdates = Settings.Updates };
+        bool adding = Task is AddingProblem;
+        var initialReach = adding ? Trainer.GradientReach(model, Task, 200) : default;
+
+        Trainer.Train(run, Task, Settings, progress, stop);
+        Trainer.Evaluate(run, Task, Hit);
+        (run.ForwardMicroseconds, run.BackwardMicroseconds) = Trainer.Time(model.Cell, Task.Length, sequences: Math.Max(20, 20_000 / Task.Length));
+        if (adding)
+        {
+            Reach[kind] = (initialReach, Trainer.GradientReach(model, Task, 200));
+        }
+
+        Runs[kind] = run;
+    }
+}
