@@ -181,6 +181,7 @@ internal static class MatrixEmitter
         int lanes = width.Lanes;
         bool tail = columns % lanes != 0;
         string start = addend is null ? width.Zero : width.Load(addend, "c");
+        using SourceWriter.Scope scope = w.Block("");   // its own scope: a kernel may hold two of these products
         using (w.Block($"for (nint block = 0; block < {columnsName}; block += {lanes})"))
         {
             w.Line(BlockIndex("c", "block", columns, columnsName, lanes));

@@ -626,30 +626,32 @@ namespace Models
                 }
 
                 // dh = W_hhᵀ·da
-                for (nint block = 0; block < HiddenSize; block += 4)
                 {
-                    nint c = block;
-                    Store(Broadcast128(0f), ref dPrev, c);
-                }
-                for (nint j = 0; j < HiddenSize; j++)
-                {
-                    ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize);   // W[j, :] of the first gate block
-                    ref float dRow = ref At(ref da, j);
-                    var d0 = Broadcast128(Load1(ref dRow, 0)); var d1 = Broadcast128(Load1(ref dRow, HiddenSize)); var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize)); var d3 = Broadcast128(Load1(ref dRow, 3 * HiddenSize));
-                    for (nint c = 0; c <= HiddenSize - 4; c += 4)
+                    for (nint block = 0; block < HiddenSize; block += 4)
                     {
-                        var p = Load128(ref row, c) * d0;
-                        p = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + c), d1, p);
-                        var q = Load128(ref row, 2 * HiddenSize * HiddenSize + c) * d2;
-                        q = MultiplyAdd(Load128(ref row, 3 * HiddenSize * HiddenSize + c), d3, q);
-                        p += q;
-                        Store(Load128(ref dPrev, c) + p, ref dPrev, c);
+                        nint c = block;
+                        Store(Broadcast128(0f), ref dPrev, c);
                     }
-                }
-                for (nint block = 0; block < HiddenSize; block += 4)
-                {
-                    nint c = block;
-                    Store(FlushTiny(Load128(ref dPrev, c)), ref dPrev, c);
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize);   // W[j, :] of the first gate block
+                        ref float dRow = ref At(ref da, j);
+                        var d0 = Broadcast128(Load1(ref dRow, 0)); var d1 = Broadcast128(Load1(ref dRow, HiddenSize)); var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize)); var d3 = Broadcast128(Load1(ref dRow, 3 * HiddenSize));
+                        for (nint c = 0; c <= HiddenSize - 4; c += 4)
+                        {
+                            var p = Load128(ref row, c) * d0;
+                            p = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + c), d1, p);
+                            var q = Load128(ref row, 2 * HiddenSize * HiddenSize + c) * d2;
+                            q = MultiplyAdd(Load128(ref row, 3 * HiddenSize * HiddenSize + c), d3, q);
+                            p += q;
+                            Store(Load128(ref dPrev, c) + p, ref dPrev, c);
+                        }
+                    }
+                    for (nint block = 0; block < HiddenSize; block += 4)
+                    {
+                        nint c = block;
+                        Store(FlushTiny(Load128(ref dPrev, c)), ref dPrev, c);
+                    }
                 }
             }
 
