@@ -166,6 +166,9 @@ internal static class MatrixEmitter
         });
     }
 
+    /// <summary>Steps per block of the weight-gradient product (its gathered gradients: 64·G floats of stack).</summary>
+    private const int StepBlock = 64;
+
     /// <summary>From this many column vectors on, the transposed product walks the rows in memory order.</summary>
     private const int RowStreamingColumns = 4;
 
@@ -260,39 +263,57 @@ internal static class MatrixEmitter
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
         string da, string daStride, string daOffset, string x, string xStride)
     {
-        using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
+        // Blocks of steps; per unit, its gates' gradients for the block are first gathered into a small contiguous
+        // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape.
+        using SourceWriter.Scope scope = w.Block("");
+        w.Line($"global::System.Span<float> gathered = stackalloc float[{StepBlock} * {N(gates)}];");
+        w.Line("ref float dBlock = ref Ref(gathered);");
+        using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {StepBlock})"))
         {
-            w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
-            ColumnLoops(w, ref width, columns, columnsName, masked: true, (unroll, masked) =>
+            w.Line($"nint count = steps - t0 < {StepBlock} ? steps - t0 : {StepBlock};");
+            w.Line($"ref float xBlock = ref At(ref {x}, t0 * {xStride});");
+            using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
             {
-                w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
-                string target(int g, int u) => Plus(GateOffset(g, $"HiddenSize * {columnsName}"), ColumnOffset(u, width));
-                w.Line(string.Join(" ", Enumerable.Range(0, gates).SelectMany(g => Enumerable.Range(0, unroll).Select(u => $"var s{g}{u} = {width.Load("target", target(g, u))};"))));
-                using (w.Block("for (nint t = 0; t < steps; t++)"))
+                w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")} + t0 * {daStride});");
+                using (w.Block("for (nint t = 0; t < count; t++)"))
                 {
-                    for (int u = 0; u < unroll; u++)
+                    for (int g = 0; g < gates; g++)
                     {
-                        w.Line($"var x{u} = {width.Load(x, Plus($"t * {xStride} + c", ColumnOffset(u, width)))}{(masked ? " & keep" : "")};");
+                        w.Line($"Store(Load1(ref dRow, {Plus($"t * {daStride}", GateOffset(g, "HiddenSize"))}), ref dBlock, {Plus($"t * {N(gates)}", N(g))});");
+                    }
+                }
+
+                ColumnLoops(w, ref width, columns, columnsName, masked: true, (unroll, masked) =>
+                {
+                    w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
+                    string target(int g, int u) => Plus(GateOffset(g, $"HiddenSize * {columnsName}"), ColumnOffset(u, width));
+                    w.Line(string.Join(" ", Enumerable.Range(0, gates).SelectMany(g => Enumerable.Range(0, unroll).Select(u => $"var s{g}{u} = {width.Load("target", target(g, u))};"))));
+                    using (w.Block("for (nint t = 0; t < count; t++)"))
+                    {
+                        for (int u = 0; u < unroll; u++)
+                        {
+                            w.Line($"var x{u} = {width.Load("xBlock", Plus($"t * {xStride} + c", ColumnOffset(u, width)))}{(masked ? " & keep" : "")};");
+                        }
+
+                        for (int g = 0; g < gates; g++)
+                        {
+                            w.Line($"var d{g} = {width.Broadcast($"Load1(ref dBlock, {Plus($"t * {N(gates)}", N(g))})")};");
+                            for (int u = 0; u < unroll; u++)
+                            {
+                                w.Line($"s{g}{u} = MultiplyAdd(x{u}, d{g}, s{g}{u});");
+                            }
+                        }
                     }
 
                     for (int g = 0; g < gates; g++)
                     {
-                        w.Line($"var d{g} = {width.Broadcast($"Load1(ref dRow, {Plus($"t * {daStride}", GateOffset(g, "HiddenSize"))})")};");
                         for (int u = 0; u < unroll; u++)
                         {
-                            w.Line($"s{g}{u} = MultiplyAdd(x{u}, d{g}, s{g}{u});");
+                            w.Line($"Store(s{g}{u}, ref target, {target(g, u)});");
                         }
                     }
-                }
-
-                for (int g = 0; g < gates; g++)
-                {
-                    for (int u = 0; u < unroll; u++)
-                    {
-                        w.Line($"Store(s{g}{u}, ref target, {target(g, u)});");
-                    }
-                }
-            });
+                });
+            }
         }
     }
 
@@ -352,6 +373,8 @@ internal static class MatrixEmitter
     private static string GateOffset(int g, string size) => g == 0 ? "0" : g == 1 ? size : $"{g} * {size}";
 
     private static string ColumnOffset(int u, Width width) => u == 0 ? "0" : (u * width.Lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string N(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>a + b, leaving out zeros.</summary>
     private static string Plus(string a, string b) => a == "0" ? b : b == "0" ? a : $"{a} + {b}";

@@ -400,58 +400,90 @@ namespace Models.Speech
             private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c < InputSize; c++)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load1(ref inputs, t * InputSize + c);
-                            var d0 = Load1(ref dRow, t * GradientsPerStep);
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c < InputSize; c++)
+                            {
+                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load1(ref xBlock, t * InputSize + c);
+                                    var d0 = Load1(ref dBlock, t * 4);
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Load1(ref dBlock, t * 4 + 1);
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Load1(ref dBlock, t * 4 + 2);
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Load1(ref dBlock, t * 4 + 3);
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * InputSize);
+                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                Store(s30, ref target, 3 * HiddenSize * InputSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * InputSize);
-                        Store(s20, ref target, 2 * HiddenSize * InputSize);
-                        Store(s30, ref target, 3 * HiddenSize * InputSize);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint block = 0; block < HiddenSize; block += 4)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        nint c = block < HiddenSize - 4 ? block : HiddenSize - 4;
-                        var keep = c == block ? TailMask128(4) : TailMask128(HiddenSize % 4);   // the overlapping last vector adds only its new lanes
-                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref states, t0 * StateSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load128(ref states, t * StateSize + c) & keep;
-                            var d0 = Broadcast128(Load1(ref dRow, t * GradientsPerStep));
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint block = 0; block < HiddenSize; block += 4)
+                            {
+                                nint c = block < HiddenSize - 4 ? block : HiddenSize - 4;
+                                var keep = c == block ? TailMask128(4) : TailMask128(HiddenSize % 4);   // the overlapping last vector adds only its new lanes
+                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load128(ref xBlock, t * StateSize + c) & keep;
+                                    var d0 = Broadcast128(Load1(ref dBlock, t * 4));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * HiddenSize);
+                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * HiddenSize);
-                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                     }
                 }
 
@@ -594,56 +626,88 @@ namespace Models.Speech
             private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c < InputSize; c++)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load1(ref inputs, t * InputSize + c);
-                            var d0 = Load1(ref dRow, t * GradientsPerStep);
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c < InputSize; c++)
+                            {
+                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load1(ref xBlock, t * InputSize + c);
+                                    var d0 = Load1(ref dBlock, t * 4);
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Load1(ref dBlock, t * 4 + 1);
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Load1(ref dBlock, t * 4 + 2);
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Load1(ref dBlock, t * 4 + 3);
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * InputSize);
+                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                Store(s30, ref target, 3 * HiddenSize * InputSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * InputSize);
-                        Store(s20, ref target, 2 * HiddenSize * InputSize);
-                        Store(s30, ref target, 3 * HiddenSize * InputSize);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c < HiddenSize; c++)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load1(ref target, 3 * HiddenSize * HiddenSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref states, t0 * StateSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load1(ref states, t * StateSize + c);
-                            var d0 = Load1(ref dRow, t * GradientsPerStep);
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c < HiddenSize; c++)
+                            {
+                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load1(ref target, 3 * HiddenSize * HiddenSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load1(ref xBlock, t * StateSize + c);
+                                    var d0 = Load1(ref dBlock, t * 4);
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Load1(ref dBlock, t * 4 + 1);
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Load1(ref dBlock, t * 4 + 2);
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Load1(ref dBlock, t * 4 + 3);
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * HiddenSize);
+                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * HiddenSize);
-                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                     }
                 }
 

@@ -420,66 +420,98 @@ namespace Models
             private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint block = 0; block < InputSize; block += 8)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        nint c = block;
-                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load256(ref inputs, t * InputSize + c);
-                            var d0 = Broadcast256(Load1(ref dRow, t * GradientsPerStep));
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint block = 0; block < InputSize; block += 8)
+                            {
+                                nint c = block;
+                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load256(ref xBlock, t * InputSize + c);
+                                    var d0 = Broadcast256(Load1(ref dBlock, t * 4));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Broadcast256(Load1(ref dBlock, t * 4 + 3));
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * InputSize);
+                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                Store(s30, ref target, 3 * HiddenSize * InputSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * InputSize);
-                        Store(s20, ref target, 2 * HiddenSize * InputSize);
-                        Store(s30, ref target, 3 * HiddenSize * InputSize);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load256(ref target, 3 * HiddenSize * HiddenSize + 8);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref states, t0 * StateSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load256(ref states, t * StateSize + c);
-                            var x1 = Load256(ref states, t * StateSize + c + 8);
-                            var d0 = Broadcast256(Load1(ref dRow, t * GradientsPerStep));
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            s01 = MultiplyAdd(x1, d0, s01);
-                            var d1 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            s11 = MultiplyAdd(x1, d1, s11);
-                            var d2 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            s21 = MultiplyAdd(x1, d2, s21);
-                            var d3 = Broadcast256(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
-                            s30 = MultiplyAdd(x0, d3, s30);
-                            s31 = MultiplyAdd(x1, d3, s31);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                            {
+                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load256(ref target, 3 * HiddenSize * HiddenSize + 8);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load256(ref xBlock, t * StateSize + c);
+                                    var x1 = Load256(ref xBlock, t * StateSize + c + 8);
+                                    var d0 = Broadcast256(Load1(ref dBlock, t * 4));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    s01 = MultiplyAdd(x1, d0, s01);
+                                    var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    s11 = MultiplyAdd(x1, d1, s11);
+                                    var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    s21 = MultiplyAdd(x1, d2, s21);
+                                    var d3 = Broadcast256(Load1(ref dBlock, t * 4 + 3));
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                    s31 = MultiplyAdd(x1, d3, s31);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s01, ref target, 8);
+                                Store(s10, ref target, HiddenSize * HiddenSize);
+                                Store(s11, ref target, HiddenSize * HiddenSize + 8);
+                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
+                                Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                                Store(s31, ref target, 3 * HiddenSize * HiddenSize + 8);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s01, ref target, 8);
-                        Store(s10, ref target, HiddenSize * HiddenSize);
-                        Store(s11, ref target, HiddenSize * HiddenSize + 8);
-                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                        Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
-                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
-                        Store(s31, ref target, 3 * HiddenSize * HiddenSize + 8);
                     }
                 }
 
@@ -660,74 +692,106 @@ namespace Models
             private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c <= InputSize - 8; c += 8)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * InputSize); var s31 = Load128(ref target, 3 * HiddenSize * InputSize + 4);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load128(ref inputs, t * InputSize + c);
-                            var x1 = Load128(ref inputs, t * InputSize + c + 4);
-                            var d0 = Broadcast128(Load1(ref dRow, t * GradientsPerStep));
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            s01 = MultiplyAdd(x1, d0, s01);
-                            var d1 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            s11 = MultiplyAdd(x1, d1, s11);
-                            var d2 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            s21 = MultiplyAdd(x1, d2, s21);
-                            var d3 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
-                            s30 = MultiplyAdd(x0, d3, s30);
-                            s31 = MultiplyAdd(x1, d3, s31);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c <= InputSize - 8; c += 8)
+                            {
+                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * InputSize); var s31 = Load128(ref target, 3 * HiddenSize * InputSize + 4);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load128(ref xBlock, t * InputSize + c);
+                                    var x1 = Load128(ref xBlock, t * InputSize + c + 4);
+                                    var d0 = Broadcast128(Load1(ref dBlock, t * 4));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    s01 = MultiplyAdd(x1, d0, s01);
+                                    var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    s11 = MultiplyAdd(x1, d1, s11);
+                                    var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    s21 = MultiplyAdd(x1, d2, s21);
+                                    var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                    s31 = MultiplyAdd(x1, d3, s31);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s01, ref target, 4);
+                                Store(s10, ref target, HiddenSize * InputSize);
+                                Store(s11, ref target, HiddenSize * InputSize + 4);
+                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
+                                Store(s30, ref target, 3 * HiddenSize * InputSize);
+                                Store(s31, ref target, 3 * HiddenSize * InputSize + 4);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s01, ref target, 4);
-                        Store(s10, ref target, HiddenSize * InputSize);
-                        Store(s11, ref target, HiddenSize * InputSize + 4);
-                        Store(s20, ref target, 2 * HiddenSize * InputSize);
-                        Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
-                        Store(s30, ref target, 3 * HiddenSize * InputSize);
-                        Store(s31, ref target, 3 * HiddenSize * InputSize + 4);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref states, t0 * StateSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load128(ref states, t * StateSize + c);
-                            var x1 = Load128(ref states, t * StateSize + c + 4);
-                            var d0 = Broadcast128(Load1(ref dRow, t * GradientsPerStep));
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            s01 = MultiplyAdd(x1, d0, s01);
-                            var d1 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + HiddenSize));
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            s11 = MultiplyAdd(x1, d1, s11);
-                            var d2 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize));
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            s21 = MultiplyAdd(x1, d2, s21);
-                            var d3 = Broadcast128(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize));
-                            s30 = MultiplyAdd(x0, d3, s30);
-                            s31 = MultiplyAdd(x1, d3, s31);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                            {
+                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load128(ref xBlock, t * StateSize + c);
+                                    var x1 = Load128(ref xBlock, t * StateSize + c + 4);
+                                    var d0 = Broadcast128(Load1(ref dBlock, t * 4));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    s01 = MultiplyAdd(x1, d0, s01);
+                                    var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    s11 = MultiplyAdd(x1, d1, s11);
+                                    var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    s21 = MultiplyAdd(x1, d2, s21);
+                                    var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                    s31 = MultiplyAdd(x1, d3, s31);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s01, ref target, 4);
+                                Store(s10, ref target, HiddenSize * HiddenSize);
+                                Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                                Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                                Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s01, ref target, 4);
-                        Store(s10, ref target, HiddenSize * HiddenSize);
-                        Store(s11, ref target, HiddenSize * HiddenSize + 4);
-                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                        Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
-                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
-                        Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
                     }
                 }
 
@@ -870,56 +934,88 @@ namespace Models
             private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, int steps)
             {
                 // dW_ih += Σ_t da_t ⊗ x_t
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c < InputSize; c++)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load1(ref inputs, t * InputSize + c);
-                            var d0 = Load1(ref dRow, t * GradientsPerStep);
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c < InputSize; c++)
+                            {
+                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize); var s30 = Load1(ref target, 3 * HiddenSize * InputSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load1(ref xBlock, t * InputSize + c);
+                                    var d0 = Load1(ref dBlock, t * 4);
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Load1(ref dBlock, t * 4 + 1);
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Load1(ref dBlock, t * 4 + 2);
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Load1(ref dBlock, t * 4 + 3);
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * InputSize);
+                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                Store(s30, ref target, 3 * HiddenSize * InputSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * InputSize);
-                        Store(s20, ref target, 2 * HiddenSize * InputSize);
-                        Store(s30, ref target, 3 * HiddenSize * InputSize);
                     }
                 }
 
                 // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
-                for (nint j = 0; j < HiddenSize; j++)
                 {
-                    ref float dRow = ref At(ref da, j);
-                    for (nint c = 0; c < HiddenSize; c++)
+                    global::System.Span<float> gathered = stackalloc float[64 * 4];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                        var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load1(ref target, 3 * HiddenSize * HiddenSize);
-                        for (nint t = 0; t < steps; t++)
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref states, t0 * StateSize);
+                        for (nint j = 0; j < HiddenSize; j++)
                         {
-                            var x0 = Load1(ref states, t * StateSize + c);
-                            var d0 = Load1(ref dRow, t * GradientsPerStep);
-                            s00 = MultiplyAdd(x0, d0, s00);
-                            var d1 = Load1(ref dRow, t * GradientsPerStep + HiddenSize);
-                            s10 = MultiplyAdd(x0, d1, s10);
-                            var d2 = Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize);
-                            s20 = MultiplyAdd(x0, d2, s20);
-                            var d3 = Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize);
-                            s30 = MultiplyAdd(x0, d3, s30);
+                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
+                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
+                                Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                            }
+                            for (nint c = 0; c < HiddenSize; c++)
+                            {
+                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load1(ref target, 3 * HiddenSize * HiddenSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load1(ref xBlock, t * StateSize + c);
+                                    var d0 = Load1(ref dBlock, t * 4);
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    var d1 = Load1(ref dBlock, t * 4 + 1);
+                                    s10 = MultiplyAdd(x0, d1, s10);
+                                    var d2 = Load1(ref dBlock, t * 4 + 2);
+                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    var d3 = Load1(ref dBlock, t * 4 + 3);
+                                    s30 = MultiplyAdd(x0, d3, s30);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s10, ref target, HiddenSize * HiddenSize);
+                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                            }
                         }
-                        Store(s00, ref target, 0);
-                        Store(s10, ref target, HiddenSize * HiddenSize);
-                        Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                        Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                     }
                 }
 
