@@ -80,13 +80,7 @@ public static class DenseWeights
 
         if (strict)
         {
-            string[] extra = file.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !names.Contains(n)).ToArray();
-            if (extra.Length > 0)
-            {
-                string list = string.Join(", ", extra.Take(5)) + (extra.Length > 5 ? $" and {extra.Length - 5} more" : "");
-                string scope = prefix.Length == 0 ? "the file" : $"prefix '{prefix}'";
-                throw WeightFileErrors.Mismatch(file.Source, null, $"strict load: {scope} holds {extra.Length} tensor(s) this dense layer does not use: {list}");
-            }
+            WeightFileErrors.ThrowOnUnusedTensors(file, prefix, names, "this dense layer");
         }
 
         buffers[0].CopyTo(layer.Weight);

@@ -47,6 +47,18 @@ public static class WeightFileErrors
     internal static InvalidDataException Format(string file, string? tensor, string problem, Exception? inner = null) =>
         Create(FormatKind, $"{file}: invalid safetensors file: {Name(tensor)}{problem}", file, tensor, problem, inner);
 
+    /// <summary>Strict loads: throws when the file holds tensors under <paramref name="prefix"/> that <paramref name="owner"/> does not read.</summary>
+    internal static void ThrowOnUnusedTensors(WeightFile file, string prefix, IReadOnlyCollection<string> used, string owner)
+    {
+        string[] extra = file.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !used.Contains(n)).ToArray();
+        if (extra.Length > 0)
+        {
+            string list = string.Join(", ", extra.Take(5)) + (extra.Length > 5 ? $" and {extra.Length - 5} more" : "");
+            string scope = prefix.Length == 0 ? "the file" : $"prefix '{prefix}'";
+            throw Mismatch(file.Source, null, $"strict load: {scope} holds {extra.Length} tensor(s) {owner} does not use: {list}");
+        }
+    }
+
     internal static InvalidDataException Mismatch(string file, string? tensor, string problem) =>
         Create(MismatchKind, $"{file}: {Name(tensor)}{problem}", file, tensor, problem, null);
 
