@@ -170,7 +170,7 @@ internal static class MatrixEmitter
     private const int StepBlock = 64;
 
     /// <summary>From this many column vectors on, the transposed product walks the rows in memory order.</summary>
-    private const int RowStreamingColumns = 4;
+    private const int RowStreamingColumns = 8;
 
     /// <summary>
     /// The transposed product for wide matrices: one unit at a time, its row of every gate block scaled by its

@@ -731,31 +731,25 @@ namespace Models
                 }
 
                 // dh = z⊙dh' + W_hhᵀ·da_hh
+                for (nint c = 0; c <= HiddenSize - 8; c += 8)
                 {
-                    for (nint block = 0; block < HiddenSize; block += 4)
-                    {
-                        nint c = block;
-                        Store(Load128(ref direct, c), ref dPrev, c);
-                    }
+                    var s00 = Broadcast128(0f); var s01 = Broadcast128(0f); var s10 = Broadcast128(0f); var s11 = Broadcast128(0f); var s20 = Broadcast128(0f); var s21 = Broadcast128(0f);
                     for (nint j = 0; j < HiddenSize; j++)
                     {
-                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize);   // W[j, :] of the first gate block
+                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
                         ref float dRow = ref At(ref da, GateRows + j);
-                        var d0 = Broadcast128(Load1(ref dRow, 0)); var d1 = Broadcast128(Load1(ref dRow, HiddenSize)); var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
-                        for (nint c = 0; c <= HiddenSize - 4; c += 4)
-                        {
-                            var p = Load128(ref row, c) * d0;
-                            p = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + c), d1, p);
-                            var q = Load128(ref row, 2 * HiddenSize * HiddenSize + c) * d2;
-                            p += q;
-                            Store(Load128(ref dPrev, c) + p, ref dPrev, c);
-                        }
+                        var d0 = Broadcast128(Load1(ref dRow, 0));
+                        s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                        s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
+                        var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
+                        s10 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize), d1, s10);
+                        s11 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + 4), d1, s11);
+                        var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
+                        s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                        s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize + 4), d2, s21);
                     }
-                    for (nint block = 0; block < HiddenSize; block += 4)
-                    {
-                        nint c = block;
-                        Store(FlushTiny(Load128(ref dPrev, c)), ref dPrev, c);
-                    }
+                    Store(FlushTiny(Load128(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
+                    Store(FlushTiny(Load128(ref direct, c + 4) + s01 + s11 + s21), ref dPrev, c + 4);
                 }
             }
 

@@ -413,57 +413,54 @@ namespace Models
                 if (computeDx)
                 {
                     // dx = W_ihᵀ·da
+                    for (nint c = 0; c <= InputSize - 16; c += 16)
                     {
-                        for (nint block = 0; block < InputSize; block += 8)
-                        {
-                            nint c = block;
-                            Store(Broadcast256(0f), ref dx, c);
-                        }
+                        var s00 = Broadcast256(0f); var s01 = Broadcast256(0f); var s10 = Broadcast256(0f); var s11 = Broadcast256(0f); var s20 = Broadcast256(0f); var s21 = Broadcast256(0f); var s30 = Broadcast256(0f); var s31 = Broadcast256(0f);
                         for (nint j = 0; j < HiddenSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize);   // W[j, :] of the first gate block
+                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
                             ref float dRow = ref At(ref da, j);
-                            var d0 = Broadcast256(Load1(ref dRow, 0)); var d1 = Broadcast256(Load1(ref dRow, HiddenSize)); var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize)); var d3 = Broadcast256(Load1(ref dRow, 3 * HiddenSize));
-                            for (nint c = 0; c <= InputSize - 8; c += 8)
-                            {
-                                var p = Load256(ref row, c) * d0;
-                                p = MultiplyAdd(Load256(ref row, HiddenSize * InputSize + c), d1, p);
-                                var q = Load256(ref row, 2 * HiddenSize * InputSize + c) * d2;
-                                q = MultiplyAdd(Load256(ref row, 3 * HiddenSize * InputSize + c), d3, q);
-                                p += q;
-                                Store(Load256(ref dx, c) + p, ref dx, c);
-                            }
+                            var d0 = Broadcast256(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                            s01 = MultiplyAdd(Load256(ref row, 8), d0, s01);
+                            var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                            s10 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize), d1, s10);
+                            s11 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize + 8), d1, s11);
+                            var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                            s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            s21 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize + 8), d2, s21);
+                            var d3 = Broadcast256(Load1(ref dRow, 3 * HiddenSize));
+                            s30 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * InputSize), d3, s30);
+                            s31 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * InputSize + 8), d3, s31);
                         }
+                        Store(s00 + s10 + s20 + s30, ref dx, c);
+                        Store(s01 + s11 + s21 + s31, ref dx, c + 8);
                     }
                 }
 
                 // dh = W_hhᵀ·da
+                for (nint c = 0; c <= HiddenSize - 16; c += 16)
                 {
-                    for (nint block = 0; block < HiddenSize; block += 8)
-                    {
-                        nint c = block;
-                        Store(Broadcast256(0f), ref dPrev, c);
-                    }
+                    var s00 = Broadcast256(0f); var s01 = Broadcast256(0f); var s10 = Broadcast256(0f); var s11 = Broadcast256(0f); var s20 = Broadcast256(0f); var s21 = Broadcast256(0f); var s30 = Broadcast256(0f); var s31 = Broadcast256(0f);
                     for (nint j = 0; j < HiddenSize; j++)
                     {
-                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize);   // W[j, :] of the first gate block
+                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
                         ref float dRow = ref At(ref da, j);
-                        var d0 = Broadcast256(Load1(ref dRow, 0)); var d1 = Broadcast256(Load1(ref dRow, HiddenSize)); var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize)); var d3 = Broadcast256(Load1(ref dRow, 3 * HiddenSize));
-                        for (nint c = 0; c <= HiddenSize - 8; c += 8)
-                        {
-                            var p = Load256(ref row, c) * d0;
-                            p = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize + c), d1, p);
-                            var q = Load256(ref row, 2 * HiddenSize * HiddenSize + c) * d2;
-                            q = MultiplyAdd(Load256(ref row, 3 * HiddenSize * HiddenSize + c), d3, q);
-                            p += q;
-                            Store(Load256(ref dPrev, c) + p, ref dPrev, c);
-                        }
+                        var d0 = Broadcast256(Load1(ref dRow, 0));
+                        s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                        s01 = MultiplyAdd(Load256(ref row, 8), d0, s01);
+                        var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                        s10 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize), d1, s10);
+                        s11 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize + 8), d1, s11);
+                        var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                        s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                        s21 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize + 8), d2, s21);
+                        var d3 = Broadcast256(Load1(ref dRow, 3 * HiddenSize));
+                        s30 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * HiddenSize), d3, s30);
+                        s31 = MultiplyAdd(Load256(ref row, 3 * HiddenSize * HiddenSize + 8), d3, s31);
                     }
-                    for (nint block = 0; block < HiddenSize; block += 8)
-                    {
-                        nint c = block;
-                        Store(FlushTiny(Load256(ref dPrev, c)), ref dPrev, c);
-                    }
+                    Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    Store(FlushTiny(s01 + s11 + s21 + s31), ref dPrev, c + 8);
                 }
             }
 
