@@ -43,22 +43,21 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
     public override void EmitStateUpdate(SourceWriter w, Width u, bool record)
     {
-        w.Lines("""
-            var r = Sigmoid(ar);                                                                 // r = σ(·): how much of h feeds the candidate
-            var z = Sigmoid(az);                                                                 // z = σ(·): how much of h to keep
-            var n = Tanh(MultiplyAdd(r, anh, anx));                                              // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-            """);
-        if (record)
-        {
-            w.Lines("""
-                Store(r, ref activations, j);
-                Store(z, ref activations, HiddenSize + j);
-                Store(n, ref activations, 2 * HiddenSize + j);
-                Store(anh, ref activations, 3 * HiddenSize + j);
-                """);
-        }
+        string tape = record
+            ? """
+              Store(r, ref activations, j);
+              Store(z, ref activations, HiddenSize + j);
+              Store(n, ref activations, 2 * HiddenSize + j);
+              Store(anh, ref activations, 3 * HiddenSize + j);
 
-        w.Line($"Store(FlushTiny(MultiplyAdd(z, {u.Load("previous", "j")} - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)");
+              """
+            : "";
+        w.Lines($$"""
+            var r = Sigmoid(ar);  // r = σ(·): how much of h feeds the candidate
+            var z = Sigmoid(az);  // z = σ(·): how much of h to keep
+            var n = Tanh(MultiplyAdd(r, anh, anx));  // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+            {{tape}}Store(FlushTiny(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n)), ref next, j);  // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+            """);
     }
 
     public override void EmitBackwardStep(SourceWriter w, Width width)

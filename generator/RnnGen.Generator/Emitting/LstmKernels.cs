@@ -35,28 +35,25 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
     /// <summary>The gate equations from the pre-activations ai, af, ag, ao of units j…: c' and h' into next.</summary>
     public override void EmitStateUpdate(SourceWriter w, Width u, bool record)
     {
-        w.Lines($$"""
-            var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
-            var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
-            var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
-            var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
-            var c = FlushTiny(MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g));      // c' = f⊙c + i⊙g
-            var tanhC = Tanh(c);
-            """);
-        if (record)
-        {
-            w.Lines("""
-                Store(i, ref activations, j);
-                Store(f, ref activations, HiddenSize + j);
-                Store(g, ref activations, 2 * HiddenSize + j);
-                Store(o, ref activations, 3 * HiddenSize + j);
-                Store(tanhC, ref activations, 4 * HiddenSize + j);
-                """);
-        }
+        string tape = record
+            ? """
+              Store(i, ref activations, j);
+              Store(f, ref activations, HiddenSize + j);
+              Store(g, ref activations, 2 * HiddenSize + j);
+              Store(o, ref activations, 3 * HiddenSize + j);
+              Store(tanhC, ref activations, 4 * HiddenSize + j);
 
-        w.Lines("""
-            Store(c, ref next, HiddenSize + j);
-            Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
+              """
+            : "";
+        w.Lines($$"""
+            var i = Sigmoid(ai);  // i = σ(·): how much new content to admit
+            var f = Sigmoid(af);  // f = σ(·): how much of the cell to keep
+            var g = Tanh(ag);  // g = tanh(·): the candidate content
+            var o = Sigmoid(ao);  // o = σ(·): how much of the cell to expose
+            var c = FlushTiny(MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g));  // c' = f⊙c + i⊙g
+            var tanhC = Tanh(c);
+            {{tape}}Store(c, ref next, HiddenSize + j);
+            Store(FlushTiny(o * tanhC), ref next, j);  // h' = o⊙tanh(c')
             """);
     }
 

@@ -21,12 +21,31 @@ internal sealed class SourceWriter
         return this;
     }
 
-    /// <summary>Writes several lines (separated by '\n') at the current indentation.</summary>
+    /// <summary>
+    /// Writes several lines (separated by '\n') at the current indentation. Trailing comments (code, two or more
+    /// spaces, <c>//</c>) are lined up in one column, whatever length the interpolated code rendered to.
+    /// </summary>
     public SourceWriter Lines(string text)
     {
-        foreach (string line in text.Split('\n'))
+        string[] lines = text.Split('\n');
+        var code = new string[lines.Length];
+        var comments = new string?[lines.Length];
+        int width = 0;
+        for (int i = 0; i < lines.Length; i++)
         {
-            Line(line.TrimEnd('\r'));
+            string line = lines[i].TrimEnd('\r');
+            int at = line.IndexOf("  //", StringComparison.Ordinal);
+            code[i] = at > 0 && line.Substring(0, at).Trim().Length > 0 ? line.Substring(0, at).TrimEnd() : line;
+            comments[i] = at > 0 && line.Substring(0, at).Trim().Length > 0 ? line.Substring(at).TrimStart() : null;
+            if (comments[i] is not null)
+            {
+                width = Math.Max(width, code[i].Length);
+            }
+        }
+
+        for (int i = 0; i < lines.Length; i++)
+        {
+            Line(comments[i] is null ? code[i] : code[i].PadRight(width + 3) + comments[i]);
         }
 
         return this;

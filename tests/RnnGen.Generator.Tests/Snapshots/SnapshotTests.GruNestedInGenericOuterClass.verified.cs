@@ -342,13 +342,13 @@ namespace Models
                     for (nint unit = 0; unit < HiddenSize; unit += 4)
                     {
                         nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
-                        var ar = Gate128(ref w, j, ref x, ref previous);                      // W_ir x + b_ir + W_hr h + b_hr
-                        var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);         // W_iz x + b_iz + W_hz h + b_hz
-                        var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);             // W_in x + b_in
-                        var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);     // W_hn h + b_hn
-                        var r = Sigmoid(ar);                                                                 // r = σ(·): how much of h feeds the candidate
-                        var z = Sigmoid(az);                                                                 // z = σ(·): how much of h to keep
-                        var n = Tanh(MultiplyAdd(r, anh, anx));                                              // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        var ar = Gate128(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                        var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                         Store(r, ref activations, j);
                         Store(z, ref activations, HiddenSize + j);
                         Store(n, ref activations, 2 * HiddenSize + j);
@@ -374,14 +374,14 @@ namespace Models
                         var hn = Load128(ref activations, 3 * HiddenSize + j);
                         var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
                         var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
-                        var dz = FlushTiny(dh * (Load128(ref previous, j) - n) * z * (one - z));      // da_z = dh'⊙(h − n)⊙z(1−z)
+                        var dz = FlushTiny(dh * (Load128(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
                         Store(dr, ref da, j);
                         Store(dz, ref da, HiddenSize + j);
                         Store(dn, ref da, 2 * HiddenSize + j);
                         Store(dr, ref da, GateRows + j);
                         Store(dz, ref da, GateRows + HiddenSize + j);
                         Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
-                        Store(dh * z, ref direct, j);                                                   // h' = … + z⊙h passes z⊙dh' straight back
+                        Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
                     }
 
                     if (computeDx)
@@ -585,13 +585,13 @@ namespace Models
                     // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
                     for (nint j = 0; j < HiddenSize; j++)
                     {
-                        var ar = Gate1(ref w, j, ref x, ref previous);                      // W_ir x + b_ir + W_hr h + b_hr
-                        var az = Gate1(ref w, HiddenSize + j, ref x, ref previous);         // W_iz x + b_iz + W_hz h + b_hz
-                        var anx = InputPart1(ref w, 2 * HiddenSize + j, ref x);             // W_in x + b_in
-                        var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);     // W_hn h + b_hn
-                        var r = Sigmoid(ar);                                                                 // r = σ(·): how much of h feeds the candidate
-                        var z = Sigmoid(az);                                                                 // z = σ(·): how much of h to keep
-                        var n = Tanh(MultiplyAdd(r, anh, anx));                                              // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        var ar = Gate1(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = InputPart1(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                        var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                            // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                            // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                         // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                         Store(r, ref activations, j);
                         Store(z, ref activations, HiddenSize + j);
                         Store(n, ref activations, 2 * HiddenSize + j);
@@ -614,16 +614,16 @@ namespace Models
                         var z = Load1(ref activations, HiddenSize + j);
                         var n = Load1(ref activations, 2 * HiddenSize + j);
                         var hn = Load1(ref activations, 3 * HiddenSize + j);
-                        var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
-                        var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
-                        var dz = FlushTiny(dh * (Load1(ref previous, j) - n) * z * (one - z));      // da_z = dh'⊙(h − n)⊙z(1−z)
+                        var dn = FlushTiny(dh * (one - z) * (one - n * n));                      // da_n = dh'⊙(1−z)⊙(1−n²)
+                        var dr = FlushTiny(dn * hn * r * (one - r));                             // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                        var dz = FlushTiny(dh * (Load1(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
                         Store(dr, ref da, j);
                         Store(dz, ref da, HiddenSize + j);
                         Store(dn, ref da, 2 * HiddenSize + j);
                         Store(dr, ref da, GateRows + j);
                         Store(dz, ref da, GateRows + HiddenSize + j);
-                        Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
-                        Store(dh * z, ref direct, j);                                                   // h' = … + z⊙h passes z⊙dh' straight back
+                        Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);         // the recurrent part of n is scaled by r
+                        Store(dh * z, ref direct, j);                                            // h' = … + z⊙h passes z⊙dh' straight back
                     }
 
                     if (computeDx)

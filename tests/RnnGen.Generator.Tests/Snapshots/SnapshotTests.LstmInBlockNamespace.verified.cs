@@ -307,15 +307,15 @@ namespace Models.Speech
                 for (nint unit = 0; unit < HiddenSize; unit += 4)
                 {
                     nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
-                    var ai = Gate128(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
-                    var af = Gate128(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
-                    var ag = Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
-                    var ao = Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
-                    var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
-                    var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
-                    var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
-                    var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
-                    var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));      // c' = f⊙c + i⊙g
+                    var ai = Gate128(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                    var af = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                    var ag = Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                    var ao = Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                    var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                    var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                    var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                    var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                    var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -323,7 +323,7 @@ namespace Models.Speech
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
+                    Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
                 }
             }
 
@@ -342,12 +342,12 @@ namespace Models.Speech
                     var g = Load128(ref activations, 2 * HiddenSize + j);
                     var o = Load128(ref activations, 3 * HiddenSize + j);
                     var tanhC = Load128(ref activations, 4 * HiddenSize + j);
-                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load128(ref dNext, HiddenSize + j));        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
-                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
-                    Store(FlushTiny(dc * Load128(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
-                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
-                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
-                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
+                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load128(ref dNext, HiddenSize + j));                  // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                                    // da_i = dc'⊙g⊙i(1−i)
+                    Store(FlushTiny(dc * Load128(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);   // da_f = dc'⊙c⊙f(1−f)
+                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                                   // da_g = dc'⊙i⊙(1−g²)
+                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                               // da_o = dh'⊙tanh(c')⊙o(1−o)
+                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                                    // dc = dc'⊙f
                 }
 
                 if (computeDx)
@@ -535,15 +535,15 @@ namespace Models.Speech
                 // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
                 for (nint j = 0; j < HiddenSize; j++)
                 {
-                    var ai = Gate1(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
-                    var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
-                    var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
-                    var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
-                    var i = Sigmoid(ai);                                                                 // i = σ(·): how much new content to admit
-                    var f = Sigmoid(af);                                                                 // f = σ(·): how much of the cell to keep
-                    var g = Tanh(ag);                                                                    // g = tanh(·): the candidate content
-                    var o = Sigmoid(ao);                                                                 // o = σ(·): how much of the cell to expose
-                    var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));      // c' = f⊙c + i⊙g
+                    var ai = Gate1(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                    var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                    var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                    var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                    var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
+                    var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
+                    var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
+                    var o = Sigmoid(ao);                                                             // o = σ(·): how much of the cell to expose
+                    var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
                     var tanhC = Tanh(c);
                     Store(i, ref activations, j);
                     Store(f, ref activations, HiddenSize + j);
@@ -551,7 +551,7 @@ namespace Models.Speech
                     Store(o, ref activations, 3 * HiddenSize + j);
                     Store(tanhC, ref activations, 4 * HiddenSize + j);
                     Store(c, ref next, HiddenSize + j);
-                    Store(FlushTiny(o * tanhC), ref next, j);                                            // h' = o⊙tanh(c')
+                    Store(FlushTiny(o * tanhC), ref next, j);                                        // h' = o⊙tanh(c')
                 }
             }
 
@@ -569,12 +569,12 @@ namespace Models.Speech
                     var g = Load1(ref activations, 2 * HiddenSize + j);
                     var o = Load1(ref activations, 3 * HiddenSize + j);
                     var tanhC = Load1(ref activations, 4 * HiddenSize + j);
-                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load1(ref dNext, HiddenSize + j));        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
-                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
-                    Store(FlushTiny(dc * Load1(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
-                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
-                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
-                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
+                    var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load1(ref dNext, HiddenSize + j));                  // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                    Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                                  // da_i = dc'⊙g⊙i(1−i)
+                    Store(FlushTiny(dc * Load1(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);   // da_f = dc'⊙c⊙f(1−f)
+                    Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                                 // da_g = dc'⊙i⊙(1−g²)
+                    Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                             // da_o = dh'⊙tanh(c')⊙o(1−o)
+                    Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                                  // dc = dc'⊙f
                 }
 
                 if (computeDx)
