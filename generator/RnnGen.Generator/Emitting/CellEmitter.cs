@@ -46,6 +46,8 @@ internal static partial class CellEmitter
         {
             EmitSurface(w, spec, kernels);
             w.Line();
+            FrozenEmitter.EmitSurface(w, spec);
+            w.Line();
             EmitWeightFiles(w, spec);
             w.Line();
             EmitKernels(w, spec, kernels);
@@ -203,6 +205,8 @@ internal static partial class CellEmitter
             w.Line("    " + path);
             w.Line();
             EmitOrchestration(w);
+            w.Line();
+            FrozenEmitter.EmitKernels(w, spec, kernels);
             EmitDispatch(w, widths, "Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations", "ref w, ref x, ref previous, ref next, ref activations");
             EmitDispatch(w, widths, "BackwardStep", "ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx", "ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx");
             EmitDispatch(w, widths, "ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, int steps", "ref dp, ref da, ref inputs, ref states, steps");

@@ -36,9 +36,10 @@ internal abstract class CellKernels(CellSpec spec)
 
     /// <summary>
     /// The gate equations of units j… from their pre-activations (LSTM ai, af, ag, ao; GRU ar, az, anx, anh), writing
-    /// the new state into next and, with <paramref name="record"/>, what the tape keeps into activations.
+    /// the new state into next and, with <paramref name="record"/>, what the tape keeps into activations. An LSTM reads
+    /// its cell state c from <paramref name="cell"/> (a frozen step updates c in place and copies only h).
     /// </summary>
-    public abstract void EmitStateUpdate(SourceWriter w, Width u, bool record);
+    public abstract void EmitStateUpdate(SourceWriter w, Width u, bool record, string cell = "previous");
 
     /// <summary>Declarations the backward step needs before its body, if any.</summary>
     public virtual string? BackwardPrelude => null;

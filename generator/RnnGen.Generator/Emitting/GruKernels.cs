@@ -41,7 +41,7 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
     }
 
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
-    public override void EmitStateUpdate(SourceWriter w, Width u, bool record)
+    public override void EmitStateUpdate(SourceWriter w, Width u, bool record, string cell = "previous")
     {
         string tape = record
             ? """

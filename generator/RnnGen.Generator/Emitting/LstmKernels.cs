@@ -33,7 +33,7 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
     }
 
     /// <summary>The gate equations from the pre-activations ai, af, ag, ao of units j…: c' and h' into next.</summary>
-    public override void EmitStateUpdate(SourceWriter w, Width u, bool record)
+    public override void EmitStateUpdate(SourceWriter w, Width u, bool record, string cell = "previous")
     {
         string tape = record
             ? """
@@ -50,7 +50,7 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
             var f = Sigmoid(af);  // f = σ(·): how much of the cell to keep
             var g = Tanh(ag);  // g = tanh(·): the candidate content
             var o = Sigmoid(ao);  // o = σ(·): how much of the cell to expose
-            var c = FlushTiny(MultiplyAdd(f, {{u.Load("previous", "HiddenSize + j")}}, i * g));  // c' = f⊙c + i⊙g
+            var c = FlushTiny(MultiplyAdd(f, {{u.Load(cell, "HiddenSize + j")}}, i * g));  // c' = f⊙c + i⊙g
             var tanhC = Tanh(c);
             {{tape}}Store(c, ref next, HiddenSize + j);
             Store(FlushTiny(o * tanhC), ref next, j);  // h' = o⊙tanh(c')

@@ -11,7 +11,7 @@ internal static class GeneratedMembers
     public static readonly ImmutableHashSet<string> Names = ImmutableHashSet.Create(
         "Kind", "InputSize", "HiddenSize", "StateSize", "ParameterCount", "ActivePath",
         "Parameters", "ParameterMemory", "WeightIh", "WeightHh", "BiasIh", "BiasHh",
-        "Step", "Forward", "CreateTape", "Backward",
+        "Step", "Forward", "CreateTape", "Backward", "Freeze", "Frozen",
         Parameters, Kernels,
         // Weight files (Emitting/CellEmitter.Weights.cs); FromEmbeddedWeights is reserved even when no weights are named.
         "LoadWeights", "SaveWeights", "FromEmbeddedWeights");

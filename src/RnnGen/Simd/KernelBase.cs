@@ -176,4 +176,68 @@ public abstract class KernelBase
     /// <inheritdoc cref="VectorMath.TailMask128(int)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector128<float> TailMask128(int valid) => VectorMath.TailMask128(valid);
+
+    /// <summary>
+    /// A pinned array with room for <paramref name="length"/> floats from a 64-byte boundary, which is at
+    /// <paramref name="offset"/>: vector loads from it never straddle two cache lines (a split load costs two), and a
+    /// pinned array never moves, so the offset stays right.
+    /// </summary>
+    protected static unsafe float[] AllocateAligned(int length, out int offset)
+    {
+        float[] array = GC.AllocateArray<float>(length + 15, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
+        return array;
+    }
+
+    /// <summary>
+    /// Repacks a cell's PyTorch-layout parameters for the column-streaming kernels of a frozen cell. Hidden units are
+    /// split into tiles of <paramref name="tile"/>; per tile, column k of the stacked matrix [W_ih | W_hh] holds that
+    /// tile's rows of every gate side by side (gate g's units at g·tile…), so one broadcast of z[k] (z = [x; h]) feeds
+    /// contiguous vectors of outputs and no horizontal sums are needed. The biases follow, per tile:
+    /// LSTM b_ih + b_hh per gate; GRU b_ir + b_hr, b_iz + b_hz, then b_in and b_hn apart (r scales only W_hn·h + b_hn).
+    /// </summary>
+    protected static void PackTiles(ReadOnlySpan<float> parameters, Span<float> packed, CellKind kind, int input, int hidden, int tile)
+    {
+        int gates = kind == CellKind.Lstm ? 4 : 3;
+        int rows = gates * hidden, columns = input + hidden, tiles = hidden / tile, width = gates * tile;
+        int biasesPerTile = kind == CellKind.Lstm ? width : 4 * tile;
+        ReadOnlySpan<float> wih = parameters.Slice(0, rows * input);
+        ReadOnlySpan<float> whh = parameters.Slice(rows * input, rows * hidden);
+        ReadOnlySpan<float> bih = parameters.Slice(rows * (input + hidden), rows);
+        ReadOnlySpan<float> bhh = parameters.Slice(rows * (input + hidden + 1), rows);
+        Span<float> weights = packed.Slice(0, tiles * columns * width);
+        Span<float> biases = packed.Slice(weights.Length, tiles * biasesPerTile);
+        for (int t = 0; t < tiles; t++)
+        {
+            for (int g = 0; g < gates; g++)
+            {
+                for (int u = 0; u < tile; u++)
+                {
+                    int row = g * hidden + t * tile + u, lane = g * tile + u;
+                    Span<float> column = weights.Slice(t * columns * width);
+                    for (int k = 0; k < input; k++)
+                    {
+                        column[k * width + lane] = wih[row * input + k];
+                    }
+
+                    for (int k = 0; k < hidden; k++)
+                    {
+                        column[(input + k) * width + lane] = whh[row * hidden + k];
+                    }
+
+                    Span<float> b = biases.Slice(t * biasesPerTile);
+                    if (kind == CellKind.Gru && g == 2)
+                    {
+                        b[2 * tile + u] = bih[row];
+                        b[3 * tile + u] = bhh[row];
+                    }
+                    else
+                    {
+                        b[lane] = bih[row] + bhh[row];
+                    }
+                }
+            }
+        }
+    }
 }
