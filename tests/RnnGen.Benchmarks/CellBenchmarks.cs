@@ -5,13 +5,15 @@ namespace RnnGen.Benchmarks;
 
 /// <summary>
 /// The generated cells at the anchor grid. Each figure is per time step: <see cref="Step"/> is one call;
-/// the sequence benchmarks divide by T = 100 (OperationsPerInvoke).
+/// the sequence benchmarks divide by T = 100 (OperationsPerInvoke). Frozen* run the cell's <c>Freeze()</c>
+/// snapshot (packed weights, inference only).
 /// </summary>
 [MemoryDiagnoser]
 public class CellBenchmarks
 {
     private const int T = 100;
     private IRecurrentCell<float> _cell = null!;
+    private IFrozenCell<float> _frozen = null!;
     private Tape<float> _tape = null!;
     private float[] _inputs = null!, _outputs = null!, _state = null!, _outputGradients = null!, _stateGradient = null!, _inputGradients = null!, _parameterGradients = null!;
     private int _t;
@@ -32,6 +34,7 @@ public class CellBenchmarks
     public void Setup()
     {
         _cell = Cells.Create(Kind, Shape, WeightScale);
+        _frozen = Cells.Freeze(_cell);
         _inputs = Cells.Inputs(T * _cell.InputSize);
         _outputs = new float[T * _cell.HiddenSize];
         _state = new float[_cell.StateSize];
@@ -53,6 +56,18 @@ public class CellBenchmarks
     /// <summary>Forward over T = 100 steps, per step.</summary>
     [Benchmark(OperationsPerInvoke = T)]
     public void Forward() => _cell.Forward(_inputs, _outputs, _state);
+
+    /// <summary><see cref="Step"/> on the frozen snapshot.</summary>
+    [Benchmark]
+    public void FrozenStep()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _frozen.Step(_inputs.AsSpan(t * _cell.InputSize, _cell.InputSize), _state);
+    }
+
+    /// <summary><see cref="Forward"/> on the frozen snapshot, per step.</summary>
+    [Benchmark(OperationsPerInvoke = T)]
+    public void FrozenForward() => _frozen.Forward(_inputs, _outputs, _state);
 
     /// <summary>Forward with tape + Backward (input gradients included) over T = 100 steps, per step.</summary>
     [Benchmark(OperationsPerInvoke = T)]
@@ -150,6 +165,9 @@ public class LimitStep
 
     [Benchmark]
     public void Step() => _inner.Step();
+
+    [Benchmark]
+    public void FrozenStep() => _inner.FrozenStep();
 }
 
 /// <inheritdoc cref="LimitStep"/>

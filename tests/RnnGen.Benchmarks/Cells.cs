@@ -38,6 +38,22 @@ public static class Cells
         return cell;
     }
 
+    /// <summary>The cell's <c>Freeze()</c>: a packed snapshot of its parameters for inference.</summary>
+    public static IFrozenCell<float> Freeze(IRecurrentCell<float> cell) => cell switch
+    {
+        Lstm1x8 c => c.Freeze(),
+        Lstm8x32 c => c.Freeze(),
+        Lstm32x64 c => c.Freeze(),
+        Lstm64x128 c => c.Freeze(),
+        Lstm128x256 c => c.Freeze(),
+        Gru1x8 c => c.Freeze(),
+        Gru8x32 c => c.Freeze(),
+        Gru32x64 c => c.Freeze(),
+        Gru64x128 c => c.Freeze(),
+        Gru128x256 c => c.Freeze(),
+        _ => throw new ArgumentException($"Not a benchmark cell: {cell.GetType()}."),
+    };
+
     public static void Scale(Span<float> values, float factor)
     {
         foreach (ref float v in values)

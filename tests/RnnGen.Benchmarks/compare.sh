@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # RnnGen against the practical limit: the hand-tuned C++ AVX2 kernels of ../shared/bench/limit, run in the same
 # session, alternating with RnnGen's BenchmarkDotNet benchmarks so both see the same machine weather.
-# Prints one table of medians (ns per step): shape, RnnGen, limit, ratio. Weights are PyTorch's init ×4 on both sides.
+# Prints one table of medians (ns per step): shape, limit, then RnnGen's frozen snapshot (Freeze(): packed weights, what the
+# limit's load() builds too) and the cell itself (in place, always its current parameters), each with its ratio to the limit.
+# Weights are PyTorch's init ×4 on both sides.
 # Usage: tests/RnnGen.Benchmarks/compare.sh [rounds=3]     (RNNGEN_LIMIT=path/to/limit/run to point elsewhere)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +24,7 @@ for r in $(seq 1 "$rounds"); do
     --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 || { tail -20 "$out/bdn-$r.log" >&2; exit 1; }
 done
 
-# One line per measurement: "<key> <side> <ns>", key = cell:IxH or bptt.
+# One line per measurement: "<key> <side> <ns>", key = cell:IxH or lstm-train:64x128, side = limit, frozen or cell.
 {
   for f in "$out"/limit-step-*.csv; do
     awk -F, 'NR > 1 && $1 != "" && $5 != "" { print $2 ":" $3 "x" $4, "limit", $5 }' "$f"
@@ -35,16 +37,17 @@ done
     awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) { h[$i] = i } next }
       { med = $h["Median [ns]"]; gsub(/[,"]/, "", med)
         if ("Kind" in h) key = $h["Kind"] ":" $h["Shape"]; else key = "lstm-train:64x128"
-        print key, "rnngen", med }' "$f"
+        side = $h["Method"] == "FrozenStep" ? "frozen" : "cell"
+        print key, side, med }' "$f"
   done
 } > "$out/all.txt"
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-printf '%-20s %12s %12s %8s\n' "cell (I,H)" "RnnGen ns" "limit ns" "ratio"
+side() { awk -v k="$1" -v s="$2" '$1 == k && $2 == s { print $3 }' "$out/all.txt" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "nan" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+printf '%-20s %10s %12s %6s %12s %6s\n' "cell (I,H)" "limit ns" "frozen ns" "ratio" "cell ns" "ratio"
 for key in lstm:1x8 gru:1x8 lstm:8x32 gru:8x32 lstm:32x64 gru:32x64 lstm:64x128 gru:64x128 lstm:128x256 gru:128x256 lstm-train:64x128; do
-  ours=$(awk -v k="$key" '$1 == k && $2 == "rnngen" { print $3 }' "$out/all.txt" | median)
-  theirs=$(awk -v k="$key" '$1 == k && $2 == "limit" { print $3 }' "$out/all.txt" | median)
-  ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-  printf '%-20s %12s %12s %8s\n' "$key" "$ours" "$theirs" "$ratio"
+  limit_ns=$(side "$key" limit) frozen_ns=$(side "$key" frozen) cell_ns=$(side "$key" cell)
+  printf '%-20s %10s %12s %6s %12s %6s\n' "$key" "$limit_ns" "$frozen_ns" "$(ratio "$frozen_ns" "$limit_ns")" "$cell_ns" "$(ratio "$cell_ns" "$limit_ns")"
 done
 echo "(medians of $rounds alternating rounds; raw results in $out)"

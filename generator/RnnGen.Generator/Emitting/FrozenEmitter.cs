@@ -273,7 +273,8 @@ internal static class FrozenEmitter
             for (int a = 0; a < names.Count; a++)
             {
                 string acc = set == 0 ? names[a] : names[a] + "b";
-                string at = offset == 0 ? N(8 * a) : $"{N(offset)} * TileColumn + {N(8 * a)}";
+                string column = offset == 0 ? "" : offset == 1 ? "TileColumn" : $"{N(offset)} * TileColumn";
+                string at = column.Length == 0 ? N(8 * a) : a == 0 ? column : $"{column} + {N(8 * a)}";
                 w.Line($"{acc} = MultiplyAdd(Load256(ref column, {at}), {value}, {acc});");
             }
         }

@@ -121,6 +121,53 @@ namespace Models
                 Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
             }
 
+            /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
+            public Frozen Freeze() => new(_parameters);
+
+            /// <summary>
+            /// A read-only snapshot of a cell's parameters, made by <see cref="Freeze"/>: the same equations as the cell's Step
+            /// and Forward (results agree to float rounding), from weights repacked once. For this size it holds a plain copy and runs the cell's own kernels. Later writes to the cell's
+            /// parameters (an optimizer step, LoadWeights) do not reach a snapshot: freeze again to pick them up. It never
+            /// changes, so one snapshot may serve any number of threads, each with its own state.
+            /// </summary>
+            public sealed class Frozen : global::RnnGen.IFrozenCell<float>
+            {
+                private readonly float[] _weights;
+                private readonly int _offset;
+
+                internal Frozen(float[] parameters)
+                {
+                    _weights = Kernels.PackedPath ? Kernels.Pack(parameters, out _offset) : (float[])parameters.Clone();
+                }
+
+                global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.Gru;
+                int global::RnnGen.IFrozenCell<float>.InputSize => InputSize;
+                int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
+                int global::RnnGen.IFrozenCell<float>.StateSize => StateSize;
+
+                /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing.</summary>
+                /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
+                /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
+                public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
+                {
+                    global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
+                    global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+                    Kernels.RunFrozen(_weights, _offset, input, default, state, 1);
+                }
+
+                /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
+                /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+                /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
+                /// <param name="state">The initial state in, the final state out.</param>
+                public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
+                {
+                    int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+                    global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
+                    global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+                    Kernels.RunFrozen(_weights, _offset, inputs, outputs, state, steps);
+                }
+            }
+
             #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.CellWeights)
             /// <summary>
             /// Loads the parameters from a safetensors file in PyTorch's state_dict names: <c>{prefix}weight_ih_l{layer}</c>,
@@ -257,6 +304,15 @@ namespace Models
                         ParameterGradients(ref Ref(parameterGradients), ref da, ref Ref(tape.Inputs), ref states, steps);
                     }
                 }
+
+                /// <summary>No packed kernel fits this size (H is not a multiple of 8): a frozen cell runs the cell's kernels on its copy.</summary>
+                public const bool PackedPath = false;
+
+                public static float[] Pack(float[] parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
+
+                /// <summary>A frozen cell's sequence: the cell's own kernels on the snapshot's copy of the parameters.</summary>
+                public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps) =>
+                    Run(weights, inputs, outputs, state, steps);
 
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {

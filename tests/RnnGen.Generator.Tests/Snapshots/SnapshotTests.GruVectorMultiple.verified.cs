@@ -119,6 +119,53 @@ namespace Models
             Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
         }
 
+        /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
+        public Frozen Freeze() => new(_parameters);
+
+        /// <summary>
+        /// A read-only snapshot of a cell's parameters, made by <see cref="Freeze"/>: the same equations as the cell's Step
+        /// and Forward (results agree to float rounding), from weights repacked once. On the Vector256 path it runs packed kernels (no horizontal sums); elsewhere a plain copy and the cell's own kernels. Later writes to the cell's
+        /// parameters (an optimizer step, LoadWeights) do not reach a snapshot: freeze again to pick them up. It never
+        /// changes, so one snapshot may serve any number of threads, each with its own state.
+        /// </summary>
+        public sealed class Frozen : global::RnnGen.IFrozenCell<float>
+        {
+            private readonly float[] _weights;
+            private readonly int _offset;
+
+            internal Frozen(float[] parameters)
+            {
+                _weights = Kernels.PackedPath ? Kernels.Pack(parameters, out _offset) : (float[])parameters.Clone();
+            }
+
+            global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.Gru;
+            int global::RnnGen.IFrozenCell<float>.InputSize => InputSize;
+            int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
+            int global::RnnGen.IFrozenCell<float>.StateSize => StateSize;
+
+            /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing.</summary>
+            /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
+            /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
+            {
+                global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
+                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+                Kernels.RunFrozen(_weights, _offset, input, default, state, 1);
+            }
+
+            /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
+            /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
+            /// <param name="state">The initial state in, the final state out.</param>
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
+            {
+                int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
+                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+                Kernels.RunFrozen(_weights, _offset, inputs, outputs, state, steps);
+            }
+        }
+
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.CellWeights)
         /// <summary>
         /// Loads the parameters from a safetensors file in PyTorch's state_dict names: <c>{prefix}weight_ih_l{layer}</c>,
@@ -253,6 +300,199 @@ namespace Models
                 if (steps > 0)
                 {
                     ParameterGradients(ref Ref(parameterGradients), ref da, ref Ref(tape.Inputs), ref states, steps);
+                }
+            }
+
+            /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
+            public const int Tile = 16, Tiles = 1, TileColumn = 48;
+            public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
+            public const int PackedBiasOffset = Tiles * TileWeights, PackedLength = PackedBiasOffset + Tiles * TileBiases;
+
+            /// <summary>Whether a frozen cell packs its copy: the packed kernel is written for 256-bit vectors.</summary>
+            public static bool PackedPath => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+            /// <summary>The packed copy of <paramref name="parameters"/> (layout: RnnGen.Simd.KernelBase.PackTiles), from a cache-line boundary at offset.</summary>
+            public static float[] Pack(float[] parameters, out int offset)
+            {
+                float[] packed = AllocateAligned(PackedLength, out offset);
+                PackTiles(parameters, global::System.MemoryExtensions.AsSpan(packed, offset, PackedLength), global::RnnGen.CellKind.Gru, InputSize, HiddenSize, Tile);
+                return packed;
+            }
+
+            /// <summary>A frozen cell's sequence: packed steps on the Vector256 path, the cell's own kernels on its copy elsewhere.</summary>
+            public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
+            {
+                if (!PackedPath)
+                {
+                    Run(weights, inputs, outputs, state, steps);
+                    return;
+                }
+
+                ref float w = ref At(ref Ref(weights), offset);
+                ref float s = ref Ref(state);
+                for (int t = 0; t < steps; t++)
+                {
+                    // One tile reads all of h before it writes any: the state is updated in place.
+                    PackedStep256(ref w, ref At(ref Ref(inputs), t * InputSize), ref s, ref s);
+                    if (!outputs.IsEmpty)
+                    {
+                        Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
+                    }
+                }
+            }
+
+            /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next)
+            {
+                // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
+                // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                for (nint tile = 0; tile < Tiles; tile++)
+                {
+                    ref float column = ref At(ref w, tile * TileWeights);
+                    ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                    // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
+                    var ar0 = Load256(ref bias, 0);
+                    var ar1 = Load256(ref bias, 8);
+                    var az0 = Load256(ref bias, 16);
+                    var az1 = Load256(ref bias, 24);
+                    var an0 = Load256(ref bias, 32);
+                    var an1 = Load256(ref bias, 40);
+                    var ar0b = Broadcast256(0f);
+                    var ar1b = Broadcast256(0f);
+                    var az0b = Broadcast256(0f);
+                    var az1b = Broadcast256(0f);
+                    var an0b = Broadcast256(0f);
+                    var an1b = Broadcast256(0f);
+
+                    // += W_ih·x
+                    {
+                        var z0 = Broadcast256(Load1(ref x, 0));
+                        ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
+                        ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
+                        az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
+                        az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
+                        an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
+                        an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
+                        var z1 = Broadcast256(Load1(ref x, 1));
+                        ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
+                        ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
+                        az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
+                        az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
+                        an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
+                        an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
+                        var z2 = Broadcast256(Load1(ref x, 2));
+                        ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
+                        ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
+                        az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
+                        az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
+                        an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
+                        an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
+                        var z3 = Broadcast256(Load1(ref x, 3));
+                        ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
+                        ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
+                        az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
+                        az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
+                        an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
+                        an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
+                        var z4 = Broadcast256(Load1(ref x, 4));
+                        ar0 = MultiplyAdd(Load256(ref column, 4 * TileColumn), z4, ar0);
+                        ar1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 8), z4, ar1);
+                        az0 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 16), z4, az0);
+                        az1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 24), z4, az1);
+                        an0 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 32), z4, an0);
+                        an1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 40), z4, an1);
+                        var z5 = Broadcast256(Load1(ref x, 5));
+                        ar0b = MultiplyAdd(Load256(ref column, 5 * TileColumn), z5, ar0b);
+                        ar1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 8), z5, ar1b);
+                        az0b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 16), z5, az0b);
+                        az1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 24), z5, az1b);
+                        an0b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 32), z5, an0b);
+                        an1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 40), z5, an1b);
+                        var z6 = Broadcast256(Load1(ref x, 6));
+                        ar0 = MultiplyAdd(Load256(ref column, 6 * TileColumn), z6, ar0);
+                        ar1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 8), z6, ar1);
+                        az0 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 16), z6, az0);
+                        az1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 24), z6, az1);
+                        an0 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 32), z6, an0);
+                        an1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 40), z6, an1);
+                        var z7 = Broadcast256(Load1(ref x, 7));
+                        ar0b = MultiplyAdd(Load256(ref column, 7 * TileColumn), z7, ar0b);
+                        ar1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 8), z7, ar1b);
+                        az0b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 16), z7, az0b);
+                        az1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 24), z7, az1b);
+                        an0b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 32), z7, an0b);
+                        an1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 40), z7, an1b);
+                    }
+                    column = ref At(ref column, 8 * TileColumn);
+
+                    // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
+                    var anx0 = an0 + an0b;
+                    an0 = Load256(ref bias, 48);
+                    an0b = Broadcast256(0f);
+                    var anx1 = an1 + an1b;
+                    an1 = Load256(ref bias, 56);
+                    an1b = Broadcast256(0f);
+
+                    // += W_hh·h
+                    for (nint k = 0; k < HiddenSize; k += 4)
+                    {
+                        var z0 = Broadcast256(Load1(ref previous, k));
+                        ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
+                        ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
+                        az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
+                        az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
+                        an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
+                        an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
+                        var z1 = Broadcast256(Load1(ref previous, k + 1));
+                        ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
+                        ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
+                        az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
+                        az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
+                        an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
+                        an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
+                        var z2 = Broadcast256(Load1(ref previous, k + 2));
+                        ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
+                        ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
+                        az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
+                        az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
+                        an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
+                        an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
+                        var z3 = Broadcast256(Load1(ref previous, k + 3));
+                        ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
+                        ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
+                        az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
+                        az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
+                        an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
+                        an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
+                        column = ref At(ref column, 4 * TileColumn);
+                    }
+
+                    // The two alternating sets of column sums
+                    ar0 += ar0b;
+                    ar1 += ar1b;
+                    az0 += az0b;
+                    az1 += az1b;
+                    an0 += an0b;
+                    an1 += an1b;
+
+                    {
+                        nint j = tile * Tile + 0;
+                        var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        nint j = tile * Tile + 8;
+                        var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
                 }
             }
 

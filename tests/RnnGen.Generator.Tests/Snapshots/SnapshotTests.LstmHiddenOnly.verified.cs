@@ -119,6 +119,53 @@ namespace Models
             Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
         }
 
+        /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
+        public Frozen Freeze() => new(_parameters);
+
+        /// <summary>
+        /// A read-only snapshot of a cell's parameters, made by <see cref="Freeze"/>: the same equations as the cell's Step
+        /// and Forward (results agree to float rounding), from weights repacked once. On the Vector256 path it runs packed kernels (no horizontal sums); elsewhere a plain copy and the cell's own kernels. Later writes to the cell's
+        /// parameters (an optimizer step, LoadWeights) do not reach a snapshot: freeze again to pick them up. It never
+        /// changes, so one snapshot may serve any number of threads, each with its own state.
+        /// </summary>
+        public sealed class Frozen : global::RnnGen.IFrozenCell<float>
+        {
+            private readonly float[] _weights;
+            private readonly int _offset;
+
+            internal Frozen(float[] parameters)
+            {
+                _weights = Kernels.PackedPath ? Kernels.Pack(parameters, out _offset) : (float[])parameters.Clone();
+            }
+
+            global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.Lstm;
+            int global::RnnGen.IFrozenCell<float>.InputSize => InputSize;
+            int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
+            int global::RnnGen.IFrozenCell<float>.StateSize => StateSize;
+
+            /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing.</summary>
+            /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
+            /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
+            {
+                global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
+                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+                Kernels.RunFrozen(_weights, _offset, input, default, state, 1);
+            }
+
+            /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
+            /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
+            /// <param name="state">The initial state in, the final state out.</param>
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
+            {
+                int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
+                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+                Kernels.RunFrozen(_weights, _offset, inputs, outputs, state, steps);
+            }
+        }
+
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.CellWeights)
         /// <summary>
         /// Loads the parameters from a safetensors file in PyTorch's state_dict names: <c>{prefix}weight_ih_l{layer}</c>,
@@ -253,6 +300,178 @@ namespace Models
                 if (steps > 0)
                 {
                     ParameterGradients(ref Ref(parameterGradients), ref da, ref Ref(tape.Inputs), ref states, steps);
+                }
+            }
+
+            /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
+            public const int Tile = 16, Tiles = 2, TileColumn = 64;
+            public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
+            public const int PackedBiasOffset = Tiles * TileWeights, PackedLength = PackedBiasOffset + Tiles * TileBiases;
+
+            /// <summary>Whether a frozen cell packs its copy: the packed kernel is written for 256-bit vectors.</summary>
+            public static bool PackedPath => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+            /// <summary>The packed copy of <paramref name="parameters"/> (layout: RnnGen.Simd.KernelBase.PackTiles), from a cache-line boundary at offset.</summary>
+            public static float[] Pack(float[] parameters, out int offset)
+            {
+                float[] packed = AllocateAligned(PackedLength, out offset);
+                PackTiles(parameters, global::System.MemoryExtensions.AsSpan(packed, offset, PackedLength), global::RnnGen.CellKind.Lstm, InputSize, HiddenSize, Tile);
+                return packed;
+            }
+
+            /// <summary>A frozen cell's sequence: packed steps on the Vector256 path, the cell's own kernels on its copy elsewhere.</summary>
+            public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
+            {
+                if (!PackedPath)
+                {
+                    Run(weights, inputs, outputs, state, steps);
+                    return;
+                }
+
+                global::System.Span<float> previous = stackalloc float[HiddenSize];
+                ref float w = ref At(ref Ref(weights), offset);
+                ref float s = ref Ref(state);
+                for (int t = 0; t < steps; t++)
+                {
+                    // Every tile reads all of h: step from a copy of it (c is updated in place, unit by unit).
+                    Copy(ref s, ref Ref(previous), HiddenSize);
+                    PackedStep256(ref w, ref At(ref Ref(inputs), t * InputSize), ref Ref(previous), ref s);
+                    if (!outputs.IsEmpty)
+                    {
+                        Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
+                    }
+                }
+            }
+
+            /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next)
+            {
+                // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
+                // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                for (nint tile = 0; tile < Tiles; tile++)
+                {
+                    ref float column = ref At(ref w, tile * TileWeights);
+                    ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                    // every gate starts from b_ih + b_hh
+                    var ai0 = Load256(ref bias, 0);
+                    var ai1 = Load256(ref bias, 8);
+                    var af0 = Load256(ref bias, 16);
+                    var af1 = Load256(ref bias, 24);
+                    var ag0 = Load256(ref bias, 32);
+                    var ag1 = Load256(ref bias, 40);
+                    var ao0 = Load256(ref bias, 48);
+                    var ao1 = Load256(ref bias, 56);
+
+                    // += W_ih·x
+                    for (nint k = 0; k < InputSize; k += 4)
+                    {
+                        var z0 = Broadcast256(Load1(ref x, k));
+                        ai0 = MultiplyAdd(Load256(ref column, 0), z0, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, 8), z0, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, 16), z0, af0);
+                        af1 = MultiplyAdd(Load256(ref column, 24), z0, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, 32), z0, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, 40), z0, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, 48), z0, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, 56), z0, ao1);
+                        var z1 = Broadcast256(Load1(ref x, k + 1));
+                        ai0 = MultiplyAdd(Load256(ref column, TileColumn), z1, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, af0);
+                        af1 = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, TileColumn + 48), z1, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, TileColumn + 56), z1, ao1);
+                        var z2 = Broadcast256(Load1(ref x, k + 2));
+                        ai0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, af0);
+                        af1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 48), z2, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 56), z2, ao1);
+                        var z3 = Broadcast256(Load1(ref x, k + 3));
+                        ai0 = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, af0);
+                        af1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 48), z3, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 56), z3, ao1);
+                        column = ref At(ref column, 4 * TileColumn);
+                    }
+
+                    // += W_hh·h
+                    for (nint k = 0; k < HiddenSize; k += 4)
+                    {
+                        var z0 = Broadcast256(Load1(ref previous, k));
+                        ai0 = MultiplyAdd(Load256(ref column, 0), z0, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, 8), z0, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, 16), z0, af0);
+                        af1 = MultiplyAdd(Load256(ref column, 24), z0, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, 32), z0, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, 40), z0, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, 48), z0, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, 56), z0, ao1);
+                        var z1 = Broadcast256(Load1(ref previous, k + 1));
+                        ai0 = MultiplyAdd(Load256(ref column, TileColumn), z1, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, af0);
+                        af1 = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, TileColumn + 48), z1, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, TileColumn + 56), z1, ao1);
+                        var z2 = Broadcast256(Load1(ref previous, k + 2));
+                        ai0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, af0);
+                        af1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 48), z2, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 56), z2, ao1);
+                        var z3 = Broadcast256(Load1(ref previous, k + 3));
+                        ai0 = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ai0);
+                        ai1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ai1);
+                        af0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, af0);
+                        af1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, af1);
+                        ag0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, ag0);
+                        ag1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, ag1);
+                        ao0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 48), z3, ao0);
+                        ao1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 56), z3, ao1);
+                        column = ref At(ref column, 4 * TileColumn);
+                    }
+
+                    {
+                        nint j = tile * Tile + 0;
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        nint j = tile * Tile + 8;
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
                 }
             }
 

@@ -58,7 +58,7 @@ public class DecayTests
     }
 
     /// <summary>A cell whose state contracts to zero on zero input: no biases, small weights.</summary>
-    private static IRecurrentCell<float> Contracting(CellKind kind, int input, int hidden)
+    internal static IRecurrentCell<float> Contracting(CellKind kind, int input, int hidden)
     {
         IRecurrentCell<float> cell = GeneratedCells.Create(kind, input, hidden, new Random(5));
         foreach (ref float p in cell.Parameters)
@@ -71,7 +71,7 @@ public class DecayTests
         return cell;
     }
 
-    private static void AssertNoTinyValues(float[] values, string what)
+    internal static void AssertNoTinyValues(float[] values, string what)
     {
         for (int i = 0; i < values.Length; i++)
         {
