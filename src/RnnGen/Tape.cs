@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RnnGen;
 
@@ -16,10 +18,10 @@ namespace RnnGen;
 /// <typeparam name="T">The cell's floating-point type.</typeparam>
 public sealed class Tape<T> where T : IFloatingPointIeee754<T>
 {
-    private readonly T[] _inputs;
-    private readonly T[] _states;
-    private readonly T[] _activations;
-    private readonly T[] _gradientScratch;
+    // Each buffer is pinned and used from its first 64-byte boundary (the matching start field), so rows whose
+    // length is a multiple of a vector start vector-aligned and the kernels' loads never straddle cache lines.
+    private readonly T[] _inputs, _states, _activations, _gradientScratch;
+    private readonly int _inputsStart, _statesStart, _activationsStart, _gradientScratchStart;
 
     /// <summary>Allocates a tape for a cell of the given kind and sizes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the buffers would be too large.</exception>
@@ -35,10 +37,10 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         StateSize = CellShape.StateSize(kind, hiddenSize);
         ActivationsPerStep = CellShape.ActivationsPerStep(kind, hiddenSize);
         GradientsPerStep = CellShape.GradientsPerStep(kind, hiddenSize);
-        _inputs = new T[Length(maxSteps, inputSize)];
-        _states = new T[Length(maxSteps + 1L, StateSize)];
-        _activations = new T[Length(maxSteps, ActivationsPerStep)];
-        _gradientScratch = new T[Length(maxSteps, GradientsPerStep)];
+        _inputs = Allocate(Length(maxSteps, inputSize), out _inputsStart);
+        _states = Allocate(Length(maxSteps + 1L, StateSize), out _statesStart);
+        _activations = Allocate(Length(maxSteps, ActivationsPerStep), out _activationsStart);
+        _gradientScratch = Allocate(Length(maxSteps, GradientsPerStep), out _gradientScratchStart);
     }
 
     /// <summary>The kind of cell this tape records.</summary>
@@ -66,16 +68,16 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     public int Steps { get; private set; }
 
     /// <summary>The recorded inputs, Steps·I values.</summary>
-    public Span<T> Inputs => _inputs.AsSpan(0, Steps * InputSize);
+    public Span<T> Inputs => _inputs.AsSpan(_inputsStart, Steps * InputSize);
 
     /// <summary>The recorded states, (Steps + 1)·S values: the initial state, then the state after each step.</summary>
-    public Span<T> States => _states.AsSpan(0, (Steps + 1) * StateSize);
+    public Span<T> States => _states.AsSpan(_statesStart, (Steps + 1) * StateSize);
 
     /// <summary>The recorded activations, Steps·<see cref="ActivationsPerStep"/> values.</summary>
-    public Span<T> Activations => _activations.AsSpan(0, Steps * ActivationsPerStep);
+    public Span<T> Activations => _activations.AsSpan(_activationsStart, Steps * ActivationsPerStep);
 
     /// <summary>Scratch the backward pass overwrites (pre-activation gradients of every step); not part of the record.</summary>
-    public Span<T> GradientScratch => _gradientScratch.AsSpan(0, Steps * GradientsPerStep);
+    public Span<T> GradientScratch => _gradientScratch.AsSpan(_gradientScratchStart, Steps * GradientsPerStep);
 
     /// <summary>Throws unless this tape was made for a cell of this kind and these sizes.</summary>
     /// <exception cref="ArgumentException">The tape belongs to another shape.</exception>
@@ -104,6 +106,23 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     {
         EnsureCapacity(steps, nameof(steps));
         Steps = steps;
+    }
+
+    /// <summary>A pinned array of at least <paramref name="length"/> values that are used from <paramref name="start"/>, a 64-byte boundary.</summary>
+    private static unsafe T[] Allocate(int length, out int start)
+    {
+        int size = Unsafe.SizeOf<T>();
+        int padding = 64 / size - 1;
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>() || size > 64 || length > Array.MaxLength - padding)
+        {
+            start = 0;   // not a plain value type (or at the size limit): an ordinary array, used from 0
+            return new T[length];
+        }
+
+        T[] array = GC.AllocateArray<T>(length + padding, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        start = (int)((64 - (address & 63)) & 63) / size;
+        return array;
     }
 
     private static int Length(long rows, int width)

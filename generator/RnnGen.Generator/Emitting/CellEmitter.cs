@@ -84,7 +84,9 @@ internal static partial class CellEmitter
             /// <summary>{{N(spec.Gates)}}·H·(I + H + 2) parameters, in PyTorch's state_dict layout.</summary>
             public const int ParameterCount = {{N(spec.ParameterCount)}};
 
-            private readonly float[] _parameters = new float[ParameterCount];
+            // Pinned, with the parameters from its first cache-line boundary: every row whose length is a multiple of 8
+            // floats then starts 32-byte aligned, so the kernels' vector loads never straddle two cache lines (a split load costs two).
+            private readonly float[] _parameters = Kernels.AllocateParameters();
 
             /// <summary>A cell with PyTorch's default initialisation (uniform on ±1/√H) drawn from <see cref="global::System.Random.Shared"/>.</summary>
             public {{ctorName}}() : this(null)
@@ -94,29 +96,29 @@ internal static partial class CellEmitter
             /// <summary>A cell with PyTorch's default initialisation (uniform on ±1/√H) drawn from <paramref name="random"/>, in parameter order.</summary>
             public {{ctorName}}(global::System.Random? random)
             {
-                global::RnnGen.Initialization.UniformRecurrent<float>(_parameters, HiddenSize, random);
+                global::RnnGen.Initialization.UniformRecurrent<float>(Parameters, HiddenSize, random);
             }
 
             /// <summary>The instruction path this process runs for this cell's size.</summary>
             public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.ActivePath;
 
             /// <summary>All parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (PyTorch layout). Writes take effect at the next call.</summary>
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => new(_parameters, Kernels.Start(_parameters), ParameterCount);
 
             /// <summary>The buffer of <see cref="Parameters"/> as memory, for optimizers and clipping that keep it across calls.</summary>
-            public global::System.Memory<float> ParameterMemory => _parameters;
+            public global::System.Memory<float> ParameterMemory => new(_parameters, Kernels.Start(_parameters), ParameterCount);
 
             /// <summary>weight_ih_l0, [{{N(spec.GateRows)}}, {{N(spec.Input)}}].</summary>
-            public global::System.Span<float> WeightIh => new(_parameters, Kernels.WeightIhOffset, Kernels.GateRows * InputSize);
+            public global::System.Span<float> WeightIh => Parameters.Slice(Kernels.WeightIhOffset, Kernels.GateRows * InputSize);
 
             /// <summary>weight_hh_l0, [{{N(spec.GateRows)}}, {{N(spec.Hidden)}}].</summary>
-            public global::System.Span<float> WeightHh => new(_parameters, Kernels.WeightHhOffset, Kernels.GateRows * HiddenSize);
+            public global::System.Span<float> WeightHh => Parameters.Slice(Kernels.WeightHhOffset, Kernels.GateRows * HiddenSize);
 
             /// <summary>bias_ih_l0, [{{N(spec.GateRows)}}].</summary>
-            public global::System.Span<float> BiasIh => new(_parameters, Kernels.BiasIhOffset, Kernels.GateRows);
+            public global::System.Span<float> BiasIh => Parameters.Slice(Kernels.BiasIhOffset, Kernels.GateRows);
 
             /// <summary>bias_hh_l0, [{{N(spec.GateRows)}}].</summary>
-            public global::System.Span<float> BiasHh => new(_parameters, Kernels.BiasHhOffset, Kernels.GateRows);
+            public global::System.Span<float> BiasHh => Parameters.Slice(Kernels.BiasHhOffset, Kernels.GateRows);
 
             global::RnnGen.CellKind global::RnnGen.IRecurrentCell<float>.Kind => Kind;
             int global::RnnGen.IRecurrentCell<float>.InputSize => InputSize;
@@ -131,7 +133,7 @@ internal static partial class CellEmitter
             {
                 global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
                 global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                Kernels.Run(_parameters, input, default, state, 1);
+                Kernels.Run(Parameters, input, default, state, 1);
             }
 
             /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
@@ -143,7 +145,7 @@ internal static partial class CellEmitter
                 int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
                 global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
                 global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                Kernels.Run(_parameters, inputs, outputs, state, steps);
+                Kernels.Run(Parameters, inputs, outputs, state, steps);
             }
 
             /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records.</summary>
@@ -158,7 +160,7 @@ internal static partial class CellEmitter
                 global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
                 tape.EnsureFits(Kind, InputSize, HiddenSize, nameof(tape));
                 tape.EnsureCapacity(steps, nameof(tape));
-                Kernels.Record(_parameters, inputs, outputs, state, tape, steps);
+                Kernels.Record(Parameters, inputs, outputs, state, tape, steps);
             }
 
             /// <summary>Backpropagation through time over the sequence <paramref name="tape"/> recorded; the tape is left intact.</summary>
@@ -176,7 +178,7 @@ internal static partial class CellEmitter
                 global::RnnGen.Guard.Length(stateGradient.Length, StateSize, nameof(stateGradient));
                 global::RnnGen.Guard.LengthOrEmpty(inputGradients.Length, steps * InputSize, nameof(inputGradients));
                 global::RnnGen.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
-                Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+                Kernels.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
             }
             """);
     }
@@ -193,6 +195,12 @@ internal static partial class CellEmitter
                 public const int WeightHhOffset = GateRows * InputSize;
                 public const int BiasIhOffset = WeightHhOffset + GateRows * HiddenSize;
                 public const int BiasHhOffset = BiasIhOffset + GateRows;
+
+                /// <summary>A pinned buffer with room for the <see cref="ParameterCount"/> parameters from a cache-line boundary, which is at <see cref="Start"/>.</summary>
+                public static float[] AllocateParameters() => AllocateAligned(ParameterCount, out _);
+
+                /// <summary>Where the parameters start in a buffer from <see cref="AllocateParameters"/>.</summary>
+                public static int Start(float[] buffer) => AlignedOffset(buffer);
 
                 /// <summary>Per step the tape records {{kernels.ActivationsLayout}}.</summary>
                 public const int ActivationsPerStep = {{N(kernels.ActivationsPerStep)}};
@@ -249,7 +257,7 @@ internal static partial class CellEmitter
 
     private static void EmitOrchestration(SourceWriter w) => w.Lines("""
         /// <summary>Steps through a sequence, keeping a copy of each previous state in stack scratch; outputs may be empty.</summary>
-        public static void Run(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
+        public static void Run(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
         {
             global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep];
             ref float w = ref Ref(parameters);
@@ -268,7 +276,7 @@ internal static partial class CellEmitter
         }
 
         /// <summary>Steps through a sequence like <see cref="Run"/>, recording inputs, states and activations in the tape.</summary>
-        public static void Record(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
+        public static void Record(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
         {
             tape.BeginRecording(steps);
             inputs.CopyTo(tape.Inputs);
@@ -288,7 +296,7 @@ internal static partial class CellEmitter
         }
 
         /// <summary>Backpropagation through time: one backward step per recorded step, newest first, then the parameter gradients of all steps.</summary>
-        public static void Backward(float[] parameters, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
+        public static void Backward(global::System.ReadOnlySpan<float> parameters, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
         {
             int steps = tape.Steps;
             bool computeDx = !inputGradients.IsEmpty;

@@ -35,7 +35,7 @@ internal static class FrozenEmitter
             : "On the Vector256 path it runs packed kernels (no horizontal sums); elsewhere a plain copy and the cell's own kernels.";
         w.Lines($$"""
             /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
-            public Frozen Freeze() => new(_parameters);
+            public Frozen Freeze() => new(Parameters);
 
             /// <summary>
             /// A read-only snapshot of a cell's parameters, made by <see cref="Freeze"/>: the same equations as the cell's Step
@@ -48,9 +48,18 @@ internal static class FrozenEmitter
                 private readonly float[] _weights;
                 private readonly int _offset;
 
-                internal Frozen(float[] parameters)
+                internal Frozen(global::System.ReadOnlySpan<float> parameters)
                 {
-                    _weights = Kernels.PackedPath ? Kernels.Pack(parameters, out _offset) : (float[])parameters.Clone();
+                    if (Kernels.PackedPath)
+                    {
+                        _weights = Kernels.Pack(parameters, out _offset);
+                    }
+                    else
+                    {
+                        _weights = Kernels.AllocateParameters();
+                        _offset = Kernels.Start(_weights);
+                        parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
+                    }
                 }
 
                 global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.{{kind}};
@@ -90,13 +99,13 @@ internal static class FrozenEmitter
         {
             w.Lines("""
                 /// <summary>No packed kernel fits this size (H is not a multiple of 8): a frozen cell runs the cell's kernels on its copy.</summary>
-                public const bool PackedPath = false;
+                public static bool PackedPath => false;
 
-                public static float[] Pack(float[] parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
+                public static float[] Pack(global::System.ReadOnlySpan<float> parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
 
                 /// <summary>A frozen cell's sequence: the cell's own kernels on the snapshot's copy of the parameters.</summary>
                 public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps) =>
-                    Run(weights, inputs, outputs, state, steps);
+                    Run(new global::System.ReadOnlySpan<float>(weights, offset, ParameterCount), inputs, outputs, state, steps);
                 """);
             return;
         }
@@ -114,7 +123,7 @@ internal static class FrozenEmitter
             public static bool PackedPath => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
 
             /// <summary>The packed copy of <paramref name="parameters"/> (layout: RnnGen.Simd.KernelBase.PackTiles), from a cache-line boundary at offset.</summary>
-            public static float[] Pack(float[] parameters, out int offset)
+            public static float[] Pack(global::System.ReadOnlySpan<float> parameters, out int offset)
             {
                 float[] packed = AllocateAligned(PackedLength, out offset);
                 PackTiles(parameters, global::System.MemoryExtensions.AsSpan(packed, offset, PackedLength), global::RnnGen.CellKind.{{kind}}, InputSize, HiddenSize, Tile);
@@ -131,7 +140,7 @@ internal static class FrozenEmitter
         {
             using (w.Block("if (!PackedPath)"))
             {
-                w.Line("Run(weights, inputs, outputs, state, steps);");
+                w.Line("Run(new global::System.ReadOnlySpan<float>(weights, offset, ParameterCount), inputs, outputs, state, steps);");
                 w.Line("return;");
             }
 

@@ -182,12 +182,19 @@ public abstract class KernelBase
     /// <paramref name="offset"/>: vector loads from it never straddle two cache lines (a split load costs two), and a
     /// pinned array never moves, so the offset stays right.
     /// </summary>
-    protected static unsafe float[] AllocateAligned(int length, out int offset)
+    protected static float[] AllocateAligned(int length, out int offset)
     {
         float[] array = GC.AllocateArray<float>(length + 15, pinned: true);
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-        offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
+        offset = AlignedOffset(array);
         return array;
+    }
+
+    /// <summary>Where the first 64-byte boundary of a pinned array from <see cref="AllocateAligned"/> is, in floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static unsafe int AlignedOffset(float[] pinned)
+    {
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+        return (int)((64 - (address & 63)) & 63) / sizeof(float);
     }
 
     /// <summary>

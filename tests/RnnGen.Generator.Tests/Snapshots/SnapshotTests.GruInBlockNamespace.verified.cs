@@ -24,7 +24,9 @@ namespace Models.Speech
         /// <summary>3·H·(I + H + 2) parameters, in PyTorch's state_dict layout.</summary>
         public const int ParameterCount = 150;
 
-        private readonly float[] _parameters = new float[ParameterCount];
+        // Pinned, with the parameters from its first cache-line boundary: every row whose length is a multiple of 8
+        // floats then starts 32-byte aligned, so the kernels' vector loads never straddle two cache lines (a split load costs two).
+        private readonly float[] _parameters = Kernels.AllocateParameters();
 
         /// <summary>A cell with PyTorch's default initialisation (uniform on ±1/√H) drawn from <see cref="global::System.Random.Shared"/>.</summary>
         public Denoiser() : this(null)
@@ -34,29 +36,29 @@ namespace Models.Speech
         /// <summary>A cell with PyTorch's default initialisation (uniform on ±1/√H) drawn from <paramref name="random"/>, in parameter order.</summary>
         public Denoiser(global::System.Random? random)
         {
-            global::RnnGen.Initialization.UniformRecurrent<float>(_parameters, HiddenSize, random);
+            global::RnnGen.Initialization.UniformRecurrent<float>(Parameters, HiddenSize, random);
         }
 
         /// <summary>The instruction path this process runs for this cell's size.</summary>
         public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.ActivePath;
 
         /// <summary>All parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (PyTorch layout). Writes take effect at the next call.</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => new(_parameters, Kernels.Start(_parameters), ParameterCount);
 
         /// <summary>The buffer of <see cref="Parameters"/> as memory, for optimizers and clipping that keep it across calls.</summary>
-        public global::System.Memory<float> ParameterMemory => _parameters;
+        public global::System.Memory<float> ParameterMemory => new(_parameters, Kernels.Start(_parameters), ParameterCount);
 
         /// <summary>weight_ih_l0, [15, 3].</summary>
-        public global::System.Span<float> WeightIh => new(_parameters, Kernels.WeightIhOffset, Kernels.GateRows * InputSize);
+        public global::System.Span<float> WeightIh => Parameters.Slice(Kernels.WeightIhOffset, Kernels.GateRows * InputSize);
 
         /// <summary>weight_hh_l0, [15, 5].</summary>
-        public global::System.Span<float> WeightHh => new(_parameters, Kernels.WeightHhOffset, Kernels.GateRows * HiddenSize);
+        public global::System.Span<float> WeightHh => Parameters.Slice(Kernels.WeightHhOffset, Kernels.GateRows * HiddenSize);
 
         /// <summary>bias_ih_l0, [15].</summary>
-        public global::System.Span<float> BiasIh => new(_parameters, Kernels.BiasIhOffset, Kernels.GateRows);
+        public global::System.Span<float> BiasIh => Parameters.Slice(Kernels.BiasIhOffset, Kernels.GateRows);
 
         /// <summary>bias_hh_l0, [15].</summary>
-        public global::System.Span<float> BiasHh => new(_parameters, Kernels.BiasHhOffset, Kernels.GateRows);
+        public global::System.Span<float> BiasHh => Parameters.Slice(Kernels.BiasHhOffset, Kernels.GateRows);
 
         global::RnnGen.CellKind global::RnnGen.IRecurrentCell<float>.Kind => Kind;
         int global::RnnGen.IRecurrentCell<float>.InputSize => InputSize;
@@ -71,7 +73,7 @@ namespace Models.Speech
         {
             global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
             global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-            Kernels.Run(_parameters, input, default, state, 1);
+            Kernels.Run(Parameters, input, default, state, 1);
         }
 
         /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
@@ -83,7 +85,7 @@ namespace Models.Speech
             int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
             global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-            Kernels.Run(_parameters, inputs, outputs, state, steps);
+            Kernels.Run(Parameters, inputs, outputs, state, steps);
         }
 
         /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records.</summary>
@@ -98,7 +100,7 @@ namespace Models.Speech
             global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
             tape.EnsureFits(Kind, InputSize, HiddenSize, nameof(tape));
             tape.EnsureCapacity(steps, nameof(tape));
-            Kernels.Record(_parameters, inputs, outputs, state, tape, steps);
+            Kernels.Record(Parameters, inputs, outputs, state, tape, steps);
         }
 
         /// <summary>Backpropagation through time over the sequence <paramref name="tape"/> recorded; the tape is left intact.</summary>
@@ -116,11 +118,11 @@ namespace Models.Speech
             global::RnnGen.Guard.Length(stateGradient.Length, StateSize, nameof(stateGradient));
             global::RnnGen.Guard.LengthOrEmpty(inputGradients.Length, steps * InputSize, nameof(inputGradients));
             global::RnnGen.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
-            Kernels.Backward(_parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+            Kernels.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
         }
 
         /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
-        public Frozen Freeze() => new(_parameters);
+        public Frozen Freeze() => new(Parameters);
 
         /// <summary>
         /// A read-only snapshot of a cell's parameters, made by <see cref="Freeze"/>: the same equations as the cell's Step
@@ -133,9 +135,18 @@ namespace Models.Speech
             private readonly float[] _weights;
             private readonly int _offset;
 
-            internal Frozen(float[] parameters)
+            internal Frozen(global::System.ReadOnlySpan<float> parameters)
             {
-                _weights = Kernels.PackedPath ? Kernels.Pack(parameters, out _offset) : (float[])parameters.Clone();
+                if (Kernels.PackedPath)
+                {
+                    _weights = Kernels.Pack(parameters, out _offset);
+                }
+                else
+                {
+                    _weights = Kernels.AllocateParameters();
+                    _offset = Kernels.Start(_weights);
+                    parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
+                }
             }
 
             global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.Gru;
@@ -230,6 +241,12 @@ namespace Models.Speech
             public const int BiasIhOffset = WeightHhOffset + GateRows * HiddenSize;
             public const int BiasHhOffset = BiasIhOffset + GateRows;
 
+            /// <summary>A pinned buffer with room for the <see cref="ParameterCount"/> parameters from a cache-line boundary, which is at <see cref="Start"/>.</summary>
+            public static float[] AllocateParameters() => AllocateAligned(ParameterCount, out _);
+
+            /// <summary>Where the parameters start in a buffer from <see cref="AllocateParameters"/>.</summary>
+            public static int Start(float[] buffer) => AlignedOffset(buffer);
+
             /// <summary>Per step the tape records r, z, n and W_hn·h + b_hn.</summary>
             public const int ActivationsPerStep = 20;
             public const int GradientsPerStep = 30;
@@ -239,7 +256,7 @@ namespace Models.Speech
                 global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
             /// <summary>Steps through a sequence, keeping a copy of each previous state in stack scratch; outputs may be empty.</summary>
-            public static void Run(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
+            public static void Run(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
             {
                 global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep];
                 ref float w = ref Ref(parameters);
@@ -258,7 +275,7 @@ namespace Models.Speech
             }
 
             /// <summary>Steps through a sequence like <see cref="Run"/>, recording inputs, states and activations in the tape.</summary>
-            public static void Record(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
+            public static void Record(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
             {
                 tape.BeginRecording(steps);
                 inputs.CopyTo(tape.Inputs);
@@ -278,7 +295,7 @@ namespace Models.Speech
             }
 
             /// <summary>Backpropagation through time: one backward step per recorded step, newest first, then the parameter gradients of all steps.</summary>
-            public static void Backward(float[] parameters, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
+            public static void Backward(global::System.ReadOnlySpan<float> parameters, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
             {
                 int steps = tape.Steps;
                 bool computeDx = !inputGradients.IsEmpty;
@@ -304,13 +321,13 @@ namespace Models.Speech
             }
 
             /// <summary>No packed kernel fits this size (H is not a multiple of 8): a frozen cell runs the cell's kernels on its copy.</summary>
-            public const bool PackedPath = false;
+            public static bool PackedPath => false;
 
-            public static float[] Pack(float[] parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
+            public static float[] Pack(global::System.ReadOnlySpan<float> parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
 
             /// <summary>A frozen cell's sequence: the cell's own kernels on the snapshot's copy of the parameters.</summary>
             public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps) =>
-                Run(weights, inputs, outputs, state, steps);
+                Run(new global::System.ReadOnlySpan<float>(weights, offset, ParameterCount), inputs, outputs, state, steps);
 
             private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
             {

@@ -27,7 +27,7 @@ public class ParameterMemoryTests
 
         Memory<float> memory = cell.ParameterMemory;
         Assert.Equal(cell.ParameterCount, memory.Length);
-        Assert.True(MemoryMarshal.TryGetArray<float>(memory, out ArraySegment<float> segment) && segment.Offset == 0, "backed by the parameter array");
+        Assert.True(MemoryMarshal.TryGetArray<float>(memory, out ArraySegment<float> segment) && segment.Count == cell.ParameterCount, "backed by the parameter array");
         Assert.True(Unsafe.AreSame(ref MemoryMarshal.GetReference(memory.Span), ref MemoryMarshal.GetReference(cell.Parameters)));
 
         float[] input = [0.5f, -1, 2], before = new float[cell.StateSize], after = new float[cell.StateSize];
