@@ -131,7 +131,7 @@ internal static class MatrixEmitter
     {
         if (!width.IsScalar && columns >= RowStreamingColumns * width.Lanes)
         {
-            TransposedProductByRows(w, width, gates, columns, columnsName, weightsOffset, da, daOffset, dst, addend, flush);
+            TransposedProductBlocked(w, width, gates, columns, columnsName, weightsOffset, da, daOffset, dst, addend, flush);
             return;
         }
 
@@ -169,88 +169,52 @@ internal static class MatrixEmitter
     /// <summary>Steps per block of the weight-gradient product (its gathered gradients: 64·G floats of stack).</summary>
     private const int StepBlock = 64;
 
-    /// <summary>From this many column vectors on, the transposed product walks the rows in memory order.</summary>
+    /// <summary>
+    /// From this many column vectors on, the transposed product keeps a block of this many column sums in registers
+    /// and streams every row through it (fewer passes over the weights than the 2-vector blocks of narrow products).
+    /// </summary>
     private const int RowStreamingColumns = 8;
 
     /// <summary>
-    /// The transposed product for wide matrices: one unit at a time, its row of every gate block scaled by its
-    /// gradient and added into dst (L1-resident). Each gate block is then read as one sequential stream, where
-    /// column blocks would sweep the whole matrix at a row's stride once per block and leave L2's prefetcher idle.
+    /// The transposed product for wide matrices, register-blocked: per block of <see cref="RowStreamingColumns"/>
+    /// column vectors (the last block overlapping the one before when the columns do not divide), every row of all
+    /// gate blocks in memory order, its gradient broadcast and multiply-added into one accumulator per column
+    /// vector. Nothing but the weights is read in the loop and each sum is stored once.
     /// </summary>
-    private static void TransposedProductByRows(
+    private static void TransposedProductBlocked(
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
         string da, string daOffset, string dst, string? addend, bool flush)
     {
-        int lanes = width.Lanes;
-        bool tail = columns % lanes != 0;
-        string start = addend is null ? width.Zero : width.Load(addend, "c");
+        int lanes = width.Lanes, block = RowStreamingColumns * lanes;
         using SourceWriter.Scope scope = w.Block("");   // its own scope: a kernel may hold two of these products
-        using (w.Block($"for (nint block = 0; block < {columnsName}; block += {lanes})"))
+        string last = columns % block == 0 ? "" : $" ({columnsName} is not a multiple of {N(block)}: the last block overlaps the one before; a sum stored twice is the same sum)";
+        w.Line($"// Blocks of {N(block)} columns{last}.");
+        using (w.Block($"for (nint start = 0; start < {columnsName}; start += {N(block)})"))
         {
-            w.Line(BlockIndex("c", "block", columns, columnsName, lanes));
-            w.Line($"Store({start}, ref {dst}, c);");
-        }
-
-        if (tail)
-        {
-            w.Line($"var keep = TailMask{width.Suffix}({columnsName} % {lanes});   // the overlapping last vector adds only its new lanes");
-        }
-
-        using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
-        {
-            w.Line($"ref float row = ref At(ref w, {weightsOffset} + j * {columnsName});   // W[j, :] of the first gate block");
-            w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
-            w.Line(string.Join(" ", Enumerable.Range(0, gates).Select(g => $"var d{g} = {width.Broadcast($"Load1(ref dRow, {GateOffset(g, "HiddenSize")})")};")));
-            void Body(string c, string suffix)
+            w.Line(columns % block == 0 ? "nint c = start;" : $"nint c = start < {columnsName} - {N(block)} ? start : {columnsName} - {N(block)};");
+            for (int v = 0; v < RowStreamingColumns; v++)
             {
-                string term(int g) => $"{width.Load("row", Plus(GateOffset(g, $"HiddenSize * {columnsName}"), c))}";
-                // Two short chains per vector: gates (0, 1) and (2, 3).
-                w.Line($"var p = {term(0)} * d0{suffix};");
-                if (gates > 1)
-                {
-                    w.Line($"p = MultiplyAdd({term(1)}, d1{suffix}, p);");
-                }
-
-                if (gates > 2)
-                {
-                    w.Line($"var q = {term(2)} * d2{suffix};");
-                    if (gates > 3)
-                    {
-                        w.Line($"q = MultiplyAdd({term(3)}, d3{suffix}, q);");
-                    }
-
-                    w.Line("p += q;");
-                }
-
-                w.Line($"Store({width.Load(dst, c)} + p, ref {dst}, {c});");
+                w.Line($"var s{N(v)} = {width.Zero};");
             }
 
-            using (w.Block($"for (nint c = 0; c <= {columnsName} - {lanes}; c += {lanes})"))
+            w.Line($"ref float row = ref At(ref w, {weightsOffset} + c);   // W[0, c…]");
+            w.Line($"ref float dRow = ref At(ref {da}, {daOffset});");
+            using (w.Block($"for (nint r = 0; r < {N(gates)} * HiddenSize; r++)"))
             {
-                Body("c", "");
-            }
-
-            if (tail)
-            {
-                using (w.Block(""))
+                w.Line($"var d = {width.Broadcast("Load1(ref dRow, r)")};");
+                for (int v = 0; v < RowStreamingColumns; v++)
                 {
-                    w.Line($"nint c = {columnsName} - {lanes};");
-                    for (int g = 0; g < gates; g++)
-                    {
-                        w.Line($"var d{g}Tail = d{g} & keep;");
-                    }
-
-                    Body("c", "Tail");
+                    w.Line($"s{N(v)} = MultiplyAdd({width.Load("row", N(v * lanes))}, d, s{N(v)});");
                 }
-            }
-        }
 
-        if (flush)
-        {
-            using (w.Block($"for (nint block = 0; block < {columnsName}; block += {lanes})"))
+                w.Line($"row = ref At(ref row, {columnsName});");
+            }
+
+            for (int v = 0; v < RowStreamingColumns; v++)
             {
-                w.Line(BlockIndex("c", "block", columns, columnsName, lanes));
-                w.Line($"Store(FlushTiny({width.Load(dst, "c")}), ref {dst}, c);");
+                string column = v == 0 ? "c" : $"c + {N(v * lanes)}";
+                string sum = addend is null ? $"s{N(v)}" : $"{width.Load(addend, column)} + s{N(v)}";
+                w.Line(flush ? $"Store(FlushTiny({sum}), ref {dst}, {column});" : $"Store({sum}, ref {dst}, {column});");
             }
         }
     }

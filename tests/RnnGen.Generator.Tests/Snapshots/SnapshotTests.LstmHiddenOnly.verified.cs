@@ -932,55 +932,82 @@ namespace Models
                 {
                     // dx = W_ihᵀ·da
                     {
-                        for (nint block = 0; block < InputSize; block += 4)
+                        // Blocks of 32 columns.
+                        for (nint start = 0; start < InputSize; start += 32)
                         {
-                            nint c = block;
-                            Store(Broadcast128(0f), ref dx, c);
-                        }
-                        for (nint j = 0; j < HiddenSize; j++)
-                        {
-                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize);   // W[j, :] of the first gate block
-                            ref float dRow = ref At(ref da, j);
-                            var d0 = Broadcast128(Load1(ref dRow, 0)); var d1 = Broadcast128(Load1(ref dRow, HiddenSize)); var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize)); var d3 = Broadcast128(Load1(ref dRow, 3 * HiddenSize));
-                            for (nint c = 0; c <= InputSize - 4; c += 4)
+                            nint c = start;
+                            var s0 = Broadcast128(0f);
+                            var s1 = Broadcast128(0f);
+                            var s2 = Broadcast128(0f);
+                            var s3 = Broadcast128(0f);
+                            var s4 = Broadcast128(0f);
+                            var s5 = Broadcast128(0f);
+                            var s6 = Broadcast128(0f);
+                            var s7 = Broadcast128(0f);
+                            ref float row = ref At(ref w, WeightIhOffset + c);   // W[0, c…]
+                            ref float dRow = ref At(ref da, 0);
+                            for (nint r = 0; r < 4 * HiddenSize; r++)
                             {
-                                var p = Load128(ref row, c) * d0;
-                                p = MultiplyAdd(Load128(ref row, HiddenSize * InputSize + c), d1, p);
-                                var q = Load128(ref row, 2 * HiddenSize * InputSize + c) * d2;
-                                q = MultiplyAdd(Load128(ref row, 3 * HiddenSize * InputSize + c), d3, q);
-                                p += q;
-                                Store(Load128(ref dx, c) + p, ref dx, c);
+                                var d = Broadcast128(Load1(ref dRow, r));
+                                s0 = MultiplyAdd(Load128(ref row, 0), d, s0);
+                                s1 = MultiplyAdd(Load128(ref row, 4), d, s1);
+                                s2 = MultiplyAdd(Load128(ref row, 8), d, s2);
+                                s3 = MultiplyAdd(Load128(ref row, 12), d, s3);
+                                s4 = MultiplyAdd(Load128(ref row, 16), d, s4);
+                                s5 = MultiplyAdd(Load128(ref row, 20), d, s5);
+                                s6 = MultiplyAdd(Load128(ref row, 24), d, s6);
+                                s7 = MultiplyAdd(Load128(ref row, 28), d, s7);
+                                row = ref At(ref row, InputSize);
                             }
+                            Store(s0, ref dx, c);
+                            Store(s1, ref dx, c + 4);
+                            Store(s2, ref dx, c + 8);
+                            Store(s3, ref dx, c + 12);
+                            Store(s4, ref dx, c + 16);
+                            Store(s5, ref dx, c + 20);
+                            Store(s6, ref dx, c + 24);
+                            Store(s7, ref dx, c + 28);
                         }
                     }
                 }
 
                 // dh = W_hhᵀ·da
                 {
-                    for (nint block = 0; block < HiddenSize; block += 4)
+                    // Blocks of 32 columns.
+                    for (nint start = 0; start < HiddenSize; start += 32)
                     {
-                        nint c = block;
-                        Store(Broadcast128(0f), ref dPrev, c);
-                    }
-                    for (nint j = 0; j < HiddenSize; j++)
-                    {
-                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize);   // W[j, :] of the first gate block
-                        ref float dRow = ref At(ref da, j);
-                        var d0 = Broadcast128(Load1(ref dRow, 0)); var d1 = Broadcast128(Load1(ref dRow, HiddenSize)); var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize)); var d3 = Broadcast128(Load1(ref dRow, 3 * HiddenSize));
-                        for (nint c = 0; c <= HiddenSize - 4; c += 4)
+                        nint c = start;
+                        var s0 = Broadcast128(0f);
+                        var s1 = Broadcast128(0f);
+                        var s2 = Broadcast128(0f);
+                        var s3 = Broadcast128(0f);
+                        var s4 = Broadcast128(0f);
+                        var s5 = Broadcast128(0f);
+                        var s6 = Broadcast128(0f);
+                        var s7 = Broadcast128(0f);
+                        ref float row = ref At(ref w, WeightHhOffset + c);   // W[0, c…]
+                        ref float dRow = ref At(ref da, 0);
+                        for (nint r = 0; r < 4 * HiddenSize; r++)
                         {
-                            var p = Load128(ref row, c) * d0;
-                            p = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + c), d1, p);
-                            var q = Load128(ref row, 2 * HiddenSize * HiddenSize + c) * d2;
-                            q = MultiplyAdd(Load128(ref row, 3 * HiddenSize * HiddenSize + c), d3, q);
-                            p += q;
-                            Store(Load128(ref dPrev, c) + p, ref dPrev, c);
+                            var d = Broadcast128(Load1(ref dRow, r));
+                            s0 = MultiplyAdd(Load128(ref row, 0), d, s0);
+                            s1 = MultiplyAdd(Load128(ref row, 4), d, s1);
+                            s2 = MultiplyAdd(Load128(ref row, 8), d, s2);
+                            s3 = MultiplyAdd(Load128(ref row, 12), d, s3);
+                            s4 = MultiplyAdd(Load128(ref row, 16), d, s4);
+                            s5 = MultiplyAdd(Load128(ref row, 20), d, s5);
+                            s6 = MultiplyAdd(Load128(ref row, 24), d, s6);
+                            s7 = MultiplyAdd(Load128(ref row, 28), d, s7);
+                            row = ref At(ref row, HiddenSize);
                         }
-                    }
-                    for (nint block = 0; block < HiddenSize; block += 4)
-                    {
-                        nint c = block;
-                        Store(FlushTiny(Load128(ref dPrev, c)), ref dPrev, c);
+                        Store(FlushTiny(s0), ref dPrev, c);
+                        Store(FlushTiny(s1), ref dPrev, c + 4);
+                        Store(FlushTiny(s2), ref dPrev, c + 8);
+                        Store(FlushTiny(s3), ref dPrev, c + 12);
+                        Store(FlushTiny(s4), ref dPrev, c + 16);
+                        Store(FlushTiny(s5), ref dPrev, c + 20);
+                        Store(FlushTiny(s6), ref dPrev, c + 24);
+                        Store(FlushTiny(s7), ref dPrev, c + 28);
                     }
                 }
             }
