@@ -25,6 +25,10 @@ internal static class FrozenEmitter
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Indents the lines of a block interpolated into a template line (whose own indentation the first line gets).</summary>
+    private static string Indent(string lines, int spaces, bool first) =>
+        string.Join("\n", lines.Split('\n').Select((line, i) => i == 0 && !first ? line : new string(' ', spaces) + line));
+
     private static string[] GateNames(CellSpec spec) => spec.Kind == CellKind.Lstm ? ["i", "f", "g", "o"] : ["r", "z", "n"];
 
     public static void EmitSurface(SourceWriter w, CellSpec spec)
@@ -33,6 +37,23 @@ internal static class FrozenEmitter
         string speed = TileFor(spec) is null
             ? "For this size it holds a plain copy and runs the cell's own kernels."
             : "On the Vector256 path it runs packed kernels (no horizontal sums); elsewhere a plain copy and the cell's own kernels.";
+        const string copy = """
+            _weights = Kernels.AllocateParameters();
+            _offset = Kernels.Start(_weights);
+            parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
+            """;
+        string constructor = TileFor(spec) is null
+            ? copy
+            : $$"""
+              if (Kernels.PackedPath)
+              {
+                  _weights = Kernels.Pack(parameters, out _offset);
+              }
+              else
+              {
+                  {{Indent(copy, 4, first: false)}}
+              }
+              """;
         w.Lines($$"""
             /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
             public Frozen Freeze() => new(Parameters);
@@ -50,16 +71,7 @@ internal static class FrozenEmitter
 
                 internal Frozen(global::System.ReadOnlySpan<float> parameters)
                 {
-                    if (Kernels.PackedPath)
-                    {
-                        _weights = Kernels.Pack(parameters, out _offset);
-                    }
-                    else
-                    {
-                        _weights = Kernels.AllocateParameters();
-                        _offset = Kernels.Start(_weights);
-                        parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
-                    }
+                    {{Indent(constructor, 8, first: false)}}
                 }
 
                 global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.{{kind}};
@@ -98,12 +110,7 @@ internal static class FrozenEmitter
         if (TileFor(spec) is not int tile)
         {
             w.Lines("""
-                /// <summary>No packed kernel fits this size (H is not a multiple of 8): a frozen cell runs the cell's kernels on its copy.</summary>
-                public static bool PackedPath => false;
-
-                public static float[] Pack(global::System.ReadOnlySpan<float> parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
-
-                /// <summary>A frozen cell's sequence: the cell's own kernels on the snapshot's copy of the parameters.</summary>
+                /// <summary>A frozen cell's sequence: no packed kernel fits this size (H is not a multiple of 8), so the cell's own kernels run on the snapshot's copy.</summary>
                 public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps) =>
                     Run(new global::System.ReadOnlySpan<float>(weights, offset, ParameterCount), inputs, outputs, state, steps);
                 """);

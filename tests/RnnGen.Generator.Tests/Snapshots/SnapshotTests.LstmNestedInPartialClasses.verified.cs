@@ -141,16 +141,9 @@ namespace Models
 
                     internal Frozen(global::System.ReadOnlySpan<float> parameters)
                     {
-                        if (Kernels.PackedPath)
-                        {
-                            _weights = Kernels.Pack(parameters, out _offset);
-                        }
-                        else
-                        {
-                            _weights = Kernels.AllocateParameters();
-                            _offset = Kernels.Start(_weights);
-                            parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
-                        }
+                        _weights = Kernels.AllocateParameters();
+                        _offset = Kernels.Start(_weights);
+                        parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
                     }
 
                     global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.Lstm;
@@ -324,12 +317,7 @@ namespace Models
                         }
                     }
 
-                    /// <summary>No packed kernel fits this size (H is not a multiple of 8): a frozen cell runs the cell's kernels on its copy.</summary>
-                    public static bool PackedPath => false;
-
-                    public static float[] Pack(global::System.ReadOnlySpan<float> parameters, out int offset) => throw new global::System.InvalidOperationException("No packed layout for this size.");
-
-                    /// <summary>A frozen cell's sequence: the cell's own kernels on the snapshot's copy of the parameters.</summary>
+                    /// <summary>A frozen cell's sequence: no packed kernel fits this size (H is not a multiple of 8), so the cell's own kernels run on the snapshot's copy.</summary>
                     public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps) =>
                         Run(new global::System.ReadOnlySpan<float>(weights, offset, ParameterCount), inputs, outputs, state, steps);
 
