@@ -51,11 +51,15 @@ var lstm = new StreamLstm(random);
 var gru = new StreamGru(random);
 float[] lstmState = new float[StreamLstm.StateSize];
 float[] gruState = new float[StreamGru.StateSize];
+float[] frozenLstmState = new float[StreamLstm.StateSize];
+float[] frozenGruState = new float[StreamGru.StateSize];
 double overheadNs = TimerOverheadNs(ticks);
 
 Console.WriteLine($"{"cell",-16} {"p50",8} {"p90",8} {"p99",8} {"p99.9",8} {"p99.99",8} {"max",10} {"mean",8}   GCs  allocated");
 bool ok = Measure("LSTM (32, 64)", new LstmStepper(lstm), inputs, lstmState, ticks, steps);
 ok &= Measure("GRU (32, 64)", new GruStepper(gru), inputs, gruState, ticks, steps);
+ok &= Measure("LSTM frozen", new FrozenLstmStepper(lstm.Freeze()), inputs, frozenLstmState, ticks, steps);
+ok &= Measure("GRU frozen", new FrozenGruStepper(gru.Freeze()), inputs, frozenGruState, ticks, steps);
 Console.WriteLine();
 Console.WriteLine($"Each figure includes the two Stopwatch reads around the call (about {overheadNs:0} ns back to back on this machine).");
 Console.WriteLine($"Final states (checksum): LSTM h[0] = {lstmState[0]:+0.000000;-0.000000}, GRU h[0] = {gruState[0]:+0.000000;-0.000000}");
@@ -137,6 +141,20 @@ internal interface IStepper
 internal readonly struct LstmStepper(StreamLstm cell) : IStepper
 {
     public int InputSize => StreamLstm.InputSize;
+
+    public void Step(ReadOnlySpan<float> input, Span<float> state) => cell.Step(input, state);
+}
+
+internal readonly struct FrozenLstmStepper(StreamLstm.Frozen cell) : IStepper
+{
+    public int InputSize => StreamLstm.InputSize;
+
+    public void Step(ReadOnlySpan<float> input, Span<float> state) => cell.Step(input, state);
+}
+
+internal readonly struct FrozenGruStepper(StreamGru.Frozen cell) : IStepper
+{
+    public int InputSize => StreamGru.InputSize;
 
     public void Step(ReadOnlySpan<float> input, Span<float> state) => cell.Step(input, state);
 }
