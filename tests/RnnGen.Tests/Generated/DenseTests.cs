@@ -183,8 +183,7 @@ public class DenseTests
         float[] x = Uniform<float>(random, Rows * input, 1), y = new float[Rows * output], dy = Uniform<float>(random, Rows * output, 1);
         float[] dx = new float[Rows * input], dp = new float[layer.ParameterCount];
 
-        Measure();   // warm-up: JIT and tiering behind us
-        long bytes = Measure();
+        long bytes = Contracts.SteadyState.Allocations(() => [Measure()])[0];
         Assert.True(bytes == 0, $"1000 Forward + Backward calls over {Rows} vectors allocated {bytes} bytes");
 
         long Measure()
