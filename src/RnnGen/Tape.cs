@@ -1,6 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using RnnGen.Simd;
 
 namespace RnnGen;
 
@@ -18,8 +17,7 @@ namespace RnnGen;
 /// <typeparam name="T">The cell's floating-point type.</typeparam>
 public sealed class Tape<T> where T : IFloatingPointIeee754<T>
 {
-    // Each buffer is pinned and used from its first 64-byte boundary (the matching start field), so rows whose
-    // length is a multiple of a vector start vector-aligned and the kernels' loads never straddle cache lines.
+    // Each buffer is used from its first cache-line boundary, the matching start field (CacheAligned).
     private readonly T[] _inputs, _states, _activations, _gradientScratch;
     private readonly int _inputsStart, _statesStart, _activationsStart, _gradientScratchStart;
 
@@ -37,10 +35,10 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         StateSize = CellShape.StateSize(kind, hiddenSize);
         ActivationsPerStep = CellShape.ActivationsPerStep(kind, hiddenSize);
         GradientsPerStep = CellShape.GradientsPerStep(kind, hiddenSize);
-        _inputs = Allocate(Length(maxSteps, inputSize), out _inputsStart);
-        _states = Allocate(Length(maxSteps + 1L, StateSize), out _statesStart);
-        _activations = Allocate(Length(maxSteps, ActivationsPerStep), out _activationsStart);
-        _gradientScratch = Allocate(Length(maxSteps, GradientsPerStep), out _gradientScratchStart);
+        _inputs = CacheAligned.Allocate<T>(Length(maxSteps, inputSize), out _inputsStart);
+        _states = CacheAligned.Allocate<T>(Length(maxSteps + 1L, StateSize), out _statesStart);
+        _activations = CacheAligned.Allocate<T>(Length(maxSteps, ActivationsPerStep), out _activationsStart);
+        _gradientScratch = CacheAligned.Allocate<T>(Length(maxSteps, GradientsPerStep), out _gradientScratchStart);
     }
 
     /// <summary>The kind of cell this tape records.</summary>
@@ -106,23 +104,6 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     {
         EnsureCapacity(steps, nameof(steps));
         Steps = steps;
-    }
-
-    /// <summary>A pinned array of at least <paramref name="length"/> values that are used from <paramref name="start"/>, a 64-byte boundary.</summary>
-    private static unsafe T[] Allocate(int length, out int start)
-    {
-        int size = Unsafe.SizeOf<T>();
-        int padding = 64 / size - 1;
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>() || size > 64 || length > Array.MaxLength - padding)
-        {
-            start = 0;   // not a plain value type (or at the size limit): an ordinary array, used from 0
-            return new T[length];
-        }
-
-        T[] array = GC.AllocateArray<T>(length + padding, pinned: true);
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-        start = (int)((64 - (address & 63)) & 63) / size;
-        return array;
     }
 
     private static int Length(long rows, int width)

@@ -126,28 +126,10 @@ internal static partial class CellEmitter
             int global::RnnGen.IRecurrentCell<float>.StateSize => StateSize;
             int global::RnnGen.IRecurrentCell<float>.ParameterCount => ParameterCount;
 
-            /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
-            /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
-            /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
-            {
-                global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
-                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                Kernels.Run(Parameters, input, default, state, 1);
-            }
-
-            /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
-            /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
-            /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
-            /// <param name="state">The initial state in, the final state out.</param>
-            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
-            {
-                int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-                global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
-                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                Kernels.Run(Parameters, inputs, outputs, state, steps);
-            }
-
+            """);
+        w.Lines(StreamingMembers("Kernels.Run(Parameters, "));
+        w.Line();
+        w.Lines($$"""
             /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records.</summary>
             public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Kind, InputSize, HiddenSize, maxSteps);
 
@@ -182,6 +164,34 @@ internal static partial class CellEmitter
             }
             """);
     }
+
+    /// <summary>
+    /// Step and Forward, shared by a cell and its frozen snapshot: the arguments checked, then <paramref name="run"/>
+    /// (a call opened up to its inputs argument) over the steps.
+    /// </summary>
+    internal static string StreamingMembers(string run) => $$"""
+        /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
+        /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
+        /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
+        {
+            global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
+            global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+            {{run}}input, default, state, 1);
+        }
+
+        /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
+        /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
+        /// <param name="state">The initial state in, the final state out.</param>
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
+        {
+            int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
+            global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
+            {{run}}inputs, outputs, state, steps);
+        }
+        """;
 
     private static void EmitKernels(SourceWriter w, CellSpec spec, CellKernels kernels)
     {

@@ -64,14 +64,16 @@ internal static class FrozenEmitter
             /// parameters (an optimizer step, LoadWeights) do not reach a snapshot: freeze again to pick them up. It never
             /// changes, so one snapshot may serve any number of threads, each with its own state.
             /// </summary>
-            public sealed class Frozen : global::RnnGen.IFrozenCell<float>
-            {
+            """);
+        using (w.Block("public sealed class Frozen : global::RnnGen.IFrozenCell<float>"))
+        {
+            w.Lines($$"""
                 private readonly float[] _weights;
                 private readonly int _offset;
 
                 internal Frozen(global::System.ReadOnlySpan<float> parameters)
                 {
-                    {{Indent(constructor, 8, first: false)}}
+                    {{Indent(constructor, 4, first: false)}}
                 }
 
                 global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.{{kind}};
@@ -79,29 +81,9 @@ internal static class FrozenEmitter
                 int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
                 int global::RnnGen.IFrozenCell<float>.StateSize => StateSize;
 
-                /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing.</summary>
-                /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
-                /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
-                public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
-                {
-                    global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
-                    global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                    Kernels.RunFrozen(_weights, _offset, input, default, state, 1);
-                }
-
-                /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
-                /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
-                /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
-                /// <param name="state">The initial state in, the final state out.</param>
-                public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
-                {
-                    int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-                    global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
-                    global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                    Kernels.RunFrozen(_weights, _offset, inputs, outputs, state, steps);
-                }
-            }
-            """);
+                """);
+            w.Lines(CellEmitter.StreamingMembers("Kernels.RunFrozen(_weights, _offset, "));
+        }
     }
 
     /// <summary>Inside Kernels: the packed layout's constants, Pack, RunFrozen and the packed step.</summary>

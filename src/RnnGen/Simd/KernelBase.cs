@@ -179,23 +179,13 @@ public abstract class KernelBase
 
     /// <summary>
     /// A pinned array with room for <paramref name="length"/> floats from a 64-byte boundary, which is at
-    /// <paramref name="offset"/>: vector loads from it never straddle two cache lines (a split load costs two), and a
-    /// pinned array never moves, so the offset stays right.
+    /// <paramref name="offset"/> (<see cref="CacheAligned"/>).
     /// </summary>
-    protected static float[] AllocateAligned(int length, out int offset)
-    {
-        float[] array = GC.AllocateArray<float>(length + 15, pinned: true);
-        offset = AlignedOffset(array);
-        return array;
-    }
+    protected static float[] AllocateAligned(int length, out int offset) => CacheAligned.Allocate<float>(length, out offset);
 
     /// <summary>Where the first 64-byte boundary of a pinned array from <see cref="AllocateAligned"/> is, in floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static unsafe int AlignedOffset(float[] pinned)
-    {
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
-        return (int)((64 - (address & 63)) & 63) / sizeof(float);
-    }
+    protected static int AlignedOffset(float[] pinned) => CacheAligned.Start(pinned);
 
     /// <summary>
     /// Repacks a cell's PyTorch-layout parameters for the column-streaming kernels of a frozen cell. Hidden units are
@@ -217,23 +207,23 @@ public abstract class KernelBase
         Span<float> biases = packed.Slice(weights.Length, tiles * biasesPerTile);
         for (int t = 0; t < tiles; t++)
         {
+            Span<float> tileWeights = weights.Slice(t * columns * width, columns * width);
+            Span<float> b = biases.Slice(t * biasesPerTile, biasesPerTile);
             for (int g = 0; g < gates; g++)
             {
                 for (int u = 0; u < tile; u++)
                 {
                     int row = g * hidden + t * tile + u, lane = g * tile + u;
-                    Span<float> column = weights.Slice(t * columns * width);
                     for (int k = 0; k < input; k++)
                     {
-                        column[k * width + lane] = wih[row * input + k];
+                        tileWeights[k * width + lane] = wih[row * input + k];
                     }
 
                     for (int k = 0; k < hidden; k++)
                     {
-                        column[(input + k) * width + lane] = whh[row * hidden + k];
+                        tileWeights[(input + k) * width + lane] = whh[row * hidden + k];
                     }
 
-                    Span<float> b = biases.Slice(t * biasesPerTile);
                     if (kind == CellKind.Gru && g == 2)
                     {
                         b[2 * tile + u] = bih[row];

@@ -154,7 +154,7 @@ namespace Models
             int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
             int global::RnnGen.IFrozenCell<float>.StateSize => StateSize;
 
-            /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing.</summary>
+            /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
             public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
