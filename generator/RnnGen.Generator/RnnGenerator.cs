@@ -6,8 +6,8 @@ using RnnGen.Generator.Parsing;
 namespace RnnGen.Generator;
 
 /// <summary>
-/// Emits fixed-size SIMD forward and backward code for classes marked [Lstm], [Gru] or [Dense]:
-/// attribute → <see cref="CellSpec"/> / <see cref="DenseSpec"/> (plain values, cacheable) → C# source.
+/// Emits fixed-size SIMD forward and backward code for classes marked [Lstm], [Gru] (with a [Dense] head or not) or [Dense]:
+/// attributes → <see cref="ModelSpec"/> / <see cref="DenseSpec"/> (plain values, cacheable) → C# source.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RnnGenerator : IIncrementalGenerator
@@ -15,10 +15,10 @@ public sealed class RnnGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         IncrementalValuesProvider<ParseResult> lstm = context.SyntaxProvider
-            .ForAttributeWithMetadataName(CellParser.LstmAttributeName, CellParser.IsCandidate, (c, ct) => CellParser.Parse(c, CellKind.Lstm, ct))
+            .ForAttributeWithMetadataName(ModelParser.LstmAttributeName, Declarations.IsCandidate, (c, ct) => ModelParser.Parse(c, CellKind.Lstm, ct))
             .WithTrackingName(TrackingNames.LstmParsed);
         IncrementalValuesProvider<ParseResult> gru = context.SyntaxProvider
-            .ForAttributeWithMetadataName(CellParser.GruAttributeName, CellParser.IsCandidate, (c, ct) => CellParser.Parse(c, CellKind.Gru, ct))
+            .ForAttributeWithMetadataName(ModelParser.GruAttributeName, Declarations.IsCandidate, (c, ct) => ModelParser.Parse(c, CellKind.Gru, ct))
             .WithTrackingName(TrackingNames.GruParsed);
 
         Register(context, lstm, TrackingNames.LstmSpecs);
@@ -34,9 +34,9 @@ public sealed class RnnGenerator : IIncrementalGenerator
         RegisterWeightsCheck(context, lstm, headers);
         RegisterWeightsCheck(context, gru, headers);
 
-        // Dense layers: the same shape of pipeline, parse → spec → code, diagnostics on their own branch.
+        // Dense layers on their own (a [Dense] beside [Lstm]/[Gru] is that model's head): parse → spec → code, diagnostics on their own branch.
         IncrementalValuesProvider<DenseParseResult> dense = context.SyntaxProvider
-            .ForAttributeWithMetadataName(DenseParser.DenseAttributeName, CellParser.IsCandidate, static (c, ct) => DenseParser.Parse(c, ct))
+            .ForAttributeWithMetadataName(DenseParser.DenseAttributeName, Declarations.IsCandidate, static (c, ct) => DenseParser.Parse(c, ct))
             .WithTrackingName(TrackingNames.DenseParsed);
         IncrementalValuesProvider<DenseSpec> denseSpecs = dense
             .Where(static r => r.Spec is not null)
@@ -61,11 +61,11 @@ public sealed class RnnGenerator : IIncrementalGenerator
     private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed, string specsStep)
     {
         // Diagnostics and code travel on separate branches, so a diagnostic change never re-emits code.
-        IncrementalValuesProvider<CellSpec> specs = parsed
+        IncrementalValuesProvider<ModelSpec> specs = parsed
             .Where(static r => r.Spec is not null)
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(specsStep);
-        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, CellEmitter.Emit(spec)));
+        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, ModelEmitter.Emit(spec)));
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
             .Select(static (r, _) => r.Diagnostics)

@@ -35,6 +35,26 @@ public static class Initialization
         Uniform(parameters, inputSize, random);
     }
 
+    /// <summary>
+    /// Fills a whole model's <paramref name="parameters"/>, in state_dict order, as PyTorch initialises its modules: every
+    /// recurrent parameter uniform on (−1/√H, 1/√H) (<see cref="UniformRecurrent"/>), then the head's weight and bias
+    /// uniform on (−1/√N), N = its input size (<see cref="UniformLinear"/>). One seed gives the same weights in every
+    /// implementation of the shape.
+    /// </summary>
+    /// <param name="parameters">The buffer to fill, <see cref="ModelShape.ParameterCount"/> values.</param>
+    /// <param name="shape">The model's shape.</param>
+    /// <param name="random">The source of draws; <see cref="Random.Shared"/> when null.</param>
+    /// <exception cref="ArgumentException">The buffer's length is not the shape's parameter count.</exception>
+    public static void UniformModel<T>(Span<T> parameters, ModelShape shape, Random? random)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        Guard.Length(parameters.Length, shape.ParameterCount, nameof(parameters));
+        int head = shape.Layout.HeadOffset;
+        Uniform(parameters[..head], shape.HiddenSize, random);
+        Uniform(parameters[head..], shape.LayerOutputSize, random);
+    }
+
     // One formula for every layer, so a seed means the same draws in generated, reference and test code.
     private static void Uniform<T>(Span<T> parameters, int fanIn, Random? random)
         where T : IFloatingPointIeee754<T>

@@ -1,63 +1,104 @@
 using System.Numerics;
+using RnnGen.Layout;
 using RnnGen.Simd;
 
 namespace RnnGen;
 
 /// <summary>
-/// What a forward pass records for backpropagation through time, in flat preallocated buffers sized for
-/// one cell shape and up to <see cref="MaxSteps"/> steps. Create it with the cell's <c>CreateTape</c>;
-/// reuse it for every sequence. A tape fits every cell of the same kind and sizes (generated or reference).
+/// What a training forward pass records for backpropagation through time, preallocated for one model shape and up to
+/// <see cref="MaxSteps"/> steps. Create it with the model's <c>CreateTape</c> and reuse it for every sequence (one per
+/// thread). A tape fits every model of the same <see cref="Shape"/>, generated or reference, and refuses any other.
 /// </summary>
 /// <remarks>
-/// Layout, per recorded step t (row-major): <see cref="Inputs"/> row t holds x_t; <see cref="States"/>
-/// row t holds the state before step t (row 0 is a copy of the initial state, row t + 1 the state after
-/// step t); <see cref="Activations"/> row t holds the values named by
-/// <see cref="CellShape.ActivationsPerStep"/>. <see cref="GradientScratch"/> belongs to the backward pass.
+/// Per layer it records the layer's inputs (for layers above the first: the outputs of the layer below, after dropout,
+/// with the dropout mask), and per layer and direction the state before and after every step and each step's gate
+/// activations; with a head, the top layer's outputs. The backward pass keeps its gradient scratch here too, so
+/// neither pass allocates. All buffers start on a cache-line boundary.
 /// </remarks>
-/// <typeparam name="T">The cell's floating-point type.</typeparam>
+/// <typeparam name="T">The model's floating-point type.</typeparam>
 public sealed class Tape<T> where T : IFloatingPointIeee754<T>
 {
-    // Each buffer is used from its first cache-line boundary, the matching start field (CacheAligned).
-    private readonly T[] _inputs, _states, _activations, _gradientScratch;
-    private readonly int _inputsStart, _statesStart, _activationsStart, _gradientScratchStart;
+    private readonly T[] _buffer;
+    private readonly int _start;
+    private readonly Section[] _inputs, _states, _activations, _gradients, _masks;
+    private readonly Section _layerOutputs, _outputGradients, _inputGradients, _rowScratch;
 
-    /// <summary>Allocates a tape for a cell of the given kind and sizes.</summary>
+    /// <summary>A tape for a single-layer cell of the given kind and sizes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the buffers would be too large.</exception>
     public Tape(CellKind kind, int inputSize, int hiddenSize, int maxSteps)
+        : this(new ModelShape(kind, inputSize, hiddenSize), maxSteps)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
-        Kind = kind;
-        InputSize = inputSize;
-        HiddenSize = hiddenSize;
-        MaxSteps = maxSteps;
-        StateSize = CellShape.StateSize(kind, hiddenSize);
-        ActivationsPerStep = CellShape.ActivationsPerStep(kind, hiddenSize);
-        GradientsPerStep = CellShape.GradientsPerStep(kind, hiddenSize);
-        _inputs = CacheAligned.Allocate<T>(Length(maxSteps, inputSize), out _inputsStart);
-        _states = CacheAligned.Allocate<T>(Length(maxSteps + 1L, StateSize), out _statesStart);
-        _activations = CacheAligned.Allocate<T>(Length(maxSteps, ActivationsPerStep), out _activationsStart);
-        _gradientScratch = CacheAligned.Allocate<T>(Length(maxSteps, GradientsPerStep), out _gradientScratchStart);
     }
 
-    /// <summary>The kind of cell this tape records.</summary>
-    public CellKind Kind { get; }
+    /// <summary>A tape for a model of the given shape; a model with dropout draws its masks from <see cref="Random.Shared"/>.</summary>
+    /// <param name="shape">The model's shape.</param>
+    /// <param name="maxSteps">The longest sequence the tape records.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSteps"/> is not positive, or the buffers would be too large.</exception>
+    public Tape(ModelShape shape, int maxSteps)
+        : this(shape, maxSteps, null)
+    {
+    }
 
-    /// <summary>Features per step (I) of the cell this tape records.</summary>
-    public int InputSize { get; }
+    /// <summary>A tape for a model of the given shape.</summary>
+    /// <param name="shape">The model's shape.</param>
+    /// <param name="maxSteps">The longest sequence the tape records.</param>
+    /// <param name="dropoutRandom">
+    /// Where a model with dropout draws its masks, one draw per masked value in each training Forward
+    /// (<see cref="Random.Shared"/> when null). A seeded <see cref="Random"/> makes the masks repeatable.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSteps"/> is not positive, or the buffers would be too large.</exception>
+    public Tape(ModelShape shape, int maxSteps, Random? dropoutRandom)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        Shape = shape;
+        MaxSteps = maxSteps;
+        DropoutRandom = dropoutRandom;
+        ModelLayout layout = shape.Layout;
+        int layers = layout.Layers, directions = layout.Directions;
 
-    /// <summary>Hidden units (H) of the cell this tape records.</summary>
-    public int HiddenSize { get; }
+        var sections = new SectionPlanner(maxSteps);
+        _inputs = new Section[layers];
+        _states = new Section[layers * directions];
+        _activations = new Section[layers * directions];
+        _gradients = new Section[layers * directions];
+        _masks = new Section[layers];
+        for (int layer = 0; layer < layers; layer++)
+        {
+            _inputs[layer] = sections.Add(layout.LayerInputSize(layer), extraRows: 0);
+            for (int direction = 0; direction < directions; direction++)
+            {
+                int i = layer * directions + direction;
+                _states[i] = sections.Add(layout.LayerStateSize, extraRows: 1);
+                _activations[i] = sections.Add(layout.ActivationsPerStep, extraRows: 0);
+                _gradients[i] = sections.Add(layout.GradientsPerStep, extraRows: 0);
+            }
 
-    /// <summary>State values (S) per step.</summary>
-    public int StateSize { get; }
+            if (layer < layers - 1 && shape.Dropout > 0)
+            {
+                _masks[layer] = sections.Add(layout.LayerOutputSize, extraRows: 0);
+            }
+        }
 
-    /// <summary>Recorded activation values per step.</summary>
-    public int ActivationsPerStep { get; }
+        // The top layer's outputs are kept when a head reads them; the backward pass's layer gradients when there is
+        // more than one layer or a head between the user's gradients and the top layer.
+        if (layout.HeadOutputs > 0)
+        {
+            _layerOutputs = sections.Add(layout.LayerOutputSize, extraRows: 0);
+        }
 
-    /// <summary>Backward-pass scratch values per step.</summary>
-    public int GradientsPerStep { get; }
+        if (layout.HeadOutputs > 0 || layers > 1)
+        {
+            _outputGradients = sections.Add(layout.LayerOutputSize, extraRows: 0);
+            _inputGradients = sections.Add(layout.LayerOutputSize, extraRows: 0);
+        }
+
+        _rowScratch = sections.AddRows(Math.Max(layout.Input, layout.LayerOutputSize), rows: 1);
+        _buffer = CacheAligned.Allocate<T>(sections.Length, out _start);
+    }
+
+    /// <summary>The shape of the models this tape records.</summary>
+    public ModelShape Shape { get; }
 
     /// <summary>The longest sequence this tape can record.</summary>
     public int MaxSteps { get; }
@@ -65,33 +106,19 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// <summary>Steps recorded by the last forward pass (0 for a new tape).</summary>
     public int Steps { get; private set; }
 
-    /// <summary>The recorded inputs, Steps·I values.</summary>
-    public Span<T> Inputs => _inputs.AsSpan(_inputsStart, Steps * InputSize);
+    internal Random? DropoutRandom { get; }
 
-    /// <summary>The recorded states, (Steps + 1)·S values: the initial state, then the state after each step.</summary>
-    public Span<T> States => _states.AsSpan(_statesStart, (Steps + 1) * StateSize);
-
-    /// <summary>The recorded activations, Steps·<see cref="ActivationsPerStep"/> values.</summary>
-    public Span<T> Activations => _activations.AsSpan(_activationsStart, Steps * ActivationsPerStep);
-
-    /// <summary>Scratch the backward pass overwrites (pre-activation gradients of every step); not part of the record.</summary>
-    public Span<T> GradientScratch => _gradientScratch.AsSpan(_gradientScratchStart, Steps * GradientsPerStep);
-
-    /// <summary>Throws unless this tape was made for a cell of this kind and these sizes.</summary>
-    /// <exception cref="ArgumentException">The tape belongs to another shape.</exception>
-    public void EnsureFits(CellKind kind, int inputSize, int hiddenSize, string paramName)
+    /// <summary>Throws unless this tape was made for a model of <paramref name="shape"/>.</summary>
+    internal void EnsureFits(ModelShape shape, string paramName)
     {
-        if (kind != Kind || inputSize != InputSize || hiddenSize != HiddenSize)
+        if (!shape.Equals(Shape))
         {
-            throw new ArgumentException(
-                $"The tape was created for a {Kind} cell (input {InputSize}, hidden {HiddenSize}), not for a {kind} cell (input {inputSize}, hidden {hiddenSize}).",
-                paramName);
+            throw new ArgumentException($"The tape was created for {Shape}, not for {shape}; create one with this model's CreateTape.", paramName);
         }
     }
 
     /// <summary>Throws unless <paramref name="steps"/> fit in this tape.</summary>
-    /// <exception cref="ArgumentException">More steps than <see cref="MaxSteps"/>.</exception>
-    public void EnsureCapacity(int steps, string paramName)
+    internal void EnsureCapacity(int steps, string paramName)
     {
         if (steps > MaxSteps)
         {
@@ -99,18 +126,74 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>Starts a new record of <paramref name="steps"/> steps (call <see cref="EnsureCapacity"/> first).</summary>
-    public void BeginRecording(int steps)
+    /// <summary>Starts a new record of <paramref name="steps"/> steps (checked by <see cref="EnsureCapacity"/>).</summary>
+    internal void BeginRecording(int steps)
     {
         EnsureCapacity(steps, nameof(steps));
         Steps = steps;
     }
 
-    private static int Length(long rows, int width)
+    /// <summary>The inputs <paramref name="layer"/> read, one row of its input size per step.</summary>
+    internal Span<T> Inputs(int layer) => Rows(_inputs[layer], Steps);
+
+    /// <summary>One layer-direction's states: row 0 (forward) or row T (reverse) is the initial state; Steps + 1 rows.</summary>
+    internal Span<T> States(int layer, int direction) => Rows(_states[Index(layer, direction)], Steps + 1);
+
+    /// <summary>One layer-direction's recorded activations, a row per step in time order.</summary>
+    internal Span<T> Activations(int layer, int direction) => Rows(_activations[Index(layer, direction)], Steps);
+
+    /// <summary>One layer-direction's pre-activation gradients, written by the backward pass (not part of the record).</summary>
+    internal Span<T> Gradients(int layer, int direction) => Rows(_gradients[Index(layer, direction)], Steps);
+
+    /// <summary>The dropout mask applied to <paramref name="layer"/>'s outputs (0 or 1/(1 − p) per value).</summary>
+    internal Span<T> Mask(int layer) => Rows(_masks[layer], Steps);
+
+    /// <summary>The top layer's outputs, the head's inputs.</summary>
+    internal Span<T> LayerOutputs => Rows(_layerOutputs, Steps);
+
+    /// <summary>Backward scratch: dL/d(a layer's outputs), and dL/d(its inputs) (the next layer down's outputs).</summary>
+    internal Span<T> OutputGradients => Rows(_outputGradients, Steps);
+
+    /// <inheritdoc cref="OutputGradients"/>
+    internal Span<T> InputGradients => Rows(_inputGradients, Steps);
+
+    /// <summary>One row of scratch as wide as any layer's input.</summary>
+    internal Span<T> RowScratch => Rows(_rowScratch, 1);
+
+    /// <summary>Values per row of the recorded activations and of the gradients.</summary>
+    internal int ActivationsPerStep => Shape.Layout.ActivationsPerStep;
+
+    /// <inheritdoc cref="ActivationsPerStep"/>
+    internal int GradientsPerStep => Shape.Layout.GradientsPerStep;
+
+    private int Index(int layer, int direction) => layer * Shape.Directions + direction;
+
+    private Span<T> Rows(Section section, int rows) => _buffer.AsSpan(_start + section.Start, rows * section.Width);
+
+    /// <summary>Where one buffer lies in the tape's single allocation.</summary>
+    private readonly record struct Section(int Start, int Width);
+
+    /// <summary>Lays buffers out one after another, each from a cache-line boundary, checking the total fits an array.</summary>
+    private sealed class SectionPlanner(int maxSteps)
     {
-        long length = rows * width;
-        return length <= Array.MaxLength
-            ? (int)length
-            : throw new ArgumentOutOfRangeException(nameof(rows), $"A tape of {rows} rows of {width} values exceeds the largest array .NET allows.");
+        private const int LineValues = 16;   // 64 bytes of float; more than a line for double
+        private long _length;
+
+        public int Length => (int)_length;
+
+        /// <summary>A buffer of <paramref name="width"/>-value rows, one per step plus <paramref name="extraRows"/>.</summary>
+        public Section Add(int width, int extraRows) => AddRows(width, (long)maxSteps + extraRows);
+
+        public Section AddRows(int width, long rows)
+        {
+            long start = (_length + LineValues - 1) / LineValues * LineValues;
+            _length = start + rows * width;
+            if (_length > Array.MaxLength - LineValues)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxSteps), $"A tape of {maxSteps} steps for this model exceeds the largest array .NET allows.");
+            }
+
+            return new Section((int)start, width);
+        }
     }
 }

@@ -215,7 +215,7 @@ public class DiagnosticTests
         Assert.Empty(run.CompilerDiagnostics());
     }
 
-    // ---- [Dense]: the cells' declaration rules and ids, plus RNNG022 for a type that is both. ----
+    // ---- [Dense]: the cells' declaration rules and ids. ----
 
     [Fact]
     public void Dense_RNNG001_TypeNotPartial() => Expect("""
@@ -308,20 +308,11 @@ public class DiagnosticTests
             [Dense(input: 3, output: 2)]
             public partial class Head { public int HiddenSize => 1; public void Step() { } }
             [Lstm(input: 3, hidden: 5)]
-            public partial class Cell { public int OutputSize => 1; public int Weight => 2; }
+            public partial class Cell { public int Weight => 2; public int Bias => 3; }
             """);
         Assert.Empty(run.Diagnostics);
         Assert.Empty(run.CompilerDiagnostics());
     }
-
-    [Theory]
-    [InlineData("[Lstm(3, 5)]\n[[|Dense(3, 2)|]]", "Lstm")]
-    [InlineData("[[|Dense(3, 2)|], Gru(3, 5)]", "Gru")]
-    public void RNNG022_CellAndDense_IsReportedOnceAtTheDenseAttribute(string attributes, string cell) => Expect($$"""
-        using RnnGen;
-        {{attributes}}
-        public partial class Both { }
-        """, ("RNNG022", $"'Both' has both [{cell}] and [Dense]"));
 
     /// <summary>
     /// Runs the generator over <paramref name="markup"/> and asserts it reports exactly <paramref name="expected"/>, each

@@ -5,14 +5,17 @@ using Xunit;
 namespace RnnGen.Generator.Tests;
 
 /// <summary>
-/// The generated code for representative declarations, approved in Snapshots/. Each case must also compile with no
-/// diagnostic at all (hidden ones and documentation warnings included), both for the newest consumer (net10.0,
+/// The generated code for representative declarations, approved in Snapshots/: whole files once per concept (LSTM and
+/// GRU kernels at a tail shape and a vector multiple, a dense layer with tails and a scalar one, a stacked model with a
+/// head, a bidirectional model, a projected model without biases), and for the namespace and nesting cases only the
+/// wrapper around the class, so one kernel change touches only the concept snapshots. Each case must also compile with
+/// no diagnostic at all (hidden ones and documentation warnings included), both for the newest consumer (net10.0,
 /// C# latest) and the oldest (net8.0, C# 12).
 /// </summary>
 public class SnapshotTests
 {
     [Fact]
-    public void LstmInBlockNamespace() => VerifyCell("Models.Speech.Tagger.g.cs", """
+    public void LstmInBlockNamespace() => VerifyWrapper("Models.Speech.Tagger.g.cs", """
         using RnnGen;
 
         namespace Models.Speech
@@ -25,7 +28,7 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void GruInBlockNamespace() => VerifyCell("Models.Speech.Denoiser.g.cs", """
+    public void GruInBlockNamespace() => VerifyWrapper("Models.Speech.Denoiser.g.cs", """
         using RnnGen;
 
         namespace Models.Speech
@@ -38,7 +41,7 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void LstmInFileScopedNamespace() => VerifyCell("Models.Tagger.g.cs", """
+    public void LstmInFileScopedNamespace() => VerifyWrapper("Models.Tagger.g.cs", """
         using RnnGen;
 
         namespace Models;
@@ -50,7 +53,7 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void GruInGlobalNamespace() => VerifyCell("Denoiser.g.cs", """
+    public void GruInGlobalNamespace() => VerifyWrapper("Denoiser.g.cs", """
         [RnnGen.Gru(input: 3, hidden: 5)]
         public partial class Denoiser
         {
@@ -58,7 +61,7 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void LstmNestedInPartialClasses() => VerifyCell("Models.Outer.Inner.Tagger.g.cs", """
+    public void LstmNestedInPartialClasses() => VerifyWrapper("Models.Outer.Inner.Tagger.g.cs", """
         using RnnGen;
 
         namespace Models;
@@ -77,7 +80,7 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void GruNestedInGenericOuterClass() => VerifyCell("Models.Outer-1.Denoiser.g.cs", """
+    public void GruNestedInGenericOuterClass() => VerifyWrapper("Models.Outer-1.Denoiser.g.cs", """
         using RnnGen;
 
         namespace Models;
@@ -93,7 +96,7 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void LstmNestedInRecordAndStruct() => VerifyCell("Models.Holder.Slot.Tagger.g.cs", """
+    public void LstmNestedInRecordAndStruct() => VerifyWrapper("Models.Holder.Slot.Tagger.g.cs", """
         using RnnGen;
 
         namespace Models;
@@ -137,13 +140,79 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void LstmHiddenOnly() => VerifyCell("Models.Stacked.g.cs", """
+    public void LstmHiddenOnly() => VerifyWrapper("Models.Stacked.g.cs", """
         using RnnGen;
 
         namespace Models;
 
         [Lstm(hidden: 32)]
         public partial class Stacked
+        {
+        }
+        """);
+
+    /// <summary>LSTM kernels where no size is a multiple of a vector: 128-bit and scalar paths, overlapping tails.</summary>
+    [Fact]
+    public void LstmWithTails() => VerifyCell("Models.Tagger.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Lstm(input: 3, hidden: 5)]
+        public partial class Tagger
+        {
+        }
+        """);
+
+    /// <summary>GRU kernels where no size is a multiple of a vector.</summary>
+    [Fact]
+    public void GruWithTails() => VerifyCell("Models.Denoiser.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Gru(input: 3, hidden: 5)]
+        public partial class Denoiser
+        {
+        }
+        """);
+
+    /// <summary>A stacked model with a head: first and upper layer kernels, the head's, the runner, Step with an output. Small sizes keep the kernels scalar.</summary>
+    [Fact]
+    public void StackedLstmWithHead() => VerifyCell("Models.Tagger.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Lstm(input: 2, hidden: 3, Layers = 2, Dropout = 0.25)]
+        [Dense(input: 3, output: 2)]
+        public partial class Tagger
+        {
+        }
+        """);
+
+    /// <summary>A bidirectional model: no streaming members, Forward through a workspace.</summary>
+    [Fact]
+    public void BidirectionalGru() => VerifyCell("Models.Speech.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Gru(input: 2, hidden: 3, Bidirectional = true, Name = "gru")]
+        public partial class Speech
+        {
+        }
+        """);
+
+    /// <summary>A projected LSTM without biases: h = W_hr·m, no bias loads or gradients, the packed step's projection.</summary>
+    [Fact]
+    public void ProjectedLstmWithoutBias() => VerifyCell("Models.Projected.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Lstm(input: 4, hidden: 8, ProjectionSize = 3, Bias = false)]
+        public partial class Projected
         {
         }
         """);
@@ -163,7 +232,7 @@ public class SnapshotTests
 
     /// <summary>Fewer inputs than 4 lanes: the scalar kernels only. Nested, to reopen containing types as cells do.</summary>
     [Fact]
-    public void DenseScalarNestedInGlobalNamespace() => VerifyCell("Model.Head.g.cs", """
+    public void DenseScalarNestedInGlobalNamespace() => VerifyWrapper("Model.Head.g.cs", """
         /// <summary>Container.</summary>
         public partial class Model
         {
@@ -243,6 +312,31 @@ public class SnapshotTests
         Assert.Equal([hintName], latest.HintNames);
         Assert.Equal(latest.Source(hintName), csharp12.Source(hintName));
         Snapshot.Match($"//HintName: {hintName}\n{latest.Source(hintName)}", testName: testName);
+    }
+
+    /// <summary>
+    /// Like <see cref="VerifyCell"/>, but the snapshot holds only the wrapper: the header, namespace and containing types,
+    /// and the class's declaration line, with its body elided. These cases test where the class is, not its kernels.
+    /// </summary>
+    private static void VerifyWrapper(string hintName, string source, [CallerMemberName] string testName = "")
+    {
+        GeneratorRun latest = RunClean(TargetProfile.Net10Latest, source);
+        GeneratorRun csharp12 = RunClean(TargetProfile.Net8CSharp12, source);
+        Assert.Equal([hintName], latest.HintNames);
+        Assert.Equal(latest.Source(hintName), csharp12.Source(hintName));
+        Snapshot.Match($"//HintName: {hintName}\n{Wrapper(latest.Source(hintName))}", testName: testName);
+    }
+
+    /// <summary>The file without the generated class's body: every line up to its opening brace, "…", and the closing braces.</summary>
+    private static string Wrapper(string source)
+    {
+        string[] lines = source.Split('\n');
+        int declaration = Array.FindIndex(lines, l => l.TrimStart().StartsWith("partial class ", StringComparison.Ordinal) && l.Contains(" : global::RnnGen.", StringComparison.Ordinal));
+        Assert.True(declaration >= 0, "no generated class declaration");
+        string indent = lines[declaration][..(lines[declaration].Length - lines[declaration].TrimStart().Length)];
+        int close = Array.FindIndex(lines, declaration + 1, l => l == indent + "}");
+        Assert.True(close > declaration, "the generated class does not close");
+        return string.Join("\n", lines[..(declaration + 2)].Append(indent + "    // … the generated members (see the concept snapshots)").Concat(lines[close..]));
     }
 
     private static GeneratorRun RunClean(TargetProfile target, string source)

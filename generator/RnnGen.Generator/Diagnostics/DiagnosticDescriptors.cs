@@ -10,6 +10,12 @@ internal static class DiagnosticDescriptors
     /// <summary>Sizes above this would need more than 64 KB of stack scratch per step (G·H floats of pre-activations).</summary>
     public const int MaxSize = 4096;
 
+    /// <summary>The most layers a model may stack.</summary>
+    public const int MaxLayers = RnnGen.Layout.ModelLayout.MaxLayers;
+
+    /// <summary>A streaming step keeps every layer's state on the stack: at most this many floats (256 KB).</summary>
+    public const int MaxStreamingState = 65536;
+
     public static readonly DiagnosticDescriptor TypeNotPartial = new(
         "RNNG001", "Cell type must be partial",
         "'{0}' has [{1}] but is not declared partial; add the partial modifier so RnnGen can generate its members",
@@ -88,10 +94,35 @@ internal static class DiagnosticDescriptors
         "'{0}' has [{1}] but shares its name with a member RnnGen generates ('{0}'), which C# does not allow; rename the class",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    // ---- Dense layers ([Dense(input, output)]); the declaration rules and their ids are the cells'. ----
+    // ---- Whole models: [Lstm]/[Gru] with Layers, Bidirectional, ProjectionSize, Bias, Dropout, Name, and a [Dense] head. ----
 
-    public static readonly DiagnosticDescriptor CellAndDense = new(
-        "RNNG022", "A type can be a cell or a dense layer, not both",
-        "'{0}' has both [{1}] and [Dense]; keep one of them (a model holds a cell and a layer as two classes)",
+    public static readonly DiagnosticDescriptor LayersOutOfRange = new(
+        "RNNG023", "Layers out of range",
+        "'{0}' has [{1}] with Layers = {2}; {3}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ProjectionOutOfRange = new(
+        "RNNG024", "ProjectionSize out of range",
+        "'{0}' has [Lstm] with ProjectionSize = {1}; it must be 0 (no projection) or between 1 and hidden − 1 = {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DropoutOutOfRange = new(
+        "RNNG025", "Dropout out of range",
+        "'{0}' has [{1}] with Dropout = {2}; it must be at least 0 and less than 1",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor HeadInputMismatch = new(
+        "RNNG026", "The head's input is not the model's output",
+        "'{0}' has [Dense(input: {1}, …)] as the head of its [{2}], whose steps output {3} values ({4}); set input: {3}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DropoutWithoutLayers = new(
+        "RNNG027", "Dropout has no effect on a single layer",
+        "'{0}' has [{1}] with Dropout = {2} and one layer; dropout applies between layers, so it has no effect (PyTorch warns the same)",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidModuleName = new(
+        "RNNG028", "Invalid module name",
+        "'{0}' has [{1}] with Name = \"{2}\"; {3}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -3,26 +3,36 @@ using RnnGen.Generator.Model;
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>The GRU's kernels (PyTorch nn.GRU: gates r, z, n; state h).</summary>
-internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
+internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override int ActivationsPerStep => 4 * Hidden;
-
-    public override int GradientsPerStep => 6 * Hidden;
-
     public override int BackwardScratch => 2 * Hidden;
 
     public override string? BackwardPrelude => "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
 
-    public override string ActivationsLayout => "r, z, n and W_hn·h + b_hn";
+    public override string ActivationsLayout => $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
+
+    public override string[] GateNames => ["r", "z", "n"];
+
+    public override int SeparateBiasGate => 2;
+
+    public override string PackedBiasComment => "// r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)";
+
+    public override string PackedBindings(int vector) => $"var ar = ar{N(vector)}; var az = az{N(vector)}; var anx = anx{N(vector)}; var anh = an{N(vector)};";
+
+    private string Bi(string gate) => Spec.Bias ? $" + b_i{gate}" : "";
+
+    private string Bh(string gate) => Spec.Bias ? $" + b_h{gate}" : "";
 
     public override void EmitStepHelpers(SourceWriter w, Width width)
     {
-        MatrixEmitter.RowsHelper(w, width, "Gate", "W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).",
-            [InputProduct, HiddenProduct], ["BiasIhOffset", "BiasHhOffset"]);
+        MatrixEmitter.RowsHelper(w, width, "Gate", $"W_ih·x{Bi("")} + W_hh·h{Bh("")} for the gate rows starting at r (the r and z gates).",
+            [InputProduct, HiddenProduct], GateBiases);
         w.Line();
-        MatrixEmitter.RowsHelper(w, width, "InputPart", "W_ih·x + b_ih for the rows starting at r (the n gate's input part).", [InputProduct], ["BiasIhOffset"]);
+        MatrixEmitter.RowsHelper(w, width, "InputPart", $"W_ih·x{Bi("")} for the rows starting at r (the n gate's input part).", [InputProduct],
+            Spec.Bias ? ["BiasIhOffset"] : []);
         w.Line();
-        MatrixEmitter.RowsHelper(w, width, "HiddenPart", "W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).", [HiddenProduct], ["BiasHhOffset"]);
+        MatrixEmitter.RowsHelper(w, width, "HiddenPart", $"W_hh·h{Bh("")} for the rows starting at r (the n gate's recurrent part).", [HiddenProduct],
+            Spec.Bias ? ["BiasHhOffset"] : []);
     }
 
     public override void EmitStep(SourceWriter w, Width width)
@@ -31,19 +41,19 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
         MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
         {
             w.Lines($$"""
-                var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);                      // W_ir x + b_ir + W_hr h + b_hr
-                var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);         // W_iz x + b_iz + W_hz h + b_hz
-                var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);             // W_in x + b_in
-                var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);     // W_hn h + b_hn
+                var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
+                var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
+                var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
+                var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
                 """);
-            EmitStateUpdate(w, u, record: true);
+            EmitStateUpdate(w, u, StateTargets.Recording);
         });
     }
 
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
-    public override void EmitStateUpdate(SourceWriter w, Width u, bool record, string cell = "previous")
+    public override void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets)
     {
-        string tape = record
+        string tape = targets.Record
             ? """
               Store(r, ref activations, j);
               Store(z, ref activations, HiddenSize + j);
@@ -55,9 +65,26 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
         w.Lines($$"""
             var r = Sigmoid(ar);  // r = σ(·): how much of h feeds the candidate
             var z = Sigmoid(az);  // z = σ(·): how much of h to keep
-            var n = Tanh(MultiplyAdd(r, anh, anx));  // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-            {{tape}}Store(FlushTiny(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n)), ref next, j);  // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+            var n = Tanh(MultiplyAdd(r, anh, anx));  // n = tanh(W_in x{{Bi("n")}} + r⊙(W_hn h{{Bh("n")}}))
+            {{tape}}Store(FlushTiny(MultiplyAdd(z, {{u.Load(targets.HiddenSource, "j")}} - n, n)), ref next, j);  // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
             """);
+    }
+
+    /// <summary>The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.</summary>
+    public override void EmitPackedBetweenProducts(SourceWriter w, int tile, int vectors, int sets)
+    {
+        w.Line();
+        w.Line($"// The n gate keeps W_in x{Bi("")} apart and restarts from {(Spec.Bias ? "b_hn" : "zero")} for its recurrent part.");
+        for (int v = 0; v < vectors; v++)
+        {
+            string n = $"an{N(v)}";
+            w.Line(sets == 2 ? $"var anx{N(v)} = {n} + {n}b;" : $"var anx{N(v)} = {n};");
+            w.Line($"{n} = Load256(ref bias, {N(3 * tile + 8 * v)});");
+            if (sets == 2)
+            {
+                w.Line($"{n}b = Broadcast256(0f);");
+            }
+        }
     }
 
     public override void EmitBackwardStep(SourceWriter w, Width width)
@@ -70,16 +97,16 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
             var z = {{u.Load("activations", "HiddenSize + j")}};
             var n = {{u.Load("activations", "2 * HiddenSize + j")}};
             var hn = {{u.Load("activations", "3 * HiddenSize + j")}};
-            var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
-            var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
-            var dz = FlushTiny(dh * ({{u.Load("previous", "j")}} - n) * z * (one - z));      // da_z = dh'⊙(h − n)⊙z(1−z)
+            var dn = FlushTiny(dh * (one - z) * (one - n * n));  // da_n = dh'⊙(1−z)⊙(1−n²)
+            var dr = FlushTiny(dn * hn * r * (one - r));  // da_r = da_n⊙(W_hn h{{Bh("n")}})⊙r(1−r)
+            var dz = FlushTiny(dh * ({{u.Load("previous", "j")}} - n) * z * (one - z));  // da_z = dh'⊙(h − n)⊙z(1−z)
             Store(dr, ref da, j);
             Store(dz, ref da, HiddenSize + j);
             Store(dn, ref da, 2 * HiddenSize + j);
             Store(dr, ref da, GateRows + j);
             Store(dz, ref da, GateRows + HiddenSize + j);
-            Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
-            Store(dh * z, ref direct, j);                                                   // h' = … + z⊙h passes z⊙dh' straight back
+            Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);  // the recurrent part of n is scaled by r
+            Store(dh * z, ref direct, j);  // h' = … + z⊙h passes z⊙dh' straight back
             """));
         w.Line();
         using (w.Block("if (computeDx)"))
@@ -100,9 +127,12 @@ internal sealed class GruKernels(CellSpec spec) : CellKernels(spec)
         w.Line();
         w.Line("// dW_hh += Σ_t da_hh,t ⊗ h_t−1");
         MatrixEmitter.AccumulateOuterProducts(w, width, 3, Hidden, "HiddenSize", "WeightHhOffset", "da", "GradientsPerStep", "GateRows", "states", "StateSize");
-        w.Line();
-        w.Line("// db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t");
-        MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
-        MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "GateRows");
+        if (Spec.Bias)
+        {
+            w.Line();
+            w.Line("// db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t");
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "GateRows");
+        }
     }
 }

@@ -2,40 +2,81 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
 
-/// <summary>The LSTM's kernels (PyTorch nn.LSTM: gates i, f, g, o; state h then c).</summary>
-internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
+/// <summary>
+/// The LSTM's kernels (PyTorch nn.LSTM: gates i, f, g, o; state h then c). With a projection (proj_size P) the cell
+/// computes m = o⊙tanh(c′) and h′ = W_hr·m, so h and W_hh's columns have P values.
+/// </summary>
+internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override int ActivationsPerStep => 5 * Hidden;
+    public override int BackwardScratch => Spec.StateSize + (Projected ? Hidden : 0);
 
-    public override int GradientsPerStep => 4 * Hidden;
+    public override string ActivationsLayout => Projected ? "i, f, g, o, tanh(c') and m = o⊙tanh(c')" : "i, f, g, o and tanh(c')";
 
-    public override int BackwardScratch => 2 * Hidden;
+    public override string[] GateNames => ["i", "f", "g", "o"];
 
-    public override string ActivationsLayout => "i, f, g, o and tanh(c')";
+    public override int SeparateBiasGate => -1;
 
-    public override void EmitStepHelpers(SourceWriter w, Width width) =>
-        MatrixEmitter.RowsHelper(w, width, "Gate", "a = W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r.",
-            [InputProduct, HiddenProduct], ["BiasIhOffset", "BiasHhOffset"]);
+    public override string PackedBiasComment => "// every gate starts from b_ih + b_hh";
+
+    public override string PackedBindings(int vector) => $"var ai = ai{N(vector)}; var af = af{N(vector)}; var ag = ag{N(vector)}; var ao = ao{N(vector)};";
+
+    public override string? BackwardPrelude => Projected ? "ref float dm = ref At(ref dPrev, StateSize);   // dL/dm, behind the projection" : null;
+
+    /// <summary>W_hr·m: the projection's rows, H columns each.</summary>
+    private ProductSource ProjectionProduct => new("WeightHrOffset", Hidden, "HiddenSize", "m", "mTail", "wr");
+
+    public override void EmitStepHelpers(SourceWriter w, Width width)
+    {
+        MatrixEmitter.RowsHelper(w, width, "Gate", $"a = W_ih·x{(Spec.Bias ? " + b_ih" : "")} + W_hh·h{(Spec.Bias ? " + b_hh" : "")} for the gate rows starting at r.",
+            [InputProduct, HiddenProduct], GateBiases);
+        if (Projected)
+        {
+            w.Line();
+            MatrixEmitter.RowsHelper(w, width, "Project", "h' = W_hr·m for the rows starting at r.", [ProjectionProduct], []);
+        }
+    }
 
     public override void EmitStep(SourceWriter w, Width width)
     {
+        string b(string gate) => Spec.Bias ? $" + b_i{gate}" : "";
+        string c(string gate) => Spec.Bias ? $" + b_h{gate}" : "";
+        if (Projected)
+        {
+            w.Line("ref float m = ref At(ref activations, 5 * HiddenSize);   // m = o⊙tanh(c'), recorded for weight_hr's gradient");
+        }
+
         w.Line("// Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
         {
             w.Lines($$"""
-                var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);                      // W_ii x + b_ii + W_hi h + b_hi
-                var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);         // W_if x + b_if + W_hf h + b_hf
-                var ag = Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous);     // W_ig x + b_ig + W_hg h + b_hg
-                var ao = Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous);     // W_io x + b_io + W_ho h + b_ho
+                var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ii x{{b("i")}} + W_hi h{{c("i")}}
+                var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_if x{{b("f")}} + W_hf h{{c("f")}}
+                var ag = Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous);  // W_ig x{{b("g")}} + W_hg h{{c("g")}}
+                var ao = Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous);  // W_io x{{b("o")}} + W_ho h{{c("o")}}
                 """);
-            EmitStateUpdate(w, u, record: true);
+            EmitStateUpdate(w, u, StateTargets.Recording);
         });
+        EmitProjection(w, width);
     }
 
-    /// <summary>The gate equations from the pre-activations ai, af, ag, ao of units j…: c' and h' into next.</summary>
-    public override void EmitStateUpdate(SourceWriter w, Width u, bool record, string cell = "previous")
+    /// <summary>With a projection, after every unit's m: h' = W_hr·m into next (P values).</summary>
+    public void EmitProjection(SourceWriter w, Width width, string weights = "w")
     {
-        string tape = record
+        if (!Projected)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line("// h' = W_hr·m: the projection of every unit's m to ProjectionSize values");
+        MatrixEmitter.ForEachUnit(w, width, Spec.Projection, "ProjectionSize", u =>
+            w.Line($"Store(FlushTiny(Project{u.Suffix}(ref {weights}, j, ref m)), ref next, j);"));
+    }
+
+    /// <summary>The gate equations from the pre-activations ai, af, ag, ao of units j…: c' and h' (or m) into next.</summary>
+    public override void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets)
+    {
+        string tape = targets.Record
             ? """
               Store(i, ref activations, j);
               Store(f, ref activations, HiddenSize + j);
@@ -45,35 +86,53 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
 
               """
             : "";
+        string output = Projected
+            ? "Store(o * tanhC, ref m, j);  // m = o⊙tanh(c'), projected to h' below"
+            : "Store(FlushTiny(o * tanhC), ref next, j);  // h' = o⊙tanh(c')";
         w.Lines($$"""
             var i = Sigmoid(ai);  // i = σ(·): how much new content to admit
             var f = Sigmoid(af);  // f = σ(·): how much of the cell to keep
             var g = Tanh(ag);  // g = tanh(·): the candidate content
             var o = Sigmoid(ao);  // o = σ(·): how much of the cell to expose
-            var c = FlushTiny(MultiplyAdd(f, {{u.Load(cell, "HiddenSize + j")}}, i * g));  // c' = f⊙c + i⊙g
+            var c = FlushTiny(MultiplyAdd(f, {{u.Load(targets.CellSource, $"{Recurrent} + j")}}, i * g));  // c' = f⊙c + i⊙g
             var tanhC = Tanh(c);
-            {{tape}}Store(c, ref next, HiddenSize + j);
-            Store(FlushTiny(o * tanhC), ref next, j);  // h' = o⊙tanh(c')
+            {{tape}}Store(c, ref next, {{Recurrent}} + j);
+            {{output}}
             """);
     }
 
     public override void EmitBackwardStep(SourceWriter w, Width width)
     {
-        w.Line("// Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]");
+        string dh;
+        if (Projected)
+        {
+            w.Line("// Back through h' = W_hr·m: dh' = dL/d(next h) + dL/d(output), kept for weight_hr's gradient; dm = W_hrᵀ·dh'");
+            MatrixEmitter.ForEachUnit(w, width, Spec.Projection, "ProjectionSize", u =>
+                w.Line($"Store({u.Load("dNext", "j")} + {u.Load("dOut", "j")}, ref da, 4 * HiddenSize + j);"));
+            MatrixEmitter.TransposedProduct(w, width, 1, Hidden, "HiddenSize", "WeightHrOffset", "da", "4 * HiddenSize", "dm", null, flush: false, rowsName: "ProjectionSize");
+            w.Line();
+            dh = "dm";
+        }
+        else
+        {
+            dh = "";
+        }
+
+        w.Line($"// Back through {(Projected ? "m" : "h'")} = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
             var one = {{u.Broadcast("1f")}};
-            var dh = {{u.Load("dNext", "j")}} + {{u.Load("dOut", "j")}};
+            var dh = {{(Projected ? u.Load(dh, "j") : $"{u.Load("dNext", "j")} + {u.Load("dOut", "j")}")}};
             var i = {{u.Load("activations", "j")}};
             var f = {{u.Load("activations", "HiddenSize + j")}};
             var g = {{u.Load("activations", "2 * HiddenSize + j")}};
             var o = {{u.Load("activations", "3 * HiddenSize + j")}};
             var tanhC = {{u.Load("activations", "4 * HiddenSize + j")}};
-            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, {{u.Load("dNext", "HiddenSize + j")}});        // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
-            Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                       // da_i = dc'⊙g⊙i(1−i)
-            Store(FlushTiny(dc * {{u.Load("previous", "HiddenSize + j")}} * f * (one - f)), ref da, HiddenSize + j);     // da_f = dc'⊙c⊙f(1−f)
-            Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                      // da_g = dc'⊙i⊙(1−g²)
-            Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                  // da_o = dh'⊙tanh(c')⊙o(1−o)
-            Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                       // dc = dc'⊙f
+            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, {{u.Load("dNext", $"{Recurrent} + j")}});  // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+            Store(FlushTiny(dc * g * i * (one - i)), ref da, j);  // da_i = dc'⊙g⊙i(1−i)
+            Store(FlushTiny(dc * {{u.Load("previous", $"{Recurrent} + j")}} * f * (one - f)), ref da, HiddenSize + j);  // da_f = dc'⊙c⊙f(1−f)
+            Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);  // da_g = dc'⊙i⊙(1−g²)
+            Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);  // da_o = dh'⊙tanh(c')⊙o(1−o)
+            Store(FlushTiny(dc * f), ref dPrev, {{Recurrent}} + j);  // dc = dc'⊙f
             """));
         w.Line();
         using (w.Block("if (computeDx)"))
@@ -84,7 +143,7 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
 
         w.Line();
         w.Line("// dh = W_hhᵀ·da");
-        MatrixEmitter.TransposedProduct(w, width, 4, Hidden, "HiddenSize", "WeightHhOffset", "da", "0", "dPrev", null, flush: true);
+        MatrixEmitter.TransposedProduct(w, width, 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "da", "0", "dPrev", null, flush: true);
     }
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
@@ -93,10 +152,21 @@ internal sealed class LstmKernels(CellSpec spec) : CellKernels(spec)
         MatrixEmitter.AccumulateOuterProducts(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "GradientsPerStep", "0", "inputs", "InputSize");
         w.Line();
         w.Line("// dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)");
-        MatrixEmitter.AccumulateOuterProducts(w, width, 4, Hidden, "HiddenSize", "WeightHhOffset", "da", "GradientsPerStep", "0", "states", "StateSize");
-        w.Line();
-        w.Line("// db_ih += Σ_t da_t, db_hh += Σ_t da_t");
-        MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
-        MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "0");
+        MatrixEmitter.AccumulateOuterProducts(w, width, 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "da", "GradientsPerStep", "0", "states", "StateSize");
+        if (Spec.Bias)
+        {
+            w.Line();
+            w.Line("// db_ih += Σ_t da_t, db_hh += Σ_t da_t");
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "0");
+        }
+
+        if (Projected)
+        {
+            w.Line();
+            w.Line("// dW_hr += Σ_t dh'_t ⊗ m_t");
+            w.Line("ref float m = ref At(ref activations, 5 * HiddenSize);");
+            MatrixEmitter.AccumulateOuterProducts(w, width, 1, Hidden, "HiddenSize", "WeightHrOffset", "da", "GradientsPerStep", "4 * HiddenSize", "m", "ActivationsPerStep", rowsName: "ProjectionSize");
+        }
     }
 }

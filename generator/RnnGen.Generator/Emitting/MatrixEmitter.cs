@@ -98,9 +98,10 @@ internal static class MatrixEmitter
 
             // The biases are added to each other off the critical path, then once to the reduced sums.
             string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
+            string reduced = $"SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))})";
             w.Line(wide.Count > 0
-                ? $"var sum = SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))}) + {(biasOffsets.Count > 1 ? $"({biases})" : biases)};"
-                : $"var sum = {biases};");
+                ? (biasOffsets.Count == 0 ? $"var sum = {reduced};" : $"var sum = {reduced} + {(biasOffsets.Count > 1 ? $"({biases})" : biases)};")
+                : $"var sum = {(biasOffsets.Count == 0 ? width.Zero : biases)};");
             foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes))
             {
                 // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.
@@ -127,27 +128,27 @@ internal static class MatrixEmitter
     /// </summary>
     public static void TransposedProduct(
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daOffset, string dst, string? addend, bool flush)
+        string da, string daOffset, string dst, string? addend, bool flush, string rowsName = "HiddenSize")
     {
         if (!width.IsScalar && columns >= RowStreamingColumns * width.Lanes)
         {
-            TransposedProductBlocked(w, width, gates, columns, columnsName, weightsOffset, da, daOffset, dst, addend, flush);
+            TransposedProductBlocked(w, width, gates, columns, columnsName, weightsOffset, da, daOffset, dst, addend, flush, rowsName);
             return;
         }
 
         ColumnLoops(w, ref width, columns, columnsName, masked: false, (unroll, _) =>
         {
             w.Line(string.Join(" ", Gates(gates, unroll).Select(a => $"var {a} = {width.Zero};")));
-            using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
+            using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
                 w.Line($"ref float row = ref At(ref w, {weightsOffset} + j * {columnsName} + c);   // W[j, c] of the first gate block");
                 w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
                 for (int g = 0; g < gates; g++)
                 {
-                    w.Line($"var d{g} = {width.Broadcast($"Load1(ref dRow, {GateOffset(g, "HiddenSize")})")};");
+                    w.Line($"var d{g} = {width.Broadcast($"Load1(ref dRow, {GateOffset(g, rowsName)})")};");
                     for (int u = 0; u < unroll; u++)
                     {
-                        w.Line($"s{g}{u} = MultiplyAdd({width.Load("row", Plus(GateOffset(g, $"HiddenSize * {columnsName}"), ColumnOffset(u, width)))}, d{g}, s{g}{u});");
+                        w.Line($"s{g}{u} = MultiplyAdd({width.Load("row", Plus(GateOffset(g, $"{rowsName} * {columnsName}"), ColumnOffset(u, width)))}, d{g}, s{g}{u});");
                     }
                 }
             }
@@ -183,7 +184,7 @@ internal static class MatrixEmitter
     /// </summary>
     private static void TransposedProductBlocked(
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daOffset, string dst, string? addend, bool flush)
+        string da, string daOffset, string dst, string? addend, bool flush, string rowsName)
     {
         int lanes = width.Lanes, block = RowStreamingColumns * lanes;
         using SourceWriter.Scope scope = w.Block("");   // its own scope: a kernel may hold two of these products
@@ -199,7 +200,7 @@ internal static class MatrixEmitter
 
             w.Line($"ref float row = ref At(ref w, {weightsOffset} + c);   // W[0, c…]");
             w.Line($"ref float dRow = ref At(ref {da}, {daOffset});");
-            using (w.Block($"for (nint r = 0; r < {N(gates)} * HiddenSize; r++)"))
+            using (w.Block(gates == 1 ? $"for (nint r = 0; r < {rowsName}; r++)" : $"for (nint r = 0; r < {N(gates)} * {rowsName}; r++)"))
             {
                 w.Line($"var d = {width.Broadcast("Load1(ref dRow, r)")};");
                 for (int v = 0; v < RowStreamingColumns; v++)
@@ -225,7 +226,7 @@ internal static class MatrixEmitter
     /// </summary>
     public static void AccumulateOuterProducts(
         SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daStride, string daOffset, string x, string xStride)
+        string da, string daStride, string daOffset, string x, string xStride, string rowsName = "HiddenSize")
     {
         // Blocks of steps; per unit, its gates' gradients for the block are first gathered into a small contiguous
         // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape.
@@ -236,21 +237,21 @@ internal static class MatrixEmitter
         {
             w.Line($"nint count = steps - t0 < {StepBlock} ? steps - t0 : {StepBlock};");
             w.Line($"ref float xBlock = ref At(ref {x}, t0 * {xStride});");
-            using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
+            using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
                 w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")} + t0 * {daStride});");
                 using (w.Block("for (nint t = 0; t < count; t++)"))
                 {
                     for (int g = 0; g < gates; g++)
                     {
-                        w.Line($"Store(Load1(ref dRow, {Plus($"t * {daStride}", GateOffset(g, "HiddenSize"))}), ref dBlock, {Plus($"t * {N(gates)}", N(g))});");
+                        w.Line($"Store(Load1(ref dRow, {Plus($"t * {daStride}", GateOffset(g, rowsName))}), ref dBlock, {Plus($"t * {N(gates)}", N(g))});");
                     }
                 }
 
                 ColumnLoops(w, ref width, columns, columnsName, masked: true, (unroll, masked) =>
                 {
                     w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
-                    string target(int g, int u) => Plus(GateOffset(g, $"HiddenSize * {columnsName}"), ColumnOffset(u, width));
+                    string target(int g, int u) => Plus(GateOffset(g, $"{rowsName} * {columnsName}"), ColumnOffset(u, width));
                     w.Line(string.Join(" ", Enumerable.Range(0, gates).SelectMany(g => Enumerable.Range(0, unroll).Select(u => $"var s{g}{u} = {width.Load("target", target(g, u))};"))));
                     using (w.Block("for (nint t = 0; t < count; t++)"))
                     {
@@ -378,16 +379,20 @@ internal static class MatrixEmitter
     /// must read only buffers it does not write, so the overlapping last vector may recompute units safely.
     /// Fewer units than lanes fall back to scalar code.
     /// </summary>
-    public static void ForEachUnit(SourceWriter w, Width width, int hidden, Action<Width> body)
+    public static void ForEachUnit(SourceWriter w, Width width, int hidden, Action<Width> body) =>
+        ForEachUnit(w, width, hidden, "HiddenSize", body);
+
+    /// <summary><see cref="ForEachUnit(SourceWriter, Width, int, Action{Width})"/> over another length (a projection's P outputs).</summary>
+    public static void ForEachUnit(SourceWriter w, Width width, int count, string countName, Action<Width> body)
     {
-        if (hidden < width.Lanes)
+        if (count < width.Lanes)
         {
             width = Width.Scalar;
         }
 
         if (width.IsScalar)
         {
-            using (w.Block("for (nint j = 0; j < HiddenSize; j++)"))
+            using (w.Block($"for (nint j = 0; j < {countName}; j++)"))
             {
                 body(width);
             }
@@ -395,9 +400,9 @@ internal static class MatrixEmitter
             return;
         }
 
-        using (w.Block($"for (nint unit = 0; unit < HiddenSize; unit += {width.Lanes})"))
+        using (w.Block($"for (nint unit = 0; unit < {countName}; unit += {width.Lanes})"))
         {
-            w.Line(BlockIndex("j", "unit", hidden, "HiddenSize", width.Lanes));
+            w.Line(BlockIndex("j", "unit", count, countName, width.Lanes));
             body(width);
         }
     }

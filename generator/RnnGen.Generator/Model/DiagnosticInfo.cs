@@ -23,4 +23,4 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
 /// What parsing one annotated type yields: a spec to emit, or the diagnostics that explain why not; and, when the
 /// attribute names embedded weights, what the build-time weights check needs.
 /// </summary>
-internal sealed record ParseResult(CellSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, WeightsReference? Weights = null);
+internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, WeightsReference? Weights = null);

@@ -10,16 +10,10 @@ namespace RnnGen.Generator.Model;
 internal sealed record EmbeddedWeights(string FileName, string Prefix, int Layer);
 
 /// <summary>
-/// One attribute that names embedded weights, with everything the build-time check needs: the cell's shape, the
-/// weights, and where to report. Kept apart from <see cref="CellSpec"/> so a moved attribute never re-emits code.
+/// One attribute that names embedded weights, with everything the build-time check needs: the model's shape, the
+/// weights, and where to report. Kept apart from <see cref="ModelSpec"/> so a moved attribute never re-emits code.
 /// </summary>
-internal sealed record WeightsReference(
-    string TypeName, CellKind Kind, int Input, int Hidden, EmbeddedWeights Weights, LocationInfo? Location)
-{
-    public string AttributeName => Kind == CellKind.Lstm ? "Lstm" : "Gru";
-
-    public int GateRows => (Kind == CellKind.Lstm ? 4 : 3) * Hidden;
-}
+internal sealed record WeightsReference(string TypeName, ModelShapeSpec Shape, EmbeddedWeights Weights, LocationInfo? Location);
 
 /// <summary>A tensor's entry in a weights header: name, dtype as spelled in the file, and shape.</summary>
 internal sealed record HeaderTensor(string Name, string DType, EquatableArray<long> Shape) : IEquatable<HeaderTensor>;

@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 
 namespace RnnGen.Generator.Model;
 
-/// <summary>The member names a generated cell declares: the emitter writes them, the parser reserves them.</summary>
+/// <summary>
+/// The member names a generated class declares: the emitter writes them, the parser reserves them. A model reserves
+/// every name any model declares, whatever its options, so adding an option to an attribute never breaks a class.
+/// </summary>
 internal static class GeneratedMembers
 {
     public const string Parameters = "_parameters";
@@ -10,10 +13,11 @@ internal static class GeneratedMembers
 
     public static readonly ImmutableHashSet<string> Names = ImmutableHashSet.Create(
         "Kind", "InputSize", "HiddenSize", "StateSize", "ParameterCount", "ActivePath",
-        "Parameters", "ParameterMemory", "WeightIh", "WeightHh", "BiasIh", "BiasHh",
-        "Step", "Forward", "CreateTape", "Backward", "Freeze", "Frozen",
+        "Layers", "Directions", "ProjectionSize", "OutputSize", "Shape",
+        "Parameters", "ParameterMemory", "WeightIh", "WeightHh", "BiasIh", "BiasHh", "Tensor",
+        "Step", "Forward", "CreateTape", "CreateWorkspace", "Backward", "Freeze", "Frozen",
         Parameters, Kernels,
-        // Weight files (Emitting/CellEmitter.Weights.cs); FromEmbeddedWeights is reserved even when no weights are named.
+        // Weight files (Emitting/ModelEmitter.Weights.cs); FromEmbeddedWeights is reserved even when no weights are named.
         "LoadWeights", "SaveWeights", "FromEmbeddedWeights");
 
     /// <summary>The member names a generated dense layer declares (constructors () and (Random) are reserved too).</summary>

@@ -11,7 +11,8 @@ namespace RnnGen.Generator.Parsing;
 
 /// <summary>
 /// Turns one [Dense]-annotated class into a <see cref="DenseSpec"/>, or the diagnostics that explain why it cannot be
-/// one. The declaration rules and their diagnostics are the cells' (see <see cref="CellParser.CheckDeclaration"/>).
+/// one. The declaration rules and their diagnostics are the models' (see <see cref="Declarations.CheckDeclaration"/>); on a class
+/// with [Lstm] or [Gru] it is that model's head, which <see cref="ModelParser"/> reads.
 /// </summary>
 internal static class DenseParser
 {
@@ -29,17 +30,13 @@ internal static class DenseParser
         void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
             diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
 
-        // A cell and a layer at once: reported here, once; the cell passes stay silent and emit nothing.
-        foreach (string cell in new[] { "Lstm", "Gru" })
+        // On a class with [Lstm] or [Gru] the layer is that model's head: the model's parser reads and checks it.
+        if (Declarations.HasAttribute(type, ModelParser.LstmAttributeName) || Declarations.HasAttribute(type, ModelParser.GruAttributeName))
         {
-            if (CellParser.HasAttribute(type, $"RnnGen.{cell}Attribute"))
-            {
-                Report(DiagnosticDescriptors.CellAndDense, CellParser.AttributeLocation(attribute) ?? identifier, type.Name, cell);
-                return Result(null, diagnostics);
-            }
+            return Result(null, diagnostics);
         }
 
-        CellParser.CheckDeclaration(type, declaration, AttributeName, identifier, GeneratedMembers.DenseNames, Report);
+        Declarations.CheckDeclaration(type, declaration, AttributeName, identifier, GeneratedMembers.DenseNames, Report);
 
         ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
         if (args.Length != 2 || args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
@@ -51,17 +48,17 @@ internal static class DenseParser
         int input = (int)args[0].Value!, output = (int)args[1].Value!;
         CheckRange(input, "input");
         CheckRange(output, "output");
-        CellParser.CheckReservedMembers(type, GeneratedMembers.DenseNames, AttributeName, Report, cancellationToken);
+        Declarations.CheckReservedMembers(type, GeneratedMembers.DenseNames, AttributeName, Report, cancellationToken);
 
         return diagnostics.Count > 0
             ? Result(null, diagnostics)
-            : Result(new DenseSpec(input, output, CellParser.Hierarchy(type, declaration)), diagnostics);
+            : Result(new DenseSpec(input, output, Declarations.Hierarchy(type, declaration)), diagnostics);
 
         void CheckRange(int value, string parameter)
         {
             if (value < 1 || value > DiagnosticDescriptors.MaxSize)
             {
-                Report(DiagnosticDescriptors.SizeOutOfRange, CellParser.ArgumentLocation(attribute, parameter) ?? identifier,
+                Report(DiagnosticDescriptors.SizeOutOfRange, Declarations.ArgumentLocation(attribute, parameter) ?? identifier,
                     type.Name, AttributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "the sizes RnnGen generates fixed-size code for");
             }

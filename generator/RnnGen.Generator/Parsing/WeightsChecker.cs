@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using RnnGen.Generator.Diagnostics;
 using RnnGen.Generator.Model;
+using Layout = RnnGen.Layout;
 
 namespace RnnGen.Generator.Parsing;
 
@@ -14,7 +15,6 @@ namespace RnnGen.Generator.Parsing;
 /// </summary>
 internal static class WeightsChecker
 {
-    private static readonly string[] Stems = ["weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"];
     private static readonly HashSet<string> FloatDTypes = new(StringComparer.Ordinal) { "F16", "BF16", "F32", "F64" };
 
     public static EquatableArray<DiagnosticInfo> Check(WeightsReference reference, EquatableArray<WeightsHeader> headers)
@@ -40,24 +40,24 @@ internal static class WeightsChecker
             return diagnostics.ToEquatableArray();
         }
 
-        int rows = reference.GateRows;
-        long[][] shapes = [[rows, reference.Input], [rows, reference.Hidden], [rows], [rows]];
-        string layer = reference.Weights.Layer.ToString(CultureInfo.InvariantCulture);
-        for (int i = 0; i < Stems.Length; i++)
+        // Every tensor of the model, with the prefix and (single-layer models) the layer the attribute names.
+        ModelShapeSpec shape = reference.Shape;
+        foreach (Layout.TensorSlot slot in shape.Layout.Tensors(reference.Weights.Layer))
         {
-            string name = reference.Weights.Prefix + Stems[i] + layer;
+            string name = reference.Weights.Prefix + slot.Name;
             HeaderTensor? tensor = header.Tensors.FirstOrDefault(t => t.Name == name);
             if (tensor is null)
             {
-                Report(DiagnosticDescriptors.WeightsTensorMissing, reference.TypeName, name, file, MissingHint(header, Stems[i] + layer, Stems[i]));
+                Report(DiagnosticDescriptors.WeightsTensorMissing, reference.TypeName, name, file, MissingHint(header, slot.Name));
                 continue;
             }
 
-            if (!tensor.Shape.SequenceEqual(shapes[i]))
+            long[] expected = slot.Shape.Select(d => (long)d).ToArray();
+            if (!tensor.Shape.SequenceEqual(expected))
             {
                 Report(DiagnosticDescriptors.WeightsShapeMismatch,
-                    reference.TypeName, reference.AttributeName, N(reference.Input), N(reference.Hidden), file, name,
-                    WeightsHeaderParser.Format(shapes[i]), WeightsHeaderParser.Format(tensor.Shape), KindHint(reference, tensor));
+                    reference.TypeName, shape.AttributeName, N(shape.Input), N(shape.Hidden), file, name,
+                    WeightsHeaderParser.Format(expected), WeightsHeaderParser.Format(tensor.Shape), KindHint(shape, slot, tensor));
             }
 
             if (!FloatDTypes.Contains(tensor.DType))
@@ -70,7 +70,7 @@ internal static class WeightsChecker
     }
 
     /// <summary>The same tensor under another prefix (set WeightsPrefix) or another layer (set WeightsLayer).</summary>
-    private static string MissingHint(WeightsHeader header, string wanted, string stem)
+    private static string MissingHint(WeightsHeader header, string wanted)
     {
         string[] samePrefixless = header.Tensors.Select(t => t.Name).Where(n => n.EndsWith(wanted, StringComparison.Ordinal)).Take(3).ToArray();
         if (samePrefixless.Length > 0)
@@ -79,7 +79,10 @@ internal static class WeightsChecker
             return $" (it has '{samePrefixless[0]}': set WeightsPrefix = \"{prefix}\"?)";
         }
 
-        string[] otherLayer = header.Tensors.Select(t => t.Name).Where(n => n.Contains(stem)).Take(3).ToArray();
+        // The same kind of tensor for another layer: "weight_ih_l" of "rnn.weight_ih_l1_reverse".
+        string last = wanted.Substring(wanted.LastIndexOf('.') + 1);
+        int layerAt = last.IndexOf("_l", StringComparison.Ordinal);
+        string[] otherLayer = layerAt > 0 ? header.Tensors.Select(t => t.Name).Where(n => n.Contains(last.Substring(0, layerAt + 2))).Take(3).ToArray() : [];
         if (otherLayer.Length > 0)
         {
             return $" (it has {string.Join(", ", otherLayer.Select(n => $"'{n}'"))}: set WeightsLayer?)";
@@ -90,12 +93,13 @@ internal static class WeightsChecker
             : $" (it holds {string.Join(", ", header.Tensors.Take(6).Select(t => $"'{t.Name}'"))}{(header.Tensors.Count > 6 ? ", …" : "")})";
     }
 
-    private static string KindHint(WeightsReference reference, HeaderTensor tensor)
+    private static string KindHint(ModelShapeSpec shape, Layout.TensorSlot slot, HeaderTensor tensor)
     {
-        string other = reference.Kind == CellKind.Lstm ? "Gru" : "Lstm";
-        int otherRows = (reference.Kind == CellKind.Lstm ? 3 : 4) * reference.Hidden;
-        return tensor.Shape.Count > 0 && tensor.Shape[0] == otherRows
-            ? $" (the rows of a [{other}] cell of hidden size {N(reference.Hidden)}; this one is [{reference.AttributeName}])"
+        string other = shape.Kind == CellKind.Lstm ? "Gru" : "Lstm";
+        int otherRows = (shape.Kind == CellKind.Lstm ? 3 : 4) * shape.Hidden;
+        bool gateRows = slot.Shape[0] == shape.Gates * shape.Hidden && !slot.Name.EndsWith("weight", StringComparison.Ordinal);
+        return gateRows && tensor.Shape.Count > 0 && tensor.Shape[0] == otherRows
+            ? $" (the rows of a [{other}] cell of hidden size {N(shape.Hidden)}; this one is [{shape.AttributeName}])"
             : "";
     }
 

@@ -1,9 +1,11 @@
 namespace RnnGen;
 
 /// <summary>
-/// Generates a fixed-size, SIMD-vectorised GRU cell (PyTorch <c>nn.GRU</c> semantics, gates r, z, n)
-/// into the annotated <see langword="partial"/> class: constants, parameters, <c>Step</c>, <c>Forward</c>
-/// and the backward pass through time, all specialised for this input and hidden size.
+/// Generates a fixed-size, SIMD-vectorised GRU (PyTorch <c>nn.GRU</c> semantics, gates r, z, n) into the annotated
+/// <see langword="partial"/> class: one layer by default, or a whole module with <see cref="Layers"/>,
+/// <see cref="Bidirectional"/> and <see cref="Bias"/>, and with a [Dense] on the same class, its linear head.
+/// Constants, parameters in the module's state_dict order, streaming steps, sequence passes and the backward pass
+/// through time, all specialised for these sizes.
 /// </summary>
 /// <example><code>[Gru(input: 8, hidden: 64)] public partial class Denoiser;</code></example>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
@@ -42,4 +44,25 @@ public sealed class GruAttribute : Attribute
 
     /// <summary>The layer of a stacked PyTorch RNN in <see cref="Weights"/>: names end in <c>_l{WeightsLayer}</c>.</summary>
     public int WeightsLayer { get; set; }
+
+    /// <summary>Stacked layers (PyTorch's <c>num_layers</c>), 1 to 64; each layer above the first reads the outputs of the one below.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>Whether every layer also runs backwards over the sequence (PyTorch's <c>bidirectional</c>); its outputs are the two directions' h side by side. A bidirectional model has no Step: it reads whole sequences.</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>Whether the layers have bias_ih and bias_hh (PyTorch's <c>bias</c>).</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// The probability, in [0, 1), of zeroing each output of every layer but the last in training (PyTorch's
+    /// <c>dropout</c>): applied by the tape-taking Forward only, with masks drawn from the tape's random source.
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
+    /// The module's name in the PyTorch model's state_dict, for weight files: tensors are named
+    /// <c>{Name}.weight_ih_l0</c>, … ("" for a bare module). Defaults to "" alone, "rnn" when the class also has a [Dense] head.
+    /// </summary>
+    public string? Name { get; set; }
 }

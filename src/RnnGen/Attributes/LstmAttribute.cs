@@ -1,11 +1,14 @@
 namespace RnnGen;
 
 /// <summary>
-/// Generates a fixed-size, SIMD-vectorised LSTM cell (PyTorch <c>nn.LSTM</c> semantics, gates i, f, g, o)
-/// into the annotated <see langword="partial"/> class: constants, parameters, <c>Step</c>, <c>Forward</c>
-/// and the backward pass through time, all specialised for this input and hidden size.
+/// Generates a fixed-size, SIMD-vectorised LSTM (PyTorch <c>nn.LSTM</c> semantics, gates i, f, g, o) into the annotated
+/// <see langword="partial"/> class: one layer by default, or a whole module with <see cref="Layers"/>,
+/// <see cref="Bidirectional"/>, <see cref="ProjectionSize"/> and <see cref="Bias"/>, and with a [Dense] on the same class, its linear head.
+/// Constants, parameters in the module's state_dict order, streaming steps, sequence passes and the backward pass
+/// through time, all specialised for these sizes.
 /// </summary>
-/// <example><code>[Lstm(input: 32, hidden: 128)] public partial class Tagger;</code></example>
+/// <example><code>[Lstm(input: 32, hidden: 128)] public partial class Tagger;
+/// [Lstm(input: 40, hidden: 128, Layers = 2, Bidirectional = true), Dense(input: 256, output: 10)] public partial class Model;</code></example>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class LstmAttribute : Attribute
 {
@@ -42,4 +45,28 @@ public sealed class LstmAttribute : Attribute
 
     /// <summary>The layer of a stacked PyTorch RNN in <see cref="Weights"/>: names end in <c>_l{WeightsLayer}</c>.</summary>
     public int WeightsLayer { get; set; }
+
+    /// <summary>Stacked layers (PyTorch's <c>num_layers</c>), 1 to 64; each layer above the first reads the outputs of the one below.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>Whether every layer also runs backwards over the sequence (PyTorch's <c>bidirectional</c>); its outputs are the two directions' h side by side. A bidirectional model has no Step: it reads whole sequences.</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>The LSTM's projection size (PyTorch's <c>proj_size</c>), 1 to hidden − 1, or 0 for none: h = W_hr·(o⊙tanh(c)) has this many values.</summary>
+    public int ProjectionSize { get; set; }
+
+    /// <summary>Whether the layers have bias_ih and bias_hh (PyTorch's <c>bias</c>).</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// The probability, in [0, 1), of zeroing each output of every layer but the last in training (PyTorch's
+    /// <c>dropout</c>): applied by the tape-taking Forward only, with masks drawn from the tape's random source.
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
+    /// The module's name in the PyTorch model's state_dict, for weight files: tensors are named
+    /// <c>{Name}.weight_ih_l0</c>, … ("" for a bare module). Defaults to "" alone, "rnn" when the class also has a [Dense] head.
+    /// </summary>
+    public string? Name { get; set; }
 }

@@ -188,23 +188,36 @@ public abstract class KernelBase
     protected static int AlignedOffset(float[] pinned) => CacheAligned.Start(pinned);
 
     /// <summary>
-    /// Repacks a cell's PyTorch-layout parameters for the column-streaming kernels of a frozen cell. Hidden units are
-    /// split into tiles of <paramref name="tile"/>; per tile, column k of the stacked matrix [W_ih | W_hh] holds that
-    /// tile's rows of every gate side by side (gate g's units at g·tile…), so one broadcast of z[k] (z = [x; h]) feeds
-    /// contiguous vectors of outputs and no horizontal sums are needed. The biases follow, per tile:
-    /// LSTM b_ih + b_hh per gate; GRU b_ir + b_hr, b_iz + b_hz, then b_in and b_hn apart (r scales only W_hn·h + b_hn).
+    /// Repacks one layer-direction's PyTorch-layout parameters for the column-streaming kernels of a frozen copy. Hidden
+    /// units are split into tiles of <paramref name="tile"/>; per tile, column k of the stacked matrix [W_ih | W_hh] holds
+    /// that tile's rows of every gate side by side (gate g's units at g·tile…), so one broadcast of z[k] (z = [x; h])
+    /// feeds contiguous vectors of outputs and no horizontal sums are needed. The biases follow, per tile: b_ih + b_hh per
+    /// gate, except that <paramref name="separateBiasGate"/> (a GRU's n, whose recurrent part r scales) keeps b_ih at its
+    /// place and b_hh after the gates; zeros for a layer without biases. A projection's weight_hr follows as it is.
     /// </summary>
-    protected static void PackTiles(ReadOnlySpan<float> parameters, Span<float> packed, CellKind kind, int input, int hidden, int tile)
+    /// <param name="parameters">weight_ih [G·H, I], weight_hh [G·H, Hout], then the biases (when <paramref name="bias"/>) and weight_hr [P, H].</param>
+    /// <param name="packed">Where the packed copy goes.</param>
+    /// <param name="gates">G.</param>
+    /// <param name="input">I.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="projection">P, or 0: h then has H values.</param>
+    /// <param name="bias">Whether the layer has biases.</param>
+    /// <param name="tile">Hidden units per tile; divides H.</param>
+    /// <param name="separateBiasGate">The gate whose two biases stay apart, or −1.</param>
+    protected static void PackTiles(
+        ReadOnlySpan<float> parameters, Span<float> packed, int gates, int input, int hidden, int projection, bool bias, int tile, int separateBiasGate)
     {
-        int gates = kind == CellKind.Lstm ? 4 : 3;
-        int rows = gates * hidden, columns = input + hidden, tiles = hidden / tile, width = gates * tile;
-        int biasesPerTile = kind == CellKind.Lstm ? width : 4 * tile;
+        int recurrent = projection > 0 ? projection : hidden;
+        int rows = gates * hidden, columns = input + recurrent, tiles = hidden / tile, width = gates * tile;
+        int biasesPerTile = (gates + (separateBiasGate >= 0 ? 1 : 0)) * tile;
         ReadOnlySpan<float> wih = parameters.Slice(0, rows * input);
-        ReadOnlySpan<float> whh = parameters.Slice(rows * input, rows * hidden);
-        ReadOnlySpan<float> bih = parameters.Slice(rows * (input + hidden), rows);
-        ReadOnlySpan<float> bhh = parameters.Slice(rows * (input + hidden + 1), rows);
+        ReadOnlySpan<float> whh = parameters.Slice(rows * input, rows * recurrent);
+        int afterWeights = rows * columns;
+        ReadOnlySpan<float> bih = bias ? parameters.Slice(afterWeights, rows) : default;
+        ReadOnlySpan<float> bhh = bias ? parameters.Slice(afterWeights + rows, rows) : default;
         Span<float> weights = packed.Slice(0, tiles * columns * width);
         Span<float> biases = packed.Slice(weights.Length, tiles * biasesPerTile);
+        biases.Clear();
         for (int t = 0; t < tiles; t++)
         {
             Span<float> tileWeights = weights.Slice(t * columns * width, columns * width);
@@ -219,15 +232,20 @@ public abstract class KernelBase
                         tileWeights[k * width + lane] = wih[row * input + k];
                     }
 
-                    for (int k = 0; k < hidden; k++)
+                    for (int k = 0; k < recurrent; k++)
                     {
-                        tileWeights[(input + k) * width + lane] = whh[row * hidden + k];
+                        tileWeights[(input + k) * width + lane] = whh[row * recurrent + k];
                     }
 
-                    if (kind == CellKind.Gru && g == 2)
+                    if (!bias)
                     {
-                        b[2 * tile + u] = bih[row];
-                        b[3 * tile + u] = bhh[row];
+                        continue;
+                    }
+
+                    if (g == separateBiasGate)
+                    {
+                        b[lane] = bih[row];
+                        b[gates * tile + u] = bhh[row];
                     }
                     else
                     {
@@ -235,6 +253,12 @@ public abstract class KernelBase
                     }
                 }
             }
+        }
+
+        if (projection > 0)
+        {
+            int hr = afterWeights + (bias ? 2 * rows : 0);
+            parameters.Slice(hr, projection * hidden).CopyTo(packed.Slice(weights.Length + biases.Length, projection * hidden));
         }
     }
 }

@@ -57,7 +57,7 @@ namespace Models
         {
             int rows = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
-            Kernels.Forward(_parameters, inputs, outputs, rows);
+            Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
         }
 
         /// <summary>The gradients through <see cref="Forward"/> for the same input vectors. Allocates nothing.</summary>
@@ -71,7 +71,10 @@ namespace Models
             global::RnnGen.Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
             global::RnnGen.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
             global::RnnGen.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
-            Kernels.Backward(_parameters, inputs, outputGradients, inputGradients, parameterGradients, rows);
+            Kernels.Backward(
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradients), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradients),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(parameterGradients), rows, computeDx: !inputGradients.IsEmpty);
         }
 
         #region Weight files: safetensors in nn.Linear's state_dict names (logic in global::RnnGen.IO.DenseWeights)
@@ -122,41 +125,37 @@ namespace Models
             global::RnnGen.IO.DenseWeights.Save(this, file, prefix);
         #endregion
 
-        /// <summary>The fixed-size kernels, one per instruction path; callers have checked every length.</summary>
+        /// <summary>The layer's kernels (y = W·x + b, 13 inputs, 5 outputs), one per instruction path; callers have checked every length.</summary>
         private abstract class Kernels : global::RnnGen.Simd.KernelBase
         {
+            public const int InputSize = 13;
+            public const int OutputSize = 5;
+            public const int ParameterCount = 70;
             public const int BiasOffset = OutputSize * InputSize;
 
+            /// <summary>The instruction path this process runs for these sizes.</summary>
             public static global::RnnGen.Simd.SimdPath ActivePath =>
                 global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
-            /// <summary>One row kernel per input vector.</summary>
-            public static void Forward(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int rows)
+            /// <summary>y = W·x + b for each of the rows.</summary>
+            public static void Forward(ref float w, ref float x, ref float y, int rows)
             {
-                ref float w = ref Ref(parameters);
-                ref float x = ref Ref(inputs);
-                ref float y = ref Ref(outputs);
                 for (nint t = 0; t < rows; t++)
                 {
                     ForwardRow(ref w, ref At(ref x, t * InputSize), ref At(ref y, t * OutputSize));
                 }
             }
 
-            /// <summary>Per input vector: the parameter gradients, then (unless skipped) the input gradients.</summary>
-            public static void Backward(float[] parameters, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients, int rows)
+            /// <summary>Per row: the parameter gradients, then (unless skipped) the input gradients.</summary>
+            public static void Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx)
             {
-                bool computeDx = !inputGradients.IsEmpty;
-                ref float w = ref Ref(parameters);
-                ref float x = ref Ref(inputs);
-                ref float dy = ref Ref(outputGradients);
-                ref float dp = ref Ref(parameterGradients);
                 for (nint t = 0; t < rows; t++)
                 {
                     ref float dyRow = ref At(ref dy, t * OutputSize);
                     ParameterGradients(ref dp, ref At(ref x, t * InputSize), ref dyRow);
                     if (computeDx)
                     {
-                        InputGradients(ref w, ref dyRow, ref At(ref Ref(inputGradients), t * InputSize));
+                        InputGradients(ref w, ref dyRow, ref At(ref dx, t * InputSize));
                     }
                 }
             }
@@ -396,6 +395,17 @@ namespace Models
 
                     Store(sum, ref dx, c);
                 }
+            }
+
+            /// <summary>These kernels as a model's runner calls them for its head.</summary>
+            public readonly struct Api : global::RnnGen.Generated.IHeadKernels
+            {
+                static int global::RnnGen.Generated.IHeadKernels.InputSize => InputSize;
+                static int global::RnnGen.Generated.IHeadKernels.OutputSize => OutputSize;
+                static int global::RnnGen.Generated.IHeadKernels.ParameterCount => ParameterCount;
+                static void global::RnnGen.Generated.IHeadKernels.Forward(ref float w, ref float x, ref float y, int rows) => Forward(ref w, ref x, ref y, rows);
+                static void global::RnnGen.Generated.IHeadKernels.Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx) =>
+                    Backward(ref w, ref x, ref dy, ref dx, ref dp, rows, computeDx);
             }
         }
     }

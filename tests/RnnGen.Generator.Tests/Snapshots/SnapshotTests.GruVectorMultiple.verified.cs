@@ -9,126 +9,140 @@ namespace Models
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0")]
     partial class Denoiser : global::RnnGen.IRecurrentCell<float>
     {
-        /// <summary>The kind of cell.</summary>
+        /// <summary>The kind of recurrent cell.</summary>
         public const global::RnnGen.CellKind Kind = global::RnnGen.CellKind.Gru;
 
         /// <summary>Features per time step (I).</summary>
         public const int InputSize = 8;
 
-        /// <summary>Hidden units (H).</summary>
+        /// <summary>Hidden units per layer and direction (H).</summary>
         public const int HiddenSize = 16;
 
-        /// <summary>Values in the recurrent state (H: h).</summary>
+        /// <summary>Stacked layers (L).</summary>
+        public const int Layers = 1;
+
+        /// <summary>Directions per layer (D): 1.</summary>
+        public const int Directions = 1;
+
+        /// <summary>The LSTM's projection size (P), or 0 for none.</summary>
+        public const int ProjectionSize = 0;
+
+        /// <summary>Values per step of output: h.</summary>
+        public const int OutputSize = 16;
+
+        /// <summary>Values in the state (H: h).</summary>
         public const int StateSize = 16;
 
-        /// <summary>3·H·(I + H + 2) parameters, in PyTorch's state_dict layout.</summary>
+        /// <summary>Parameters, in PyTorch's state_dict layout.</summary>
         public const int ParameterCount = 1248;
+
+        /// <summary>The architecture: sizes, tensor names (weight_ih_l0, weight_hh_l0, …) and state layout.</summary>
+        public static global::RnnGen.ModelShape Shape { get; } = new(global::RnnGen.CellKind.Gru, 8, 16);
+
+        /// <summary>The instruction path this process runs for these sizes.</summary>
+        public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.FirstLayer.ActivePath;
 
         // Pinned, with the parameters from its first cache-line boundary: every row whose length is a multiple of 8
         // floats then starts 32-byte aligned, so the kernels' vector loads never straddle two cache lines (a split load costs two).
-        private readonly float[] _parameters = Kernels.AllocateParameters();
+        private readonly float[] _parameters = Kernels.Runner.AllocateParameters();
 
-        /// <summary>A cell with PyTorch's default initialisation (uniform on ±1/√H) drawn from <see cref="global::System.Random.Shared"/>.</summary>
+        /// <summary>A model with PyTorch's default initialisation (uniform on ±1/√H) drawn from <see cref="global::System.Random.Shared"/>.</summary>
         public Denoiser() : this(null)
         {
         }
 
-        /// <summary>A cell with PyTorch's default initialisation (uniform on ±1/√H) drawn from <paramref name="random"/>, in parameter order.</summary>
+        /// <summary>A model with PyTorch's default initialisation (uniform on ±1/√H) drawn from <paramref name="random"/>, in parameter order.</summary>
         public Denoiser(global::System.Random? random)
         {
-            global::RnnGen.Initialization.UniformRecurrent<float>(Parameters, HiddenSize, random);
+            global::RnnGen.Initialization.UniformModel<float>(Parameters, Shape, random);
         }
 
-        /// <summary>The instruction path this process runs for this cell's size.</summary>
-        public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.ActivePath;
-
-        /// <summary>All parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (PyTorch layout). Writes take effect at the next call.</summary>
-        public global::System.Span<float> Parameters => new(_parameters, Kernels.Start(_parameters), ParameterCount);
+        /// <summary>All parameters in the module's state_dict order and layout (<see cref="Shape"/>.Tensors). Writes take effect at the next call.</summary>
+        public global::System.Span<float> Parameters => new(_parameters, Kernels.Runner.ParameterStart(_parameters), ParameterCount);
 
         /// <summary>The buffer of <see cref="Parameters"/> as memory, for optimizers and clipping that keep it across calls.</summary>
-        public global::System.Memory<float> ParameterMemory => new(_parameters, Kernels.Start(_parameters), ParameterCount);
+        public global::System.Memory<float> ParameterMemory => new(_parameters, Kernels.Runner.ParameterStart(_parameters), ParameterCount);
+
+        /// <summary>A view of one tensor of <see cref="Parameters"/> by its state_dict name, e.g. <c>weight_ih_l0</c>.</summary>
+        /// <exception cref="global::System.ArgumentException">The model has no such tensor; the message lists the ones it has.</exception>
+        public global::System.Span<float> Tensor(string name)
+        {
+            global::RnnGen.ParameterTensor tensor = Shape.Tensor(name);
+            return Parameters.Slice(tensor.Offset, tensor.Length);
+        }
 
         /// <summary>weight_ih_l0, [48, 8].</summary>
-        public global::System.Span<float> WeightIh => Parameters.Slice(Kernels.WeightIhOffset, Kernels.GateRows * InputSize);
+        public global::System.Span<float> WeightIh => Parameters.Slice(Kernels.FirstLayer.WeightIhOffset, Kernels.FirstLayer.GateRows * InputSize);
 
         /// <summary>weight_hh_l0, [48, 16].</summary>
-        public global::System.Span<float> WeightHh => Parameters.Slice(Kernels.WeightHhOffset, Kernels.GateRows * HiddenSize);
+        public global::System.Span<float> WeightHh => Parameters.Slice(Kernels.FirstLayer.WeightHhOffset, Kernels.FirstLayer.GateRows * HiddenSize);
 
         /// <summary>bias_ih_l0, [48].</summary>
-        public global::System.Span<float> BiasIh => Parameters.Slice(Kernels.BiasIhOffset, Kernels.GateRows);
+        public global::System.Span<float> BiasIh => Parameters.Slice(Kernels.FirstLayer.BiasIhOffset, Kernels.FirstLayer.GateRows);
 
         /// <summary>bias_hh_l0, [48].</summary>
-        public global::System.Span<float> BiasHh => Parameters.Slice(Kernels.BiasHhOffset, Kernels.GateRows);
+        public global::System.Span<float> BiasHh => Parameters.Slice(Kernels.FirstLayer.BiasHhOffset, Kernels.FirstLayer.GateRows);
 
         global::RnnGen.CellKind global::RnnGen.IRecurrentCell<float>.Kind => Kind;
-        int global::RnnGen.IRecurrentCell<float>.InputSize => InputSize;
         int global::RnnGen.IRecurrentCell<float>.HiddenSize => HiddenSize;
-        int global::RnnGen.IRecurrentCell<float>.StateSize => StateSize;
-        int global::RnnGen.IRecurrentCell<float>.ParameterCount => ParameterCount;
+
+        global::RnnGen.ModelShape global::RnnGen.IRecurrentModel<float>.Shape => Shape;
+        int global::RnnGen.IRecurrentModel<float>.InputSize => InputSize;
+        int global::RnnGen.IRecurrentModel<float>.OutputSize => OutputSize;
+        int global::RnnGen.IRecurrentModel<float>.StateSize => StateSize;
+        int global::RnnGen.IRecurrentModel<float>.ParameterCount => ParameterCount;
 
         /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
-        {
-            global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
-            global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-            Kernels.Run(Parameters, input, default, state, 1);
-        }
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.Step(Parameters, input, state);
+        /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
+        /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
+        /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
+        /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.Step(Parameters, input, state, output);
 
-        /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
+        /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
-        /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
+        /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
         /// <param name="state">The initial state in, the final state out.</param>
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
-        {
-            int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
-            global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-            Kernels.Run(Parameters, inputs, outputs, state, steps);
-        }
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.Forward(Parameters, inputs, outputs, state);
 
-        /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records.</summary>
-        public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Kind, InputSize, HiddenSize, maxSteps);
+        /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
-        /// <summary>Runs a sequence like Forward (same results, bit for bit) and records in <paramref name="tape"/> what <see cref="Backward"/> needs.</summary>
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(tape);
-            int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
-            global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-            tape.EnsureFits(Kind, InputSize, HiddenSize, nameof(tape));
-            tape.EnsureCapacity(steps, nameof(tape));
-            Kernels.Record(Parameters, inputs, outputs, state, tape, steps);
-        }
+        /// <summary>Runs a sequence through every layer. Allocates nothing.</summary>
+        /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="state">The initial state in, the final state out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
+            Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
 
-        /// <summary>Backpropagation through time over the sequence <paramref name="tape"/> recorded; the tape is left intact.</summary>
+        /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
+        public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
+
+        /// <summary>Runs a sequence in training mode and records in <paramref name="tape"/> what <see cref="Backward"/> needs.</summary>
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape) =>
+            Kernels.Runner.Record(Parameters, inputs, outputs, state, tape);
+
+        /// <summary>Backpropagation through time over the sequence <paramref name="tape"/> recorded, through every layer; the tape is left intact.</summary>
         /// <param name="tape">Filled by the tape-taking Forward.</param>
-        /// <param name="outputGradients">dL/d outputs, T·<see cref="HiddenSize"/> values.</param>
+        /// <param name="outputGradients">dL/d outputs, T·<see cref="OutputSize"/> values.</param>
         /// <param name="stateGradient">dL/d(final state) in, dL/d(initial state) out.</param>
         /// <param name="inputGradients">T·<see cref="InputSize"/> values, overwritten with dL/d inputs; or empty to skip them.</param>
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
-        public void Backward(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(tape);
-            tape.EnsureFits(Kind, InputSize, HiddenSize, nameof(tape));
-            int steps = tape.Steps;
-            global::RnnGen.Guard.Length(outputGradients.Length, steps * HiddenSize, nameof(outputGradients));
-            global::RnnGen.Guard.Length(stateGradient.Length, StateSize, nameof(stateGradient));
-            global::RnnGen.Guard.LengthOrEmpty(inputGradients.Length, steps * InputSize, nameof(inputGradients));
-            global::RnnGen.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
-            Kernels.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
-        }
+        public void Backward(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
+            Kernels.Runner.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
 
-        /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest <see cref="Frozen.Step"/> (see <see cref="Frozen"/>).</summary>
+        /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest kernels (see <see cref="Frozen"/>).</summary>
         public Frozen Freeze() => new(Parameters);
 
         /// <summary>
-        /// A read-only snapshot of a cell's parameters, made by <see cref="Freeze"/>: the same equations as the cell's Step
-        /// and Forward (results agree to float rounding), from weights repacked once. On the Vector256 path it runs packed kernels (no horizontal sums); elsewhere a plain copy and the cell's own kernels. Later writes to the cell's
-        /// parameters (an optimizer step, LoadWeights) do not reach a snapshot: freeze again to pick them up. It never
-        /// changes, so one snapshot may serve any number of threads, each with its own state.
+        /// A read-only snapshot of a model's parameters, made by <see cref="Freeze"/>: the model's inference passes (results
+        /// agree to float rounding) on weights repacked once, per tile of hidden units on the Vector256 path (no horizontal
+        /// sums), a plain copy elsewhere. Later writes to the model's parameters (an optimizer step, LoadWeights) do not reach
+        /// it: freeze again to pick them up. It never changes, so one snapshot may serve any number of threads, each with its own state.
         /// </summary>
         public sealed class Frozen : global::RnnGen.IFrozenCell<float>
         {
@@ -137,1230 +151,1202 @@ namespace Models
 
             internal Frozen(global::System.ReadOnlySpan<float> parameters)
             {
-                if (Kernels.PackedPath)
-                {
-                    _weights = Kernels.Pack(parameters, out _offset);
-                }
-                else
-                {
-                    _weights = Kernels.AllocateParameters();
-                    _offset = Kernels.Start(_weights);
-                    parameters.CopyTo(global::System.MemoryExtensions.AsSpan(_weights, _offset, ParameterCount));
-                }
+                _weights = Kernels.Runner.Freeze(parameters, out _offset);
             }
 
-            global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => global::RnnGen.CellKind.Gru;
-            int global::RnnGen.IFrozenCell<float>.InputSize => InputSize;
+            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLength);
+
+            global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => Kind;
             int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
-            int global::RnnGen.IFrozenCell<float>.StateSize => StateSize;
+            global::RnnGen.ModelShape global::RnnGen.IFrozenModel<float>.Shape => Shape;
+            int global::RnnGen.IFrozenModel<float>.InputSize => InputSize;
+            int global::RnnGen.IFrozenModel<float>.OutputSize => OutputSize;
+            int global::RnnGen.IFrozenModel<float>.StateSize => StateSize;
 
             /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state)
-            {
-                global::RnnGen.Guard.Length(input.Length, InputSize, nameof(input));
-                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                Kernels.RunFrozen(_weights, _offset, input, default, state, 1);
-            }
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, input, state);
+            /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
+            /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
+            /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
+            /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, input, state, output);
 
-            /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step"/> per time step.</summary>
+            /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
-            /// <param name="outputs">T·<see cref="HiddenSize"/> values, overwritten with h after each step.</param>
+            /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state)
-            {
-                int steps = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-                global::RnnGen.Guard.Length(outputs.Length, steps * HiddenSize, nameof(outputs));
-                global::RnnGen.Guard.Length(state.Length, StateSize, nameof(state));
-                Kernels.RunFrozen(_weights, _offset, inputs, outputs, state, steps);
-            }
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
+
+            /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
+            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
+
+            /// <summary>Runs a sequence through every layer. Allocates nothing.</summary>
+            /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
+            /// <param name="state">The initial state in, the final state out.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
+                Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
         }
 
-        #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.CellWeights)
+        #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
         /// <summary>
-        /// Loads the parameters from a safetensors file in PyTorch's state_dict names: <c>{prefix}weight_ih_l{layer}</c>,
-        /// <c>weight_hh_l{layer}</c>, <c>bias_ih_l{layer}</c>, <c>bias_hh_l{layer}</c>, in F32, F64, F16 or BF16. Every tensor is checked
-        /// before anything is written, so on any error the parameters stay exactly as they were.
+        /// Loads the parameters from a safetensors file in the module's state_dict names (<c>{prefix}weight_ih_l0</c>, <c>weight_hh_l0</c>, …;
+        /// see <see cref="Shape"/>), in F32, F64, F16 or BF16. Every tensor is checked before anything is written, so on any
+        /// error the parameters stay exactly as they were.
         /// </summary>
         /// <param name="path">The file.</param>
-        /// <param name="prefix">Prepended verbatim to every name, e.g. <c>"rnn."</c> for a model whose RNN is <c>model.rnn</c>.</param>
-        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
-        /// <param name="layer">The layer of a stacked PyTorch RNN (<c>num_layers</c> &gt; 1).</param>
+        /// <param name="prefix">Prepended verbatim to every name, e.g. <c>"encoder."</c> for a model that is a submodule.</param>
+        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this model does not use are an error.</param>
+        /// <param name="layer">The layer of a stacked PyTorch module to read (names end in <c>_l{layer}</c>).</param>
         /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid safetensors file, or a tensor is missing or has another shape; the message names the file, the tensor and the problem.</exception>
         /// <exception cref="global::System.IO.FileNotFoundException">There is no such file.</exception>
         public void LoadWeights(string path, string prefix = "", bool strict = false, int layer = 0) =>
-            global::RnnGen.IO.CellWeights.Load(this, path, prefix, strict, layer);
+            global::RnnGen.IO.ModelWeights.Load(this, path, prefix, strict, layer);
 
         /// <summary>Loads the parameters from a safetensors file read from <paramref name="stream"/> to its end (the stream is left open); on any error they stay unchanged.</summary>
         /// <param name="stream">The file's bytes.</param>
         /// <param name="prefix">Prepended verbatim to every name.</param>
-        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
-        /// <param name="layer">The layer of a stacked PyTorch RNN.</param>
+        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this model does not use are an error.</param>
+        /// <param name="layer">The layer of a stacked PyTorch module to read (names end in <c>_l{layer}</c>).</param>
         /// <exception cref="global::System.IO.InvalidDataException">The bytes are not a valid safetensors file, or a tensor is missing or has another shape.</exception>
         public void LoadWeights(global::System.IO.Stream stream, string prefix = "", bool strict = false, int layer = 0) =>
-            global::RnnGen.IO.CellWeights.Load(this, stream, prefix, strict, layer);
+            global::RnnGen.IO.ModelWeights.Load(this, stream, prefix, strict, layer);
 
         /// <summary>Loads the parameters from a weight file shared with other modules; on any error they stay unchanged.</summary>
         /// <param name="file">The tensors, read once.</param>
         /// <param name="prefix">Prepended verbatim to every name.</param>
-        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this cell does not use are an error.</param>
-        /// <param name="layer">The layer of a stacked PyTorch RNN.</param>
+        /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this model does not use are an error.</param>
+        /// <param name="layer">The layer of a stacked PyTorch module to read (names end in <c>_l{layer}</c>).</param>
         /// <exception cref="global::System.IO.InvalidDataException">A tensor is missing or has another shape or a non-float dtype.</exception>
         public void LoadWeights(global::RnnGen.IO.WeightFile file, string prefix = "", bool strict = false, int layer = 0) =>
-            global::RnnGen.IO.CellWeights.Load(this, file, prefix, strict, layer);
+            global::RnnGen.IO.ModelWeights.Load(this, file, prefix, strict, layer);
 
         /// <summary>Saves the parameters as a new F32 safetensors file, atomically: an existing file is replaced only once the new one is complete on disk.</summary>
         /// <param name="path">The file.</param>
         /// <param name="prefix">Prepended verbatim to every name.</param>
         /// <param name="layer">The layer index in the names.</param>
         public void SaveWeights(string path, string prefix = "", int layer = 0) =>
-            global::RnnGen.IO.CellWeights.Save(this, path, prefix, layer);
+            global::RnnGen.IO.ModelWeights.Save(this, path, prefix, layer);
 
         /// <summary>Writes the parameters as an F32 safetensors file into <paramref name="stream"/> (left open).</summary>
         /// <param name="stream">Where the file's bytes go.</param>
         /// <param name="prefix">Prepended verbatim to every name.</param>
         /// <param name="layer">The layer index in the names.</param>
         public void SaveWeights(global::System.IO.Stream stream, string prefix = "", int layer = 0) =>
-            global::RnnGen.IO.CellWeights.Save(this, stream, prefix, layer);
+            global::RnnGen.IO.ModelWeights.Save(this, stream, prefix, layer);
 
         /// <summary>Adds the parameters to a weight file shared with other modules; save that with its <c>Save</c>.</summary>
         /// <param name="file">The shared tensors.</param>
         /// <param name="prefix">Prepended verbatim to every name.</param>
         /// <param name="layer">The layer index in the names.</param>
         public void SaveWeights(global::RnnGen.IO.WeightFile file, string prefix = "", int layer = 0) =>
-            global::RnnGen.IO.CellWeights.Save(this, file, prefix, layer);
+            global::RnnGen.IO.ModelWeights.Save(this, file, prefix, layer);
         #endregion
 
-        /// <summary>The fixed-size kernels, one per instruction path; callers have checked every length.</summary>
-        private abstract class Kernels : global::RnnGen.Simd.KernelBase
+        /// <summary>The fixed-size kernels: one class per layer shape (each with one kernel per instruction path), the head's, and the runner that drives them.</summary>
+        private static class Kernels
         {
-            public const int GateRows = 48;
-            public const int WeightIhOffset = 0;
-            public const int WeightHhOffset = GateRows * InputSize;
-            public const int BiasIhOffset = WeightHhOffset + GateRows * HiddenSize;
-            public const int BiasHhOffset = BiasIhOffset + GateRows;
-
-            /// <summary>A pinned buffer with room for the <see cref="ParameterCount"/> parameters from a cache-line boundary, which is at <see cref="Start"/>.</summary>
-            public static float[] AllocateParameters() => AllocateAligned(ParameterCount, out _);
-
-            /// <summary>Where the parameters start in a buffer from <see cref="AllocateParameters"/>.</summary>
-            public static int Start(float[] buffer) => AlignedOffset(buffer);
-
-            /// <summary>Per step the tape records r, z, n and W_hn·h + b_hn.</summary>
-            public const int ActivationsPerStep = 64;
-            public const int GradientsPerStep = 96;
-            private const int BackwardScratch = 32;
-
-            public static global::RnnGen.Simd.SimdPath ActivePath =>
-                global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
-
-            /// <summary>Steps through a sequence, keeping a copy of each previous state in stack scratch; outputs may be empty.</summary>
-            public static void Run(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
+            /// <summary>Layers, directions and head of this model, for the runner (RnnGen.Generated.ModelRunner).</summary>
+            public abstract class Runner : global::RnnGen.Generated.ModelRunner<Model, FirstLayer.Api, FirstLayer.Api, global::RnnGen.Generated.NoHead>
             {
-                global::System.Span<float> buffer = stackalloc float[StateSize + ActivationsPerStep];
-                ref float w = ref Ref(parameters);
-                ref float previous = ref Ref(buffer);
-                ref float activations = ref At(ref previous, StateSize);
-                ref float s = ref Ref(state);
-                for (int t = 0; t < steps; t++)
+            }
+
+            /// <summary>The model's shape as the runner reads it.</summary>
+            public readonly struct Model : global::RnnGen.Generated.IModelKernels
+            {
+                static global::RnnGen.ModelShape global::RnnGen.Generated.IModelKernels.Shape => Shape;
+                static int global::RnnGen.Generated.IModelKernels.Layers => Layers;
+                static int global::RnnGen.Generated.IModelKernels.Directions => Directions;
+            }
+
+            /// <summary>Layer 0: the GRU's fixed-size kernels for 8 inputs and 16 hidden units, one per instruction path; callers have checked every length.</summary>
+            public abstract class FirstLayer : global::RnnGen.Simd.KernelBase
+            {
+                public const int InputSize = 8;
+                public const int HiddenSize = 16;
+
+                /// <summary>One direction's state (h) and parameters.</summary>
+                public const int StateSize = 16;
+                public const int ParameterCount = 1248;
+
+                /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh [G·H].</summary>
+                public const int GateRows = 48;
+                public const int WeightIhOffset = 0;
+                public const int WeightHhOffset = GateRows * InputSize;
+                public const int BiasIhOffset = WeightHhOffset + GateRows * HiddenSize;
+                public const int BiasHhOffset = BiasIhOffset + GateRows;
+
+                /// <summary>Per step the tape records r, z, n and W_hn·h + b_hn; the backward pass keeps its pre-activation gradients.</summary>
+                public const int ActivationsPerStep = 64;
+                public const int GradientsPerStep = 96;
+                public const int BackwardScratch = 32;
+
+                /// <summary>The instruction path this process runs for these sizes.</summary>
+                public static global::RnnGen.Simd.SimdPath ActivePath =>
+                    global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
+
+                /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
+                public const int Tile = 16, Tiles = 1, TileColumn = 48;
+                public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
+                public const int PackedBiasOffset = Tiles * TileWeights, PackedLength = PackedBiasOffset + Tiles * TileBiases;
+
+                /// <summary>Whether a frozen copy is packed: the packed kernel is written for 256-bit vectors.</summary>
+                public static bool PackedPath => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+                /// <summary>Floats of a frozen copy: packed on the Vector256 path, the parameters as they are elsewhere.</summary>
+                public static int FrozenLength => PackedPath ? PackedLength : ParameterCount;
+
+                /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Simd.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
+                private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen)
                 {
-                    Copy(ref s, ref previous, StateSize);
-                    Step(ref w, ref At(ref Ref(inputs), t * InputSize), ref previous, ref s, ref activations);
-                    if (!outputs.IsEmpty)
+                    if (PackedPath)
                     {
-                        Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
+                        PackTiles(parameters, frozen, 3, InputSize, HiddenSize, projection: 0, bias: true, Tile, separateBiasGate: 2);
+                    }
+                    else
+                    {
+                        parameters.CopyTo(frozen);
                     }
                 }
-            }
 
-            /// <summary>Steps through a sequence like <see cref="Run"/>, recording inputs, states and activations in the tape.</summary>
-            public static void Record(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape, int steps)
-            {
-                tape.BeginRecording(steps);
-                inputs.CopyTo(tape.Inputs);
-                global::System.Span<float> states = tape.States;
-                state.CopyTo(states);
-                ref float w = ref Ref(parameters);
-                ref float x = ref Ref(tape.Inputs);
-                ref float s = ref Ref(states);
-                ref float activations = ref Ref(tape.Activations);
-                for (int t = 0; t < steps; t++)
+                /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
-                    Step(ref w, ref At(ref x, t * InputSize), ref At(ref s, t * StateSize), ref At(ref s, (t + 1) * StateSize), ref At(ref activations, t * ActivationsPerStep));
-                    Copy(ref At(ref s, (t + 1) * StateSize), ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
-                }
-
-                states.Slice(steps * StateSize, StateSize).CopyTo(state);
-            }
-
-            /// <summary>Backpropagation through time: one backward step per recorded step, newest first, then the parameter gradients of all steps.</summary>
-            public static void Backward(global::System.ReadOnlySpan<float> parameters, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
-            {
-                int steps = tape.Steps;
-                bool computeDx = !inputGradients.IsEmpty;
-                global::System.Span<float> dPrev = stackalloc float[BackwardScratch];
-                ref float w = ref Ref(parameters);
-                ref float states = ref Ref(tape.States);
-                ref float activations = ref Ref(tape.Activations);
-                ref float da = ref Ref(tape.GradientScratch);
-                ref float dx = ref computeDx ? ref Ref(inputGradients) : ref Ref(dPrev);
-                for (int t = steps - 1; t >= 0; t--)
-                {
-                    BackwardStep(
-                        ref w, ref At(ref states, t * StateSize), ref At(ref activations, t * ActivationsPerStep),
-                        ref Ref(stateGradient), ref At(ref Ref(outputGradients), t * HiddenSize), ref At(ref da, t * GradientsPerStep),
-                        ref Ref(dPrev), ref At(ref dx, computeDx ? t * InputSize : 0), computeDx);
-                    Copy(ref Ref(dPrev), ref Ref(stateGradient), StateSize);
-                }
-
-                if (steps > 0)
-                {
-                    ParameterGradients(ref Ref(parameterGradients), ref da, ref Ref(tape.Inputs), ref states, steps);
-                }
-            }
-
-            /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
-            public const int Tile = 16, Tiles = 1, TileColumn = 48;
-            public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
-            public const int PackedBiasOffset = Tiles * TileWeights, PackedLength = PackedBiasOffset + Tiles * TileBiases;
-
-            /// <summary>Whether a frozen cell packs its copy: the packed kernel is written for 256-bit vectors.</summary>
-            public static bool PackedPath => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
-
-            /// <summary>The packed copy of <paramref name="parameters"/> (layout: RnnGen.Simd.KernelBase.PackTiles), from a cache-line boundary at offset.</summary>
-            public static float[] Pack(global::System.ReadOnlySpan<float> parameters, out int offset)
-            {
-                float[] packed = AllocateAligned(PackedLength, out offset);
-                PackTiles(parameters, global::System.MemoryExtensions.AsSpan(packed, offset, PackedLength), global::RnnGen.CellKind.Gru, InputSize, HiddenSize, Tile);
-                return packed;
-            }
-
-            /// <summary>A frozen cell's sequence: packed steps on the Vector256 path, the cell's own kernels on its copy elsewhere.</summary>
-            public static void RunFrozen(float[] weights, int offset, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, int steps)
-            {
-                if (!PackedPath)
-                {
-                    Run(new global::System.ReadOnlySpan<float>(weights, offset, ParameterCount), inputs, outputs, state, steps);
-                    return;
-                }
-
-                ref float w = ref At(ref Ref(weights), offset);
-                ref float s = ref Ref(state);
-                for (int t = 0; t < steps; t++)
-                {
-                    // One tile reads all of h before it writes any: the state is updated in place.
-                    PackedStep256(ref w, ref At(ref Ref(inputs), t * InputSize), ref s, ref s);
-                    if (!outputs.IsEmpty)
+                    if (PackedPath)
                     {
-                        Copy(ref s, ref At(ref Ref(outputs), t * HiddenSize), HiddenSize);
-                    }
-                }
-            }
-
-            /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next)
-            {
-                // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
-                // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
-                for (nint tile = 0; tile < Tiles; tile++)
-                {
-                    ref float column = ref At(ref w, tile * TileWeights);
-                    ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
-                    // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
-                    var ar0 = Load256(ref bias, 0);
-                    var ar1 = Load256(ref bias, 8);
-                    var az0 = Load256(ref bias, 16);
-                    var az1 = Load256(ref bias, 24);
-                    var an0 = Load256(ref bias, 32);
-                    var an1 = Load256(ref bias, 40);
-                    var ar0b = Broadcast256(0f);
-                    var ar1b = Broadcast256(0f);
-                    var az0b = Broadcast256(0f);
-                    var az1b = Broadcast256(0f);
-                    var an0b = Broadcast256(0f);
-                    var an1b = Broadcast256(0f);
-
-                    // += W_ih·x
-                    {
-                        var z0 = Broadcast256(Load1(ref x, 0));
-                        ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
-                        ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
-                        az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
-                        az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
-                        an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
-                        an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
-                        var z1 = Broadcast256(Load1(ref x, 1));
-                        ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
-                        ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
-                        az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
-                        az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
-                        an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
-                        an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
-                        var z2 = Broadcast256(Load1(ref x, 2));
-                        ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
-                        ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
-                        az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
-                        az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
-                        an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
-                        an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
-                        var z3 = Broadcast256(Load1(ref x, 3));
-                        ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
-                        ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
-                        az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
-                        az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
-                        an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
-                        an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
-                        var z4 = Broadcast256(Load1(ref x, 4));
-                        ar0 = MultiplyAdd(Load256(ref column, 4 * TileColumn), z4, ar0);
-                        ar1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 8), z4, ar1);
-                        az0 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 16), z4, az0);
-                        az1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 24), z4, az1);
-                        an0 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 32), z4, an0);
-                        an1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 40), z4, an1);
-                        var z5 = Broadcast256(Load1(ref x, 5));
-                        ar0b = MultiplyAdd(Load256(ref column, 5 * TileColumn), z5, ar0b);
-                        ar1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 8), z5, ar1b);
-                        az0b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 16), z5, az0b);
-                        az1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 24), z5, az1b);
-                        an0b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 32), z5, an0b);
-                        an1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 40), z5, an1b);
-                        var z6 = Broadcast256(Load1(ref x, 6));
-                        ar0 = MultiplyAdd(Load256(ref column, 6 * TileColumn), z6, ar0);
-                        ar1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 8), z6, ar1);
-                        az0 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 16), z6, az0);
-                        az1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 24), z6, az1);
-                        an0 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 32), z6, an0);
-                        an1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 40), z6, an1);
-                        var z7 = Broadcast256(Load1(ref x, 7));
-                        ar0b = MultiplyAdd(Load256(ref column, 7 * TileColumn), z7, ar0b);
-                        ar1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 8), z7, ar1b);
-                        az0b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 16), z7, az0b);
-                        az1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 24), z7, az1b);
-                        an0b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 32), z7, an0b);
-                        an1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 40), z7, an1b);
-                    }
-                    column = ref At(ref column, 8 * TileColumn);
-
-                    // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
-                    var anx0 = an0 + an0b;
-                    an0 = Load256(ref bias, 48);
-                    an0b = Broadcast256(0f);
-                    var anx1 = an1 + an1b;
-                    an1 = Load256(ref bias, 56);
-                    an1b = Broadcast256(0f);
-
-                    // += W_hh·h
-                    for (nint k = 0; k < HiddenSize; k += 4)
-                    {
-                        var z0 = Broadcast256(Load1(ref previous, k));
-                        ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
-                        ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
-                        az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
-                        az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
-                        an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
-                        an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
-                        var z1 = Broadcast256(Load1(ref previous, k + 1));
-                        ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
-                        ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
-                        az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
-                        az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
-                        an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
-                        an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
-                        var z2 = Broadcast256(Load1(ref previous, k + 2));
-                        ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
-                        ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
-                        az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
-                        az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
-                        an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
-                        an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
-                        var z3 = Broadcast256(Load1(ref previous, k + 3));
-                        ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
-                        ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
-                        az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
-                        az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
-                        an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
-                        an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
-                        column = ref At(ref column, 4 * TileColumn);
+                        PackedStep256(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        return;
                     }
 
-                    // The two alternating sets of column sums
-                    ar0 += ar0b;
-                    ar1 += ar1b;
-                    az0 += az0b;
-                    az1 += az1b;
-                    an0 += an0b;
-                    an1 += an1b;
+                    Copy(ref state, ref scratch, StateSize);
+                    Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
 
+                /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
+                    // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                    for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        nint j = tile * Tile + 0;
-                        var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
+                        var ar0 = Load256(ref bias, 0);
+                        var ar1 = Load256(ref bias, 8);
+                        var az0 = Load256(ref bias, 16);
+                        var az1 = Load256(ref bias, 24);
+                        var an0 = Load256(ref bias, 32);
+                        var an1 = Load256(ref bias, 40);
+                        var ar0b = Broadcast256(0f);
+                        var ar1b = Broadcast256(0f);
+                        var az0b = Broadcast256(0f);
+                        var az1b = Broadcast256(0f);
+                        var an0b = Broadcast256(0f);
+                        var an1b = Broadcast256(0f);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast256(Load1(ref x, 0));
+                            ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
+                            var z1 = Broadcast256(Load1(ref x, 1));
+                            ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
+                            var z2 = Broadcast256(Load1(ref x, 2));
+                            ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
+                            var z3 = Broadcast256(Load1(ref x, 3));
+                            ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
+                            var z4 = Broadcast256(Load1(ref x, 4));
+                            ar0 = MultiplyAdd(Load256(ref column, 4 * TileColumn), z4, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 8), z4, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 16), z4, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 24), z4, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 32), z4, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 4 * TileColumn + 40), z4, an1);
+                            var z5 = Broadcast256(Load1(ref x, 5));
+                            ar0b = MultiplyAdd(Load256(ref column, 5 * TileColumn), z5, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 8), z5, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 16), z5, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 24), z5, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 32), z5, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, 5 * TileColumn + 40), z5, an1b);
+                            var z6 = Broadcast256(Load1(ref x, 6));
+                            ar0 = MultiplyAdd(Load256(ref column, 6 * TileColumn), z6, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 8), z6, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 16), z6, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 24), z6, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 32), z6, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 6 * TileColumn + 40), z6, an1);
+                            var z7 = Broadcast256(Load1(ref x, 7));
+                            ar0b = MultiplyAdd(Load256(ref column, 7 * TileColumn), z7, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 8), z7, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 16), z7, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 24), z7, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 32), z7, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, 7 * TileColumn + 40), z7, an1b);
+                        }
+                        column = ref At(ref column, 8 * TileColumn);
+
+                        // The n gate keeps W_in x + b_i apart and restarts from b_hn for its recurrent part.
+                        var anx0 = an0 + an0b;
+                        an0 = Load256(ref bias, 48);
+                        an0b = Broadcast256(0f);
+                        var anx1 = an1 + an1b;
+                        an1 = Load256(ref bias, 56);
+                        an1b = Broadcast256(0f);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast256(Load1(ref previous, k));
+                            ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
+                            var z1 = Broadcast256(Load1(ref previous, k + 1));
+                            ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
+                            var z2 = Broadcast256(Load1(ref previous, k + 2));
+                            ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
+                            var z3 = Broadcast256(Load1(ref previous, k + 3));
+                            ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        ar1 += ar1b;
+                        az0 += az0b;
+                        az1 += az1b;
+                        an0 += an0b;
+                        an1 += an1b;
+
+                        {
+                            nint j = tile * Tile + 0;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+
+                        {
+                            nint j = tile * Tile + 8;
+                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
+                    else Step1(ref w, ref x, ref previous, ref next, ref activations);
+                }
+
+                private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                }
+
+                private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                    else ParameterGradients1(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                }
+
+                /// <summary>W_ih·x + b_i + W_hh·h + b_h for the gate rows starting at r (the r and z gates).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector256<float> Gate256(ref float w, nint r, ref float x, ref float previous)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vx0 = Load256(ref x, 0);
+                    var a0 = Load256(ref wx, 0) * vx0;
+                    var a1 = Load256(ref wx, InputSize) * vx0;
+                    var a2 = Load256(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load256(ref wx, 3 * InputSize) * vx0;
+                    var a4 = Load256(ref wx, 4 * InputSize) * vx0;
+                    var a5 = Load256(ref wx, 5 * InputSize) * vx0;
+                    var a6 = Load256(ref wx, 6 * InputSize) * vx0;
+                    var a7 = Load256(ref wx, 7 * InputSize) * vx0;
+                    var vh0 = Load256(ref previous, 0);
+                    a0 = MultiplyAdd(Load256(ref wh, 0), vh0, a0);
+                    a1 = MultiplyAdd(Load256(ref wh, HiddenSize), vh0, a1);
+                    a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize), vh0, a2);
+                    a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize), vh0, a3);
+                    a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize), vh0, a4);
+                    a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize), vh0, a5);
+                    a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize), vh0, a6);
+                    a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize), vh0, a7);
+                    var vh8 = Load256(ref previous, 8);
+                    a0 = MultiplyAdd(Load256(ref wh, 8), vh8, a0);
+                    a1 = MultiplyAdd(Load256(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + 8), vh8, a4);
+                    a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + 8), vh8, a5);
+                    a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + 8), vh8, a6);
+                    a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + 8), vh8, a7);
+                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + (Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r));
+                    return sum;
+                }
+
+                /// <summary>W_ih·x + b_i for the rows starting at r (the n gate's input part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector256<float> InputPart256(ref float w, nint r, ref float x)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    var vx0 = Load256(ref x, 0);
+                    var a0 = Load256(ref wx, 0) * vx0;
+                    var a1 = Load256(ref wx, InputSize) * vx0;
+                    var a2 = Load256(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load256(ref wx, 3 * InputSize) * vx0;
+                    var a4 = Load256(ref wx, 4 * InputSize) * vx0;
+                    var a5 = Load256(ref wx, 5 * InputSize) * vx0;
+                    var a6 = Load256(ref wx, 6 * InputSize) * vx0;
+                    var a7 = Load256(ref wx, 7 * InputSize) * vx0;
+                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasIhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>W_hh·h + b_h for the rows starting at r (the n gate's recurrent part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector256<float> HiddenPart256(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load256(ref previous, 0);
+                    var a0 = Load256(ref wh, 0) * vh0;
+                    var a1 = Load256(ref wh, HiddenSize) * vh0;
+                    var a2 = Load256(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load256(ref wh, 3 * HiddenSize) * vh0;
+                    var a4 = Load256(ref wh, 4 * HiddenSize) * vh0;
+                    var a5 = Load256(ref wh, 5 * HiddenSize) * vh0;
+                    var a6 = Load256(ref wh, 6 * HiddenSize) * vh0;
+                    var a7 = Load256(ref wh, 7 * HiddenSize) * vh0;
+                    var vh8 = Load256(ref previous, 8);
+                    a0 = MultiplyAdd(Load256(ref wh, 8), vh8, a0);
+                    a1 = MultiplyAdd(Load256(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + 8), vh8, a4);
+                    a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + 8), vh8, a5);
+                    a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + 8), vh8, a6);
+                    a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + 8), vh8, a7);
+                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasHhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>One step forward on the Vector256 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Step256(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+                    for (nint unit = 0; unit < HiddenSize; unit += 8)
+                    {
+                        nint j = unit;
+                        var ar = Gate256(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Gate256(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = InputPart256(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                        var anh = HiddenPart256(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
                         var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
                         var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
                         var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                    }
-
-                    {
-                        nint j = tile * Tile + 8;
-                        var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
-                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
                         Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                     }
                 }
-            }
 
-            private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
-            {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
-                else Step1(ref w, ref x, ref previous, ref next, ref activations);
-            }
-
-            private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
-            {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
-                else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
-            }
-
-            private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, int steps)
-            {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, steps);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref da, ref inputs, ref states, steps);
-                else ParameterGradients1(ref dp, ref da, ref inputs, ref states, steps);
-            }
-
-            /// <summary>W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector256<float> Gate256(ref float w, nint r, ref float x, ref float previous)
-            {
-                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var vx0 = Load256(ref x, 0);
-                var a0 = Load256(ref wx, 0) * vx0;
-                var a1 = Load256(ref wx, InputSize) * vx0;
-                var a2 = Load256(ref wx, 2 * InputSize) * vx0;
-                var a3 = Load256(ref wx, 3 * InputSize) * vx0;
-                var a4 = Load256(ref wx, 4 * InputSize) * vx0;
-                var a5 = Load256(ref wx, 5 * InputSize) * vx0;
-                var a6 = Load256(ref wx, 6 * InputSize) * vx0;
-                var a7 = Load256(ref wx, 7 * InputSize) * vx0;
-                var vh0 = Load256(ref previous, 0);
-                a0 = MultiplyAdd(Load256(ref wh, 0), vh0, a0);
-                a1 = MultiplyAdd(Load256(ref wh, HiddenSize), vh0, a1);
-                a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize), vh0, a2);
-                a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize), vh0, a3);
-                a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize), vh0, a4);
-                a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize), vh0, a5);
-                a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize), vh0, a6);
-                a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize), vh0, a7);
-                var vh8 = Load256(ref previous, 8);
-                a0 = MultiplyAdd(Load256(ref wh, 8), vh8, a0);
-                a1 = MultiplyAdd(Load256(ref wh, HiddenSize + 8), vh8, a1);
-                a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + 8), vh8, a4);
-                a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + 8), vh8, a5);
-                a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + 8), vh8, a6);
-                a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + 8), vh8, a7);
-                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + (Load256(ref w, BiasIhOffset + r) + Load256(ref w, BiasHhOffset + r));
-                return sum;
-            }
-
-            /// <summary>W_ih·x + b_ih for the rows starting at r (the n gate's input part).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector256<float> InputPart256(ref float w, nint r, ref float x)
-            {
-                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                var vx0 = Load256(ref x, 0);
-                var a0 = Load256(ref wx, 0) * vx0;
-                var a1 = Load256(ref wx, InputSize) * vx0;
-                var a2 = Load256(ref wx, 2 * InputSize) * vx0;
-                var a3 = Load256(ref wx, 3 * InputSize) * vx0;
-                var a4 = Load256(ref wx, 4 * InputSize) * vx0;
-                var a5 = Load256(ref wx, 5 * InputSize) * vx0;
-                var a6 = Load256(ref wx, 6 * InputSize) * vx0;
-                var a7 = Load256(ref wx, 7 * InputSize) * vx0;
-                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasIhOffset + r);
-                return sum;
-            }
-
-            /// <summary>W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector256<float> HiddenPart256(ref float w, nint r, ref float previous)
-            {
-                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var vh0 = Load256(ref previous, 0);
-                var a0 = Load256(ref wh, 0) * vh0;
-                var a1 = Load256(ref wh, HiddenSize) * vh0;
-                var a2 = Load256(ref wh, 2 * HiddenSize) * vh0;
-                var a3 = Load256(ref wh, 3 * HiddenSize) * vh0;
-                var a4 = Load256(ref wh, 4 * HiddenSize) * vh0;
-                var a5 = Load256(ref wh, 5 * HiddenSize) * vh0;
-                var a6 = Load256(ref wh, 6 * HiddenSize) * vh0;
-                var a7 = Load256(ref wh, 7 * HiddenSize) * vh0;
-                var vh8 = Load256(ref previous, 8);
-                a0 = MultiplyAdd(Load256(ref wh, 8), vh8, a0);
-                a1 = MultiplyAdd(Load256(ref wh, HiddenSize + 8), vh8, a1);
-                a2 = MultiplyAdd(Load256(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                a3 = MultiplyAdd(Load256(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                a4 = MultiplyAdd(Load256(ref wh, 4 * HiddenSize + 8), vh8, a4);
-                a5 = MultiplyAdd(Load256(ref wh, 5 * HiddenSize + 8), vh8, a5);
-                a6 = MultiplyAdd(Load256(ref wh, 6 * HiddenSize + 8), vh8, a6);
-                a7 = MultiplyAdd(Load256(ref wh, 7 * HiddenSize + 8), vh8, a7);
-                var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7) + Load256(ref w, BiasHhOffset + r);
-                return sum;
-            }
-
-            /// <summary>One step forward on the Vector256 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Step256(ref float w, ref float x, ref float previous, ref float next, ref float activations)
-            {
-                // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
-                for (nint unit = 0; unit < HiddenSize; unit += 8)
+                /// <summary>One step back on the Vector256 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStep256(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
-                    nint j = unit;
-                    var ar = Gate256(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
-                    var az = Gate256(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
-                    var anx = InputPart256(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
-                    var anh = HiddenPart256(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
-                    var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                    var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                    var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                    Store(r, ref activations, j);
-                    Store(z, ref activations, HiddenSize + j);
-                    Store(n, ref activations, 2 * HiddenSize + j);
-                    Store(anh, ref activations, 3 * HiddenSize + j);
-                    Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                }
-            }
-
-            /// <summary>One step back on the Vector256 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardStep256(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
-            {
-                ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
-                // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
-                for (nint unit = 0; unit < HiddenSize; unit += 8)
-                {
-                    nint j = unit;
-                    var one = Broadcast256(1f);
-                    var dh = Load256(ref dNext, j) + Load256(ref dOut, j);
-                    var r = Load256(ref activations, j);
-                    var z = Load256(ref activations, HiddenSize + j);
-                    var n = Load256(ref activations, 2 * HiddenSize + j);
-                    var hn = Load256(ref activations, 3 * HiddenSize + j);
-                    var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
-                    var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
-                    var dz = FlushTiny(dh * (Load256(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
-                    Store(dr, ref da, j);
-                    Store(dz, ref da, HiddenSize + j);
-                    Store(dn, ref da, 2 * HiddenSize + j);
-                    Store(dr, ref da, GateRows + j);
-                    Store(dz, ref da, GateRows + HiddenSize + j);
-                    Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
-                    Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
-                }
-
-                if (computeDx)
-                {
-                    // dx = W_ihᵀ·da_ih
-                    for (nint block = 0; block < InputSize; block += 8)
+                    ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                    // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                    for (nint unit = 0; unit < HiddenSize; unit += 8)
                     {
-                        nint c = block;
-                        var s00 = Broadcast256(0f); var s10 = Broadcast256(0f); var s20 = Broadcast256(0f);
+                        nint j = unit;
+                        var one = Broadcast256(1f);
+                        var dh = Load256(ref dNext, j) + Load256(ref dOut, j);
+                        var r = Load256(ref activations, j);
+                        var z = Load256(ref activations, HiddenSize + j);
+                        var n = Load256(ref activations, 2 * HiddenSize + j);
+                        var hn = Load256(ref activations, 3 * HiddenSize + j);
+                        var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                        var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                        var dz = FlushTiny(dh * (Load256(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                        Store(dr, ref da, j);
+                        Store(dz, ref da, HiddenSize + j);
+                        Store(dn, ref da, 2 * HiddenSize + j);
+                        Store(dr, ref da, GateRows + j);
+                        Store(dz, ref da, GateRows + HiddenSize + j);
+                        Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                        Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih
+                        for (nint block = 0; block < InputSize; block += 8)
+                        {
+                            nint c = block;
+                            var s00 = Broadcast256(0f); var s10 = Broadcast256(0f); var s20 = Broadcast256(0f);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Broadcast256(Load1(ref dRow, 0));
+                                s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                                var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                                s10 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                                s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            }
+                            Store(s00 + s10 + s20, ref dx, c);
+                        }
+                    }
+
+                    // dh = z⊙dh' + W_hhᵀ·da_hh
+                    for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                    {
+                        var s00 = Broadcast256(0f); var s01 = Broadcast256(0f); var s10 = Broadcast256(0f); var s11 = Broadcast256(0f); var s20 = Broadcast256(0f); var s21 = Broadcast256(0f);
                         for (nint j = 0; j < HiddenSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
-                            ref float dRow = ref At(ref da, j);
+                            ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, GateRows + j);
                             var d0 = Broadcast256(Load1(ref dRow, 0));
                             s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                            s01 = MultiplyAdd(Load256(ref row, 8), d0, s01);
                             var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
-                            s10 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize), d1, s10);
+                            s10 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize), d1, s10);
+                            s11 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize + 8), d1, s11);
                             var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
-                            s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                            s21 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize + 8), d2, s21);
                         }
-                        Store(s00 + s10 + s20, ref dx, c);
+                        Store(FlushTiny(Load256(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
+                        Store(FlushTiny(Load256(ref direct, c + 8) + s01 + s11 + s21), ref dPrev, c + 8);
                     }
                 }
 
-                // dh = z⊙dh' + W_hhᵀ·da_hh
-                for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                /// <summary>The parameter gradients of all steps at once on the Vector256 path, from the recorded da, inputs and states.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
-                    var s00 = Broadcast256(0f); var s01 = Broadcast256(0f); var s10 = Broadcast256(0f); var s11 = Broadcast256(0f); var s20 = Broadcast256(0f); var s21 = Broadcast256(0f);
-                    for (nint j = 0; j < HiddenSize; j++)
+                    // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
-                        ref float dRow = ref At(ref da, GateRows + j);
-                        var d0 = Broadcast256(Load1(ref dRow, 0));
-                        s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
-                        s01 = MultiplyAdd(Load256(ref row, 8), d0, s01);
-                        var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
-                        s10 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize), d1, s10);
-                        s11 = MultiplyAdd(Load256(ref row, HiddenSize * HiddenSize + 8), d1, s11);
-                        var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
-                        s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
-                        s21 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * HiddenSize + 8), d2, s21);
-                    }
-                    Store(FlushTiny(Load256(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
-                    Store(FlushTiny(Load256(ref direct, c + 8) + s01 + s11 + s21), ref dPrev, c + 8);
-                }
-            }
-
-            /// <summary>The parameter gradients of all steps at once on the Vector256 path, from the recorded da, inputs and states.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, int steps)
-            {
-                // dW_ih += Σ_t da_ih,t ⊗ x_t
-                {
-                    global::System.Span<float> gathered = stackalloc float[64 * 3];
-                    ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
-                    {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
-                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
-                        for (nint j = 0; j < HiddenSize; j++)
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
-                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                            for (nint t = 0; t < count; t++)
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                            for (nint j = 0; j < HiddenSize; j++)
                             {
-                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
-                            }
-                            for (nint block = 0; block < InputSize; block += 8)
-                            {
-                                nint c = block;
-                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
+                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    var x0 = Load256(ref xBlock, t * InputSize + c);
-                                    var d0 = Broadcast256(Load1(ref dBlock, t * 3));
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                    var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
-                                    s10 = MultiplyAdd(x0, d1, s10);
-                                    var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
-                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                Store(s00, ref target, 0);
-                                Store(s10, ref target, HiddenSize * InputSize);
-                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                for (nint block = 0; block < InputSize; block += 8)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load256(ref xBlock, t * InputSize + c);
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * InputSize);
+                                    Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                }
                             }
                         }
                     }
-                }
 
-                // dW_hh += Σ_t da_hh,t ⊗ h_t−1
-                {
-                    global::System.Span<float> gathered = stackalloc float[64 * 3];
-                    ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
+                    // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
-                        ref float xBlock = ref At(ref states, t0 * StateSize);
-                        for (nint j = 0; j < HiddenSize; j++)
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
-                            ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                            for (nint t = 0; t < count; t++)
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref states, t0 * StateSize);
+                            for (nint j = 0; j < HiddenSize; j++)
                             {
-                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
-                            }
-                            for (nint c = 0; c <= HiddenSize - 16; c += 16)
-                            {
-                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8);
+                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    var x0 = Load256(ref xBlock, t * StateSize + c);
-                                    var x1 = Load256(ref xBlock, t * StateSize + c + 8);
-                                    var d0 = Broadcast256(Load1(ref dBlock, t * 3));
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                    s01 = MultiplyAdd(x1, d0, s01);
-                                    var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
-                                    s10 = MultiplyAdd(x0, d1, s10);
-                                    s11 = MultiplyAdd(x1, d1, s11);
-                                    var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
-                                    s20 = MultiplyAdd(x0, d2, s20);
-                                    s21 = MultiplyAdd(x1, d2, s21);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                Store(s00, ref target, 0);
-                                Store(s01, ref target, 8);
-                                Store(s10, ref target, HiddenSize * HiddenSize);
-                                Store(s11, ref target, HiddenSize * HiddenSize + 8);
-                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
+                                for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                                {
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load256(ref xBlock, t * StateSize + c);
+                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s01, ref target, 8);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
+                                }
                             }
                         }
                     }
-                }
 
-                // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
-                for (nint block = 0; block < GateRows; block += 8)
-                {
-                    nint r = block;
-                    var s = Load256(ref dp, BiasIhOffset + r);
-                    for (nint t = 0; t < steps; t++)
+                    // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
+                    for (nint block = 0; block < GateRows; block += 8)
                     {
-                        s += Load256(ref da, t * GradientsPerStep + r);
+                        nint r = block;
+                        var s = Load256(ref dp, BiasIhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load256(ref da, t * GradientsPerStep + r);
+                        }
+                        Store(s, ref dp, BiasIhOffset + r);
                     }
-                    Store(s, ref dp, BiasIhOffset + r);
-                }
-                for (nint block = 0; block < GateRows; block += 8)
-                {
-                    nint r = block;
-                    var s = Load256(ref dp, BiasHhOffset + r);
-                    for (nint t = 0; t < steps; t++)
+                    for (nint block = 0; block < GateRows; block += 8)
                     {
-                        s += Load256(ref da, t * GradientsPerStep + GateRows + r);
+                        nint r = block;
+                        var s = Load256(ref dp, BiasHhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load256(ref da, t * GradientsPerStep + GateRows + r);
+                        }
+                        Store(s, ref dp, BiasHhOffset + r);
                     }
-                    Store(s, ref dp, BiasHhOffset + r);
-                }
-            }
-
-            /// <summary>W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
-            {
-                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var vx0 = Load128(ref x, 0);
-                var a0 = Load128(ref wx, 0) * vx0;
-                var a1 = Load128(ref wx, InputSize) * vx0;
-                var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                var vx4 = Load128(ref x, 4);
-                a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                var vh0 = Load128(ref previous, 0);
-                a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
-                var vh4 = Load128(ref previous, 4);
-                a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                var vh8 = Load128(ref previous, 8);
-                a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                var vh12 = Load128(ref previous, 12);
-                a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
-                return sum;
-            }
-
-            /// <summary>W_ih·x + b_ih for the rows starting at r (the n gate's input part).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector128<float> InputPart128(ref float w, nint r, ref float x)
-            {
-                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                var vx0 = Load128(ref x, 0);
-                var a0 = Load128(ref wx, 0) * vx0;
-                var a1 = Load128(ref wx, InputSize) * vx0;
-                var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                var vx4 = Load128(ref x, 4);
-                a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
-                return sum;
-            }
-
-            /// <summary>W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPart128(ref float w, nint r, ref float previous)
-            {
-                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var vh0 = Load128(ref previous, 0);
-                var a0 = Load128(ref wh, 0) * vh0;
-                var a1 = Load128(ref wh, HiddenSize) * vh0;
-                var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
-                var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
-                var vh4 = Load128(ref previous, 4);
-                a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                var vh8 = Load128(ref previous, 8);
-                a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                var vh12 = Load128(ref previous, 12);
-                a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
-                a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
-                return sum;
-            }
-
-            /// <summary>One step forward on the Vector128 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Step128(ref float w, ref float x, ref float previous, ref float next, ref float activations)
-            {
-                // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
-                for (nint unit = 0; unit < HiddenSize; unit += 4)
-                {
-                    nint j = unit;
-                    var ar = Gate128(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
-                    var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
-                    var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
-                    var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
-                    var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                    var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                    var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                    Store(r, ref activations, j);
-                    Store(z, ref activations, HiddenSize + j);
-                    Store(n, ref activations, 2 * HiddenSize + j);
-                    Store(anh, ref activations, 3 * HiddenSize + j);
-                    Store(FlushTiny(MultiplyAdd(z, Load128(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                }
-            }
-
-            /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
-            {
-                ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
-                // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
-                for (nint unit = 0; unit < HiddenSize; unit += 4)
-                {
-                    nint j = unit;
-                    var one = Broadcast128(1f);
-                    var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
-                    var r = Load128(ref activations, j);
-                    var z = Load128(ref activations, HiddenSize + j);
-                    var n = Load128(ref activations, 2 * HiddenSize + j);
-                    var hn = Load128(ref activations, 3 * HiddenSize + j);
-                    var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
-                    var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
-                    var dz = FlushTiny(dh * (Load128(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
-                    Store(dr, ref da, j);
-                    Store(dz, ref da, HiddenSize + j);
-                    Store(dn, ref da, 2 * HiddenSize + j);
-                    Store(dr, ref da, GateRows + j);
-                    Store(dz, ref da, GateRows + HiddenSize + j);
-                    Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
-                    Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
                 }
 
-                if (computeDx)
+                /// <summary>W_ih·x + b_i + W_hh·h + b_h for the gate rows starting at r (the r and z gates).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
                 {
-                    // dx = W_ihᵀ·da_ih
-                    for (nint c = 0; c <= InputSize - 8; c += 8)
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vx0 = Load128(ref x, 0);
+                    var a0 = Load128(ref wx, 0) * vx0;
+                    var a1 = Load128(ref wx, InputSize) * vx0;
+                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                    var vx4 = Load128(ref x, 4);
+                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                    var vh0 = Load128(ref previous, 0);
+                    a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
+                    var vh4 = Load128(ref previous, 4);
+                    a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                    var vh8 = Load128(ref previous, 8);
+                    a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    var vh12 = Load128(ref previous, 12);
+                    a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                    return sum;
+                }
+
+                /// <summary>W_ih·x + b_i for the rows starting at r (the n gate's input part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> InputPart128(ref float w, nint r, ref float x)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    var vx0 = Load128(ref x, 0);
+                    var a0 = Load128(ref wx, 0) * vx0;
+                    var a1 = Load128(ref wx, InputSize) * vx0;
+                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                    var vx4 = Load128(ref x, 4);
+                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>W_hh·h + b_h for the rows starting at r (the n gate's recurrent part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPart128(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load128(ref previous, 0);
+                    var a0 = Load128(ref wh, 0) * vh0;
+                    var a1 = Load128(ref wh, HiddenSize) * vh0;
+                    var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
+                    var vh4 = Load128(ref previous, 4);
+                    a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                    var vh8 = Load128(ref previous, 8);
+                    a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    var vh12 = Load128(ref previous, 12);
+                    a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>One step forward on the Vector128 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Step128(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+                    for (nint unit = 0; unit < HiddenSize; unit += 4)
+                    {
+                        nint j = unit;
+                        var ar = Gate128(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                        var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
+                        Store(FlushTiny(MultiplyAdd(z, Load128(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
+                {
+                    ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                    // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                    for (nint unit = 0; unit < HiddenSize; unit += 4)
+                    {
+                        nint j = unit;
+                        var one = Broadcast128(1f);
+                        var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
+                        var r = Load128(ref activations, j);
+                        var z = Load128(ref activations, HiddenSize + j);
+                        var n = Load128(ref activations, 2 * HiddenSize + j);
+                        var hn = Load128(ref activations, 3 * HiddenSize + j);
+                        var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                        var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                        var dz = FlushTiny(dh * (Load128(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                        Store(dr, ref da, j);
+                        Store(dz, ref da, HiddenSize + j);
+                        Store(dn, ref da, 2 * HiddenSize + j);
+                        Store(dr, ref da, GateRows + j);
+                        Store(dz, ref da, GateRows + HiddenSize + j);
+                        Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                        Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih
+                        for (nint c = 0; c <= InputSize - 8; c += 8)
+                        {
+                            var s00 = Broadcast128(0f); var s01 = Broadcast128(0f); var s10 = Broadcast128(0f); var s11 = Broadcast128(0f); var s20 = Broadcast128(0f); var s21 = Broadcast128(0f);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Broadcast128(Load1(ref dRow, 0));
+                                s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                                s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
+                                var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
+                                s10 = MultiplyAdd(Load128(ref row, HiddenSize * InputSize), d1, s10);
+                                s11 = MultiplyAdd(Load128(ref row, HiddenSize * InputSize + 4), d1, s11);
+                                var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
+                                s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * InputSize + 4), d2, s21);
+                            }
+                            Store(s00 + s10 + s20, ref dx, c);
+                            Store(s01 + s11 + s21, ref dx, c + 4);
+                        }
+                    }
+
+                    // dh = z⊙dh' + W_hhᵀ·da_hh
+                    for (nint c = 0; c <= HiddenSize - 8; c += 8)
                     {
                         var s00 = Broadcast128(0f); var s01 = Broadcast128(0f); var s10 = Broadcast128(0f); var s11 = Broadcast128(0f); var s20 = Broadcast128(0f); var s21 = Broadcast128(0f);
                         for (nint j = 0; j < HiddenSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
-                            ref float dRow = ref At(ref da, j);
+                            ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, GateRows + j);
                             var d0 = Broadcast128(Load1(ref dRow, 0));
                             s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
                             s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
                             var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
-                            s10 = MultiplyAdd(Load128(ref row, HiddenSize * InputSize), d1, s10);
-                            s11 = MultiplyAdd(Load128(ref row, HiddenSize * InputSize + 4), d1, s11);
+                            s10 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize), d1, s10);
+                            s11 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + 4), d1, s11);
                             var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
-                            s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * InputSize), d2, s20);
-                            s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * InputSize + 4), d2, s21);
+                            s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                            s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize + 4), d2, s21);
                         }
-                        Store(s00 + s10 + s20, ref dx, c);
-                        Store(s01 + s11 + s21, ref dx, c + 4);
+                        Store(FlushTiny(Load128(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
+                        Store(FlushTiny(Load128(ref direct, c + 4) + s01 + s11 + s21), ref dPrev, c + 4);
                     }
                 }
 
-                // dh = z⊙dh' + W_hhᵀ·da_hh
-                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
-                    var s00 = Broadcast128(0f); var s01 = Broadcast128(0f); var s10 = Broadcast128(0f); var s11 = Broadcast128(0f); var s20 = Broadcast128(0f); var s21 = Broadcast128(0f);
+                    // dW_ih += Σ_t da_ih,t ⊗ x_t
+                    {
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        {
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                }
+                                for (nint c = 0; c <= InputSize - 8; c += 8)
+                                {
+                                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load128(ref xBlock, t * InputSize + c);
+                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
+                                    Store(s10, ref target, HiddenSize * InputSize);
+                                    Store(s11, ref target, HiddenSize * InputSize + 4);
+                                    Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
+                                }
+                            }
+                        }
+                    }
+
+                    // dW_hh += Σ_t da_hh,t ⊗ h_t−1
+                    {
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        {
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref states, t0 * StateSize);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                }
+                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                {
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var x1 = Load128(ref xBlock, t * StateSize + c + 4);
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                                }
+                            }
+                        }
+                    }
+
+                    // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
+                    for (nint block = 0; block < GateRows; block += 4)
+                    {
+                        nint r = block;
+                        var s = Load128(ref dp, BiasIhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load128(ref da, t * GradientsPerStep + r);
+                        }
+                        Store(s, ref dp, BiasIhOffset + r);
+                    }
+                    for (nint block = 0; block < GateRows; block += 4)
+                    {
+                        nint r = block;
+                        var s = Load128(ref dp, BiasHhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load128(ref da, t * GradientsPerStep + GateRows + r);
+                        }
+                        Store(s, ref dp, BiasHhOffset + r);
+                    }
+                }
+
+                /// <summary>W_ih·x + b_i + W_hh·h + b_h for the gate rows starting at r (the r and z gates).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static float Gate1(ref float w, nint r, ref float x, ref float previous)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var sum = Load1(ref w, BiasIhOffset + r) + Load1(ref w, BiasHhOffset + r);
+                    for (nint k = 0; k < InputSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
+                    }
+                    for (nint k = 0; k < HiddenSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
+                    }
+                    return sum;
+                }
+
+                /// <summary>W_ih·x + b_i for the rows starting at r (the n gate's input part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static float InputPart1(ref float w, nint r, ref float x)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    var sum = Load1(ref w, BiasIhOffset + r);
+                    for (nint k = 0; k < InputSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
+                    }
+                    return sum;
+                }
+
+                /// <summary>W_hh·h + b_h for the rows starting at r (the n gate's recurrent part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static float HiddenPart1(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var sum = Load1(ref w, BiasHhOffset + r);
+                    for (nint k = 0; k < HiddenSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
+                    }
+                    return sum;
+                }
+
+                /// <summary>One step forward on the Scalar path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
                     for (nint j = 0; j < HiddenSize; j++)
                     {
-                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
-                        ref float dRow = ref At(ref da, GateRows + j);
-                        var d0 = Broadcast128(Load1(ref dRow, 0));
-                        s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
-                        s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
-                        var d1 = Broadcast128(Load1(ref dRow, HiddenSize));
-                        s10 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize), d1, s10);
-                        s11 = MultiplyAdd(Load128(ref row, HiddenSize * HiddenSize + 4), d1, s11);
-                        var d2 = Broadcast128(Load1(ref dRow, 2 * HiddenSize));
-                        s20 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
-                        s21 = MultiplyAdd(Load128(ref row, 2 * HiddenSize * HiddenSize + 4), d2, s21);
+                        var ar = Gate1(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = InputPart1(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                        var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                            // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                            // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                         // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
+                        Store(FlushTiny(MultiplyAdd(z, Load1(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                     }
-                    Store(FlushTiny(Load128(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
-                    Store(FlushTiny(Load128(ref direct, c + 4) + s01 + s11 + s21), ref dPrev, c + 4);
                 }
-            }
 
-            /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, int steps)
-            {
-                // dW_ih += Σ_t da_ih,t ⊗ x_t
+                /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
-                    global::System.Span<float> gathered = stackalloc float[64 * 3];
-                    ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
+                    ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                    // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                    for (nint j = 0; j < HiddenSize; j++)
                     {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
-                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
-                        for (nint j = 0; j < HiddenSize; j++)
+                        var one = 1f;
+                        var dh = Load1(ref dNext, j) + Load1(ref dOut, j);
+                        var r = Load1(ref activations, j);
+                        var z = Load1(ref activations, HiddenSize + j);
+                        var n = Load1(ref activations, 2 * HiddenSize + j);
+                        var hn = Load1(ref activations, 3 * HiddenSize + j);
+                        var dn = FlushTiny(dh * (one - z) * (one - n * n));                      // da_n = dh'⊙(1−z)⊙(1−n²)
+                        var dr = FlushTiny(dn * hn * r * (one - r));                             // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                        var dz = FlushTiny(dh * (Load1(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                        Store(dr, ref da, j);
+                        Store(dz, ref da, HiddenSize + j);
+                        Store(dn, ref da, 2 * HiddenSize + j);
+                        Store(dr, ref da, GateRows + j);
+                        Store(dz, ref da, GateRows + HiddenSize + j);
+                        Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);         // the recurrent part of n is scaled by r
+                        Store(dh * z, ref direct, j);                                            // h' = … + z⊙h passes z⊙dh' straight back
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih
+                        for (nint c = 0; c < InputSize; c++)
                         {
-                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                            for (nint t = 0; t < count; t++)
+                            var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                            for (nint j = 0; j < HiddenSize; j++)
                             {
-                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Load1(ref dRow, 0);
+                                s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                                var d1 = Load1(ref dRow, HiddenSize);
+                                s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Load1(ref dRow, 2 * HiddenSize);
+                                s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
                             }
-                            for (nint c = 0; c <= InputSize - 8; c += 8)
-                            {
-                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4);
-                                for (nint t = 0; t < count; t++)
-                                {
-                                    var x0 = Load128(ref xBlock, t * InputSize + c);
-                                    var x1 = Load128(ref xBlock, t * InputSize + c + 4);
-                                    var d0 = Broadcast128(Load1(ref dBlock, t * 3));
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                    s01 = MultiplyAdd(x1, d0, s01);
-                                    var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
-                                    s10 = MultiplyAdd(x0, d1, s10);
-                                    s11 = MultiplyAdd(x1, d1, s11);
-                                    var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
-                                    s20 = MultiplyAdd(x0, d2, s20);
-                                    s21 = MultiplyAdd(x1, d2, s21);
-                                }
-                                Store(s00, ref target, 0);
-                                Store(s01, ref target, 4);
-                                Store(s10, ref target, HiddenSize * InputSize);
-                                Store(s11, ref target, HiddenSize * InputSize + 4);
-                                Store(s20, ref target, 2 * HiddenSize * InputSize);
-                                Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
-                            }
+                            Store(s00 + s10 + s20, ref dx, c);
                         }
                     }
-                }
 
-                // dW_hh += Σ_t da_hh,t ⊗ h_t−1
-                {
-                    global::System.Span<float> gathered = stackalloc float[64 * 3];
-                    ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
-                    {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
-                        ref float xBlock = ref At(ref states, t0 * StateSize);
-                        for (nint j = 0; j < HiddenSize; j++)
-                        {
-                            ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                            for (nint t = 0; t < count; t++)
-                            {
-                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
-                            }
-                            for (nint c = 0; c <= HiddenSize - 8; c += 8)
-                            {
-                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4);
-                                for (nint t = 0; t < count; t++)
-                                {
-                                    var x0 = Load128(ref xBlock, t * StateSize + c);
-                                    var x1 = Load128(ref xBlock, t * StateSize + c + 4);
-                                    var d0 = Broadcast128(Load1(ref dBlock, t * 3));
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                    s01 = MultiplyAdd(x1, d0, s01);
-                                    var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
-                                    s10 = MultiplyAdd(x0, d1, s10);
-                                    s11 = MultiplyAdd(x1, d1, s11);
-                                    var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
-                                    s20 = MultiplyAdd(x0, d2, s20);
-                                    s21 = MultiplyAdd(x1, d2, s21);
-                                }
-                                Store(s00, ref target, 0);
-                                Store(s01, ref target, 4);
-                                Store(s10, ref target, HiddenSize * HiddenSize);
-                                Store(s11, ref target, HiddenSize * HiddenSize + 4);
-                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
-                            }
-                        }
-                    }
-                }
-
-                // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
-                for (nint block = 0; block < GateRows; block += 4)
-                {
-                    nint r = block;
-                    var s = Load128(ref dp, BiasIhOffset + r);
-                    for (nint t = 0; t < steps; t++)
-                    {
-                        s += Load128(ref da, t * GradientsPerStep + r);
-                    }
-                    Store(s, ref dp, BiasIhOffset + r);
-                }
-                for (nint block = 0; block < GateRows; block += 4)
-                {
-                    nint r = block;
-                    var s = Load128(ref dp, BiasHhOffset + r);
-                    for (nint t = 0; t < steps; t++)
-                    {
-                        s += Load128(ref da, t * GradientsPerStep + GateRows + r);
-                    }
-                    Store(s, ref dp, BiasHhOffset + r);
-                }
-            }
-
-            /// <summary>W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r (the r and z gates).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static float Gate1(ref float w, nint r, ref float x, ref float previous)
-            {
-                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var sum = Load1(ref w, BiasIhOffset + r) + Load1(ref w, BiasHhOffset + r);
-                for (nint k = 0; k < InputSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
-                }
-                for (nint k = 0; k < HiddenSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
-                }
-                return sum;
-            }
-
-            /// <summary>W_ih·x + b_ih for the rows starting at r (the n gate's input part).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static float InputPart1(ref float w, nint r, ref float x)
-            {
-                ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                var sum = Load1(ref w, BiasIhOffset + r);
-                for (nint k = 0; k < InputSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
-                }
-                return sum;
-            }
-
-            /// <summary>W_hh·h + b_hh for the rows starting at r (the n gate's recurrent part).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static float HiddenPart1(ref float w, nint r, ref float previous)
-            {
-                ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                var sum = Load1(ref w, BiasHhOffset + r);
-                for (nint k = 0; k < HiddenSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
-                }
-                return sum;
-            }
-
-            /// <summary>One step forward on the Scalar path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations)
-            {
-                // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
-                for (nint j = 0; j < HiddenSize; j++)
-                {
-                    var ar = Gate1(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
-                    var az = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
-                    var anx = InputPart1(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
-                    var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
-                    var r = Sigmoid(ar);                                                            // r = σ(·): how much of h feeds the candidate
-                    var z = Sigmoid(az);                                                            // z = σ(·): how much of h to keep
-                    var n = Tanh(MultiplyAdd(r, anh, anx));                                         // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                    Store(r, ref activations, j);
-                    Store(z, ref activations, HiddenSize + j);
-                    Store(n, ref activations, 2 * HiddenSize + j);
-                    Store(anh, ref activations, 3 * HiddenSize + j);
-                    Store(FlushTiny(MultiplyAdd(z, Load1(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                }
-            }
-
-            /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
-            {
-                ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
-                // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
-                for (nint j = 0; j < HiddenSize; j++)
-                {
-                    var one = 1f;
-                    var dh = Load1(ref dNext, j) + Load1(ref dOut, j);
-                    var r = Load1(ref activations, j);
-                    var z = Load1(ref activations, HiddenSize + j);
-                    var n = Load1(ref activations, 2 * HiddenSize + j);
-                    var hn = Load1(ref activations, 3 * HiddenSize + j);
-                    var dn = FlushTiny(dh * (one - z) * (one - n * n));                      // da_n = dh'⊙(1−z)⊙(1−n²)
-                    var dr = FlushTiny(dn * hn * r * (one - r));                             // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
-                    var dz = FlushTiny(dh * (Load1(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
-                    Store(dr, ref da, j);
-                    Store(dz, ref da, HiddenSize + j);
-                    Store(dn, ref da, 2 * HiddenSize + j);
-                    Store(dr, ref da, GateRows + j);
-                    Store(dz, ref da, GateRows + HiddenSize + j);
-                    Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);         // the recurrent part of n is scaled by r
-                    Store(dh * z, ref direct, j);                                            // h' = … + z⊙h passes z⊙dh' straight back
-                }
-
-                if (computeDx)
-                {
-                    // dx = W_ihᵀ·da_ih
-                    for (nint c = 0; c < InputSize; c++)
+                    // dh = z⊙dh' + W_hhᵀ·da_hh
+                    for (nint c = 0; c < HiddenSize; c++)
                     {
                         var s00 = 0f; var s10 = 0f; var s20 = 0f;
                         for (nint j = 0; j < HiddenSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
-                            ref float dRow = ref At(ref da, j);
+                            ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, GateRows + j);
                             var d0 = Load1(ref dRow, 0);
                             s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
                             var d1 = Load1(ref dRow, HiddenSize);
-                            s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                            s10 = MultiplyAdd(Load1(ref row, HiddenSize * HiddenSize), d1, s10);
                             var d2 = Load1(ref dRow, 2 * HiddenSize);
-                            s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
                         }
-                        Store(s00 + s10 + s20, ref dx, c);
+                        Store(FlushTiny(Load1(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
                     }
                 }
 
-                // dh = z⊙dh' + W_hhᵀ·da_hh
-                for (nint c = 0; c < HiddenSize; c++)
+                /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
-                    var s00 = 0f; var s10 = 0f; var s20 = 0f;
-                    for (nint j = 0; j < HiddenSize; j++)
+                    // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
-                        ref float dRow = ref At(ref da, GateRows + j);
-                        var d0 = Load1(ref dRow, 0);
-                        s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
-                        var d1 = Load1(ref dRow, HiddenSize);
-                        s10 = MultiplyAdd(Load1(ref row, HiddenSize * HiddenSize), d1, s10);
-                        var d2 = Load1(ref dRow, 2 * HiddenSize);
-                        s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
-                    }
-                    Store(FlushTiny(Load1(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
-                }
-            }
-
-            /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, int steps)
-            {
-                // dW_ih += Σ_t da_ih,t ⊗ x_t
-                {
-                    global::System.Span<float> gathered = stackalloc float[64 * 3];
-                    ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
-                    {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
-                        ref float xBlock = ref At(ref inputs, t0 * InputSize);
-                        for (nint j = 0; j < HiddenSize; j++)
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
-                            ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                            for (nint t = 0; t < count; t++)
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                            for (nint j = 0; j < HiddenSize; j++)
                             {
-                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
-                            }
-                            for (nint c = 0; c < InputSize; c++)
-                            {
-                                ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize);
+                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    var x0 = Load1(ref xBlock, t * InputSize + c);
-                                    var d0 = Load1(ref dBlock, t * 3);
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                    var d1 = Load1(ref dBlock, t * 3 + 1);
-                                    s10 = MultiplyAdd(x0, d1, s10);
-                                    var d2 = Load1(ref dBlock, t * 3 + 2);
-                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                Store(s00, ref target, 0);
-                                Store(s10, ref target, HiddenSize * InputSize);
-                                Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                for (nint c = 0; c < InputSize; c++)
+                                {
+                                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load1(ref xBlock, t * InputSize + c);
+                                        var d0 = Load1(ref dBlock, t * 3);
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * InputSize);
+                                    Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                }
                             }
                         }
                     }
-                }
 
-                // dW_hh += Σ_t da_hh,t ⊗ h_t−1
-                {
-                    global::System.Span<float> gathered = stackalloc float[64 * 3];
-                    ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
+                    // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
-                        ref float xBlock = ref At(ref states, t0 * StateSize);
-                        for (nint j = 0; j < HiddenSize; j++)
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
-                            ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                            for (nint t = 0; t < count; t++)
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref states, t0 * StateSize);
+                            for (nint j = 0; j < HiddenSize; j++)
                             {
-                                Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
-                            }
-                            for (nint c = 0; c < HiddenSize; c++)
-                            {
-                                ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize);
+                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    var x0 = Load1(ref xBlock, t * StateSize + c);
-                                    var d0 = Load1(ref dBlock, t * 3);
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                    var d1 = Load1(ref dBlock, t * 3 + 1);
-                                    s10 = MultiplyAdd(x0, d1, s10);
-                                    var d2 = Load1(ref dBlock, t * 3 + 2);
-                                    s20 = MultiplyAdd(x0, d2, s20);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                Store(s00, ref target, 0);
-                                Store(s10, ref target, HiddenSize * HiddenSize);
-                                Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                for (nint c = 0; c < HiddenSize; c++)
+                                {
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * HiddenSize); var s20 = Load1(ref target, 2 * HiddenSize * HiddenSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load1(ref xBlock, t * StateSize + c);
+                                        var d0 = Load1(ref dBlock, t * 3);
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                }
                             }
                         }
                     }
+
+                    // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
+                    for (nint r = 0; r < GateRows; r++)
+                    {
+                        var s = Load1(ref dp, BiasIhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load1(ref da, t * GradientsPerStep + r);
+                        }
+                        Store(s, ref dp, BiasIhOffset + r);
+                    }
+                    for (nint r = 0; r < GateRows; r++)
+                    {
+                        var s = Load1(ref dp, BiasHhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load1(ref da, t * GradientsPerStep + GateRows + r);
+                        }
+                        Store(s, ref dp, BiasHhOffset + r);
+                    }
                 }
 
-                // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
-                for (nint r = 0; r < GateRows; r++)
+                /// <summary>These kernels as the model's runner calls them.</summary>
+                public readonly struct Api : global::RnnGen.Generated.ILayerKernels
                 {
-                    var s = Load1(ref dp, BiasIhOffset + r);
-                    for (nint t = 0; t < steps; t++)
-                    {
-                        s += Load1(ref da, t * GradientsPerStep + r);
-                    }
-                    Store(s, ref dp, BiasIhOffset + r);
-                }
-                for (nint r = 0; r < GateRows; r++)
-                {
-                    var s = Load1(ref dp, BiasHhOffset + r);
-                    for (nint t = 0; t < steps; t++)
-                    {
-                        s += Load1(ref da, t * GradientsPerStep + GateRows + r);
-                    }
-                    Store(s, ref dp, BiasHhOffset + r);
+                    static int global::RnnGen.Generated.ILayerKernels.InputSize => InputSize;
+                    static int global::RnnGen.Generated.ILayerKernels.RecurrentSize => HiddenSize;
+                    static int global::RnnGen.Generated.ILayerKernels.StateSize => StateSize;
+                    static int global::RnnGen.Generated.ILayerKernels.ParameterCount => ParameterCount;
+                    static int global::RnnGen.Generated.ILayerKernels.ActivationsPerStep => ActivationsPerStep;
+                    static int global::RnnGen.Generated.ILayerKernels.GradientsPerStep => GradientsPerStep;
+                    static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
+                    static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                    static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
                 }
             }
         }

@@ -67,12 +67,12 @@ internal static class CellContract
         AssertBitwiseEqual<T>(outputs, tapedOutputs, "outputs with a tape");
         AssertBitwiseEqual<T>(state, tapedState, "final state with a tape");
         Assert.Equal(steps, tape.Steps);
-        AssertBitwiseEqual<T>(initial, tape.States[..s], "tape.States[..S], the initial state");
-        AssertBitwiseEqual<T>(state, tape.States[(steps * s)..], "tape's last state row");
-        AssertBitwiseEqual<T>(inputs, tape.Inputs, "tape.Inputs");
+        AssertBitwiseEqual<T>(initial, tape.States(0, 0)[..s], "tape.States(0, 0)[..S], the initial state");
+        AssertBitwiseEqual<T>(state, tape.States(0, 0)[(steps * s)..], "tape's last state row");
+        AssertBitwiseEqual<T>(inputs, tape.Inputs(0), "tape.Inputs(0)");
         for (int t = 0; t < steps; t++)
         {
-            AssertBitwiseEqual<T>(outputs.AsSpan(t * hidden, hidden), tape.States.Slice((t + 1) * s, hidden), $"tape h after step {t}");
+            AssertBitwiseEqual<T>(outputs.AsSpan(t * hidden, hidden), tape.States(0, 0).Slice((t + 1) * s, hidden), $"tape h after step {t}");
         }
     }
 

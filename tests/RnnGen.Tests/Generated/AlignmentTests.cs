@@ -39,10 +39,10 @@ public sealed class AlignmentTests
         cell.Forward(inputs, outputs, new float[Lstm13x24.StateSize], tape);
         cell.Backward(tape, outputs, new float[Lstm13x24.StateSize], default, new float[Lstm13x24.ParameterCount]);
 
-        Assert.Equal(0, Address(tape.Inputs) % 64);
-        Assert.Equal(0, Address(tape.States) % 64);
-        Assert.Equal(0, Address(tape.Activations) % 64);
-        Assert.Equal(0, Address(tape.GradientScratch) % 64);
+        Assert.Equal(0, Address(tape.Inputs(0)) % 64);
+        Assert.Equal(0, Address(tape.States(0, 0)) % 64);
+        Assert.Equal(0, Address(tape.Activations(0, 0)) % 64);
+        Assert.Equal(0, Address(tape.Gradients(0, 0)) % 64);
     }
 
     private static unsafe nint Address(Span<float> span) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));

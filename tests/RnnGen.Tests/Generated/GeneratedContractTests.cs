@@ -186,10 +186,10 @@ public sealed class GeneratedContractTests(ITestOutputHelper output)
         AssertSameRecord(ownReference, referenceRecord, "reference cell, generated-made tape");
 
         // Both record the same values in the same places: inputs and the initial state exactly, the rest to float rounding.
-        AssertBitwiseEqual<float>(referenceRecord.Tape.Inputs, generatedRecord.Tape.Inputs, "recorded inputs");
-        AssertBitwiseEqual<float>(referenceRecord.Tape.States[..cell.StateSize], generatedRecord.Tape.States[..cell.StateSize], "recorded initial state");
-        AssertClose(generatedRecord.Tape.States, referenceRecord.Tape.States, Bound, "recorded states");
-        AssertClose(generatedRecord.Tape.Activations, referenceRecord.Tape.Activations, Bound, "recorded activations");
+        AssertBitwiseEqual<float>(referenceRecord.Tape.Inputs(0), generatedRecord.Tape.Inputs(0), "recorded inputs");
+        AssertBitwiseEqual<float>(referenceRecord.Tape.States(0, 0)[..cell.StateSize], generatedRecord.Tape.States(0, 0)[..cell.StateSize], "recorded initial state");
+        AssertClose(generatedRecord.Tape.States(0, 0), referenceRecord.Tape.States(0, 0), Bound, "recorded states");
+        AssertClose(generatedRecord.Tape.Activations(0, 0), referenceRecord.Tape.Activations(0, 0), Bound, "recorded activations");
 
         // Each Backward reads the other's record: gradients from one tape agree to float rounding.
         foreach (var (name, tape) in new[] { ("a tape the generated cell recorded", generatedRecord.Tape), ("a tape the reference cell recorded", referenceRecord.Tape) })

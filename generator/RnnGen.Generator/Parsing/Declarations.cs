@@ -10,92 +10,15 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Parsing;
 
-/// <summary>Turns one [Lstm]/[Gru]-annotated class into a <see cref="CellSpec"/>, or the diagnostics that explain why it cannot be one.</summary>
-internal static class CellParser
+/// <summary>What every annotated class must be, and the attribute and syntax lookups the parsers share.</summary>
+internal static class Declarations
 {
     /// <summary>Reports one diagnostic: descriptor, location, message arguments.</summary>
     internal delegate void Reporter(DiagnosticDescriptor descriptor, Location? location, params string[] arguments);
 
-    public const string LstmAttributeName = "RnnGen.LstmAttribute";
-    public const string GruAttributeName = "RnnGen.GruAttribute";
-
     /// <summary>The cheap syntactic filter: classes and records (records are then rejected with a diagnostic).</summary>
     public static bool IsCandidate(SyntaxNode node, CancellationToken _) =>
         node is ClassDeclarationSyntax or RecordDeclarationSyntax;
-
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind kind, CancellationToken cancellationToken)
-    {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (TypeDeclarationSyntax)context.TargetNode;
-        AttributeData attribute = context.Attributes[0];
-        string attributeName = kind == CellKind.Lstm ? "Lstm" : "Gru";
-        Location identifier = declaration.Identifier.GetLocation();
-        var diagnostics = new List<DiagnosticInfo>();
-
-        void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
-            diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
-
-        // One type, one cell: the [Gru] pass reports the conflict, the [Lstm] pass stays silent.
-        if (HasAttribute(type, kind == CellKind.Lstm ? GruAttributeName : LstmAttributeName))
-        {
-            if (kind == CellKind.Gru)
-            {
-                Report(DiagnosticDescriptors.BothCellAttributes, AttributeLocation(attribute) ?? identifier, type.Name);
-            }
-
-            return Result(null, diagnostics);
-        }
-
-        // [Dense] on the same type: the [Dense] pass reports the conflict (RNNG022); no cell code either way.
-        if (HasAttribute(type, DenseParser.DenseAttributeName))
-        {
-            return Result(null, diagnostics);
-        }
-
-        CheckDeclaration(type, declaration, attributeName, identifier, GeneratedMembers.Names, Report);
-
-        (int input, int hidden, bool inputGiven)? sizes = ReadSizes(attribute);
-        if (sizes is null)
-        {
-            // The attribute does not bind (a compiler error is already reported): nothing to add.
-            return Result(null, diagnostics);
-        }
-
-        // [Lstm(hidden: 0)] copies hidden into input: report the one argument the user wrote, once.
-        if (sizes.Value.inputGiven)
-        {
-            CheckRange(sizes.Value.input, "input");
-        }
-
-        CheckRange(sizes.Value.hidden, "hidden");
-
-        CheckReservedMembers(type, GeneratedMembers.Names, attributeName, Report, cancellationToken);
-
-        EmbeddedWeights? weights = ReadWeights(attribute, (location, problem) =>
-            Report(DiagnosticDescriptors.InvalidWeightsSetting, location ?? AttributeLocation(attribute) ?? identifier, type.Name, attributeName, problem));
-
-        if (diagnostics.Count > 0)
-        {
-            return Result(null, diagnostics);
-        }
-
-        var spec = new CellSpec(kind, sizes.Value.input, sizes.Value.hidden, Hierarchy(type, declaration), weights);
-        WeightsReference? reference = weights is null ? null : new WeightsReference(
-            type.Name, kind, sizes.Value.input, sizes.Value.hidden, weights,
-            LocationInfo.From(NamedArgumentLocation(attribute, "Weights") ?? AttributeLocation(attribute) ?? identifier));
-        return new ParseResult(spec, diagnostics.ToEquatableArray(), reference);
-
-        void CheckRange(int value, string parameter)
-        {
-            if (value < 1 || value > DiagnosticDescriptors.MaxSize)
-            {
-                Report(DiagnosticDescriptors.SizeOutOfRange, ArgumentLocation(attribute, parameter) ?? identifier,
-                    type.Name, attributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "larger cells would need more than 64 KB of stack scratch per step");
-            }
-        }
-    }
-
 
     /// <summary>
     /// The rules every generated class follows, shared by the cell and dense parsers: a non-static, non-record,
@@ -156,96 +79,14 @@ internal static class CellParser
         }
     }
 
-    /// <summary>
-    /// The attribute's Weights, WeightsPrefix and WeightsLayer properties, or null when it names no weights. Reports
-    /// settings that cannot work: an empty file name, a negative layer, a prefix or layer without a file.
-    /// </summary>
-    private static EmbeddedWeights? ReadWeights(AttributeData attribute, System.Action<Location?, string> report)
-    {
-        string? file = null, prefix = null;
-        int? layer = null;
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-        {
-            if (argument.Value.Kind == TypedConstantKind.Error)
-            {
-                continue;
-            }
-
-            switch (argument.Key)
-            {
-                case "Weights":
-                    file = argument.Value.Value as string ?? "";
-                    break;
-                case "WeightsPrefix":
-                    prefix = argument.Value.Value as string ?? "";
-                    break;
-                case "WeightsLayer":
-                    layer = argument.Value.Value as int?;
-                    break;
-            }
-        }
-
-        if (file is null)
-        {
-            if (prefix is not null || layer is not null)
-            {
-                report(NamedArgumentLocation(attribute, prefix is not null ? "WeightsPrefix" : "WeightsLayer"),
-                    "WeightsPrefix and WeightsLayer apply only with Weights = \"<file>.safetensors\"");
-            }
-
-            return null;
-        }
-
-        // The manifest resource is named after the file alone, so a directory part is dropped.
-        string fileName = file.Substring(file.LastIndexOfAny(['/', '\\']) + 1);
-        bool valid = true;
-        if (fileName.Trim().Length == 0)
-        {
-            report(NamedArgumentLocation(attribute, "Weights"), "Weights must name a file, e.g. Weights = \"model.safetensors\"");
-            valid = false;
-        }
-
-        if (layer < 0)
-        {
-            report(NamedArgumentLocation(attribute, "WeightsLayer"),
-                $"WeightsLayer = {layer.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)} is negative; layers count from 0");
-            valid = false;
-        }
-
-        return valid ? new EmbeddedWeights(fileName, prefix ?? "", layer ?? 0) : null;
-    }
-
     /// <summary>The <c>Name = value</c> argument of a named property, if the attribute sets it.</summary>
     internal static Location? NamedArgumentLocation(AttributeData attribute, string property) =>
         attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list }
             ? list.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == property)?.GetLocation()
             : null;
 
-    private static ParseResult Result(CellSpec? spec, List<DiagnosticInfo> diagnostics) =>
-        new(spec, diagnostics.ToEquatableArray());
-
     internal static bool HasAttribute(INamedTypeSymbol type, string metadataName) =>
         type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
-
-    /// <summary>
-    /// (input, hidden) from either constructor: (input, hidden) or (hidden), the latter meaning input = hidden;
-    /// inputGiven tells which, so a size is checked only where the user wrote it.
-    /// </summary>
-    private static (int, int, bool)? ReadSizes(AttributeData attribute)
-    {
-        ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
-        if (args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
-        {
-            return null;
-        }
-
-        return args.Length switch
-        {
-            1 => ((int)args[0].Value!, (int)args[0].Value!, false),
-            2 => ((int)args[0].Value!, (int)args[1].Value!, true),
-            _ => null,
-        };
-    }
 
     /// <summary>Reserved: any generated name, and a user constructor with the generated signatures () or (Random).</summary>
     private static bool IsReserved(ISymbol member, ImmutableHashSet<string> reserved) => member switch

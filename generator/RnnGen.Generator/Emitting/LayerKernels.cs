@@ -1,0 +1,102 @@
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitting;
+
+/// <summary>
+/// Where a state update reads and writes: h from <see cref="HiddenSource"/>, an LSTM's c from <see cref="CellSource"/>,
+/// the new state into <c>next</c>, and with <see cref="Record"/> what the tape keeps into <c>activations</c>.
+/// </summary>
+internal sealed record StateTargets(string HiddenSource, string CellSource, bool Record)
+{
+    /// <summary>The recording step: previous → next.</summary>
+    public static readonly StateTargets Recording = new("previous", "previous", Record: true);
+
+    /// <summary>The packed frozen step: h from <c>previous</c> (a copy, or the state), c updated in place in <c>next</c>.</summary>
+    public static readonly StateTargets Packed = new("previous", "next", Record: false);
+}
+
+/// <summary>
+/// What differs between cell kinds: the buffer sizes of one step and the bodies of the three kernels, each rendered
+/// once per instruction path, and the kind's part of the packed frozen step. Parameters of the kernels (all
+/// <c>ref float</c>, lengths checked by the caller; see <see cref="LayerKernelsEmitter"/> for the signatures):
+/// <list type="bullet">
+/// <item>Step: w (this layer-direction's parameters), x, previous (state before), next (state after, distinct), activations (what the tape records).</item>
+/// <item>BackwardStep: w, previous, activations, dNext (dL/d state after), dOut (dL/d output h), da (this step's pre-activation gradients), dPrev (dL/d state before, plus scratch), dx, computeDx.</item>
+/// <item>ParameterGradients: dp (parameter gradients), da, inputs, states (row t: the state before step t), activations, steps.</item>
+/// </list>
+/// </summary>
+internal abstract class LayerKernels(LayerSpec spec)
+{
+    public LayerSpec Spec { get; } = spec;
+
+    public int Hidden => Spec.Hidden;
+
+    public bool Projected => Spec.Projection > 0;
+
+    /// <summary>The constant naming h's width (where c starts in a state): HiddenSize, or ProjectionSize when projected.</summary>
+    public string Recurrent => Projected ? "ProjectionSize" : "HiddenSize";
+
+    /// <summary>Values the tape records per step (ModelLayout.ActivationsPerStep).</summary>
+    public int ActivationsPerStep => Spec.Layout.ActivationsPerStep;
+
+    /// <summary>Pre-activation gradients kept per step (ModelLayout.GradientsPerStep).</summary>
+    public int GradientsPerStep => Spec.Layout.GradientsPerStep;
+
+    /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch.</summary>
+    public abstract int BackwardScratch { get; }
+
+    /// <summary>A sentence on what the tape's activations hold, for the generated comments.</summary>
+    public abstract string ActivationsLayout { get; }
+
+    /// <summary>The gate blocks' names in weight order.</summary>
+    public abstract string[] GateNames { get; }
+
+    /// <summary>
+    /// The gate whose b_ih and b_hh the packed layout keeps apart (a GRU's n: r scales only its recurrent part), or −1
+    /// when every gate starts from b_ih + b_hh.
+    /// </summary>
+    public abstract int SeparateBiasGate { get; }
+
+    /// <summary>The row-product helpers the step calls, for one width.</summary>
+    public abstract void EmitStepHelpers(SourceWriter w, Width width);
+
+    public abstract void EmitStep(SourceWriter w, Width width);
+
+    /// <summary>The gate equations of units j… from their pre-activations (LSTM ai, af, ag, ao; GRU ar, az, anx, anh).</summary>
+    public abstract void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets);
+
+    /// <summary>Declarations the backward step needs before its body, if any.</summary>
+    public virtual string? BackwardPrelude => null;
+
+    public abstract void EmitBackwardStep(SourceWriter w, Width width);
+
+    public abstract void EmitParameterGradients(SourceWriter w, Width width);
+
+    /// <summary>
+    /// In the packed step, between the input product and the recurrent one: a GRU takes its n gate's input part aside
+    /// (<c>anx</c>) and restarts the accumulators from b_hn. <paramref name="sets"/> is 2 when the column sums alternate
+    /// between two sets of accumulators.
+    /// </summary>
+    public virtual void EmitPackedBetweenProducts(SourceWriter w, int tile, int vectors, int sets)
+    {
+    }
+
+    /// <summary>A comment on where the packed step's accumulators start.</summary>
+    public abstract string PackedBiasComment { get; }
+
+    /// <summary>The packed step's per-vector bindings of the pre-activations EmitStateUpdate reads.</summary>
+    public abstract string PackedBindings(int vector);
+
+    public static LayerKernels For(LayerSpec spec) => spec.Kind == CellKind.Lstm ? new LstmKernels(spec) : new GruKernels(spec);
+
+    /// <summary>The bias vectors a gate row starts from: b_ih and b_hh, or none.</summary>
+    protected string[] GateBiases => Spec.Bias ? ["BiasIhOffset", "BiasHhOffset"] : [];
+
+    /// <summary>W_ih·x: the input-side product.</summary>
+    protected ProductSource InputProduct => new("WeightIhOffset", Spec.Input, "InputSize", "x", "xTail", "wx");
+
+    /// <summary>W_hh·h, h being the first Hout values of the previous state.</summary>
+    protected ProductSource HiddenProduct => new("WeightHhOffset", Spec.Recurrent, Recurrent, "previous", "hTail", "wh");
+
+    protected static string N(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

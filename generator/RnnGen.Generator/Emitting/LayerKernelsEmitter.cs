@@ -1,0 +1,170 @@
+using System.Globalization;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitting;
+
+/// <summary>
+/// Writes the kernels of one layer shape as a nested class: its constants (sizes and parameter offsets of one
+/// direction), one kernel per instruction path behind a dispatcher, the frozen kernels, and an <c>Api</c> struct through
+/// which RnnGen.Generated.ModelRunner calls them. The class shadows the model's size constants with the layer's own, so
+/// the kernel bodies read the same whichever layer they serve.
+/// </summary>
+internal static class LayerKernelsEmitter
+{
+    // Kernels are compiled fully optimised on first call: a latency-critical stream should not run its
+    // first thousand steps in unoptimised tier-0 code. (They gain nothing from profile-guided tiers.)
+    private const string AggressiveOptimization =
+        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+    /// <summary>One kernel's name and signature, declared once for its dispatcher, its per-path bodies and the Api struct.</summary>
+    private sealed record Kernel(string Name, string Parameters, string Arguments)
+    {
+        public static readonly Kernel Step = new(
+            "Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations",
+            "ref w, ref x, ref previous, ref next, ref activations");
+
+        public static readonly Kernel BackwardStep = new(
+            "BackwardStep", "ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx",
+            "ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx");
+
+        public static readonly Kernel ParameterGradients = new(
+            "ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps",
+            "ref dp, ref da, ref inputs, ref states, ref activations, steps");
+
+        public static readonly Kernel[] Dispatched = [Step, BackwardStep, ParameterGradients];
+    }
+
+    public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
+    {
+        LayerKernels kernels = LayerKernels.For(spec);
+        Width[] widths = Width.For(spec.Hidden);
+        string kind = spec.Kind == CellKind.Lstm ? "LSTM" : "GRU";
+        string projection = spec.Projection > 0 ? $", projected to {N(spec.Projection)}" : "";
+        string bias = spec.Bias ? "" : ", without biases";
+        w.Line($"/// <summary>{title}: the {kind}'s fixed-size kernels for {N(spec.Input)} inputs and {N(spec.Hidden)} hidden units{projection}{bias}, one per instruction path; callers have checked every length.</summary>");
+        using (w.Block($"public abstract class {name} : global::RnnGen.Simd.KernelBase"))
+        {
+            EmitConstants(w, kernels);
+            w.Line();
+            FileShell.EmitActivePath(w, widths);
+            w.Line();
+            FrozenEmitter.EmitKernels(w, kernels);
+            foreach (Kernel kernel in Kernel.Dispatched)
+            {
+                FileShell.EmitDispatch(w, widths, kernel.Name, kernel.Parameters, kernel.Arguments);
+            }
+
+            foreach (Width width in widths)
+            {
+                w.Line();
+                kernels.EmitStepHelpers(w, width);
+                w.Line();
+                w.Line($"/// <summary>One step forward on the {width.PathName} path: previous → next, recording {kernels.ActivationsLayout}.</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.Step.Name}{width.Suffix}({Kernel.Step.Parameters})"))
+                {
+                    kernels.EmitStep(w, width);
+                }
+
+                w.Line();
+                w.Line($"/// <summary>One step back on the {width.PathName} path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.BackwardStep.Name}{width.Suffix}({Kernel.BackwardStep.Parameters})"))
+                {
+                    if (kernels.BackwardPrelude is { } prelude)
+                    {
+                        w.Line(prelude);
+                    }
+
+                    kernels.EmitBackwardStep(w, width);
+                }
+
+                w.Line();
+                w.Line($"/// <summary>The parameter gradients of all steps at once on the {width.PathName} path, from the recorded da, inputs and states.</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.ParameterGradients.Name}{width.Suffix}({Kernel.ParameterGradients.Parameters})"))
+                {
+                    kernels.EmitParameterGradients(w, width);
+                }
+            }
+
+            w.Line();
+            EmitApi(w, kernels);
+        }
+    }
+
+    private static void EmitConstants(SourceWriter w, LayerKernels kernels)
+    {
+        LayerSpec spec = kernels.Spec;
+        string r = kernels.Recurrent;
+        w.Line($"public const int InputSize = {N(spec.Input)};");
+        w.Line($"public const int HiddenSize = {N(spec.Hidden)};");
+        if (kernels.Projected)
+        {
+            w.Line($"public const int ProjectionSize = {N(spec.Projection)};");
+        }
+
+        string state = spec.Kind == CellKind.Lstm ? $"{r} + HiddenSize: h then c" : "h";
+        w.Lines($$"""
+
+            /// <summary>One direction's state ({{state}}) and parameters.</summary>
+            public const int StateSize = {{N(spec.StateSize)}};
+            public const int ParameterCount = {{N(spec.ParameterCount)}};
+
+            /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, {{(kernels.Projected ? "P" : "H")}}]{{(spec.Bias ? ", bias_ih, bias_hh [G·H]" : "")}}{{(kernels.Projected ? ", weight_hr [P, H]" : "")}}.</summary>
+            public const int GateRows = {{N(spec.GateRows)}};
+            public const int WeightIhOffset = 0;
+            public const int WeightHhOffset = GateRows * InputSize;
+            """);
+        string afterWeights = $"WeightHhOffset + GateRows * {r}";
+        if (spec.Bias)
+        {
+            w.Line($"public const int BiasIhOffset = {afterWeights};");
+            w.Line("public const int BiasHhOffset = BiasIhOffset + GateRows;");
+        }
+
+        if (kernels.Projected)
+        {
+            w.Line($"public const int WeightHrOffset = {(spec.Bias ? "BiasHhOffset + GateRows" : afterWeights)};");
+        }
+
+        w.Lines($$"""
+
+            /// <summary>Per step the tape records {{kernels.ActivationsLayout}}; the backward pass keeps its pre-activation gradients.</summary>
+            public const int ActivationsPerStep = {{N(kernels.ActivationsPerStep)}};
+            public const int GradientsPerStep = {{N(kernels.GradientsPerStep)}};
+            public const int BackwardScratch = {{N(kernels.BackwardScratch)}};
+            """);
+    }
+
+    /// <summary>The struct the runner takes as a type argument: every member forwards to the kernels above.</summary>
+    private static void EmitApi(SourceWriter w, LayerKernels kernels)
+    {
+        const string Contract = "global::RnnGen.Generated.ILayerKernels";
+        w.Line("/// <summary>These kernels as the model's runner calls them.</summary>");
+        using (w.Block($"public readonly struct Api : {Contract}"))
+        {
+            w.Lines($$"""
+                static int {{Contract}}.InputSize => InputSize;
+                static int {{Contract}}.RecurrentSize => {{kernels.Recurrent}};
+                static int {{Contract}}.StateSize => StateSize;
+                static int {{Contract}}.ParameterCount => ParameterCount;
+                static int {{Contract}}.ActivationsPerStep => ActivationsPerStep;
+                static int {{Contract}}.GradientsPerStep => GradientsPerStep;
+                static int {{Contract}}.BackwardScratch => BackwardScratch;
+                static int {{Contract}}.FrozenLength => FrozenLength;
+                """);
+            foreach (Kernel kernel in Kernel.Dispatched)
+            {
+                w.Line($"static void {Contract}.{kernel.Name}({kernel.Parameters}) => {kernel.Name}({kernel.Arguments});");
+            }
+
+            w.Lines($$"""
+                static void {{Contract}}.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
+                static void {{Contract}}.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                """);
+        }
+    }
+
+    private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

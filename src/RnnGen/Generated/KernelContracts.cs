@@ -1,0 +1,104 @@
+using System.ComponentModel;
+
+namespace RnnGen.Generated;
+
+/// <summary>
+/// The fixed-size kernels of one layer shape, as a generated model exposes them to <see cref="ModelRunner{TModel, TFirst, TUpper, THead}"/>.
+/// All pointers are checked by the caller; <c>w</c> is the start of one layer-direction's parameters in state_dict
+/// order, and a layer state is contiguous: h (<see cref="RecurrentSize"/> values), then for an LSTM c.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface ILayerKernels
+{
+    /// <summary>Features the layer reads per step.</summary>
+    static abstract int InputSize { get; }
+
+    /// <summary>Hout: the width of h, the layer's output per direction.</summary>
+    static abstract int RecurrentSize { get; }
+
+    /// <summary>h then c: one direction's state.</summary>
+    static abstract int StateSize { get; }
+
+    /// <summary>One direction's parameters.</summary>
+    static abstract int ParameterCount { get; }
+
+    /// <summary>Values recorded per step (the tape's layout for this kind).</summary>
+    static abstract int ActivationsPerStep { get; }
+
+    /// <summary>Pre-activation gradients kept per step.</summary>
+    static abstract int GradientsPerStep { get; }
+
+    /// <summary>Floats one backward step needs: dL/d(previous state) first, then scratch.</summary>
+    static abstract int BackwardScratch { get; }
+
+    /// <summary>Floats of a frozen copy of one direction's parameters (packed where a packed kernel runs).</summary>
+    static abstract int FrozenLength { get; }
+
+    /// <summary>One step: previous → next (distinct), recording the activations.</summary>
+    static abstract void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations);
+
+    /// <summary>One step back: dL/d(next) and dL/d(output h) → da, dL/d(previous) into dPrev, and (if asked) dL/dx.</summary>
+    static abstract void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx);
+
+    /// <summary>The parameter gradients of all steps at once: row t of da, inputs and activations with row t of states (the state before step t).</summary>
+    static abstract void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps);
+
+    /// <summary>Writes the frozen copy of one direction's parameters (<see cref="FrozenLength"/> floats).</summary>
+    static abstract void Freeze(ReadOnlySpan<float> parameters, Span<float> frozen);
+
+    /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+    static abstract void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch);
+}
+
+/// <summary>The kernels of a model's linear head (PyTorch nn.Linear), applied to rows of the top layer's output.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IHeadKernels
+{
+    /// <summary>N: features per row.</summary>
+    static abstract int InputSize { get; }
+
+    /// <summary>M: outputs per row, 0 for a model without a head.</summary>
+    static abstract int OutputSize { get; }
+
+    /// <summary>M·N + M.</summary>
+    static abstract int ParameterCount { get; }
+
+    /// <summary>y = W·x + b for each of <paramref name="rows"/> rows.</summary>
+    static abstract void Forward(ref float w, ref float x, ref float y, int rows);
+
+    /// <summary>dW += dy⊗x, db += dy, and (if asked) dx = Wᵀ·dy, for each of <paramref name="rows"/> rows.</summary>
+    static abstract void Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx);
+}
+
+/// <summary>A model's fixed shape beyond its layers' kernels.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IModelKernels
+{
+    /// <summary>The model's shape (sizes, dropout, tensor names), which tapes and workspaces are checked against.</summary>
+    static abstract ModelShape Shape { get; }
+
+    /// <summary>L.</summary>
+    static abstract int Layers { get; }
+
+    /// <summary>D: 1, or 2 when bidirectional.</summary>
+    static abstract int Directions { get; }
+}
+
+/// <summary>The head of a model that has none.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct NoHead : IHeadKernels
+{
+    static int IHeadKernels.InputSize => 0;
+
+    static int IHeadKernels.OutputSize => 0;
+
+    static int IHeadKernels.ParameterCount => 0;
+
+    static void IHeadKernels.Forward(ref float w, ref float x, ref float y, int rows)
+    {
+    }
+
+    static void IHeadKernels.Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx)
+    {
+    }
+}

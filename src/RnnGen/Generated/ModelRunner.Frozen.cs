@@ -1,0 +1,50 @@
+using RnnGen.Simd;
+
+namespace RnnGen.Generated;
+
+// The frozen copy: each layer-direction's parameters as its kernels' Freeze lays them out (packed where a packed
+// kernel runs), each block from a cache-line boundary, then a plain copy of the head.
+public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
+{
+    private const int LineFloats = 16;
+
+    private static int Aligned(int length) => (length + LineFloats - 1) / LineFloats * LineFloats;
+
+    private static int FrozenOffset(int layer, int direction) =>
+        layer == 0
+            ? direction * Aligned(TFirst.FrozenLength)
+            : Directions * Aligned(TFirst.FrozenLength) + ((layer - 1) * Directions + direction) * Aligned(TUpper.FrozenLength);
+
+    private static int FrozenHeadOffset => FrozenOffset(Layers, 0);
+
+    /// <summary>Floats of a frozen copy.</summary>
+    public static int FrozenLength => FrozenHeadOffset + THead.ParameterCount;
+
+    /// <summary>The frozen copy of <paramref name="parameters"/>, in a pinned buffer from a cache-line boundary at <paramref name="offset"/>.</summary>
+    public static float[] Freeze(ReadOnlySpan<float> parameters, out int offset)
+    {
+        Guard.Length(parameters.Length, ParameterCount, nameof(parameters));
+        float[] frozen = CacheAligned.Allocate<float>(FrozenLength, out offset);
+        Span<float> target = frozen.AsSpan(offset, FrozenLength);
+        for (int layer = 0; layer < Layers; layer++)
+        {
+            for (int direction = 0; direction < Directions; direction++)
+            {
+                int length = layer == 0 ? TFirst.ParameterCount : TUpper.ParameterCount;
+                ReadOnlySpan<float> from = parameters.Slice(Offset(layer, direction), length);
+                Span<float> to = target.Slice(FrozenOffset(layer, direction), layer == 0 ? TFirst.FrozenLength : TUpper.FrozenLength);
+                if (layer == 0)
+                {
+                    TFirst.Freeze(from, to);
+                }
+                else
+                {
+                    TUpper.Freeze(from, to);
+                }
+            }
+        }
+
+        parameters.Slice(HeadOffset, THead.ParameterCount).CopyTo(target[FrozenHeadOffset..]);
+        return frozen;
+    }
+}

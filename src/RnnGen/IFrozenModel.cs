@@ -1,0 +1,51 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// An inference-only snapshot of a model's parameters (a generated model's <c>Freeze()</c>): the same forward pass as
+/// the model, from a copy laid out for the fastest kernels. It never changes after it is made, so later writes to the
+/// model's parameters do not reach it, and one snapshot may serve any number of threads, each with its own state.
+/// </summary>
+/// <typeparam name="T">The floating-point type of inputs and state.</typeparam>
+public interface IFrozenModel<T> where T : IFloatingPointIeee754<T>
+{
+    /// <summary>The architecture of the model the snapshot was taken from.</summary>
+    ModelShape Shape { get; }
+
+    /// <summary>Features per time step (I).</summary>
+    int InputSize { get; }
+
+    /// <summary>Values per step of output.</summary>
+    int OutputSize { get; }
+
+    /// <summary>Values in the state.</summary>
+    int StateSize { get; }
+
+    /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers.</summary>
+    Workspace<T> CreateWorkspace(int maxSteps);
+
+    /// <summary>Runs a sequence through every layer (and the head); the model's results to float rounding.</summary>
+    /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+    /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
+    /// <param name="state">The initial state in, the final state out.</param>
+    /// <param name="workspace">For this shape and at least T steps.</param>
+    void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace);
+}
+
+/// <summary>A snapshot of a model that runs forward in time only, so it can be stepped as input arrives.</summary>
+/// <typeparam name="T">The floating-point type of inputs and state.</typeparam>
+public interface IFrozenStreamingModel<T> : IFrozenModel<T> where T : IFloatingPointIeee754<T>
+{
+    /// <summary>One streaming time step through every layer (and the head). Allocates nothing.</summary>
+    /// <param name="input">This step's input.</param>
+    /// <param name="state">The state: read, then overwritten.</param>
+    /// <param name="output">This step's output, overwritten.</param>
+    void Step(ReadOnlySpan<T> input, Span<T> state, Span<T> output);
+
+    /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+    /// <param name="inputs">T·<see cref="IFrozenModel{T}.InputSize"/> values.</param>
+    /// <param name="outputs">T·<see cref="IFrozenModel{T}.OutputSize"/> values, overwritten.</param>
+    /// <param name="state">The initial state in, the final state out.</param>
+    void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state);
+}

@@ -1,0 +1,85 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// The contract of a whole recurrent model (a stack of LSTM or GRU layers, one or two directions, optionally projected,
+/// optionally with a linear head), generated (float, fixed sizes) or reference (<see cref="Reference.ReferenceModel{T}"/>,
+/// any IEEE type). Spans are row-major; every length is checked before anything is written.
+/// </summary>
+/// <remarks>
+/// The state is PyTorch's: h_n as [D·L, Hout] (row layer·D + direction), then for an LSTM c_n as [D·L, H]
+/// (<see cref="ModelShape.HiddenStateOffset"/>, <see cref="ModelShape.CellStateOffset"/>). Parameters are the module's
+/// <c>state_dict</c> in order (<see cref="ModelShape.Tensors"/>).
+/// </remarks>
+/// <typeparam name="T">The floating-point type of parameters, inputs and state.</typeparam>
+public interface IRecurrentModel<T> where T : IFloatingPointIeee754<T>
+{
+    /// <summary>The model's architecture: sizes, layers, directions, projection, head, tensor names.</summary>
+    ModelShape Shape { get; }
+
+    /// <summary>Features per time step (I).</summary>
+    int InputSize { get; }
+
+    /// <summary>Values per step of output: the head's outputs, or the top layer's D·Hout.</summary>
+    int OutputSize { get; }
+
+    /// <summary>Values in the state (h_n, then c_n for an LSTM).</summary>
+    int StateSize { get; }
+
+    /// <summary>The length of <see cref="Parameters"/>.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>All parameters in the module's <c>state_dict</c> order and layout. Writes take effect at the next call.</summary>
+    Span<T> Parameters { get; }
+
+    /// <summary>The same buffer as <see cref="Parameters"/>, as <see cref="Memory{T}"/> an optimizer can keep.</summary>
+    Memory<T> ParameterMemory { get; }
+
+    /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers.</summary>
+    Workspace<T> CreateWorkspace(int maxSteps);
+
+    /// <summary>Runs a sequence through every layer (and the head), in inference mode (no dropout).</summary>
+    /// <param name="inputs">T·<see cref="InputSize"/> values, one row per step.</param>
+    /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
+    /// <param name="state"><see cref="StateSize"/> values: the initial state in, the final state out.</param>
+    /// <param name="workspace">From <see cref="CreateWorkspace"/>, for this shape and at least T steps.</param>
+    void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace);
+
+    /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records.</summary>
+    Tape<T> CreateTape(int maxSteps);
+
+    /// <summary>
+    /// Runs a sequence in training mode (dropout between layers, if any, with masks drawn from the tape's random source)
+    /// and records in <paramref name="tape"/> what <see cref="Backward"/> needs, including the initial state.
+    /// </summary>
+    void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Tape<T> tape);
+
+    /// <summary>Backpropagation through time, through every layer, direction, projection and the head.</summary>
+    /// <param name="tape">A tape filled by the tape-taking Forward; it is left intact.</param>
+    /// <param name="outputGradients">dL/d outputs, T·<see cref="OutputSize"/> values (T = the tape's steps).</param>
+    /// <param name="stateGradient"><see cref="StateSize"/> values: dL/d(final state) in, dL/d(initial state) out.</param>
+    /// <param name="inputGradients">T·<see cref="InputSize"/> values, overwritten with dL/d inputs; or empty to skip them.</param>
+    /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
+    void Backward(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradient, Span<T> inputGradients, Span<T> parameterGradients);
+}
+
+/// <summary>
+/// A model that runs forward in time only (not bidirectional), so it can be stepped one input at a time as the input
+/// arrives: a stream.
+/// </summary>
+/// <typeparam name="T">The floating-point type of parameters, inputs and state.</typeparam>
+public interface IStreamingModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee754<T>
+{
+    /// <summary>One streaming time step through every layer (and the head). Allocates nothing.</summary>
+    /// <param name="input">This step's input, <see cref="IRecurrentModel{T}.InputSize"/> values.</param>
+    /// <param name="state">The state, <see cref="IRecurrentModel{T}.StateSize"/> values: read, then overwritten.</param>
+    /// <param name="output">This step's output, <see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
+    void Step(ReadOnlySpan<T> input, Span<T> state, Span<T> output);
+
+    /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step(ReadOnlySpan{T}, Span{T}, Span{T})"/> per time step. Needs no workspace.</summary>
+    /// <param name="inputs">T·<see cref="IRecurrentModel{T}.InputSize"/> values.</param>
+    /// <param name="outputs">T·<see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
+    /// <param name="state">The initial state in, the final state out.</param>
+    void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state);
+}
