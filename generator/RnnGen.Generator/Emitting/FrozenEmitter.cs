@@ -43,7 +43,9 @@ internal static class FrozenEmitter
                     Copy(ref state, ref scratch, StateSize);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
+
                 """);
+            EmitUnpackedBatch(w);
             return;
         }
 
@@ -103,8 +105,237 @@ internal static class FrozenEmitter
             }
 
             """);
+        if (kernels.Projected)
+        {
+            EmitUnpackedBatch(w);
+        }
+        else
+        {
+            EmitPackedBatch(w, kernels, tile);
+        }
+
+        w.Line();
         EmitPackedStep(w, kernels, tile, vectors);
     }
+
+    /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
+    private const int Registers = 16;
+
+    /// <summary>Floats of a column chunk that stays in L1 while every block of streams uses it (16 KB).</summary>
+    private const int ChunkFloats = 4096;
+
+    /// <summary>
+    /// The batched frozen step: B streams share each load of the packed weights. Per tile of hidden units and per 8 of them
+    /// (a sub-tile: one vector per gate), the tile's columns go in chunks that stay in L1; each chunk serves every block of
+    /// S streams, whose S·G accumulators (S·G + S broadcasts + 1 weight ≤ 16 registers) carry between chunks through a
+    /// per-stream buffer of partial sums. The last chunk's sums go straight into the gate equations.
+    /// </summary>
+    private static void EmitPackedBatch(SourceWriter w, LayerKernels kernels, int tile)
+    {
+        LayerSpec spec = kernels.Spec;
+        int gates = spec.Gates, width = gates * tile;
+        int streams = (Registers - 1) / (gates + 1);
+        int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
+        bool gru = kernels.SeparateBiasGate >= 0;
+        int partials = (gates + (gru ? 1 : 0)) * 8;
+        w.Lines($$"""
+            /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units{{(gru ? " (plus the n gate's W_in x + b_in)" : "")}}.</summary>
+            public const int FrozenScratchPerStream = HiddenSize + {{N(partials)}};
+
+            /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × {{N(width * 4)}} bytes stay in L1).</summary>
+            private const int BlockStreams = {{N(streams)}}, ChunkColumns = {{N(chunk)}};
+
+            /// <summary>
+            /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
+            /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+            {
+                if (!PackedPath)
+                {
+                    for (nint b = 0; b < count; b++)
+                    {
+                        FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    }
+
+                    return;
+                }
+
+                // Every stream's h, copied aside: each tile reads all of it while the tiles before it write the new one.
+                ref float h = ref scratch;
+                ref float partial = ref At(ref scratch, count * HiddenSize);
+                for (nint b = 0; b < count; b++)
+                {
+                    Copy(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize);
+                }
+
+                for (nint tile = 0; tile < Tiles; tile++)
+                {
+                    ref float columns = ref At(ref frozen, tile * TileWeights);
+                    ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                    for (nint sub = 0; sub < Tile; sub += 8)
+                    {
+                        nint j = tile * Tile + sub;
+                        // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                        for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                            ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Block{{N(streams)}}(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {{N(partials)}}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                            }
+
+                            for (; b < count; b++)
+                            {
+                                Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {{N(partials)}}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                            }
+                        }
+
+            """);
+        if (gru)
+        {
+            w.Lines($$"""
+                        // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float sums = ref At(ref partial, b * {{N(partials)}});
+                            Store(Load256(ref sums, 16), ref sums, 24);
+                            Store(Load256(ref bias, 3 * Tile + sub), ref sums, 16);
+                        }
+
+                """);
+        }
+
+        w.Lines($$"""
+                        // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                        for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                            bool last = k0 + n == HiddenSize;
+                            ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Block{{N(streams)}}(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {{N(partials)}}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                            }
+
+                            for (; b < count; b++)
+                            {
+                                Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {{N(partials)}}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                            }
+                        }
+                    }
+                }
+            }
+            """);
+        foreach (int block in streams == 1 ? new[] { 1 } : new[] { streams, 1 })
+        {
+            w.Line();
+            EmitBlock(w, kernels, tile, block, partials);
+        }
+    }
+
+    /// <summary>
+    /// The register block of <paramref name="streams"/> streams: a += W[chunk]·z over n columns, each weight vector loaded
+    /// once for all of them; then either the partial sums back to memory or, after the last chunk, the gate equations.
+    /// </summary>
+    private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials)
+    {
+        string[] gates = kernels.GateNames;
+        bool gru = kernels.SeparateBiasGate >= 0;
+        string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
+        w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")}' sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        using (w.Block($"private static void Block{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var {Acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref partial, {Plus(s * partials, g * 8)});");
+                }
+            }
+
+            using (w.Block("for (nint k = 0; k < columns; k++)"))
+            {
+                w.Line("ref float column = ref At(ref chunk, k * TileColumn);");
+                for (int s = 0; s < streams; s++)
+                {
+                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref zRows, {(s == 0 ? "k" : $"{(s == 1 ? "" : N(s) + " * ")}zStride + k")}));");
+                }
+
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
+                    for (int s = 0; s < streams; s++)
+                    {
+                        w.Line($"{Acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {Acc(g, s)});");
+                    }
+                }
+            }
+
+            using (w.Block("if (!last)"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    for (int g = 0; g < gates.Length; g++)
+                    {
+                        w.Line($"Store({Acc(g, s)}, ref partial, {Plus(s * partials, g * 8)});");
+                    }
+                }
+
+                w.Line("return;");
+            }
+
+            for (int s = 0; s < streams; s++)
+            {
+                w.Line();
+                using (w.Block(""))
+                {
+                    if (s > 0)
+                    {
+                        w.Line($"ref float next{N(s)} = ref At(ref next, {N(s)} * StateSize);");
+                    }
+
+                    string bindings = gru
+                        ? $"var ar = {Acc(0, s)}; var az = {Acc(1, s)}; var anx = Load256(ref partial, {Plus(s * partials, 24)}); var anh = {Acc(2, s)};"
+                        : $"var ai = {Acc(0, s)}; var af = {Acc(1, s)}; var ag = {Acc(2, s)}; var ao = {Acc(3, s)};";
+                    w.Line(bindings);
+                    var update = new SourceWriter();
+                    kernels.EmitStateUpdate(update, Width.V256, StateTargets.Packed);
+                    string text = update.ToString().TrimEnd('\n');
+                    if (s > 0)
+                    {
+                        // Stream s's state and h copy lie s rows on.
+                        text = text.Replace("ref next,", $"ref next{N(s)},").Replace("(ref next, ", $"(ref next{N(s)}, ")
+                            .Replace("(ref previous, j)", $"(ref previous, {N(s)} * HiddenSize + j)");
+                    }
+
+                    w.Lines(text);
+                }
+            }
+        }
+    }
+
+    private static string Plus(int a, int b) => a + b == 0 ? "0" : N(a + b);
+
+    /// <summary>The batched frozen step as one frozen step per stream (its states in place, one after another).</summary>
+    private static void EmitUnpackedBatch(SourceWriter w) => w.Lines("""
+        /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
+        public const int FrozenScratchPerStream = 0;
+
+        /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
+        private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+        {
+            for (nint b = 0; b < count; b++)
+            {
+                FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+            }
+        }
+        """);
 
     private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors)
     {

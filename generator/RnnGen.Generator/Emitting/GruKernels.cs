@@ -5,8 +5,6 @@ namespace RnnGen.Generator.Emitting;
 /// <summary>The GRU's kernels (PyTorch nn.GRU: gates r, z, n; state h).</summary>
 internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override int BackwardScratch => 2 * Hidden;
-
     public override string? BackwardPrelude => "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
 
     public override string ActivationsLayout => $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
@@ -35,19 +33,17 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             Spec.Bias ? ["BiasHhOffset"] : []);
     }
 
-    public override void EmitStep(SourceWriter w, Width width)
+    public override string StepComment => "// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.";
+
+    public override void EmitUnits(SourceWriter w, Width u)
     {
-        w.Line("// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.");
-        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
-        {
-            w.Lines($$"""
-                var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
-                var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
-                var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
-                var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
-                """);
-            EmitStateUpdate(w, u, StateTargets.Recording);
-        });
+        w.Lines($$"""
+            var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
+            var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
+            var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
+            var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
+            """);
+        EmitStateUpdate(w, u, StateTargets.Recording);
     }
 
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>

@@ -42,8 +42,8 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>Pre-activation gradients kept per step (ModelLayout.GradientsPerStep).</summary>
     public int GradientsPerStep => Spec.Layout.GradientsPerStep;
 
-    /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch.</summary>
-    public abstract int BackwardScratch { get; }
+    /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch (ModelLayout.BackwardScratch).</summary>
+    public int BackwardScratch => Spec.Layout.BackwardScratch;
 
     /// <summary>A sentence on what the tape's activations hold, for the generated comments.</summary>
     public abstract string ActivationsLayout { get; }
@@ -60,7 +60,73 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>The row-product helpers the step calls, for one width.</summary>
     public abstract void EmitStepHelpers(SourceWriter w, Width width);
 
-    public abstract void EmitStep(SourceWriter w, Width width);
+    /// <summary>The comment that opens a step: what one pass over the hidden units computes.</summary>
+    public abstract string StepComment { get; }
+
+    /// <summary>A declaration the step needs per stream before its units (an LSTM projection's m), if any.</summary>
+    public virtual string? StepPrelude => null;
+
+    /// <summary>One vector of hidden units j: their gate pre-activations (reading x and previous), then the state update.</summary>
+    public abstract void EmitUnits(SourceWriter w, Width u);
+
+    /// <summary>What follows every unit's update, if anything (an LSTM projection: h' = W_hr·m).</summary>
+    public virtual void EmitAfterUnits(SourceWriter w, Width width)
+    {
+    }
+
+    /// <summary>One stream's step: every vector of hidden units, then what follows them.</summary>
+    public void EmitStep(SourceWriter w, Width width)
+    {
+        if (StepPrelude is { } prelude)
+        {
+            w.Line(prelude);
+        }
+
+        w.Line(StepComment);
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => EmitUnits(w, u));
+        EmitAfterUnits(w, width);
+    }
+
+    /// <summary>
+    /// The step of count streams: for each vector of hidden units, every stream in turn, so the weight rows of those
+    /// units come from memory once and from L1 for the other streams.
+    /// </summary>
+    public void EmitStepBatch(SourceWriter w, Width width)
+    {
+        if (Projected)
+        {
+            // A projection needs every unit's m of a stream before any of its h': each stream's whole step in turn
+            // (m lives in the stream's own activations, which the caller may share between streams).
+            w.Line("// Each stream's whole step in turn: a projection reads every unit's m before it writes h'.");
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Line($"Step{width.Suffix}(ref w, ref At(ref xs, b * xStride), ref At(ref previousRows, b * StateSize), ref At(ref nextRows, b * StateSize), ref At(ref activationRows, b * activationsStride));");
+            }
+
+            return;
+        }
+
+        const string Stream = """
+            ref float x = ref At(ref xs, b * xStride);
+            ref float previous = ref At(ref previousRows, b * StateSize);
+            ref float next = ref At(ref nextRows, b * StateSize);
+            ref float activations = ref At(ref activationRows, b * activationsStride);
+            """;
+        w.Line("// Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
+        {
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Lines(Stream);
+                if (StepPrelude is { } prelude)
+                {
+                    w.Line(prelude);
+                }
+
+                EmitUnits(w, u);
+            }
+        });
+    }
 
     /// <summary>The gate equations of units j… from their pre-activations (LSTM ai, af, ag, ao; GRU ar, az, anx, anh).</summary>
     public abstract void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets);

@@ -31,7 +31,11 @@ internal static class LayerKernelsEmitter
             "ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps",
             "ref dp, ref da, ref inputs, ref states, ref activations, steps");
 
-        public static readonly Kernel[] Dispatched = [Step, BackwardStep, ParameterGradients];
+        public static readonly Kernel StepBatch = new(
+            "StepBatch", "ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count",
+            "ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count");
+
+        public static readonly Kernel[] Dispatched = [Step, StepBatch, BackwardStep, ParameterGradients];
     }
 
     public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
@@ -54,6 +58,23 @@ internal static class LayerKernelsEmitter
                 FileShell.EmitDispatch(w, widths, kernel.Name, kernel.Parameters, kernel.Arguments);
             }
 
+            w.Line();
+            w.Lines("""
+                /// <summary>One step back for count streams, one after another (each stream's rows at its stride).</summary>
+                private static void BackwardStepBatch(
+                    ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride,
+                    ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count)
+                {
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep(
+                            ref w, ref At(ref previous, b * StateSize), ref At(ref activations, b * ActivationsPerStep), ref At(ref dNext, b * StateSize),
+                            ref At(ref dOut, b * dOutStride), ref At(ref da, b * GradientsPerStep), ref At(ref dPrev, b * BackwardScratch),
+                            ref At(ref dx, b * dxStride), computeDx);
+                    }
+                }
+                """);
+
             foreach (Width width in widths)
             {
                 w.Line();
@@ -64,6 +85,14 @@ internal static class LayerKernelsEmitter
                 using (w.Block($"private static void {Kernel.Step.Name}{width.Suffix}({Kernel.Step.Parameters})"))
                 {
                     kernels.EmitStep(w, width);
+                }
+
+                w.Line();
+                w.Line($"/// <summary>One step of count streams on the {width.PathName} path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.StepBatch.Name}{width.Suffix}({Kernel.StepBatch.Parameters})"))
+                {
+                    kernels.EmitStepBatch(w, width);
                 }
 
                 w.Line();
@@ -160,8 +189,13 @@ internal static class LayerKernelsEmitter
             }
 
             w.Lines($$"""
+                static void {{Contract}}.BackwardStepBatch(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride, ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count) =>
+                    BackwardStepBatch(ref w, ref previous, ref activations, ref dNext, ref dOut, dOutStride, ref da, ref dPrev, ref dx, dxStride, computeDx, count);
                 static void {{Contract}}.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                 static void {{Contract}}.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                static int {{Contract}}.FrozenScratchPerStream => FrozenScratchPerStream;
+                static void {{Contract}}.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                    FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                 """);
         }
     }

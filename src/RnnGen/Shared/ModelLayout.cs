@@ -141,6 +141,12 @@ internal sealed class ModelLayout
     public int GradientsPerStep => Lstm ? 4 * Hidden + Projection : 6 * Hidden;
 
     /// <summary>
+    /// Floats one backward step of one stream needs: dL/d(previous state) first (LayerStateSize), then scratch: an
+    /// LSTM's dL/dm behind a projection (H); a GRU's z⊙dh′, the path that skips the gates (H).
+    /// </summary>
+    public int BackwardScratch => Lstm ? LayerStateSize + (Projection > 0 ? Hidden : 0) : 2 * Hidden;
+
+    /// <summary>
     /// Every parameter tensor in state_dict order. <paramref name="firstLayerName"/> renumbers the layers in the names
     /// (a single-layer model reading layer k of a stacked file: <c>weight_ih_l{k}</c>).
     /// </summary>
