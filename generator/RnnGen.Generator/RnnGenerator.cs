@@ -54,6 +54,7 @@ public sealed class RnnGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Weights!)
             .Combine(headers)
             .Select(static (pair, _) => WeightsChecker.Check(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.WeightsCheck)
             .Where(static d => !d.IsEmpty);
         context.RegisterSourceOutput(diagnostics, ReportAll);
     }

@@ -8,6 +8,7 @@ public static class TrackingNames
     public const string LstmSpecs = nameof(LstmSpecs);
     public const string GruSpecs = nameof(GruSpecs);
     public const string WeightsHeaders = nameof(WeightsHeaders);
+    public const string WeightsCheck = nameof(WeightsCheck);
     public const string DenseParsed = nameof(DenseParsed);
     public const string DenseSpecs = nameof(DenseSpecs);
 }

@@ -31,7 +31,7 @@ internal static class DenseEmitter
             {
                 EmitSurface(w, spec);
                 w.Line();
-                EmitWeightFiles(w);
+                EmitWeightFiles(w, spec.Name);
                 w.Line();
                 EmitKernels(w, "Kernels", "The layer's", spec.Input, spec.Output, accessibility: "private");
             }
@@ -109,12 +109,14 @@ internal static class DenseEmitter
         }
         """);
 
-    private static void EmitWeightFiles(SourceWriter w)
+    private static void EmitWeightFiles(SourceWriter w, string name)
     {
+        // A named layer's tensors are {Name}.weight and {Name}.bias, after the caller's prefix.
+        string prefix = name.Length == 0 ? "prefix" : $"prefix + {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name + ".", quote: true)}";
         w.Line("#region Weight files: safetensors in nn.Linear's state_dict names (logic in global::RnnGen.IO.DenseWeights)");
-        w.Lines("""
+        w.Lines($$"""
             /// <summary>
-            /// Loads <c>{prefix}weight</c> [M, N] and <c>{prefix}bias</c> [M] from a safetensors file (F32, F64, F16 or BF16). Both
+            /// Loads <c>{prefix}{{(prefix == "prefix" ? "" : XmlName(name))}}weight</c> [M, N] and <c>…bias</c> [M] from a safetensors file (F32, F64, F16 or BF16). Both
             /// tensors are checked before anything is written, so on any error the parameters stay exactly as they were.
             /// </summary>
             /// <param name="path">The file.</param>
@@ -123,7 +125,7 @@ internal static class DenseEmitter
             /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid safetensors file, or a tensor is missing or has another shape; the message names the file, the tensor and the problem.</exception>
             /// <exception cref="global::System.IO.FileNotFoundException">There is no such file.</exception>
             public void LoadWeights(string path, string prefix = "", bool strict = false) =>
-                global::RnnGen.IO.DenseWeights.Load(this, path, prefix, strict);
+                global::RnnGen.IO.DenseWeights.Load(this, path, {{prefix}}, strict);
 
             /// <summary>Loads the parameters from a safetensors file read from <paramref name="stream"/> to its end (the stream is left open); on any error they stay unchanged.</summary>
             /// <param name="stream">The file's bytes.</param>
@@ -131,7 +133,7 @@ internal static class DenseEmitter
             /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this layer does not use are an error.</param>
             /// <exception cref="global::System.IO.InvalidDataException">The bytes are not a valid safetensors file, or a tensor is missing or has another shape.</exception>
             public void LoadWeights(global::System.IO.Stream stream, string prefix = "", bool strict = false) =>
-                global::RnnGen.IO.DenseWeights.Load(this, stream, prefix, strict);
+                global::RnnGen.IO.DenseWeights.Load(this, stream, {{prefix}}, strict);
 
             /// <summary>Loads the parameters from a weight file shared with other modules; on any error they stay unchanged.</summary>
             /// <param name="file">The tensors, read once.</param>
@@ -139,25 +141,25 @@ internal static class DenseEmitter
             /// <param name="strict">When true, tensors under <paramref name="prefix"/> that this layer does not use are an error.</param>
             /// <exception cref="global::System.IO.InvalidDataException">A tensor is missing or has another shape or a non-float dtype.</exception>
             public void LoadWeights(global::RnnGen.IO.WeightFile file, string prefix = "", bool strict = false) =>
-                global::RnnGen.IO.DenseWeights.Load(this, file, prefix, strict);
+                global::RnnGen.IO.DenseWeights.Load(this, file, {{prefix}}, strict);
 
             /// <summary>Saves the parameters as a new F32 safetensors file, atomically: an existing file is replaced only once the new one is complete on disk.</summary>
             /// <param name="path">The file.</param>
             /// <param name="prefix">Prepended verbatim to both names.</param>
             public void SaveWeights(string path, string prefix = "") =>
-                global::RnnGen.IO.DenseWeights.Save(this, path, prefix);
+                global::RnnGen.IO.DenseWeights.Save(this, path, {{prefix}});
 
             /// <summary>Writes the parameters as an F32 safetensors file into <paramref name="stream"/> (left open).</summary>
             /// <param name="stream">Where the file's bytes go.</param>
             /// <param name="prefix">Prepended verbatim to both names.</param>
             public void SaveWeights(global::System.IO.Stream stream, string prefix = "") =>
-                global::RnnGen.IO.DenseWeights.Save(this, stream, prefix);
+                global::RnnGen.IO.DenseWeights.Save(this, stream, {{prefix}});
 
             /// <summary>Adds the parameters to a weight file shared with other modules (a cell under "rnn.", this layer under "head."); save that with its <c>Save</c>.</summary>
             /// <param name="file">The shared tensors.</param>
             /// <param name="prefix">Prepended verbatim to both names.</param>
             public void SaveWeights(global::RnnGen.IO.WeightFile file, string prefix = "") =>
-                global::RnnGen.IO.DenseWeights.Save(this, file, prefix);
+                global::RnnGen.IO.DenseWeights.Save(this, file, {{prefix}});
             """);
         w.Line("#endregion");
     }
@@ -239,6 +241,9 @@ internal static class DenseEmitter
                 """);
         }
     }
+
+    private static string XmlName(string name) =>
+        (name + ".").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static void EmitScalar(SourceWriter w) => w.Lines($$"""
         /// <summary>y = W·x + b for one vector on the Scalar path: one dot product per output.</summary>

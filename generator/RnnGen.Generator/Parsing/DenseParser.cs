@@ -50,9 +50,16 @@ internal static class DenseParser
         CheckRange(output, "output");
         Declarations.CheckReservedMembers(type, GeneratedMembers.DenseNames, AttributeName, Report, cancellationToken);
 
+        string name = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string ?? "";
+        if (name.Length > 0 && (name[0] == '.' || name[name.Length - 1] == '.' || name.Any(char.IsWhiteSpace)))
+        {
+            Report(DiagnosticDescriptors.InvalidModuleName, Declarations.NamedArgumentLocation(attribute, "Name") ?? identifier, type.Name, AttributeName, name,
+                name.Any(char.IsWhiteSpace) ? "a state_dict name has no white space" : "RnnGen adds the '.' between a module's name and its tensors', so the name neither starts nor ends with one");
+        }
+
         return diagnostics.Count > 0
             ? Result(null, diagnostics)
-            : Result(new DenseSpec(input, output, Declarations.Hierarchy(type, declaration)), diagnostics);
+            : Result(new DenseSpec(input, output, Declarations.Hierarchy(type, declaration), name), diagnostics);
 
         void CheckRange(int value, string parameter)
         {

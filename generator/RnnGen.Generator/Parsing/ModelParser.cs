@@ -82,10 +82,10 @@ internal static class ModelParser
             Report(DiagnosticDescriptors.LayersOutOfRange, layersLocation, type.Name, attributeName, N(layers),
                 $"it must be between 1 and {N(DiagnosticDescriptors.MaxLayers)}");
         }
-        else if (hiddenValid && !bidirectional && (long)layers * layerState > DiagnosticDescriptors.MaxStreamingState)
+        else if (hiddenValid && !bidirectional && StreamingStack(kind, layers, hidden, recurrent, projection) > DiagnosticDescriptors.MaxStreamingState)
         {
             Report(DiagnosticDescriptors.LayersOutOfRange, layersLocation, type.Name, attributeName, N(layers),
-                $"a streaming step keeps every layer's state on the stack, {N(layers)} × {N(layerState)} floats, more than 256 KB; use fewer layers or smaller ones");
+                $"a streaming step keeps every layer's state and one step's scratch on the stack, {N((int)StreamingStack(kind, layers, hidden, recurrent, projection))} floats, more than 256 KB; use fewer layers or smaller ones");
         }
 
         if (!(dropout >= 0 && dropout < 1))
@@ -176,6 +176,17 @@ internal static class ModelParser
                 Report(DiagnosticDescriptors.InvalidModuleName, Declarations.NamedArgumentLocation(owner, "Name") ?? identifier, type.Name, ownerName, value, problem);
             }
         }
+    }
+
+    /// <summary>
+    /// The floats a streaming step of one stream keeps on the stack (RnnGen.Generated.ModelRunner's Stream): every
+    /// layer's state, one more for the kernel's copy of the previous state, one step's activations, the head's input row.
+    /// </summary>
+    private static long StreamingStack(CellKind kind, int layers, int hidden, int recurrent, int projection)
+    {
+        long layerState = recurrent + (kind == CellKind.Lstm ? hidden : 0);
+        long activations = kind == CellKind.Lstm ? (projection > 0 ? 6 : 5) * (long)hidden : 4L * hidden;
+        return (layers + 1) * layerState + activations + recurrent;
     }
 
     /// <summary>A named property's value, if the attribute sets it and it binds.</summary>

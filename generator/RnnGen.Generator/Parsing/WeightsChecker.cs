@@ -48,7 +48,7 @@ internal static class WeightsChecker
             HeaderTensor? tensor = header.Tensors.FirstOrDefault(t => t.Name == name);
             if (tensor is null)
             {
-                Report(DiagnosticDescriptors.WeightsTensorMissing, reference.TypeName, name, file, MissingHint(header, slot.Name));
+                Report(DiagnosticDescriptors.WeightsTensorMissing, reference.TypeName, name, file, MissingHint(header, shape, slot.Name));
                 continue;
             }
 
@@ -69,8 +69,11 @@ internal static class WeightsChecker
         return diagnostics.ToEquatableArray();
     }
 
-    /// <summary>The same tensor under another prefix (set WeightsPrefix) or another layer (set WeightsLayer).</summary>
-    private static string MissingHint(WeightsHeader header, string wanted)
+    /// <summary>
+    /// The same tensor under another prefix (set WeightsPrefix) or, for a single-layer class, the same tensor of the same
+    /// direction for another layer of a stacked file (set WeightsLayer; a multi-layer class reads all of its own).
+    /// </summary>
+    private static string MissingHint(WeightsHeader header, ModelShapeSpec shape, string wanted)
     {
         string[] samePrefixless = header.Tensors.Select(t => t.Name).Where(n => n.EndsWith(wanted, StringComparison.Ordinal)).Take(3).ToArray();
         if (samePrefixless.Length > 0)
@@ -79,13 +82,20 @@ internal static class WeightsChecker
             return $" (it has '{samePrefixless[0]}': set WeightsPrefix = \"{prefix}\"?)";
         }
 
-        // The same kind of tensor for another layer: "weight_ih_l" of "rnn.weight_ih_l1_reverse".
+        // "rnn.weight_ih_l0_reverse" → stem "weight_ih_l", direction suffix "_reverse": another layer is "…weight_ih_l{k}_reverse".
         string last = wanted.Substring(wanted.LastIndexOf('.') + 1);
         int layerAt = last.IndexOf("_l", StringComparison.Ordinal);
-        string[] otherLayer = layerAt > 0 ? header.Tensors.Select(t => t.Name).Where(n => n.Contains(last.Substring(0, layerAt + 2))).Take(3).ToArray() : [];
-        if (otherLayer.Length > 0)
+        if (shape.Layers == 1 && layerAt > 0)
         {
-            return $" (it has {string.Join(", ", otherLayer.Select(n => $"'{n}'"))}: set WeightsLayer?)";
+            string stem = last.Substring(0, layerAt + 2);
+            bool reverse = last.EndsWith("_reverse", StringComparison.Ordinal);
+            string[] otherLayer = header.Tensors.Select(t => t.Name)
+                .Where(n => n.Contains(stem) && n.EndsWith("_reverse", StringComparison.Ordinal) == reverse)
+                .Take(3).ToArray();
+            if (otherLayer.Length > 0)
+            {
+                return $" (it has {string.Join(", ", otherLayer.Select(n => $"'{n}'"))}: set WeightsLayer?)";
+            }
         }
 
         return header.Tensors.Count == 0

@@ -16,6 +16,24 @@ internal static class GeneratorHarness
     public static GeneratorRun Run(TargetProfile target, CSharpCompilation compilation) =>
         GeneratorRun.From(CreateDriver(target).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _), compilation, output);
 
+    /// <summary>
+    /// Like <see cref="Run(string[])"/>, with <paramref name="additionalTexts"/> passed to the driver as a project's
+    /// AdditionalFiles items are (the weights header sidecars, <c>*.rnngen</c>, that RnnGen's MSBuild targets write).
+    /// </summary>
+    public static GeneratorRun RunWithAdditionalTexts(IEnumerable<AdditionalText> additionalTexts, params string[] sources)
+    {
+        CSharpCompilation compilation = CreateCompilation(TargetProfile.Net10Latest, sources);
+        GeneratorDriver driver = CreateDriver(TargetProfile.Net10Latest).AddAdditionalTexts([.. additionalTexts]);
+        return GeneratorRun.From(driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _), compilation, output);
+    }
+
+    /// <summary>Runs an existing driver again over the same compilation with one additional text replaced, as after a rebuild rewrote a sidecar.</summary>
+    public static GeneratorRun RerunWithReplacedText(GeneratorRun previous, AdditionalText old, AdditionalText replacement) =>
+        GeneratorRun.From(
+            previous.Driver.ReplaceAdditionalText(old, replacement).RunGeneratorsAndUpdateCompilation(previous.Input, out Compilation output, out _),
+            previous.Input,
+            output);
+
     /// <summary>Runs an existing driver again, as an IDE does after an edit: unchanged pipeline steps come from its cache.</summary>
     public static GeneratorRun Rerun(GeneratorRun previous, CSharpCompilation compilation) =>
         GeneratorRun.From(previous.Driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _), compilation, output);
