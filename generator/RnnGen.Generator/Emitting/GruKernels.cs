@@ -83,7 +83,7 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
         }
     }
 
-    public override void EmitBackwardStep(SourceWriter w, Width width)
+    public override void EmitBackwardUnits(SourceWriter w, Width width)
     {
         w.Line("// Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
@@ -104,17 +104,13 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);  // the recurrent part of n is scaled by r
             Store(dh * z, ref direct, j);  // h' = … + z⊙h passes z⊙dh' straight back
             """));
-        w.Line();
-        using (w.Block("if (computeDx)"))
-        {
-            w.Line("// dx = W_ihᵀ·da_ih");
-            MatrixEmitter.TransposedProduct(w, width, 3, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null, flush: false);
-        }
-
-        w.Line();
-        w.Line("// dh = z⊙dh' + W_hhᵀ·da_hh");
-        MatrixEmitter.TransposedProduct(w, width, 3, Hidden, "HiddenSize", "WeightHhOffset", "da", "GateRows", "dPrev", "direct", flush: true);
     }
+
+    public override BackwardProduct[] BackwardProducts =>
+    [
+        new("// dx = W_ihᵀ·da_ih", 3, Spec.Input, "InputSize", "WeightIhOffset", "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = z⊙dh' + W_hhᵀ·da_hh", 3, Hidden, "HiddenSize", "WeightHhOffset", "GateRows", "dPrev", "direct", "HiddenSize", "z⊙dh'", Flush: true, InputGradient: false),
+    ];
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -35,7 +36,11 @@ internal static class LayerKernelsEmitter
             "StepBatch", "ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count",
             "ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count");
 
-        public static readonly Kernel[] Dispatched = [Step, StepBatch, BackwardStep, ParameterGradients];
+        public static readonly Kernel BackwardStepBatch = new(
+            "BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count",
+            "ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count");
+
+        public static readonly Kernel[] Dispatched = [Step, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
     }
 
     public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
@@ -58,22 +63,6 @@ internal static class LayerKernelsEmitter
                 FileShell.EmitDispatch(w, widths, kernel.Name, kernel.Parameters, kernel.Arguments);
             }
 
-            w.Line();
-            w.Lines("""
-                /// <summary>One step back for count streams, one after another (each stream's rows at its stride).</summary>
-                private static void BackwardStepBatch(
-                    ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride,
-                    ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count)
-                {
-                    for (nint b = 0; b < count; b++)
-                    {
-                        BackwardStep(
-                            ref w, ref At(ref previous, b * StateSize), ref At(ref activations, b * ActivationsPerStep), ref At(ref dNext, b * StateSize),
-                            ref At(ref dOut, b * dOutStride), ref At(ref da, b * GradientsPerStep), ref At(ref dPrev, b * BackwardScratch),
-                            ref At(ref dx, b * dxStride), computeDx);
-                    }
-                }
-                """);
 
             foreach (Width width in widths)
             {
@@ -100,12 +89,20 @@ internal static class LayerKernelsEmitter
                 w.Line(AggressiveOptimization);
                 using (w.Block($"private static void {Kernel.BackwardStep.Name}{width.Suffix}({Kernel.BackwardStep.Parameters})"))
                 {
-                    if (kernels.BackwardPrelude is { } prelude)
-                    {
-                        w.Line(prelude);
-                    }
-
                     kernels.EmitBackwardStep(w, width);
+                }
+
+                w.Line();
+                w.Line($"/// <summary>One step back of count streams on the {width.PathName} path (each stream's rows at its stride).</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.BackwardStepBatch.Name}{width.Suffix}({Kernel.BackwardStepBatch.Parameters})"))
+                {
+                    kernels.EmitBackwardStepBatch(w, width);
+                }
+
+                if (!width.IsScalar && !kernels.Projected)
+                {
+                    MatrixEmitter.TransposedBlocks(w, width, kernels.BackwardProducts.Where(p => p.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Columns)));
                 }
 
                 w.Line();
@@ -189,8 +186,6 @@ internal static class LayerKernelsEmitter
             }
 
             w.Lines($$"""
-                static void {{Contract}}.BackwardStepBatch(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride, ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count) =>
-                    BackwardStepBatch(ref w, ref previous, ref activations, ref dNext, ref dOut, dOutStride, ref da, ref dPrev, ref dx, dxStride, computeDx, count);
                 static void {{Contract}}.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                 static void {{Contract}}.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
                 static int {{Contract}}.FrozenScratchPerStream => FrozenScratchPerStream;

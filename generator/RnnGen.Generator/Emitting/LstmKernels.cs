@@ -95,7 +95,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             """);
     }
 
-    public override void EmitBackwardStep(SourceWriter w, Width width)
+    public override void EmitBackwardUnits(SourceWriter w, Width width)
     {
         string dh;
         if (Projected)
@@ -128,17 +128,13 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);  // da_o = dh'⊙tanh(c')⊙o(1−o)
             Store(FlushTiny(dc * f), ref dPrev, {{Recurrent}} + j);  // dc = dc'⊙f
             """));
-        w.Line();
-        using (w.Block("if (computeDx)"))
-        {
-            w.Line("// dx = W_ihᵀ·da");
-            MatrixEmitter.TransposedProduct(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null, flush: false);
-        }
-
-        w.Line();
-        w.Line("// dh = W_hhᵀ·da");
-        MatrixEmitter.TransposedProduct(w, width, 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "da", "0", "dPrev", null, flush: true);
     }
+
+    public override BackwardProduct[] BackwardProducts =>
+    [
+        new("// dx = W_ihᵀ·da", 4, Spec.Input, "InputSize", "WeightIhOffset", "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = W_hhᵀ·da", 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "0", "dPrev", null, null, "", Flush: true, InputGradient: false),
+    ];
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
     {

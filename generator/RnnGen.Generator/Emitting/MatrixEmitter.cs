@@ -167,6 +167,152 @@ internal static class MatrixEmitter
         });
     }
 
+    /// <summary>Registers a vector kernel may count on (AVX2's and SSE's 16).</summary>
+    private const int Registers = 16;
+
+    /// <summary>Floats of a chunk of weight rows that stays in L1 while every block of streams uses it (16 KB).</summary>
+    private const int ChunkFloats = 4096;
+
+    /// <summary>Column vectors per register block of a batched transposed product, for a product of <paramref name="columns"/> columns.</summary>
+    public static int BatchedVectors(Width width, int columns) => Math.Min(4, columns / width.Lanes);
+
+    /// <summary>Streams per register block: V·S accumulators + S broadcasts + 1 weight ≤ 16 registers.</summary>
+    public static int BatchedStreams(int vectors) => (Registers - 1) / (vectors + 1);
+
+    /// <summary>
+    /// dst[b, c] = (addend[b, c] +) Σ_r W[r, c]·da[b, r] for every stream b of count, over the gate blocks' rows: the
+    /// transposed products of a batched backward step. Blocks of V column vectors for S streams stay in registers, each
+    /// weight vector loaded once for the S streams; the rows go in chunks that stay in L1 while every block of streams uses
+    /// them, the sums carried between chunks in dst itself. da of stream b is at daRows + b·GradientsPerStep + daOffset;
+    /// dst at dstRows + b·dstStride (+ addendOffset for the addend). Narrower than one vector: stream by stream.
+    /// </summary>
+    public static void BatchedTransposedProduct(
+        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset, string daOffset,
+        string dstRows, string dstStride, string? addendOffset, bool flush, string rowsName = "HiddenSize")
+    {
+        int lanes = width.Lanes;
+        using SourceWriter.Scope scope = w.Block("");
+        if (columns < lanes)
+        {
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Line($"ref float da = ref At(ref daRows, b * GradientsPerStep);");
+                w.Line($"ref float dst = ref At(ref {dstRows}, b * {dstStride});");
+                if (addendOffset is not null)
+                {
+                    w.Line($"ref float addend = ref At(ref dst, {addendOffset});");
+                }
+
+                TransposedProduct(w, width, gates, columns, columnsName, weightsOffset, "da", daOffset, "dst", addendOffset is null ? null : "addend", flush, rowsName);
+            }
+
+            return;
+        }
+
+        int vectors = BatchedVectors(width, columns), streams = BatchedStreams(vectors), block = vectors * lanes;
+        int chunk = ChunkFloats / block;
+        string rows = gates == 1 ? rowsName : $"{N(gates)} * {rowsName}";
+        string helper = $"TransposedBlock{{0}}x{N(vectors)}{width.Suffix}";
+        string addend = addendOffset is null ? "ref dst, false" : $"ref At(ref dst, {addendOffset}), true";
+        using (w.Block($"for (nint start = 0; start < {columnsName}; start += {N(block)})"))
+        {
+            w.Line(columns % block == 0 ? "nint c = start;" : $"nint c = start < {columnsName} - {N(block)} ? start : {columnsName} - {N(block)};   // the last block overlaps: its first chunk starts afresh, so no column is counted twice");
+            using (w.Block($"for (nint r0 = 0; r0 < {rows}; r0 += {N(chunk)})"))
+            {
+                w.Lines($$"""
+                    int rows = (int)global::System.Math.Min({{N(chunk)}}, {{rows}} - r0);
+                    bool first = r0 == 0, last = r0 + rows == {{rows}};
+                    ref float weights = ref At(ref w, {{weightsOffset}} + r0 * {{columnsName}} + c);
+                    nint b = 0;
+                    """);
+                foreach ((string loop, int s) in new[] { ($"for (; b + {N(streams)} <= count; b += {N(streams)})", streams), ("for (; b < count; b++)", 1) })
+                {
+                    if (s == 1 && streams == 1)
+                    {
+                        continue;
+                    }
+
+                    using (w.Block(loop))
+                    {
+                        w.Line($"ref float dst = ref At(ref {dstRows}, b * {dstStride} + c);");
+                        w.Line($"{string.Format(System.Globalization.CultureInfo.InvariantCulture, helper, N(s))}(ref weights, {columnsName}, ref At(ref daRows, b * GradientsPerStep + {Plus(daOffset, "r0")}), GradientsPerStep, rows, ref dst, {dstStride}, {addend}, first, last, {(flush ? "true" : "false")});");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The register blocks BatchedTransposedProduct calls: S streams × V column vectors, for each (S, V) it needs.</summary>
+    public static void TransposedBlocks(SourceWriter w, Width width, IEnumerable<int> vectorCounts)
+    {
+        foreach (int vectors in vectorCounts.Distinct().OrderBy(v => v))
+        {
+            int streams = BatchedStreams(vectors);
+            foreach (int s in streams == 1 ? new[] { 1 } : new[] { streams, 1 })
+            {
+                w.Line();
+                TransposedBlock(w, width, s, vectors);
+            }
+        }
+    }
+
+    private static void TransposedBlock(SourceWriter w, Width width, int streams, int vectors)
+    {
+        string Acc(int s, int v) => $"s{N(s)}{N(v)}";
+        string Column(int v) => N(v * width.Lanes);
+        string Row(int s, string stride) => s == 0 ? "0" : s == 1 ? stride : $"{N(s)} * {stride}";
+        w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")} × {N(vectors * width.Lanes)} columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        using (w.Block($"private static void TransposedBlock{N(streams)}x{N(vectors)}{width.Suffix}(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)"))
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int v = 0; v < vectors; v++)
+                {
+                    string at = Plus(Row(s, "dstStride"), Column(v));
+                    w.Line($"var {Acc(s, v)} = !first ? {width.Load("dst", at)} : hasAddend ? {width.Load("addend", at)} : {width.Zero};");
+                }
+            }
+
+            using (w.Block("for (nint r = 0; r < rows; r++)"))
+            {
+                w.Line("ref float row = ref At(ref weights, r * rowStride);");
+                for (int s = 0; s < streams; s++)
+                {
+                    w.Line($"var d{N(s)} = {width.Broadcast($"Load1(ref da, {Plus(Row(s, "daStride"), "r")})")};");
+                }
+
+                for (int v = 0; v < vectors; v++)
+                {
+                    w.Line($"var w{N(v)} = {width.Load("row", Column(v))};");
+                    for (int s = 0; s < streams; s++)
+                    {
+                        w.Line($"{Acc(s, v)} = MultiplyAdd(w{N(v)}, d{N(s)}, {Acc(s, v)});");
+                    }
+                }
+            }
+
+            using (w.Block("if (last && flush)"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    for (int v = 0; v < vectors; v++)
+                    {
+                        w.Line($"{Acc(s, v)} = FlushTiny({Acc(s, v)});");
+                    }
+                }
+            }
+
+            for (int s = 0; s < streams; s++)
+            {
+                for (int v = 0; v < vectors; v++)
+                {
+                    w.Line($"Store({Acc(s, v)}, ref dst, {Plus(Row(s, "dstStride"), Column(v))});");
+                }
+            }
+        }
+    }
+
     /// <summary>Steps per block of the weight-gradient product (its gathered gradients: 64·G floats of stack).</summary>
     private const int StepBlock = 64;
 
