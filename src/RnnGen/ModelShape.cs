@@ -230,6 +230,12 @@ public sealed class ModelShape : IEquatable<ModelShape>
         return text.ToString();
     }
 
+    /// <summary>The shape as PyTorch constructs it, with its module names when that alone tells it from <paramref name="other"/>.</summary>
+    internal static string Describe(ModelShape shape, ModelShape other) =>
+        shape.ToString() == other.ToString()
+            ? $"{shape} named rnn \"{shape.RnnName}\"{(shape.HeadOutputs > 0 ? $", head \"{shape.HeadName}\"" : "")}"
+            : shape.ToString();
+
     private void CheckLayer(int layer, int direction)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(layer);

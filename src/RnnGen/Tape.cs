@@ -140,7 +140,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     {
         if (!shape.Equals(Shape))
         {
-            throw new ArgumentException($"The tape was created for {Shape}, not for {shape}; create one with this model's CreateTape.", paramName);
+            throw new ArgumentException($"The tape was created for {ModelShape.Describe(Shape, shape)}, not for {ModelShape.Describe(shape, Shape)}; create one with this model's CreateTape.", paramName);
         }
 
         if (batchSize != BatchSize)

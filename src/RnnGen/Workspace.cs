@@ -59,7 +59,7 @@ public sealed class Workspace<T> where T : IFloatingPointIeee754<T>
     {
         if (!shape.Equals(Shape))
         {
-            throw new ArgumentException($"The workspace was created for {Shape}, not for {shape}; create one with this model's CreateWorkspace.", paramName);
+            throw new ArgumentException($"The workspace was created for {ModelShape.Describe(Shape, shape)}, not for {ModelShape.Describe(shape, Shape)}; create one with this model's CreateWorkspace.", paramName);
         }
 
         if (steps > MaxSteps)

@@ -18,10 +18,10 @@ for r in $(seq 1 "$rounds"); do
     "$out/bdn-$r"/results/*ModelBenchmarks-report.csv >> "$out/all.txt"
 done
 
+printf "%-6s %-5s %12s %12s %12s %7s %12s %12s %7s\n" "round" "kind" "layer0 ns" "layer1 ns" "2 layers ns" "ratio" "uni T=100" "bi T=100" "ratio"
 awk '
   { ns[$1, $2, $3] = $4; rounds[$1] = 1; kinds[$2] = 1 }
   END {
-    printf "%-6s %-5s %12s %12s %12s %7s %12s %12s %7s\n", "round", "kind", "layer0 ns", "layer1 ns", "2 layers ns", "ratio", "uni T=100", "bi T=100", "ratio"
     for (r in rounds) for (k in kinds) {
       l0 = ns[r, k, "FrozenStepLayer0"]; l1 = ns[r, k, "FrozenStepLayer1"]; two = ns[r, k, "FrozenStepTwoLayers"]
       uni = ns[r, k, "ForwardUnidirectional"]; bi = ns[r, k, "ForwardBidirectional"]

@@ -116,7 +116,7 @@ internal static class DenseEmitter
         w.Line("#region Weight files: safetensors in nn.Linear's state_dict names (logic in global::RnnGen.IO.DenseWeights)");
         w.Lines($$"""
             /// <summary>
-            /// Loads <c>{prefix}{{(prefix == "prefix" ? "" : XmlName(name))}}weight</c> [M, N] and <c>…bias</c> [M] from a safetensors file (F32, F64, F16 or BF16). Both
+            /// Loads <c>{prefix}{{(name.Length == 0 ? "" : XmlName(name))}}weight</c> [M, N] and <c>{prefix}{{(name.Length == 0 ? "" : XmlName(name))}}bias</c> [M] from a safetensors file (F32, F64, F16 or BF16). Both
             /// tensors are checked before anything is written, so on any error the parameters stay exactly as they were.
             /// </summary>
             /// <param name="path">The file.</param>
