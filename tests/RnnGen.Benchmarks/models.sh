@@ -13,6 +13,7 @@ for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds" >&2
   dotnet run -c Release --no-build --project "$here" -- --compare --filter '*ModelBenchmarks*' --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 ||
     { tail -20 "$out/bdn-$r.log" >&2; exit 1; }
+  ! grep -q "executed benchmarks: 0" "$out/bdn-$r.log" || { grep -m 5 "error" "$out/bdn-$r.log" >&2; exit 1; }
   awk -F';' -v round="$r" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     { med = $h["Median [ns]"]; gsub(/[,"]/, "", med); print round, $h["Kind"], $h["Method"], med }' \
     "$out/bdn-$r"/results/*ModelBenchmarks-report.csv >> "$out/all.txt"

@@ -188,10 +188,7 @@ internal static class FrozenEmitter
                                 Block{{N(streams)}}(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {{N(partials)}}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                             }
 
-                            for (; b < count; b++)
-                            {
-                                Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {{N(partials)}}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
-                            }
+                            {{Remainder(streams, "ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * " + N(partials) + "), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j", 16)}}
                         }
 
             """);
@@ -222,20 +219,39 @@ internal static class FrozenEmitter
                                 Block{{N(streams)}}(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {{N(partials)}}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                             }
 
-                            for (; b < count; b++)
-                            {
-                                Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {{N(partials)}}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
-                            }
+                            {{Remainder(streams, "ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * " + N(partials) + "), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j", 16)}}
                         }
                     }
                 }
             }
             """);
-        foreach (int block in streams == 1 ? new[] { 1 } : new[] { streams, 1 })
+        for (int block = streams; block >= 1; block--)
         {
             w.Line();
             EmitBlock(w, kernels, tile, block, partials);
         }
+    }
+
+    /// <summary>
+    /// The streams left after the full blocks (fewer than S): one block of exactly that many. The lines after the first are
+    /// indented by <paramref name="indent"/> spaces, the template's own indentation where this is interpolated.
+    /// </summary>
+    private static string Remainder(int streams, string arguments, int indent)
+    {
+        if (streams == 1)
+        {
+            return "";
+        }
+
+        string pad = new(' ', indent);
+        var lines = new List<string> { "switch (count - b)", pad + "{" };
+        for (int left = 1; left < streams; left++)
+        {
+            lines.Add($"{pad}    case {N(left)}: Block{N(left)}({arguments}); break;");
+        }
+
+        lines.Add(pad + "}");
+        return string.Join("\n", lines);
     }
 
     /// <summary>
@@ -248,7 +264,7 @@ internal static class FrozenEmitter
         bool gru = kernels.SeparateBiasGate >= 0;
         string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")}' sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>");
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private static void Block{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
         {
             for (int s = 0; s < streams; s++)
@@ -259,12 +275,18 @@ internal static class FrozenEmitter
                 }
             }
 
-            using (w.Block("for (nint k = 0; k < columns; k++)"))
+            // Each stream's inputs and the column walk by reference, so the loop body is loads and FMAs only.
+            for (int s = 1; s < streams; s++)
             {
-                w.Line("ref float column = ref At(ref chunk, k * TileColumn);");
+                w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
+            }
+
+            w.Line("ref float column = ref chunk;");
+            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+            {
                 for (int s = 0; s < streams; s++)
                 {
-                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref zRows, {(s == 0 ? "k" : $"{(s == 1 ? "" : N(s) + " * ")}zStride + k")}));");
+                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
                 }
 
                 for (int g = 0; g < gates.Length; g++)

@@ -212,8 +212,9 @@ internal static class MatrixEmitter
         int vectors = BatchedVectors(width, columns), streams = BatchedStreams(vectors), block = vectors * lanes;
         int chunk = ChunkFloats / block;
         string rows = gates == 1 ? rowsName : $"{N(gates)} * {rowsName}";
-        string helper = $"TransposedBlock{{0}}x{N(vectors)}{width.Suffix}";
-        string addend = addendOffset is null ? "ref dst, false" : $"ref At(ref dst, {addendOffset}), true";
+        string helper = $"TransposedBlock{width.Suffix}_{{0}}x{N(vectors)}";
+        string dst = $"ref At(ref {dstRows}, b * {dstStride} + c)";
+        string addend = addendOffset is null ? $"{dst}, false" : $"ref At(ref {dstRows}, b * {dstStride} + c + {addendOffset}), true";
         using (w.Block($"for (nint start = 0; start < {columnsName}; start += {N(block)})"))
         {
             w.Line(columns % block == 0 ? "nint c = start;" : $"nint c = start < {columnsName} - {N(block)} ? start : {columnsName} - {N(block)};   // the last block overlaps: its first chunk starts afresh, so no column is counted twice");
@@ -225,17 +226,22 @@ internal static class MatrixEmitter
                     ref float weights = ref At(ref w, {{weightsOffset}} + r0 * {{columnsName}} + c);
                     nint b = 0;
                     """);
-                foreach ((string loop, int s) in new[] { ($"for (; b + {N(streams)} <= count; b += {N(streams)})", streams), ("for (; b < count; b++)", 1) })
+                string Call(string streamsText) =>
+                    $"{string.Format(System.Globalization.CultureInfo.InvariantCulture, helper, streamsText)}(ref weights, {columnsName}, ref At(ref daRows, b * GradientsPerStep + {Plus(daOffset, "r0")}), GradientsPerStep, rows, {dst}, {dstStride}, {addend}, first, last, {(flush ? "true" : "false")});";
+                using (w.Block($"for (; b + {N(streams)} <= count; b += {N(streams)})"))
                 {
-                    if (s == 1 && streams == 1)
-                    {
-                        continue;
-                    }
+                    w.Line(Call(N(streams)));
+                }
 
-                    using (w.Block(loop))
+                if (streams > 1)
+                {
+                    // The streams left: one block of exactly that many.
+                    using (w.Block("switch (count - b)"))
                     {
-                        w.Line($"ref float dst = ref At(ref {dstRows}, b * {dstStride} + c);");
-                        w.Line($"{string.Format(System.Globalization.CultureInfo.InvariantCulture, helper, N(s))}(ref weights, {columnsName}, ref At(ref daRows, b * GradientsPerStep + {Plus(daOffset, "r0")}), GradientsPerStep, rows, ref dst, {dstStride}, {addend}, first, last, {(flush ? "true" : "false")});");
+                        for (int left = 1; left < streams; left++)
+                        {
+                            w.Line($"case {N(left)}: {Call(N(left))} break;");
+                        }
                     }
                 }
             }
@@ -248,7 +254,7 @@ internal static class MatrixEmitter
         foreach (int vectors in vectorCounts.Distinct().OrderBy(v => v))
         {
             int streams = BatchedStreams(vectors);
-            foreach (int s in streams == 1 ? new[] { 1 } : new[] { streams, 1 })
+            for (int s = streams; s >= 1; s--)
             {
                 w.Line();
                 TransposedBlock(w, width, s, vectors);
@@ -262,8 +268,8 @@ internal static class MatrixEmitter
         string Column(int v) => N(v * width.Lanes);
         string Row(int s, string stride) => s == 0 ? "0" : s == 1 ? stride : $"{N(s)} * {stride}";
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")} × {N(vectors * width.Lanes)} columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>");
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        using (w.Block($"private static void TransposedBlock{N(streams)}x{N(vectors)}{width.Suffix}(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)"))
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void TransposedBlock{width.Suffix}_{N(streams)}x{N(vectors)}(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)"))
         {
             for (int s = 0; s < streams; s++)
             {

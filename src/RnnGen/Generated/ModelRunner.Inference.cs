@@ -30,7 +30,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>A sequence, step by step: bit for bit one Step per step.</summary>
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
-        int steps = CheckSequence(inputs, outputs, state, 1);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
         Stream<Live>(ref Ref(parameters), inputs, outputs, state, 1, steps);
     }
 
@@ -56,7 +56,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     public static void ForwardBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
     {
         int batch = Batch(states, nameof(states));
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
         Stream<Live>(ref Ref(parameters), inputs, outputs, states, batch, steps);
     }
 
@@ -82,7 +82,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>A sequence on a frozen model, step by step.</summary>
     public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
-        int steps = CheckSequence(inputs, outputs, state, 1);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
         Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, 1, steps);
     }
 
@@ -108,7 +108,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
     {
         int batch = Batch(states, nameof(states));
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
         Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, steps);
     }
 
@@ -148,12 +148,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         return batch;
     }
 
-    /// <summary>T from inputs [T, B, I], with outputs [T, B, O] and states [B, S] checked.</summary>
-    private static int CheckSequence(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch)
+    /// <summary>T from inputs [T, B, I], with outputs [T, B, O] and the state(s) [B, S] checked (B = 1: the single-stream calls' "state").</summary>
+    private static int CheckSequence(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch, string statesName)
     {
         int steps = Guard.Rows(inputs.Length, batch * InputSize, nameof(inputs));
         Guard.Length(outputs.Length, steps * batch * OutputSize, nameof(outputs));
-        Guard.Length(states.Length, batch * StateSize, nameof(states));
+        Guard.Length(states.Length, batch * StateSize, statesName);
         return steps;
     }
 
@@ -162,7 +162,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         where TStep : IStepper
     {
         int batch = batched ? Batch(states, nameof(states)) : 1;
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, batched ? nameof(states) : "state");
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.EnsureFits(TModel.Shape, steps, batch, nameof(workspace));
         if (Directions == 1)

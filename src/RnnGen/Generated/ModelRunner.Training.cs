@@ -15,7 +15,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     public static void Record(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Tape<float> tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        int steps = CheckSequence(inputs, outputs, state, 1);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
         tape.EnsureFits(TModel.Shape, 1, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
         tape.BeginRecording(steps);
@@ -31,7 +31,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         ArgumentNullException.ThrowIfNull(tape);
         int batch = Batch(states, nameof(states));
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
         tape.EnsureFits(TModel.Shape, batch, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
         if (lengths.IsEmpty)
@@ -152,7 +152,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         ArgumentNullException.ThrowIfNull(tape);
         tape.EnsureFits(TModel.Shape, 1, nameof(tape));
-        BackwardCore(ref Ref(parameters), tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+        BackwardCore(ref Ref(parameters), tape, outputGradients, stateGradient, inputGradients, parameterGradients, nameof(stateGradient));
     }
 
     /// <summary>Backpropagation through time for a minibatch: gradients [T, B, O], [B, S], [T, B, I]; the parameter gradients of all streams summed.</summary>
@@ -162,16 +162,17 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         ArgumentNullException.ThrowIfNull(tape);
         tape.EnsureFits(TModel.Shape, Batch(stateGradients, nameof(stateGradients)), nameof(tape));
-        BackwardCore(ref Ref(parameters), tape, outputGradients, stateGradients, inputGradients, parameterGradients);
+        BackwardCore(ref Ref(parameters), tape, outputGradients, stateGradients, inputGradients, parameterGradients, nameof(stateGradients));
     }
 
     private static void BackwardCore(
-        ref float w, Tape<float> tape, ReadOnlySpan<float> outputGradients, Span<float> stateGradients, Span<float> inputGradients, Span<float> parameterGradients)
+        ref float w, Tape<float> tape, ReadOnlySpan<float> outputGradients, Span<float> stateGradients, Span<float> inputGradients,
+        Span<float> parameterGradients, string stateGradientsName)
     {
         CheckTapeLayout(tape);
         int steps = tape.Steps, batch = tape.BatchSize, rows = steps * batch;
         Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
-        Guard.Length(stateGradients.Length, batch * StateSize, nameof(stateGradients));
+        Guard.Length(stateGradients.Length, batch * StateSize, stateGradientsName);
         Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
         Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
 

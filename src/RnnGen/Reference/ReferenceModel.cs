@@ -80,7 +80,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state)
     {
         EnsureStreaming();
-        int steps = CheckSequence(inputs, outputs, state, 1);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
         Stream(inputs, outputs, state, 1, steps);
     }
 
@@ -101,7 +101,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     {
         EnsureStreaming();
         int batch = Batch(states, nameof(states));
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
         Stream(inputs, outputs, states, batch, steps);
     }
 
@@ -113,11 +113,11 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
 
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace) =>
-        Sequence(inputs, outputs, state, workspace, 1);
+        Sequence(inputs, outputs, state, workspace, 1, nameof(state));
 
     /// <summary>B sequences through a workspace: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
     public void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace) =>
-        Sequence(inputs, outputs, states, workspace, Batch(states, nameof(states)));
+        Sequence(inputs, outputs, states, workspace, Batch(states, nameof(states)), nameof(states));
 
     /// <inheritdoc/>
     public Tape<T> CreateTape(int maxSteps) => new(Shape, maxSteps);
@@ -135,7 +135,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Tape<T> tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        int steps = CheckSequence(inputs, outputs, state, 1);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
         tape.EnsureFits(Shape, 1, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
         tape.BeginRecording(steps);
@@ -150,7 +150,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     {
         ArgumentNullException.ThrowIfNull(tape);
         int batch = Batch(states, nameof(states));
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
         tape.EnsureFits(Shape, batch, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
         if (lengths.IsEmpty)
@@ -179,7 +179,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     {
         ArgumentNullException.ThrowIfNull(tape);
         tape.EnsureFits(Shape, 1, nameof(tape));
-        BackwardCore(tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+        BackwardCore(tape, outputGradients, stateGradient, inputGradients, parameterGradients, nameof(stateGradient));
     }
 
     /// <summary>Backpropagation through time for a minibatch: gradients [T, B, O], [B, S], [T, B, I] (or empty); parameter gradients of all streams summed (+=).</summary>
@@ -187,12 +187,12 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     {
         ArgumentNullException.ThrowIfNull(tape);
         tape.EnsureFits(Shape, Batch(stateGradients, nameof(stateGradients)), nameof(tape));
-        BackwardCore(tape, outputGradients, stateGradients, inputGradients, parameterGradients);
+        BackwardCore(tape, outputGradients, stateGradients, inputGradients, parameterGradients, nameof(stateGradients));
     }
 
-    private void Sequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace, int batch)
+    private void Sequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace, int batch, string statesName)
     {
-        int steps = CheckSequence(inputs, outputs, states, batch);
+        int steps = CheckSequence(inputs, outputs, states, batch, statesName);
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.EnsureFits(Shape, steps, batch, nameof(workspace));
         int rows = steps * batch;
@@ -274,11 +274,11 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
         }
     }
 
-    private void BackwardCore(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradients, Span<T> inputGradients, Span<T> parameterGradients)
+    private void BackwardCore(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradients, Span<T> inputGradients, Span<T> parameterGradients, string stateGradientsName)
     {
         int steps = tape.Steps, batch = tape.BatchSize, rows = steps * batch;
         Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
-        Guard.Length(stateGradients.Length, batch * StateSize, nameof(stateGradients));
+        Guard.Length(stateGradients.Length, batch * StateSize, stateGradientsName);
         Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
         Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
         ReadOnlySpan<int> lengths = tape.Lengths;
@@ -431,11 +431,11 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
         return batch > 0 ? batch : throw new ArgumentException($"{paramName} has length 0; expected B·{StateSize} values, one state per stream (B ≥ 1).", paramName);
     }
 
-    private int CheckSequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, int batch)
+    private int CheckSequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, int batch, string statesName)
     {
         int steps = Guard.Rows(inputs.Length, batch * InputSize, nameof(inputs));
         Guard.Length(outputs.Length, steps * batch * OutputSize, nameof(outputs));
-        Guard.Length(states.Length, batch * StateSize, nameof(states));
+        Guard.Length(states.Length, batch * StateSize, statesName);
         return steps;
     }
 
