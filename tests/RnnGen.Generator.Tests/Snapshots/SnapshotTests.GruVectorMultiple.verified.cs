@@ -453,9 +453,10 @@ namespace Models
                                     Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                                 }
 
-                                for (; b < count; b++)
+                                switch (count - b)
                                 {
-                                    Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
                                 }
                             }
 
@@ -479,9 +480,10 @@ namespace Models
                                     Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                                 }
 
-                                for (; b < count; b++)
+                                switch (count - b)
                                 {
-                                    Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
                                 }
                             }
                         }
@@ -489,7 +491,7 @@ namespace Models
                 }
 
                 /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void Block3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
                 {
                     var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
@@ -501,12 +503,14 @@ namespace Models
                     var ar2 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
                     var az2 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
                     var an2 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
-                    for (nint k = 0; k < columns; k++)
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
                     {
-                        ref float column = ref At(ref chunk, k * TileColumn);
                         var z0 = Broadcast256(Load1(ref zRows, k));
-                        var z1 = Broadcast256(Load1(ref zRows, zStride + k));
-                        var z2 = Broadcast256(Load1(ref zRows, 2 * zStride + k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
                         var wr = Load256(ref column, 0);
                         ar0 = MultiplyAdd(wr, z0, ar0);
                         ar1 = MultiplyAdd(wr, z1, ar1);
@@ -561,16 +565,71 @@ namespace Models
                     }
                 }
 
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        Store(ar1, ref partial, 32);
+                        Store(az1, ref partial, 40);
+                        Store(an1, ref partial, 48);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 56); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
                 /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void Block1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
                 {
                     var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
                     var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
                     var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
-                    for (nint k = 0; k < columns; k++)
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
                     {
-                        ref float column = ref At(ref chunk, k * TileColumn);
                         var z0 = Broadcast256(Load1(ref zRows, k));
                         var wr = Load256(ref column, 0);
                         ar0 = MultiplyAdd(wr, z0, ar0);
@@ -1045,13 +1104,16 @@ namespace Models
                                     nint b = 0;
                                     for (; b + 7 <= count; b += 7)
                                     {
-                                        ref float dst = ref At(ref dxRows, b * dxStride + c);
-                                        TransposedBlock7x1256(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref dst, dxStride, ref dst, false, first, last, false);
+                                        TransposedBlock256_7x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
                                     }
-                                    for (; b < count; b++)
+                                    switch (count - b)
                                     {
-                                        ref float dst = ref At(ref dxRows, b * dxStride + c);
-                                        TransposedBlock1x1256(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref dst, dxStride, ref dst, false, first, last, false);
+                                        case 1: TransposedBlock256_1x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 2: TransposedBlock256_2x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 3: TransposedBlock256_3x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 4: TransposedBlock256_4x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 5: TransposedBlock256_5x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 6: TransposedBlock256_6x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
                                     }
                                 }
                             }
@@ -1071,13 +1133,14 @@ namespace Models
                                 nint b = 0;
                                 for (; b + 5 <= count; b += 5)
                                 {
-                                    ref float dst = ref At(ref dPrevRows, b * BackwardScratch + c);
-                                    TransposedBlock5x2256(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref dst, BackwardScratch, ref At(ref dst, HiddenSize), true, first, last, true);
+                                    TransposedBlock256_5x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true);
                                 }
-                                for (; b < count; b++)
+                                switch (count - b)
                                 {
-                                    ref float dst = ref At(ref dPrevRows, b * BackwardScratch + c);
-                                    TransposedBlock1x2256(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref dst, BackwardScratch, ref At(ref dst, HiddenSize), true, first, last, true);
+                                    case 1: TransposedBlock256_1x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 2: TransposedBlock256_2x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 3: TransposedBlock256_3x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 4: TransposedBlock256_4x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
                                 }
                             }
                         }
@@ -1085,8 +1148,8 @@ namespace Models
                 }
 
                 /// <summary>7 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock7x1256(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_7x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
                     var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
@@ -1133,9 +1196,179 @@ namespace Models
                     Store(s60, ref dst, 6 * dstStride);
                 }
 
+                /// <summary>6 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_6x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s50 = !first ? Load256(ref dst, 5 * dstStride) : hasAddend ? Load256(ref addend, 5 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast256(Load1(ref da, 5 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                }
+
+                /// <summary>5 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_5x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                }
+
+                /// <summary>4 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_4x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                }
+
+                /// <summary>3 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_3x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                }
+
+                /// <summary>2 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_2x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                }
+
                 /// <summary>1 stream × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock1x1256(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_1x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
                     for (nint r = 0; r < rows; r++)
@@ -1153,8 +1386,8 @@ namespace Models
                 }
 
                 /// <summary>5 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock5x2256(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_5x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
                     var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
@@ -1212,9 +1445,135 @@ namespace Models
                     Store(s41, ref dst, 4 * dstStride + 8);
                 }
 
+                /// <summary>4 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_4x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s31 = !first ? Load256(ref dst, 3 * dstStride + 8) : hasAddend ? Load256(ref addend, 3 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 8);
+                }
+
+                /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_3x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                }
+
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_2x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                }
+
                 /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock1x2256(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_1x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
                     var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
@@ -1617,13 +1976,14 @@ namespace Models
                                     nint b = 0;
                                     for (; b + 5 <= count; b += 5)
                                     {
-                                        ref float dst = ref At(ref dxRows, b * dxStride + c);
-                                        TransposedBlock5x2128(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref dst, dxStride, ref dst, false, first, last, false);
+                                        TransposedBlock128_5x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
                                     }
-                                    for (; b < count; b++)
+                                    switch (count - b)
                                     {
-                                        ref float dst = ref At(ref dxRows, b * dxStride + c);
-                                        TransposedBlock1x2128(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref dst, dxStride, ref dst, false, first, last, false);
+                                        case 1: TransposedBlock128_1x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 2: TransposedBlock128_2x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 3: TransposedBlock128_3x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 4: TransposedBlock128_4x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
                                     }
                                 }
                             }
@@ -1643,13 +2003,12 @@ namespace Models
                                 nint b = 0;
                                 for (; b + 3 <= count; b += 3)
                                 {
-                                    ref float dst = ref At(ref dPrevRows, b * BackwardScratch + c);
-                                    TransposedBlock3x4128(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref dst, BackwardScratch, ref At(ref dst, HiddenSize), true, first, last, true);
+                                    TransposedBlock128_3x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true);
                                 }
-                                for (; b < count; b++)
+                                switch (count - b)
                                 {
-                                    ref float dst = ref At(ref dPrevRows, b * BackwardScratch + c);
-                                    TransposedBlock1x4128(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref dst, BackwardScratch, ref At(ref dst, HiddenSize), true, first, last, true);
+                                    case 1: TransposedBlock128_1x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 2: TransposedBlock128_2x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
                                 }
                             }
                         }
@@ -1657,8 +2016,8 @@ namespace Models
                 }
 
                 /// <summary>5 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock5x2128(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_5x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
                     var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
@@ -1716,9 +2075,135 @@ namespace Models
                     Store(s41, ref dst, 4 * dstStride + 4);
                 }
 
+                /// <summary>4 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_4x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s31 = !first ? Load128(ref dst, 3 * dstStride + 4) : hasAddend ? Load128(ref addend, 3 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 4);
+                }
+
+                /// <summary>3 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                }
+
+                /// <summary>2 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                }
+
                 /// <summary>1 stream × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock1x2128(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
                     var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
@@ -1741,8 +2226,8 @@ namespace Models
                 }
 
                 /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock3x4128(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
                     var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
@@ -1808,9 +2293,60 @@ namespace Models
                     Store(s23, ref dst, 2 * dstStride + 12);
                 }
 
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s12 = !first ? Load128(ref dst, dstStride + 8) : hasAddend ? Load128(ref addend, dstStride + 8) : Broadcast128(0f);
+                    var s13 = !first ? Load128(ref dst, dstStride + 12) : hasAddend ? Load128(ref addend, dstStride + 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        s12 = MultiplyAdd(w2, d1, s12);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                        s13 = MultiplyAdd(w3, d1, s13);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s12 = FlushTiny(s12);
+                        s13 = FlushTiny(s13);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s12, ref dst, dstStride + 8);
+                    Store(s13, ref dst, dstStride + 12);
+                }
+
                 /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void TransposedBlock1x4128(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
                 {
                     var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
                     var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
