@@ -21,7 +21,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     private readonly T[] _buffer;
     private readonly int _start;
     private readonly Section[] _inputs, _states, _activations, _gradients, _masks;
-    private readonly Section _layerOutputs, _outputGradients, _inputGradients, _rowScratch, _stateGradients, _backwardScratch;
+    private readonly Section _layerOutputs, _outputGradients, _inputGradients, _rowScratch, _stateGradients, _backwardScratch, _packedWeights, _gateSums;
     private readonly int[] _lengths;
 
     /// <summary>A tape for a single-layer cell of the given kind and sizes.</summary>
@@ -112,6 +112,13 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         _rowScratch = sections.AddRows(Math.Max(layout.Input, layout.LayerOutputSize), rows: batchSize);
         _stateGradients = sections.AddRows(layout.LayerStateSize, rows: batchSize);
         _backwardScratch = sections.AddRows(layout.BackwardScratch, rows: batchSize);
+        if (batchSize > 1 && layout.PacksForBatch)
+        {
+            // The batched training step packs each layer-direction's weights once per pass, and sums gates per stream.
+            _packedWeights = sections.AddRows(Math.Max(layout.PackedLayerSize(0), layout.PackedLayerSize(layers - 1)), rows: 1);
+            _gateSums = sections.AddRows(layout.GateSumsPerStream, rows: batchSize);
+        }
+
         _buffer = CacheAligned.Allocate<T>(sections.Length, out _start);
     }
 
@@ -219,6 +226,12 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
 
     /// <summary>Backward scratch: what one backward step of every stream needs (ModelLayout.BackwardScratch each).</summary>
     internal Span<T> BackwardScratch => Rows(_backwardScratch, BatchSize);
+
+    /// <summary>Room for one layer-direction's weights as the batched training step packs them (empty for single streams).</summary>
+    internal Span<T> PackedWeights => Rows(_packedWeights, 1);
+
+    /// <summary>Every stream's gate sums for the packed batched step (empty for single streams).</summary>
+    internal Span<T> GateSums => Rows(_gateSums, BatchSize);
 
     /// <summary>Values per row of the recorded activations and of the gradients.</summary>
     internal int ActivationsPerStep => Shape.Layout.ActivationsPerStep;

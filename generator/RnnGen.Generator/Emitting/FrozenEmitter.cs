@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -46,6 +47,7 @@ internal static class FrozenEmitter
 
                 """);
             EmitUnpackedBatch(w);
+            EmitUnpackedRecording(w);
             return;
         }
 
@@ -108,10 +110,13 @@ internal static class FrozenEmitter
         if (kernels.Projected)
         {
             EmitUnpackedBatch(w);
+            EmitUnpackedRecording(w);
         }
         else
         {
             EmitPackedBatch(w, kernels, tile);
+            w.Line();
+            EmitPackedRecording(w, kernels, tile);
         }
 
         w.Line();
@@ -358,6 +363,179 @@ internal static class FrozenEmitter
             }
         }
         """);
+
+    /// <summary>Without a packed kernel, the batched training step is <c>StepBatch</c> on the parameters themselves.</summary>
+    private static void EmitUnpackedRecording(SourceWriter w) => w.Lines("""
+
+        /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
+        public static bool PacksForBatch => false;
+
+        /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
+        private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
+            StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+        """);
+
+    /// <summary>
+    /// The batched training step on weights packed by Freeze (once per sequence pass): per sub-tile of 8 units, each
+    /// chunk of packed columns serves every block of S streams, whose gate sums go to a per-stream row; then each
+    /// stream's gate equations, recorded exactly as Step records them.
+    /// </summary>
+    private static void EmitPackedRecording(SourceWriter w, LayerKernels kernels, int tile)
+    {
+        int gates = kernels.Spec.Gates;
+        int streams = (Registers - 1) / (gates + 1);
+        bool gru = kernels.SeparateBiasGate >= 0;
+        string sumsCall(string z, string zStride, string bias, string first) =>
+            $"ref chunk, ref At(ref {z}), {zStride}, n, ref {bias}, {first}, ref At(ref sums, b * GateSums + j)";
+        w.Lines($$"""
+            /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
+            public static bool PacksForBatch => PackedPath;
+
+            /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate{{(gru ? ", the n gate's recurrent part at 2H and its input part at 3H" : "")}}.</summary>
+            private const int GateSums = 4 * HiddenSize;
+
+            /// <summary>
+            /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
+            /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+            {
+                for (nint tile = 0; tile < Tiles; tile++)
+                {
+                    ref float columns = ref At(ref packed, tile * TileWeights);
+                    ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                    for (nint sub = 0; sub < Tile; sub += 8)
+                    {
+                        nint j = tile * Tile + sub;
+                        ref float subBias = ref At(ref bias, sub);
+                        // a = b + W_ih·x, chunk by chunk
+                        for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                            ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Sums{{N(streams)}}({{sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0")}});
+                            }
+
+                            {{Remainder(streams, sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0"), 16).Replace("Block", "Sums")}}
+                        }
+
+            """);
+        if (gru)
+        {
+            w.Lines("""
+                            // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref sums, b * GateSums + j);
+                                Store(Load256(ref row, 2 * HiddenSize), ref row, 3 * HiddenSize);
+                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 2 * HiddenSize);
+                            }
+
+                """);
+        }
+
+        w.Lines($$"""
+                        // a += W_hh·h, chunk by chunk
+                        for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                            ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Sums{{N(streams)}}({{sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false")}});
+                            }
+
+                            {{Remainder(streams, sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false"), 16).Replace("Block", "Sums")}}
+                        }
+                    }
+                }
+
+                // The gate equations, stream by stream, recorded as Step records them
+                for (nint b = 0; b < count; b++)
+                {
+                    ref float row = ref At(ref sums, b * GateSums);
+                    ref float previous = ref At(ref previousRows, b * StateSize);
+                    ref float next = ref At(ref nextRows, b * StateSize);
+                    ref float activations = ref At(ref activationRows, b * activationsStride);
+                    for (nint j = 0; j < HiddenSize; j += 8)
+                    {
+                        {{(gru
+                            ? "var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j);"
+                            : "var ai = Load256(ref row, j); var af = Load256(ref row, HiddenSize + j); var ag = Load256(ref row, 2 * HiddenSize + j); var ao = Load256(ref row, 3 * HiddenSize + j);")}}
+            """);
+        var update = new SourceWriter();
+        kernels.EmitStateUpdate(update, Width.V256, StateTargets.Recording);
+        w.Lines(Indent(update.ToString().TrimEnd('\n'), 12));
+        w.Lines("""
+                    }
+                }
+            }
+            """);
+        for (int block = streams; block >= 1; block--)
+        {
+            w.Line();
+            EmitSumsBlock(w, kernels, tile, block);
+        }
+    }
+
+    /// <summary>S streams' gate sums over a chunk of packed columns, from the biases (first) or their sums so far.</summary>
+    private static void EmitSumsBlock(SourceWriter w, LayerKernels kernels, int tile, int streams)
+    {
+        string[] gates = kernels.GateNames;
+        string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
+        string Offset(int g, int s) => string.Join(" + ", new[] { s == 0 ? null : $"{N(s)} * GateSums", g == 0 ? null : g == 1 ? "HiddenSize" : $"{N(g)} * HiddenSize" }.Where(t => t is not null).DefaultIfEmpty("0"));
+        w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "'s" : "s'")} gate sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void Sums{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)"))
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var {Acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref sums, {Offset(g, s)});");
+                }
+            }
+
+            for (int s = 1; s < streams; s++)
+            {
+                w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
+            }
+
+            w.Line("ref float column = ref chunk;");
+            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
+                }
+
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
+                    for (int s = 0; s < streams; s++)
+                    {
+                        w.Line($"{Acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {Acc(g, s)});");
+                    }
+                }
+            }
+
+            for (int s = 0; s < streams; s++)
+            {
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"Store({Acc(g, s)}, ref sums, {Offset(g, s)});");
+                }
+            }
+        }
+    }
+
+    private static string Indent(string text, int spaces) =>
+        string.Join("\n", text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
 
     private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors)
     {

@@ -191,6 +191,9 @@ internal static class LayerKernelsEmitter
                 static int {{Contract}}.FrozenScratchPerStream => FrozenScratchPerStream;
                 static void {{Contract}}.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                     FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                static bool {{Contract}}.PacksForBatch => PacksForBatch;
+                static void {{Contract}}.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                    StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 """);
         }
     }

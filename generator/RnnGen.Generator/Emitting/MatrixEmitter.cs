@@ -319,7 +319,7 @@ internal static class MatrixEmitter
         }
     }
 
-    /// <summary>Steps per block of the weight-gradient product (its gathered gradients: 64·G floats of stack).</summary>
+    /// <summary>Steps per block of the weight-gradient product, at most (its gathered gradients: 64·G floats of stack).</summary>
     private const int StepBlock = 64;
 
     /// <summary>
@@ -381,13 +381,20 @@ internal static class MatrixEmitter
         string da, string daStride, string daOffset, string x, string xStride, string rowsName = "HiddenSize")
     {
         // Blocks of steps; per unit, its gates' gradients for the block are first gathered into a small contiguous
-        // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape.
-        using SourceWriter.Scope scope = w.Block("");
-        w.Line($"global::System.Span<float> gathered = stackalloc float[{StepBlock} * {N(gates)}];");
-        w.Line("ref float dBlock = ref Ref(gathered);");
-        using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {StepBlock})"))
+        // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape. A
+        // block's x rows (steps × columns) are read again for every unit: at most 16 KB of them, so they stay in L1.
+        int stepBlock = StepBlock;
+        while (stepBlock > 16 && stepBlock * columns > 4096)
         {
-            w.Line($"nint count = steps - t0 < {StepBlock} ? steps - t0 : {StepBlock};");
+            stepBlock /= 2;
+        }
+
+        using SourceWriter.Scope scope = w.Block("");
+        w.Line($"global::System.Span<float> gathered = stackalloc float[{N(stepBlock)} * {N(gates)}];");
+        w.Line("ref float dBlock = ref Ref(gathered);");
+        using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {N(stepBlock)})"))
+        {
+            w.Line($"nint count = steps - t0 < {N(stepBlock)} ? steps - t0 : {N(stepBlock)};");
             w.Line($"ref float xBlock = ref At(ref {x}, t0 * {xStride});");
             using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
@@ -400,7 +407,9 @@ internal static class MatrixEmitter
                     }
                 }
 
-                ColumnLoops(w, ref width, columns, columnsName, masked: true, (unroll, masked) =>
+                // As many column vectors as keep G·V accumulators, V loads and a broadcast within 16 registers.
+                int vectors = System.Math.Min(4, 15 / (gates + 1));
+                ColumnLoops(w, ref width, columns, columnsName, masked: true, vectors, (unroll, masked) =>
                 {
                     w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
                     string target(int g, int u) => Plus(GateOffset(g, $"{rowsName} * {columnsName}"), ColumnOffset(u, width));
@@ -440,7 +449,10 @@ internal static class MatrixEmitter
     /// overwrites; with <paramref name="masked"/>, a <c>keep</c> mask zeroes the lanes already done).
     /// A matrix narrower than one vector gets scalar loops. The body receives (vectors per iteration, masked).
     /// </summary>
-    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, Action<int, bool> body)
+    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, Action<int, bool> body) =>
+        ColumnLoops(w, ref width, columns, columnsName, masked, ColumnUnroll, body);
+
+    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, int unroll, Action<int, bool> body)
     {
         if (columns < width.Lanes)
         {
@@ -457,12 +469,12 @@ internal static class MatrixEmitter
             return;
         }
 
-        int lanes = width.Lanes, wide = ColumnUnroll * lanes;
+        int lanes = width.Lanes, wide = unroll * lanes;
         if (columns >= wide)
         {
             using (w.Block($"for (nint c = 0; c <= {columnsName} - {wide}; c += {wide})"))
             {
-                body(ColumnUnroll, false);
+                body(unroll, false);
             }
         }
 

@@ -73,6 +73,15 @@ public interface ILayerKernels
     /// x + b·xStride); scratch holds count·FrozenScratchPerStream + StateSize + ActivationsPerStep floats.
     /// </summary>
     static abstract void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count);
+
+    /// <summary>Whether <see cref="StepBatchPacked"/> reads weights packed by <see cref="Freeze"/> (else the parameters themselves).</summary>
+    static abstract bool PacksForBatch { get; }
+
+    /// <summary>
+    /// <see cref="StepBatch"/> on <paramref name="packed"/>: a frozen copy (<see cref="Freeze"/>) when <see cref="PacksForBatch"/>,
+    /// else the parameters; sums holds count·4·H floats of gate sums. Records what Step records.
+    /// </summary>
+    static abstract void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count);
 }
 
 /// <summary>The kernels of a model's linear head (PyTorch nn.Linear), applied to rows of the top layer's output.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using RnnGen.Training;
 
 namespace RnnGen.Generated;
@@ -73,6 +74,21 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             {
                 ref float layerWeights = ref At(ref w, Offset(layer, direction));
                 ref float recorded = ref Ref(tape.Activations(layer, direction));
+                // Many streams: the weights packed once for the pass, so each load serves a block of streams.
+                bool packs = batch > 1 && (layer == 0 ? TFirst.PacksForBatch : TUpper.PacksForBatch);
+                if (packs)
+                {
+                    ReadOnlySpan<float> parameters = MemoryMarshal.CreateReadOnlySpan(ref layerWeights, layer == 0 ? TFirst.ParameterCount : TUpper.ParameterCount);
+                    if (layer == 0)
+                    {
+                        TFirst.Freeze(parameters, tape.PackedWeights);
+                    }
+                    else
+                    {
+                        TUpper.Freeze(parameters, tape.PackedWeights);
+                    }
+                }
+
                 // State blocks of B rows: forward from block 0 to block T; reverse from block T down to block 0, so that
                 // in both, activation row t·B + b belongs to input row t·B + b, and the state it read is block t
                 // (forward) or t + 1 (reverse).
@@ -99,6 +115,19 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                         else
                         {
                             TUpper.Step(ref layerWeights, ref xt, ref previous, ref next, ref at);
+                        }
+                    }
+                    else if (packs)
+                    {
+                        ref float packed = ref Ref(tape.PackedWeights);
+                        ref float sums = ref Ref(tape.GateSums);
+                        if (layer == 0)
+                        {
+                            TFirst.StepBatchPacked(ref packed, ref xt, inputWidth, ref previous, ref next, ref at, activations, ref sums, batch);
+                        }
+                        else
+                        {
+                            TUpper.StepBatchPacked(ref packed, ref xt, inputWidth, ref previous, ref next, ref at, activations, ref sums, batch);
                         }
                     }
                     else if (layer == 0)

@@ -313,6 +313,13 @@ namespace Models
                     }
                 }
 
+                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
+                public static bool PacksForBatch => false;
+
+                /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
+                    StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
                     Step1(ref w, ref x, ref previous, ref next, ref activations);
@@ -634,6 +641,9 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

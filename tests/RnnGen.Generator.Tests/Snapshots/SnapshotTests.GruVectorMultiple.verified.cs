@@ -655,6 +655,197 @@ namespace Models
                     }
                 }
 
+                /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
+                public static bool PacksForBatch => PackedPath;
+
+                /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate, the n gate's recurrent part at 2H and its input part at 3H.</summary>
+                private const int GateSums = 4 * HiddenSize;
+
+                /// <summary>
+                /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
+                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float columns = ref At(ref packed, tile * TileWeights);
+                        ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            ref float subBias = ref At(ref bias, sub);
+                            // a = b + W_ih·x, chunk by chunk
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+
+                            // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref sums, b * GateSums + j);
+                                Store(Load256(ref row, 2 * HiddenSize), ref row, 3 * HiddenSize);
+                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 2 * HiddenSize);
+                            }
+
+                            // a += W_hh·h, chunk by chunk
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+                        }
+                    }
+
+                    // The gate equations, stream by stream, recorded as Step records them
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float row = ref At(ref sums, b * GateSums);
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float next = ref At(ref nextRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * activationsStride);
+                        for (nint j = 0; j < HiddenSize; j += 8)
+                        {
+                            var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j);
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ar2 = first ? Load256(ref bias, 0) : Load256(ref sums, 2 * GateSums);
+                    var az2 = first ? Load256(ref bias, 16) : Load256(ref sums, 2 * GateSums + HiddenSize);
+                    var an2 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ar2, ref sums, 2 * GateSums);
+                    Store(az2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(an2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>2 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>1 stream's gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                }
+
                 /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next)
@@ -1656,30 +1847,24 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8);
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
-                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast256(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
-                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
                                 }
                             }
                         }
@@ -2399,30 +2584,24 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= InputSize - 8; c += 8)
+                                for (nint block = 0; block < InputSize; block += 4)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4);
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
-                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * InputSize);
-                                    Store(s11, ref target, HiddenSize * InputSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * InputSize);
-                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
                                 }
                             }
                         }
@@ -2445,30 +2624,56 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                for (nint c = 0; c <= HiddenSize - 12; c += 12)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s12 = Load128(ref target, HiddenSize * HiddenSize + 8); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s22 = Load128(ref target, 2 * HiddenSize * HiddenSize + 8);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
+                                        var x2 = Load128(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
+                                        s02 = MultiplyAdd(x2, d0, s02);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
+                                        s12 = MultiplyAdd(x2, d1, s12);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
+                                        s22 = MultiplyAdd(x2, d2, s22);
                                     }
                                     Store(s00, ref target, 0);
                                     Store(s01, ref target, 4);
+                                    Store(s02, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
                                     Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                                    Store(s12, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                     Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    Store(s22, ref target, 2 * HiddenSize * HiddenSize + 8);
+                                }
+                                for (nint block = HiddenSize - HiddenSize % 12; block < HiddenSize; block += 4)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                 }
                             }
                         }
@@ -2793,6 +2998,9 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

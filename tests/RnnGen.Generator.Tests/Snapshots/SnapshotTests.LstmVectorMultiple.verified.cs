@@ -692,6 +692,215 @@ namespace Models
                     }
                 }
 
+                /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
+                public static bool PacksForBatch => PackedPath;
+
+                /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate.</summary>
+                private const int GateSums = 4 * HiddenSize;
+
+                /// <summary>
+                /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
+                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float columns = ref At(ref packed, tile * TileWeights);
+                        ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            ref float subBias = ref At(ref bias, sub);
+                            // a = b + W_ih·x, chunk by chunk
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+                        }
+                    }
+
+                    // The gate equations, stream by stream, recorded as Step records them
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float row = ref At(ref sums, b * GateSums);
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float next = ref At(ref nextRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * activationsStride);
+                        for (nint j = 0; j < HiddenSize; j += 8)
+                        {
+                            var ai = Load256(ref row, j); var af = Load256(ref row, HiddenSize + j); var ag = Load256(ref row, 2 * HiddenSize + j); var ao = Load256(ref row, 3 * HiddenSize + j);
+                            var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    var ai2 = first ? Load256(ref bias, 0) : Load256(ref sums, 2 * GateSums);
+                    var af2 = first ? Load256(ref bias, 16) : Load256(ref sums, 2 * GateSums + HiddenSize);
+                    var ag2 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    var ao2 = first ? Load256(ref bias, 48) : Load256(ref sums, 2 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                    Store(ai2, ref sums, 2 * GateSums);
+                    Store(af2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(ag2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                    Store(ao2, ref sums, 2 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>2 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>1 stream's gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref sums, 3 * HiddenSize);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                }
+
                 /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next)
@@ -1672,35 +1881,27 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load256(ref target, 3 * HiddenSize * HiddenSize + 8);
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
-                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast256(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
-                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
-                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
-                                    Store(s31, ref target, 3 * HiddenSize * HiddenSize + 8);
                                 }
                             }
                         }
@@ -2381,35 +2582,27 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= InputSize - 8; c += 8)
+                                for (nint block = 0; block < InputSize; block += 4)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * InputSize); var s31 = Load128(ref target, 3 * HiddenSize * InputSize + 4);
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s30 = Load128(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
-                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
-                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * InputSize);
-                                    Store(s11, ref target, HiddenSize * InputSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * InputSize);
-                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
                                     Store(s30, ref target, 3 * HiddenSize * InputSize);
-                                    Store(s31, ref target, 3 * HiddenSize * InputSize + 4);
                                 }
                             }
                         }
@@ -2433,35 +2626,66 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                for (nint c = 0; c <= HiddenSize - 12; c += 12)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s12 = Load128(ref target, HiddenSize * HiddenSize + 8); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s22 = Load128(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4); var s32 = Load128(ref target, 3 * HiddenSize * HiddenSize + 8);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
+                                        var x2 = Load128(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
+                                        s02 = MultiplyAdd(x2, d0, s02);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
+                                        s12 = MultiplyAdd(x2, d1, s12);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
+                                        s22 = MultiplyAdd(x2, d2, s22);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
                                         s31 = MultiplyAdd(x1, d3, s31);
+                                        s32 = MultiplyAdd(x2, d3, s32);
                                     }
                                     Store(s00, ref target, 0);
                                     Store(s01, ref target, 4);
+                                    Store(s02, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
                                     Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                                    Store(s12, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                     Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    Store(s22, ref target, 2 * HiddenSize * HiddenSize + 8);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                                     Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
+                                    Store(s32, ref target, 3 * HiddenSize * HiddenSize + 8);
+                                }
+                                for (nint block = HiddenSize - HiddenSize % 12; block < HiddenSize; block += 4)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                        var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
+                                        s30 = MultiplyAdd(x0, d3, s30);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                                 }
                             }
                         }
@@ -2778,6 +3002,9 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

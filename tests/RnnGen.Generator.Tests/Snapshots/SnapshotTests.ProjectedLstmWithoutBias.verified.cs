@@ -383,6 +383,13 @@ namespace Models
                     }
                 }
 
+                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
+                public static bool PacksForBatch => false;
+
+                /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
+                    StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+
                 /// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next, ref float m)
@@ -1107,20 +1114,18 @@ namespace Models
                                 {
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 1);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                for (nint block = 0; block < HiddenSize; block += 4)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4);
+                                    var s00 = Load128(ref target, 0);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * ActivationsPerStep + c);
-                                        var x1 = Load128(ref xBlock, t * ActivationsPerStep + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 1));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 4);
                                 }
                             }
                         }
@@ -1443,6 +1448,9 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }
