@@ -189,3 +189,39 @@ internal static class Batches
     public static bool SameBits(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         a.Length == b.Length && System.Runtime.InteropServices.MemoryMarshal.AsBytes(a).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(b));
 }
+
+/// <summary>
+/// The generated models and cells the batch tests sweep, by name: a model class of <see cref="GeneratedModels"/>, or
+/// "cell Lstm 7 13" for a cell of <see cref="GeneratedCells"/> (kind, input, hidden).
+/// </summary>
+internal static class BatchSubjects
+{
+    /// <summary>A new model or cell called <paramref name="name"/>.</summary>
+    public static IRecurrentModel<float> Create(string name, Random? random = null)
+    {
+        if (!name.StartsWith("cell ", StringComparison.Ordinal))
+        {
+            return GeneratedModels.Create(name, random);
+        }
+
+        string[] parts = name.Split(' ');
+        return GeneratedCells.Create(
+            Enum.Parse<CellKind>(parts[1]), int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture), random);
+    }
+
+    /// <summary>The generated <c>Freeze()</c> of a model or cell.</summary>
+    public static IFrozenModel<float> Freeze(IRecurrentModel<float> model) =>
+        model is IRecurrentCell<float> cell ? GeneratedCells.Freeze(cell) : GeneratedModels.Freeze(model);
+
+    /// <summary>
+    /// Whether the frozen batched step of this shape sums in another order than B single-stream frozen steps. The batched
+    /// step is one frozen step per stream except where the packed batched kernel runs (FrozenEmitter: the Vector256 path,
+    /// H a multiple of 8, not projected); that kernel adds the columns one after another into one set of accumulators, as
+    /// the single-stream packed step does only when it has 8 accumulators per tile (an LSTM with tiles of 16 units, H a
+    /// multiple of 16). A GRU's or an 8-unit tile's single step alternates two sets of column sums: another order.
+    /// </summary>
+    public static bool FrozenBatchReorders(ModelShape shape) =>
+        System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0
+        && (shape.Kind == CellKind.Gru || shape.HiddenSize % 16 != 0);
+}
