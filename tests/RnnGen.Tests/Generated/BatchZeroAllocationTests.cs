@@ -11,7 +11,7 @@ namespace RnnGen.Tests.Generated;
 /// </summary>
 public sealed class BatchZeroAllocationTests
 {
-    private const int StepCalls = 200, Steps = 20;
+    private const int StepCalls = 50, Steps = 12;
 
     public static TheoryData<string, int> Cases()
     {
