@@ -191,6 +191,28 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// Copies a pass's inputs [T, B, I] into the record of layer 0, with zeros on every padded step (past a stream's own
+    /// length): padding is never read, as with pack_padded_sequence, so whatever it holds (a NaN, an infinity) cannot reach
+    /// the recorded activations or the weight gradients, whose products over all rows multiply it by a zero gradient.
+    /// </summary>
+    internal void RecordInputs(ReadOnlySpan<T> inputs)
+    {
+        Span<T> recorded = Inputs(0);
+        inputs.CopyTo(recorded);
+        if (Ragged)
+        {
+            int width = Shape.InputSize;
+            for (int b = 0; b < BatchSize; b++)
+            {
+                for (int t = _lengths[b]; t < Steps; t++)
+                {
+                    recorded.Slice((t * BatchSize + b) * width, width).Clear();
+                }
+            }
+        }
+    }
+
     /// <summary>The inputs <paramref name="layer"/> read, one row of its input size per step and stream (row t·B + b).</summary>
     internal Span<T> Inputs(int layer) => Rows(_inputs[layer], Steps * BatchSize);
 

@@ -59,7 +59,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private static void RecordCore(ref float w, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Tape<float> tape, int batch, int steps)
     {
         CheckTapeLayout(tape);
-        inputs.CopyTo(tape.Inputs(0));
+        tape.RecordInputs(inputs);
         ref float s = ref Ref(states);
         double dropout = TModel.Shape.Dropout;
         int activations = TFirst.ActivationsPerStep, rows = steps * batch;

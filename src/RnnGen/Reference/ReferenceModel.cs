@@ -225,7 +225,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
 
     private void Record(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Tape<T> tape, int batch, int steps)
     {
-        inputs.CopyTo(tape.Inputs(0));
+        tape.RecordInputs(inputs);
         ReadOnlySpan<int> lengths = tape.Lengths;
         int s = _first.StateSize, a = _first.ActivationsPerStep;
         for (int layer = 0; layer < Shape.Layers; layer++)
