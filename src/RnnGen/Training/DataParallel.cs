@@ -42,7 +42,9 @@ public sealed class DataParallel : IDisposable
     private readonly float[][][] _shardGradients;
     private readonly float[] _losses;
     private readonly Thread[] _threads;
-    private readonly Barrier _barrier;
+    private readonly object _gate = new();
+    private int _arrived;
+    private long _generation;
     private ShardStep? _step;
     private int _nextShard;
     private ExceptionDispatchInfo? _failure;
@@ -73,7 +75,6 @@ public sealed class DataParallel : IDisposable
         }
 
         _losses = new float[shards];
-        _barrier = new Barrier(Workers);
         _threads = new Thread[Workers - 1];
         for (int t = 0; t < _threads.Length; t++)
         {
@@ -102,9 +103,9 @@ public sealed class DataParallel : IDisposable
         _nextShard = 0;
         _failure = null;
         _failedShard = int.MaxValue;
-        _barrier.SignalAndWait();   // start: the workers take shards
+        Rendezvous();   // start: the workers take shards
         RunShards();
-        _barrier.SignalAndWait();   // end: every shard is done
+        Rendezvous();   // end: every shard is done
         _step = null;
         _failure?.Throw();
 
@@ -132,27 +133,65 @@ public sealed class DataParallel : IDisposable
 
         _disposed = true;
         _step = null;
-        _barrier.SignalAndWait();   // releases the workers, which see the flag and leave
+        Rendezvous();   // releases the workers, which see the flag and leave
         foreach (Thread thread in _threads)
         {
             thread.Join();
         }
-
-        _barrier.Dispose();
     }
 
     private void WorkerLoop()
     {
         while (true)
         {
-            _barrier.SignalAndWait();
+            Rendezvous();
             if (_disposed)
             {
                 return;
             }
 
             RunShards();
-            _barrier.SignalAndWait();
+            Rendezvous();
+        }
+    }
+
+    /// <summary>
+    /// Waits until every worker has arrived (a barrier). Spins briefly, since an update's halves are short, then sleeps on
+    /// a monitor: unlike <see cref="Barrier"/>, whose events create their lock objects the first time a thread blocks,
+    /// nothing here is allocated after construction.
+    /// </summary>
+    private void Rendezvous()
+    {
+        long generation = Volatile.Read(ref _generation);
+        if (Interlocked.Increment(ref _arrived) == Workers)
+        {
+            _arrived = 0;
+            lock (_gate)
+            {
+                Volatile.Write(ref _generation, generation + 1);
+                Monitor.PulseAll(_gate);
+            }
+
+            return;
+        }
+
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _generation) == generation)
+        {
+            if (spinner.NextSpinWillYield)
+            {
+                lock (_gate)
+                {
+                    while (Volatile.Read(ref _generation) == generation)
+                    {
+                        Monitor.Wait(_gate);
+                    }
+                }
+
+                return;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 

@@ -16,7 +16,9 @@ namespace RnnGen.Tests.Generated;
 /// ×1 and ×4 (B = 1, 2, 3, 7, 33): bit for bit for B = 1 and wherever the batched frozen step takes the single step's
 /// order (<see cref="BatchSubjects.FrozenBatchReorders"/>); where it does not (GRUs and 8-unit tiles on the packed
 /// Vector256 kernel) within the frozen-vs-model rule, elementwise 3e-5 × max(1, |single-stream value|) (observed ≤ 5e-6).</item>
-/// <item>Training: the tape-taking ForwardBatch's outputs and final states equal single-stream tape Forwards bit for bit;
+/// <item>Training: the tape-taking ForwardBatch's outputs and final states equal single-stream tape Forwards bit for bit,
+/// except where it runs on packed weights (<see cref="BatchSubjects.TrainingBatchPacks"/>: B &gt; 1 on the Vector256 path,
+/// H a multiple of 8, no projection), then within 1e-5 × max(1, |value|);
 /// BackwardBatch's per-stream state and input gradients are the single-stream Backward's within 1e-5 of each stream's
 /// largest entry (the batched transposed products add in another order; observed ≤ 2.3e-6, bit for bit on the scalar
 /// path and when B = 1), and its parameter gradients are the sum of the B single-stream parameter gradients within 2e-6
@@ -251,8 +253,9 @@ public sealed class BatchEquivalenceTests(ITestOutputHelper output)
                 ModelData stream = data.Stream(b, model.Shape);
                 Tape<float> single = model.CreateTape(Steps);
                 (float[] streamOutputs, float[] streamState) = stream.Record(model, single);
-                Models.AssertBitwise(streamOutputs, Batches.Rows<float>(outputs, batch, b, o), $"{what}: tape ForwardBatch outputs of stream {b}");
-                Models.AssertBitwise(streamState, states.AsSpan(b * s, s), $"{what}: tape ForwardBatch final state of stream {b}");
+                bool packed = BatchSubjects.TrainingBatchPacks(model.Shape, batch);
+                BatchSubjects.AssertSameOrRounded(streamOutputs, Batches.Rows<float>(outputs, batch, b, o), packed, $"{what}: tape ForwardBatch outputs of stream {b}");
+                BatchSubjects.AssertSameOrRounded(streamState, states.AsSpan(b * s, s), packed, $"{what}: tape ForwardBatch final state of stream {b}");
 
                 (float[] stateGradient, float[] streamInputGradients, float[] streamParameterGradients) = stream.Differentiate(model, single);
                 double[] expectedState = FixtureRunner.Widen<float>(stateGradient), expectedInputs = FixtureRunner.Widen<float>(streamInputGradients);

@@ -78,8 +78,9 @@ public sealed class BatchParityTests(ITestOutputHelper output)
 
     /// <summary>
     /// A full-length batch through the inference passes: ForwardBatch through a workspace and, for a model that streams,
-    /// the streaming ForwardBatch and one StepBatch per step, give the tape-taking ForwardBatch's outputs and final states
-    /// bit for bit (so they match PyTorch as it does); the frozen snapshot's ForwardBatch is within the frozen rule of them.
+    /// the streaming ForwardBatch and one StepBatch per step, give the same bits as each other, and the tape-taking
+    /// ForwardBatch's outputs and final states bit for bit or, where that pass runs on packed weights, within 1e-5 relative
+    /// (so they match PyTorch as it does); the frozen snapshot's ForwardBatch is within the frozen rule of them.
     /// </summary>
     [Theory]
     [MemberData(nameof(FullLengthCases))]
@@ -95,9 +96,11 @@ public sealed class BatchParityTests(ITestOutputHelper output)
             Error.AssertWithin(FixtureRunner.Widen<float>(values), fixture.Float64[tensor], Math.Max(2 * fixture.PyTorchFloat32Error(tensor), Floor), $"{name}: tape ForwardBatch {tensor}");
         }
 
+        // The inference passes run the single-stream kernel's arithmetic per stream; the tape pass may run packed.
+        bool packed = BatchSubjects.TrainingBatchPacks(fixture.Shape, data.Batch);
         (float[] wsOutputs, float[] wsStates) = data.Infer(model);
-        Models.AssertBitwise(outputs, wsOutputs, $"{name}: ForwardBatch(workspace) outputs");
-        Models.AssertBitwise(states, wsStates, $"{name}: ForwardBatch(workspace) final states");
+        BatchSubjects.AssertSameOrRounded(outputs, wsOutputs, packed, $"{name}: ForwardBatch(workspace) outputs");
+        BatchSubjects.AssertSameOrRounded(states, wsStates, packed, $"{name}: ForwardBatch(workspace) final states");
 
         IFrozenModel<float> frozen = GeneratedModels.Freeze(model);
         (float[] frozenOutputs, float[] frozenStates) = data.Infer(frozen);
@@ -112,11 +115,11 @@ public sealed class BatchParityTests(ITestOutputHelper output)
 
         var streaming = Assert.IsAssignableFrom<IStreamingModel<float>>(model);
         (float[] streamOutputs, float[] streamStates) = data.Stream(streaming);
-        Models.AssertBitwise(outputs, streamOutputs, $"{name}: streaming ForwardBatch outputs");
-        Models.AssertBitwise(states, streamStates, $"{name}: streaming ForwardBatch final states");
+        Models.AssertBitwise(wsOutputs, streamOutputs, $"{name}: streaming ForwardBatch outputs");
+        Models.AssertBitwise(wsStates, streamStates, $"{name}: streaming ForwardBatch final states");
         (float[] stepOutputs, float[] stepStates) = data.StepByStep(streaming);
-        Models.AssertBitwise(outputs, stepOutputs, $"{name}: StepBatch outputs");
-        Models.AssertBitwise(states, stepStates, $"{name}: StepBatch final states");
+        Models.AssertBitwise(wsOutputs, stepOutputs, $"{name}: StepBatch outputs");
+        Models.AssertBitwise(wsStates, stepStates, $"{name}: StepBatch final states");
 
         var frozenStreaming = Assert.IsAssignableFrom<IFrozenStreamingModel<float>>(frozen);
         (float[] frozenStreamOutputs, float[] frozenStreamStates) = data.Stream(frozenStreaming);

@@ -12,7 +12,8 @@ namespace RnnGen.Tests.Generated;
 /// <item>The generated tape-taking ForwardBatch and BackwardBatch match <see cref="ReferenceModel{T}"/> in double within 2e-6
 /// of each tensor's largest entry (the single-stream reference rule, <see cref="ModelReferenceTests"/>).</item>
 /// <item>Each stream is the stream run alone for its own length with a single-stream tape: outputs and final states bit for
-/// bit (the reverse direction starts at the stream's own last step), state and input gradients within 1e-5 of the stream's
+/// bit, or within 1e-5 relative where the batched pass runs on packed weights (the reverse direction starts at the
+/// stream's own last step), state and input gradients within 1e-5 of the stream's
 /// largest entry, parameter gradients the sum of the streams' within 2e-6 of the largest, plus, for a head, what the
 /// padded rows' output gradients give its bias. Past a stream's end its RNN outputs are exactly +0 (a head gives exactly
 /// its bias), its input gradients exactly +0, and its final state and initial-state gradient are carried bit for bit.</item>
@@ -97,8 +98,9 @@ public sealed class BatchRaggedTests(ITestOutputHelper output)
             (float[] aloneStateGradient, float[] aloneInputGradients, float[] aloneParameterGradients) = alone.Differentiate(model, single);
 
             float[] rows = Batches.Rows<float>(outputs, batch, b, o), inputRows = Batches.Rows<float>(inputGradients, batch, b, i);
-            Models.AssertBitwise(aloneOutputs, rows.AsSpan(0, length * o), $"{what}: outputs of stream {b}");
-            Models.AssertBitwise(aloneState, states.AsSpan(b * s, s), $"{what}: final state of stream {b}");
+            bool packed = BatchSubjects.TrainingBatchPacks(shape, batch);
+            BatchSubjects.AssertSameOrRounded(aloneOutputs, rows.AsSpan(0, length * o), packed, $"{what}: outputs of stream {b}");
+            BatchSubjects.AssertSameOrRounded(aloneState, states.AsSpan(b * s, s), packed, $"{what}: final state of stream {b}");
             for (int t = length; t < Steps; t++)
             {
                 // Padding: the RNN's output is +0, which a head maps to its bias; nothing flows back to the inputs.

@@ -215,6 +215,31 @@ internal static class BatchSubjects
         model is IRecurrentCell<float> cell ? GeneratedCells.Freeze(cell) : GeneratedModels.Freeze(model);
 
     /// <summary>
+    /// Whether the tape-taking ForwardBatch of B streams runs on packed weights (the generated runner packs each layer once
+    /// per pass for B &gt; 1 on the Vector256 path when H is a multiple of 8 and there is no projection, as
+    /// ModelLayout.PacksForBatch says), and so sums in another order than the single-stream Forward: then its outputs and
+    /// states equal B single-stream passes to float rounding, not bit for bit.
+    /// </summary>
+    public static bool TrainingBatchPacks(ModelShape shape, int batch) =>
+        batch > 1 && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0;
+
+    /// <summary>Relative bound on a packed training pass against the same values computed unpacked.</summary>
+    public const float PackedTrainingTolerance = 1e-5f;
+
+    /// <summary>Bit for bit, unless <paramref name="packed"/>: then within <see cref="PackedTrainingTolerance"/>.</summary>
+    public static void AssertSameOrRounded(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, bool packed, string what)
+    {
+        if (packed)
+        {
+            Models.AssertClose(expected, actual, PackedTrainingTolerance, what + " (packed batched step: sums in another order)");
+        }
+        else
+        {
+            Models.AssertBitwise(expected, actual, what);
+        }
+    }
+
+    /// <summary>
     /// Whether the frozen batched step of this shape sums in another order than B single-stream frozen steps. The batched
     /// step is one frozen step per stream except where the packed batched kernel runs (FrozenEmitter: the Vector256 path,
     /// H a multiple of 8, not projected); that kernel adds the columns one after another into one set of accumulators, as

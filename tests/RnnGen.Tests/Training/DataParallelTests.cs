@@ -224,8 +224,9 @@ public sealed class AllocationSensitiveCollection;
 /// <item>process-wide, by <see cref="GC.GetTotalAllocatedBytes(bool)"/>, which would also see a thread the library used
 /// that the first measure does not know of: 0 bytes over a window of 10 consecutive updates.</item>
 /// </list>
-/// Warm includes the two lazy lock objects of the Barrier DataParallel synchronizes with (see the comment in the test):
-/// allocated once per instance, at an update that timing decides. The class is in a collection with parallelization
+/// The measured updates include pauses, so the workers block (not only spin) in DataParallel's rendezvous: a
+/// System.Threading.Barrier there used to allocate a lock object per event the first time a thread blocked, at an update
+/// timing decided. The class is in a collection with parallelization
 /// disabled, so no other test runs meanwhile. The test host itself does allocate in the background, though: 168 bytes
 /// about every 100 ms on thread-pool threads, also while nothing of RnnGen runs (measured over idle 20 ms sleeps; a fresh
 /// awaited task each time, the size of a Task.Delay promise and its timer), and 3.7 to 4 KB in the first window after
@@ -255,11 +256,8 @@ public sealed class DataParallelAllocationTests(ITestOutputHelper output)
             optimizer.Step();
         }
 
-        // Warm up: the JIT's first compilations, and DataParallel's Barrier, which allocates once per phase: a 24-byte lock
-        // object inside each of its two ManualResetEventSlim, the first time a thread blocks on it rather than spins. When
-        // that happens is timing (seen at the 2nd to 4th update, now and then later, so that 5 updates were not always
-        // enough): a pause between Runs (the workers block at the start) and a Run with one slow shard (the others block
-        // at the end) make both happen here. Once per instance, not per update.
+        // Warm up: the JIT's first compilations, including the rendezvous' blocking paths: a pause between Runs (the
+        // workers block at the start) and a Run with one slow shard (the others block at the end).
         var probe = new ThreadProbe(training.Parallel.Workers);
         for (int i = 0; i < 5; i++)
         {
@@ -284,6 +282,11 @@ public sealed class DataParallelAllocationTests(ITestOutputHelper output)
         probe.Run(training.Parallel, before);
         for (int i = 0; i < PerThreadUpdates; i++)
         {
+            if (i % 25 == 0)
+            {
+                Thread.Sleep(20);   // the workers run out of spinning and block on the monitor
+            }
+
             Update();
         }
 
