@@ -3,7 +3,7 @@ using RnnGen;
 namespace LstmVsGru;
 
 /// <summary>One task, trained with an LSTM and with a GRU under the same settings, and the results.</summary>
-public sealed class Experiment(RegressionTask task, Settings settings, Func<float, float, bool>? Hit)
+public sealed class Experiment(RegressionTask task, Settings settings, Func<float, float, bool>? Hit, int workers)
 {
     public RegressionTask Task { get; } = task;
 
@@ -28,14 +28,14 @@ public sealed class Experiment(RegressionTask task, Settings settings, Func<floa
 
         // The same seed for both kinds: each cell's initial weights are drawn from the same generator state.
         var random = new Random(Settings.Seed);
-        var model = new Model(Models.Cell(kind, Task.InputSize, Settings.Hidden, random), Models.Head(Settings.Hidden, random), Task.Length);
+        var model = new Model(Models.Create(kind, Task.InputSize, Settings.Hidden, random), Task.Length, Settings.BatchSize, workers);
         var run = new Run { Cell = kind == CellKind.Lstm ? "LSTM" : "GRU", Model = model, PlannedUpdates = Settings.Updates };
         bool adding = Task is AddingProblem;
         var initialReach = adding ? Trainer.GradientReach(model, Task, 200) : default;
 
         Trainer.Train(run, Task, Settings, progress, stop);
         Trainer.Evaluate(run, Task, Hit);
-        (run.ForwardMicroseconds, run.BackwardMicroseconds) = Trainer.Time(model.Cell, Task.Length, sequences: Math.Max(20, 20_000 / Task.Length));
+        (run.ForwardMicroseconds, run.BackwardMicroseconds) = Trainer.Time(model.Network, Task.Length, sequences: Math.Max(20, 20_000 / Task.Length));
         if (adding)
         {
             Reach[kind] = (initialReach, Trainer.GradientReach(model, Task, 200));

@@ -27,6 +27,9 @@ public sealed class Run
 
     public TimeSpan TrainingTime { get; set; }
 
+    /// <summary>Training sequences (forward and backward) per second of <see cref="TrainingTime"/>, evaluations included.</summary>
+    public double SequencesPerSecond => Updates * (double)Model.BatchSize / TrainingTime.TotalSeconds;
+
     public double TrainLoss { get; set; }
 
     public double HeldOutLoss { get; set; }
@@ -57,7 +60,6 @@ public static class Trainer
         Model model = run.Model;
         var optimizer = new Adam(model.Parameters, settings.LearningRate);
         var data = new Random(settings.Seed);
-        float[] inputs = new float[task.Length * task.InputSize];
         var held = task.TestSet.Take(256).ToArray();   // a subset keeps the curve cheap; the final numbers use all
         int every = Math.Max(1, settings.Updates / Evaluations);
         var clock = Stopwatch.StartNew();
@@ -66,14 +68,14 @@ public static class Trainer
         {
             // The last quarter at a tenth of the rate: Adam's steps otherwise keep the loss noisy at the end.
             optimizer.LearningRate = update > 3 * settings.Updates / 4 ? settings.LearningRate / 10 : settings.LearningRate;
-            model.Parameters.ZeroGrad();
-            double loss = 0;
+            // The minibatch is drawn in order on this thread, so the data never depends on the workers.
             for (int b = 0; b < settings.BatchSize; b++)
             {
-                float target = task.Sample(data, inputs);
-                loss += model.Accumulate(inputs, target, 1f / settings.BatchSize) / settings.BatchSize;
+                model.Targets[b] = task.Sample(data, model.Sequences[b]);
             }
 
+            model.Parameters.ZeroGrad();
+            double loss = model.Accumulate();
             model.Parameters.ClipGradientNorm(settings.ClipNorm);
             optimizer.Step();
             run.TrainingCurve.Add(loss);
@@ -103,17 +105,18 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Microseconds per time step of the cell alone: Forward over a sequence, and Backward over the tape that a
-    /// Forward recorded (timed without that Forward). Best of five rounds, after a warm-up, on one thread.
+    /// Microseconds per time step of one sequence through the network (the recurrent layer and its head): Forward, and
+    /// Backward over the tape that a Forward recorded (timed without that Forward). Best of five rounds, after a
+    /// warm-up, on one thread.
     /// </summary>
-    public static (double Forward, double Backward) Time(IRecurrentCell<float> cell, int length, int sequences)
+    public static (double Forward, double Backward) Time(IStreamingModel<float> network, int length, int sequences)
     {
         var random = new Random(1);
-        float[] inputs = Enumerable.Range(0, length * cell.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-        float[] outputs = new float[length * cell.HiddenSize], gradients = new float[outputs.Length];
-        float[] state = new float[cell.StateSize], stateGradient = new float[cell.StateSize], parameterGradients = new float[cell.ParameterCount];
+        float[] inputs = Enumerable.Range(0, length * network.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] outputs = new float[length * network.OutputSize], gradients = new float[outputs.Length];
+        float[] state = new float[network.StateSize], stateGradient = new float[network.StateSize], parameterGradients = new float[network.ParameterCount];
         Array.Fill(gradients, 1e-3f);
-        Tape<float> tape = cell.CreateTape(length);
+        Tape<float> tape = network.CreateTape(length);
 
         double forward = double.MaxValue, backward = double.MaxValue;
         for (int round = 0; round < 6; round++)
@@ -122,7 +125,7 @@ public static class Trainer
             for (int i = 0; i < sequences; i++)
             {
                 Array.Clear(state);
-                cell.Forward(inputs, outputs, state);
+                network.Forward(inputs, outputs, state);
             }
 
             double f = Stopwatch.GetElapsedTime(start).TotalMicroseconds / (sequences * length);
@@ -130,10 +133,10 @@ public static class Trainer
             for (int i = 0; i < sequences; i++)
             {
                 Array.Clear(state);
-                cell.Forward(inputs, outputs, state, tape);
+                network.Forward(inputs, outputs, state, tape);
                 Array.Clear(stateGradient);
                 long b = Stopwatch.GetTimestamp();
-                cell.Backward(tape, gradients, stateGradient, default, parameterGradients);
+                network.Backward(tape, gradients, stateGradient, default, parameterGradients);
                 backwardTicks += Stopwatch.GetTimestamp() - b;
             }
 

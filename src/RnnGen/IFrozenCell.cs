@@ -19,4 +19,7 @@ public interface IFrozenCell<T> : IFrozenStreamingModel<T> where T : IFloatingPo
     /// <param name="input">This step's input, <see cref="IFrozenModel{T}.InputSize"/> values.</param>
     /// <param name="state">The recurrent state, <see cref="IFrozenModel{T}.StateSize"/> values: read, then overwritten.</param>
     void Step(ReadOnlySpan<T> input, Span<T> state);
+
+    /// <summary>One step of B streams at once: inputs [B, I], states [B, S].</summary>
+    void StepBatch(ReadOnlySpan<T> inputs, Span<T> states);
 }

@@ -31,6 +31,12 @@ public interface IFrozenModel<T> where T : IFloatingPointIeee754<T>
     /// <param name="state">The initial state in, the final state out.</param>
     /// <param name="workspace">For this shape and at least T steps.</param>
     void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace);
+
+    /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+    Workspace<T> CreateWorkspace(int maxSteps, int batchSize);
+
+    /// <summary>B sequences at once through a workspace: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+    void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace);
 }
 
 /// <summary>A snapshot of a model that runs forward in time only, so it can be stepped as input arrives.</summary>
@@ -48,4 +54,10 @@ public interface IFrozenStreamingModel<T> : IFrozenModel<T> where T : IFloatingP
     /// <param name="outputs">T·<see cref="IFrozenModel{T}.OutputSize"/> values, overwritten.</param>
     /// <param name="state">The initial state in, the final state out.</param>
     void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state);
+
+    /// <summary>One streaming step of B streams at once: inputs [B, I], states [B, S], outputs [B, O].</summary>
+    void StepBatch(ReadOnlySpan<T> inputs, Span<T> states, Span<T> outputs);
+
+    /// <summary>B sequences, step by step: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+    void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states);
 }

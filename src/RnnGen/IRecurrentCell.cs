@@ -37,4 +37,7 @@ public interface IRecurrentCell<T> : IStreamingModel<T> where T : IFloatingPoint
     /// <param name="input">This step's input, I values.</param>
     /// <param name="state">The recurrent state, S values: read, then overwritten with the next state.</param>
     void Step(ReadOnlySpan<T> input, Span<T> state);
+
+    /// <summary>One step of B cells' streams at once: inputs [B, I], states [B, S]; each new h is the first H values of its state.</summary>
+    void StepBatch(ReadOnlySpan<T> inputs, Span<T> states);
 }

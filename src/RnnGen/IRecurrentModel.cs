@@ -43,7 +43,7 @@ public interface IRecurrentModel<T> where T : IFloatingPointIeee754<T>
     /// <param name="inputs">T·<see cref="InputSize"/> values, one row per step.</param>
     /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
     /// <param name="state"><see cref="StateSize"/> values: the initial state in, the final state out.</param>
-    /// <param name="workspace">From <see cref="CreateWorkspace"/>, for this shape and at least T steps.</param>
+    /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for this shape and at least T steps.</param>
     void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace);
 
     /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records.</summary>
@@ -54,6 +54,37 @@ public interface IRecurrentModel<T> where T : IFloatingPointIeee754<T>
     /// and records in <paramref name="tape"/> what <see cref="Backward"/> needs, including the initial state.
     /// </summary>
     void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Tape<T> tape);
+
+    /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+    Workspace<T> CreateWorkspace(int maxSteps, int batchSize);
+
+    /// <summary>
+    /// Runs B independent sequences at once, in inference mode, reading each weight once per step for all of them.
+    /// Time-major like PyTorch's default (batch_first=False): row t·B + b of inputs and outputs is step t of stream b.
+    /// </summary>
+    /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+    /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+    /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each in the single-stream layout: the initial states in, the final ones out. B = states.Length / StateSize.</param>
+    /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+    void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace);
+
+    /// <summary>Preallocates what training over minibatches of <paramref name="batchSize"/> sequences of up to <paramref name="maxSteps"/> steps records.</summary>
+    Tape<T> CreateTape(int maxSteps, int batchSize);
+
+    /// <summary>
+    /// Runs B sequences in training mode and records them in a batch tape: [T, B, …] inputs and outputs, [B, S] states
+    /// as <see cref="ForwardBatch(ReadOnlySpan{T}, Span{T}, Span{T}, Workspace{T})"/>. With <paramref name="lengths"/>,
+    /// stream b is <c>lengths[b]</c> steps long (0..T, padded at the end like pack_padded_sequence): its final state is the
+    /// one after its own last step, its outputs past it are zero, and nothing flows back through the padding.
+    /// </summary>
+    void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Tape<T> tape, ReadOnlySpan<int> lengths = default);
+
+    /// <summary>
+    /// Backpropagation through time for a minibatch recorded by the tape-taking ForwardBatch: outputGradients [T, B, O],
+    /// stateGradients [B, S] (dL/d final states in, dL/d initial states out), inputGradients [T, B, I] (or empty), and the
+    /// parameter gradients of every stream summed into <paramref name="parameterGradients"/> (+=).
+    /// </summary>
+    void BackwardBatch(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradients, Span<T> inputGradients, Span<T> parameterGradients);
 
     /// <summary>Backpropagation through time, through every layer, direction, projection and the head.</summary>
     /// <param name="tape">A tape filled by the tape-taking Forward; it is left intact.</param>
@@ -82,4 +113,16 @@ public interface IStreamingModel<T> : IRecurrentModel<T> where T : IFloatingPoin
     /// <param name="outputs">T·<see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
     /// <param name="state">The initial state in, the final state out.</param>
     void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state);
+
+    /// <summary>
+    /// One streaming step of B independent streams at once, reading each weight once for all of them: results equal B
+    /// separate Steps to float rounding. Allocates nothing.
+    /// </summary>
+    /// <param name="inputs">B·<see cref="IRecurrentModel{T}.InputSize"/> values: [B, I].</param>
+    /// <param name="states">B·<see cref="IRecurrentModel{T}.StateSize"/> values, stream after stream, each as Step lays it out (not PyTorch's [L·D, B, H]); B = states.Length / StateSize.</param>
+    /// <param name="outputs">B·<see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten: [B, O].</param>
+    void StepBatch(ReadOnlySpan<T> inputs, Span<T> states, Span<T> outputs);
+
+    /// <summary>B sequences, step by step, all streams together: inputs [T, B, I], outputs [T, B, O], states [B, S]. Needs no workspace.</summary>
+    void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states);
 }

@@ -21,7 +21,8 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     private readonly T[] _buffer;
     private readonly int _start;
     private readonly Section[] _inputs, _states, _activations, _gradients, _masks;
-    private readonly Section _layerOutputs, _outputGradients, _inputGradients, _rowScratch;
+    private readonly Section _layerOutputs, _outputGradients, _inputGradients, _rowScratch, _stateGradients, _backwardScratch, _packedWeights, _gateSums;
+    private readonly int[] _lengths;
 
     /// <summary>A tape for a single-layer cell of the given kind and sizes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the buffers would be too large.</exception>
@@ -30,16 +31,16 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     {
     }
 
-    /// <summary>A tape for a model of the given shape; a model with dropout draws its masks from <see cref="Random.Shared"/>.</summary>
+    /// <summary>A tape for one stream of a model of the given shape; a model with dropout draws its masks from <see cref="Random.Shared"/>.</summary>
     /// <param name="shape">The model's shape.</param>
     /// <param name="maxSteps">The longest sequence the tape records.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSteps"/> is not positive, or the buffers would be too large.</exception>
     public Tape(ModelShape shape, int maxSteps)
-        : this(shape, maxSteps, null)
+        : this(shape, maxSteps, 1, null)
     {
     }
 
-    /// <summary>A tape for a model of the given shape.</summary>
+    /// <summary>A tape for one stream of a model of the given shape.</summary>
     /// <param name="shape">The model's shape.</param>
     /// <param name="maxSteps">The longest sequence the tape records.</param>
     /// <param name="dropoutRandom">
@@ -48,16 +49,31 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSteps"/> is not positive, or the buffers would be too large.</exception>
     public Tape(ModelShape shape, int maxSteps, Random? dropoutRandom)
+        : this(shape, maxSteps, 1, dropoutRandom)
+    {
+    }
+
+    /// <summary>A tape for minibatches of <paramref name="batchSize"/> sequences of a model of the given shape (the batched passes).</summary>
+    /// <param name="shape">The model's shape.</param>
+    /// <param name="maxSteps">The longest sequence the tape records.</param>
+    /// <param name="batchSize">B: the sequences each batched pass runs together.</param>
+    /// <param name="dropoutRandom">Where a model with dropout draws its masks (<see cref="Random.Shared"/> when null).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count is not positive, or the buffers would be too large.</exception>
+    public Tape(ModelShape shape, int maxSteps, int batchSize, Random? dropoutRandom)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         Shape = shape;
         MaxSteps = maxSteps;
+        BatchSize = batchSize;
         DropoutRandom = dropoutRandom;
+        _lengths = new int[batchSize];
         ModelLayout layout = shape.Layout;
         int layers = layout.Layers, directions = layout.Directions;
 
-        var sections = new SectionPlanner(maxSteps);
+        // Rows are time-major: row t·B + b belongs to step t of stream b.
+        var sections = new SectionPlanner(maxSteps, batchSize);
         _inputs = new Section[layers];
         _states = new Section[layers * directions];
         _activations = new Section[layers * directions];
@@ -93,7 +109,16 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
             _inputGradients = sections.Add(layout.LayerOutputSize, extraRows: 0);
         }
 
-        _rowScratch = sections.AddRows(Math.Max(layout.Input, layout.LayerOutputSize), rows: 1);
+        _rowScratch = sections.AddRows(Math.Max(layout.Input, layout.LayerOutputSize), rows: batchSize);
+        _stateGradients = sections.AddRows(layout.LayerStateSize, rows: batchSize);
+        _backwardScratch = sections.AddRows(layout.BackwardScratch, rows: batchSize);
+        if (batchSize > 1 && layout.PacksForBatch)
+        {
+            // The batched training step packs each layer-direction's weights once per pass, and sums gates per stream.
+            _packedWeights = sections.AddRows(Math.Max(layout.PackedLayerSize(0), layout.PackedLayerSize(layers - 1)), rows: 1);
+            _gateSums = sections.AddRows(layout.GateSumsPerStream, rows: batchSize);
+        }
+
         _buffer = CacheAligned.Allocate<T>(sections.Length, out _start);
     }
 
@@ -103,17 +128,37 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// <summary>The longest sequence this tape can record.</summary>
     public int MaxSteps { get; }
 
-    /// <summary>Steps recorded by the last forward pass (0 for a new tape).</summary>
+    /// <summary>B: the sequences a batched pass records together (1 for a single-stream tape).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Steps recorded by the last forward pass (0 for a new tape): the longest sequence of the batch.</summary>
     public int Steps { get; private set; }
+
+    /// <summary>Each stream's own length in the last batched pass (all <see cref="Steps"/> unless given shorter).</summary>
+    internal ReadOnlySpan<int> Lengths => _lengths;
+
+    /// <summary>Whether some stream of the last pass is shorter than <see cref="Steps"/> (padded at the end).</summary>
+    internal bool Ragged { get; private set; }
 
     internal Random? DropoutRandom { get; }
 
-    /// <summary>Throws unless this tape was made for a model of <paramref name="shape"/>.</summary>
-    internal void EnsureFits(ModelShape shape, string paramName)
+    /// <summary>Throws unless this tape was made for a model of <paramref name="shape"/> and batches of <paramref name="batchSize"/>.</summary>
+    internal void EnsureFits(ModelShape shape, int batchSize, string paramName)
     {
         if (!shape.Equals(Shape))
         {
             throw new ArgumentException($"The tape was created for {ModelShape.Describe(Shape, shape)}, not for {ModelShape.Describe(shape, Shape)}; create one with this model's CreateTape.", paramName);
+        }
+
+        if (batchSize != BatchSize)
+        {
+            throw new ArgumentException(
+                BatchSize == 1
+                    ? $"The tape records one stream, but this call runs {batchSize}; create one with CreateTape(maxSteps, batchSize: {batchSize})."
+                    : batchSize == 1
+                        ? $"The tape records batches of {BatchSize} streams; use the batched passes (ForwardBatch, BackwardBatch), or create a tape with CreateTape(maxSteps)."
+                        : $"The tape records batches of {BatchSize} streams, but this call runs {batchSize}.",
+                paramName);
         }
     }
 
@@ -126,39 +171,89 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>Starts a new record of <paramref name="steps"/> steps (checked by <see cref="EnsureCapacity"/>).</summary>
+    /// <summary>Starts a new record of <paramref name="steps"/> steps (checked by <see cref="EnsureCapacity"/>), every stream that long.</summary>
     internal void BeginRecording(int steps)
     {
         EnsureCapacity(steps, nameof(steps));
         Steps = steps;
+        _lengths.AsSpan().Fill(steps);
+        Ragged = false;
     }
 
-    /// <summary>The inputs <paramref name="layer"/> read, one row of its input size per step.</summary>
-    internal Span<T> Inputs(int layer) => Rows(_inputs[layer], Steps);
+    /// <summary>Starts a new record whose streams have their own lengths (each at most <paramref name="steps"/>).</summary>
+    internal void BeginRecording(int steps, ReadOnlySpan<int> lengths)
+    {
+        BeginRecording(steps);
+        lengths.CopyTo(_lengths);
+        foreach (int length in lengths)
+        {
+            Ragged |= length != steps;
+        }
+    }
 
-    /// <summary>One layer-direction's states: row 0 (forward) or row T (reverse) is the initial state; Steps + 1 rows.</summary>
-    internal Span<T> States(int layer, int direction) => Rows(_states[Index(layer, direction)], Steps + 1);
+    /// <summary>
+    /// Copies a pass's inputs [T, B, I] into the record of layer 0, with zeros on every padded step (past a stream's own
+    /// length): padding is never read, as with pack_padded_sequence, so whatever it holds (a NaN, an infinity) cannot reach
+    /// the recorded activations or the weight gradients, whose products over all rows multiply it by a zero gradient.
+    /// </summary>
+    internal void RecordInputs(ReadOnlySpan<T> inputs)
+    {
+        Span<T> recorded = Inputs(0);
+        inputs.CopyTo(recorded);
+        if (Ragged)
+        {
+            int width = Shape.InputSize;
+            for (int b = 0; b < BatchSize; b++)
+            {
+                for (int t = _lengths[b]; t < Steps; t++)
+                {
+                    recorded.Slice((t * BatchSize + b) * width, width).Clear();
+                }
+            }
+        }
+    }
 
-    /// <summary>One layer-direction's recorded activations, a row per step in time order.</summary>
-    internal Span<T> Activations(int layer, int direction) => Rows(_activations[Index(layer, direction)], Steps);
+    /// <summary>The inputs <paramref name="layer"/> read, one row of its input size per step and stream (row t·B + b).</summary>
+    internal Span<T> Inputs(int layer) => Rows(_inputs[layer], Steps * BatchSize);
+
+    /// <summary>
+    /// One layer-direction's states, (Steps + 1)·B rows: block t holds every stream's state before step t; block 0
+    /// (forward) or block T (reverse) is the initial state.
+    /// </summary>
+    internal Span<T> States(int layer, int direction) => Rows(_states[Index(layer, direction)], (Steps + 1) * BatchSize);
+
+    /// <summary>One layer-direction's recorded activations, a row per step and stream in time order.</summary>
+    internal Span<T> Activations(int layer, int direction) => Rows(_activations[Index(layer, direction)], Steps * BatchSize);
 
     /// <summary>One layer-direction's pre-activation gradients, written by the backward pass (not part of the record).</summary>
-    internal Span<T> Gradients(int layer, int direction) => Rows(_gradients[Index(layer, direction)], Steps);
+    internal Span<T> Gradients(int layer, int direction) => Rows(_gradients[Index(layer, direction)], Steps * BatchSize);
 
     /// <summary>The dropout mask applied to <paramref name="layer"/>'s outputs (0 or 1/(1 − p) per value).</summary>
-    internal Span<T> Mask(int layer) => Rows(_masks[layer], Steps);
+    internal Span<T> Mask(int layer) => Rows(_masks[layer], Steps * BatchSize);
 
     /// <summary>The top layer's outputs, the head's inputs.</summary>
-    internal Span<T> LayerOutputs => Rows(_layerOutputs, Steps);
+    internal Span<T> LayerOutputs => Rows(_layerOutputs, Steps * BatchSize);
 
     /// <summary>Backward scratch: dL/d(a layer's outputs), and dL/d(its inputs) (the next layer down's outputs).</summary>
-    internal Span<T> OutputGradients => Rows(_outputGradients, Steps);
+    internal Span<T> OutputGradients => Rows(_outputGradients, Steps * BatchSize);
 
     /// <inheritdoc cref="OutputGradients"/>
-    internal Span<T> InputGradients => Rows(_inputGradients, Steps);
+    internal Span<T> InputGradients => Rows(_inputGradients, Steps * BatchSize);
 
-    /// <summary>One row of scratch as wide as any layer's input.</summary>
-    internal Span<T> RowScratch => Rows(_rowScratch, 1);
+    /// <summary>One row per stream of scratch as wide as any layer's input.</summary>
+    internal Span<T> RowScratch => Rows(_rowScratch, BatchSize);
+
+    /// <summary>Backward scratch: every stream's dL/d(one layer-direction's state), contiguous.</summary>
+    internal Span<T> StateGradients => Rows(_stateGradients, BatchSize);
+
+    /// <summary>Backward scratch: what one backward step of every stream needs (ModelLayout.BackwardScratch each).</summary>
+    internal Span<T> BackwardScratch => Rows(_backwardScratch, BatchSize);
+
+    /// <summary>Room for one layer-direction's weights as the batched training step packs them (empty for single streams).</summary>
+    internal Span<T> PackedWeights => Rows(_packedWeights, 1);
+
+    /// <summary>Every stream's gate sums for the packed batched step (empty for single streams).</summary>
+    internal Span<T> GateSums => Rows(_gateSums, BatchSize);
 
     /// <summary>Values per row of the recorded activations and of the gradients.</summary>
     internal int ActivationsPerStep => Shape.Layout.ActivationsPerStep;
@@ -174,15 +269,15 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     private readonly record struct Section(int Start, int Width);
 
     /// <summary>Lays buffers out one after another, each from a cache-line boundary, checking the total fits an array.</summary>
-    private sealed class SectionPlanner(int maxSteps)
+    private sealed class SectionPlanner(int maxSteps, int batchSize)
     {
         private const int LineValues = 16;   // 64 bytes of float; more than a line for double
         private long _length;
 
         public int Length => (int)_length;
 
-        /// <summary>A buffer of <paramref name="width"/>-value rows, one per step plus <paramref name="extraRows"/>.</summary>
-        public Section Add(int width, int extraRows) => AddRows(width, (long)maxSteps + extraRows);
+        /// <summary>A buffer of <paramref name="width"/>-value rows, one per step and stream plus <paramref name="extraRows"/> per stream.</summary>
+        public Section Add(int width, int extraRows) => AddRows(width, ((long)maxSteps + extraRows) * batchSize);
 
         public Section AddRows(int width, long rows)
         {
@@ -190,7 +285,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
             _length = start + rows * width;
             if (_length > Array.MaxLength - LineValues)
             {
-                throw new ArgumentOutOfRangeException(nameof(maxSteps), $"A tape of {maxSteps} steps for this model exceeds the largest array .NET allows.");
+                throw new ArgumentOutOfRangeException(nameof(maxSteps), $"A tape of {maxSteps} steps × {batchSize} streams for this model exceeds the largest array .NET allows.");
             }
 
             return new Section((int)start, width);

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -43,7 +44,10 @@ internal static class FrozenEmitter
                     Copy(ref state, ref scratch, StateSize);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
+
                 """);
+            EmitUnpackedBatch(w);
+            EmitUnpackedRecording(w);
             return;
         }
 
@@ -103,8 +107,435 @@ internal static class FrozenEmitter
             }
 
             """);
+        if (kernels.Projected)
+        {
+            EmitUnpackedBatch(w);
+            EmitUnpackedRecording(w);
+        }
+        else
+        {
+            EmitPackedBatch(w, kernels, tile);
+            w.Line();
+            EmitPackedRecording(w, kernels, tile);
+        }
+
+        w.Line();
         EmitPackedStep(w, kernels, tile, vectors);
     }
+
+    /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
+    private const int Registers = 16;
+
+    /// <summary>Floats of a column chunk that stays in L1 while every block of streams uses it (16 KB).</summary>
+    private const int ChunkFloats = 4096;
+
+    /// <summary>
+    /// The batched frozen step: B streams share each load of the packed weights. Per tile of hidden units and per 8 of them
+    /// (a sub-tile: one vector per gate), the tile's columns go in chunks that stay in L1; each chunk serves every block of
+    /// S streams, whose S·G accumulators (S·G + S broadcasts + 1 weight ≤ 16 registers) carry between chunks through a
+    /// per-stream buffer of partial sums. The last chunk's sums go straight into the gate equations.
+    /// </summary>
+    private static void EmitPackedBatch(SourceWriter w, LayerKernels kernels, int tile)
+    {
+        LayerSpec spec = kernels.Spec;
+        int gates = spec.Gates, width = gates * tile;
+        int streams = (Registers - 1) / (gates + 1);
+        int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
+        bool gru = kernels.SeparateBiasGate >= 0;
+        int partials = (gates + (gru ? 1 : 0)) * 8;
+        w.Lines($$"""
+            /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units{{(gru ? " (plus the n gate's W_in x + b_in)" : "")}}.</summary>
+            public const int FrozenScratchPerStream = HiddenSize + {{N(partials)}};
+
+            /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × {{N(width * 4)}} bytes stay in L1).</summary>
+            private const int BlockStreams = {{N(streams)}}, ChunkColumns = {{N(chunk)}};
+
+            /// <summary>
+            /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
+            /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+            {
+                if (!PackedPath)
+                {
+                    for (nint b = 0; b < count; b++)
+                    {
+                        FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    }
+
+                    return;
+                }
+
+                // Every stream's h, copied aside: each tile reads all of it while the tiles before it write the new one.
+                ref float h = ref scratch;
+                ref float partial = ref At(ref scratch, count * HiddenSize);
+                for (nint b = 0; b < count; b++)
+                {
+                    Copy(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize);
+                }
+
+                for (nint tile = 0; tile < Tiles; tile++)
+                {
+                    ref float columns = ref At(ref frozen, tile * TileWeights);
+                    ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                    for (nint sub = 0; sub < Tile; sub += 8)
+                    {
+                        nint j = tile * Tile + sub;
+                        // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                        for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                            ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Block{{N(streams)}}(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {{N(partials)}}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                            }
+
+                            {{Remainder(streams, "ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * " + N(partials) + "), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j", 16)}}
+                        }
+
+            """);
+        if (gru)
+        {
+            w.Lines($$"""
+                        // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float sums = ref At(ref partial, b * {{N(partials)}});
+                            Store(Load256(ref sums, 16), ref sums, 24);
+                            Store(Load256(ref bias, 3 * Tile + sub), ref sums, 16);
+                        }
+
+                """);
+        }
+
+        w.Lines($$"""
+                        // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                        for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                            bool last = k0 + n == HiddenSize;
+                            ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Block{{N(streams)}}(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {{N(partials)}}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                            }
+
+                            {{Remainder(streams, "ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * " + N(partials) + "), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j", 16)}}
+                        }
+                    }
+                }
+            }
+            """);
+        for (int block = streams; block >= 1; block--)
+        {
+            w.Line();
+            EmitBlock(w, kernels, tile, block, partials);
+        }
+    }
+
+    /// <summary>
+    /// The streams left after the full blocks (fewer than S): one block of exactly that many. The lines after the first are
+    /// indented by <paramref name="indent"/> spaces, the template's own indentation where this is interpolated.
+    /// </summary>
+    private static string Remainder(int streams, string arguments, int indent)
+    {
+        if (streams == 1)
+        {
+            return "";
+        }
+
+        string pad = new(' ', indent);
+        var lines = new List<string> { "switch (count - b)", pad + "{" };
+        for (int left = 1; left < streams; left++)
+        {
+            lines.Add($"{pad}    case {N(left)}: Block{N(left)}({arguments}); break;");
+        }
+
+        lines.Add(pad + "}");
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>
+    /// The register block of <paramref name="streams"/> streams: a += W[chunk]·z over n columns, each weight vector loaded
+    /// once for all of them; then either the partial sums back to memory or, after the last chunk, the gate equations.
+    /// </summary>
+    private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials)
+    {
+        string[] gates = kernels.GateNames;
+        bool gru = kernels.SeparateBiasGate >= 0;
+        string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
+        w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")}' sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void Block{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var {Acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref partial, {Plus(s * partials, g * 8)});");
+                }
+            }
+
+            // Each stream's inputs and the column walk by reference, so the loop body is loads and FMAs only.
+            for (int s = 1; s < streams; s++)
+            {
+                w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
+            }
+
+            w.Line("ref float column = ref chunk;");
+            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
+                }
+
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
+                    for (int s = 0; s < streams; s++)
+                    {
+                        w.Line($"{Acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {Acc(g, s)});");
+                    }
+                }
+            }
+
+            using (w.Block("if (!last)"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    for (int g = 0; g < gates.Length; g++)
+                    {
+                        w.Line($"Store({Acc(g, s)}, ref partial, {Plus(s * partials, g * 8)});");
+                    }
+                }
+
+                w.Line("return;");
+            }
+
+            for (int s = 0; s < streams; s++)
+            {
+                w.Line();
+                using (w.Block(""))
+                {
+                    if (s > 0)
+                    {
+                        w.Line($"ref float next{N(s)} = ref At(ref next, {N(s)} * StateSize);");
+                    }
+
+                    string bindings = gru
+                        ? $"var ar = {Acc(0, s)}; var az = {Acc(1, s)}; var anx = Load256(ref partial, {Plus(s * partials, 24)}); var anh = {Acc(2, s)};"
+                        : $"var ai = {Acc(0, s)}; var af = {Acc(1, s)}; var ag = {Acc(2, s)}; var ao = {Acc(3, s)};";
+                    w.Line(bindings);
+                    var update = new SourceWriter();
+                    kernels.EmitStateUpdate(update, Width.V256, StateTargets.Packed);
+                    string text = update.ToString().TrimEnd('\n');
+                    if (s > 0)
+                    {
+                        // Stream s's state and h copy lie s rows on.
+                        text = text.Replace("ref next,", $"ref next{N(s)},").Replace("(ref next, ", $"(ref next{N(s)}, ")
+                            .Replace("(ref previous, j)", $"(ref previous, {N(s)} * HiddenSize + j)");
+                    }
+
+                    w.Lines(text);
+                }
+            }
+        }
+    }
+
+    private static string Plus(int a, int b) => a + b == 0 ? "0" : N(a + b);
+
+    /// <summary>The batched frozen step as one frozen step per stream (its states in place, one after another).</summary>
+    private static void EmitUnpackedBatch(SourceWriter w) => w.Lines("""
+        /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
+        public const int FrozenScratchPerStream = 0;
+
+        /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
+        private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+        {
+            for (nint b = 0; b < count; b++)
+            {
+                FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+            }
+        }
+        """);
+
+    /// <summary>Without a packed kernel, the batched training step is <c>StepBatch</c> on the parameters themselves.</summary>
+    private static void EmitUnpackedRecording(SourceWriter w) => w.Lines("""
+
+        /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
+        public static bool PacksForBatch => false;
+
+        /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
+        private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
+            StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+        """);
+
+    /// <summary>
+    /// The batched training step on weights packed by Freeze (once per sequence pass): per sub-tile of 8 units, each
+    /// chunk of packed columns serves every block of S streams, whose gate sums go to a per-stream row; then each
+    /// stream's gate equations, recorded exactly as Step records them.
+    /// </summary>
+    private static void EmitPackedRecording(SourceWriter w, LayerKernels kernels, int tile)
+    {
+        int gates = kernels.Spec.Gates;
+        int streams = (Registers - 1) / (gates + 1);
+        bool gru = kernels.SeparateBiasGate >= 0;
+        string sumsCall(string z, string zStride, string bias, string first) =>
+            $"ref chunk, ref At(ref {z}), {zStride}, n, ref {bias}, {first}, ref At(ref sums, b * GateSums + j)";
+        w.Lines($$"""
+            /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
+            public static bool PacksForBatch => PackedPath;
+
+            /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate{{(gru ? ", the n gate's recurrent part at 2H and its input part at 3H" : "")}}.</summary>
+            private const int GateSums = 4 * HiddenSize;
+
+            /// <summary>
+            /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
+            /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+            {
+                for (nint tile = 0; tile < Tiles; tile++)
+                {
+                    ref float columns = ref At(ref packed, tile * TileWeights);
+                    ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                    for (nint sub = 0; sub < Tile; sub += 8)
+                    {
+                        nint j = tile * Tile + sub;
+                        ref float subBias = ref At(ref bias, sub);
+                        // a = b + W_ih·x, chunk by chunk
+                        for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                            ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Sums{{N(streams)}}({{sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0")}});
+                            }
+
+                            {{Remainder(streams, sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0"), 16).Replace("Block", "Sums")}}
+                        }
+
+            """);
+        if (gru)
+        {
+            w.Lines("""
+                            // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref sums, b * GateSums + j);
+                                Store(Load256(ref row, 2 * HiddenSize), ref row, 3 * HiddenSize);
+                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 2 * HiddenSize);
+                            }
+
+                """);
+        }
+
+        w.Lines($$"""
+                        // a += W_hh·h, chunk by chunk
+                        for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                        {
+                            int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                            ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                            nint b = 0;
+                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            {
+                                Sums{{N(streams)}}({{sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false")}});
+                            }
+
+                            {{Remainder(streams, sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false"), 16).Replace("Block", "Sums")}}
+                        }
+                    }
+                }
+
+                // The gate equations, stream by stream, recorded as Step records them
+                for (nint b = 0; b < count; b++)
+                {
+                    ref float row = ref At(ref sums, b * GateSums);
+                    ref float previous = ref At(ref previousRows, b * StateSize);
+                    ref float next = ref At(ref nextRows, b * StateSize);
+                    ref float activations = ref At(ref activationRows, b * activationsStride);
+                    for (nint j = 0; j < HiddenSize; j += 8)
+                    {
+                        {{(gru
+                            ? "var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j);"
+                            : "var ai = Load256(ref row, j); var af = Load256(ref row, HiddenSize + j); var ag = Load256(ref row, 2 * HiddenSize + j); var ao = Load256(ref row, 3 * HiddenSize + j);")}}
+            """);
+        var update = new SourceWriter();
+        kernels.EmitStateUpdate(update, Width.V256, StateTargets.Recording);
+        w.Lines(Indent(update.ToString().TrimEnd('\n'), 12));
+        w.Lines("""
+                    }
+                }
+            }
+            """);
+        for (int block = streams; block >= 1; block--)
+        {
+            w.Line();
+            EmitSumsBlock(w, kernels, tile, block);
+        }
+    }
+
+    /// <summary>S streams' gate sums over a chunk of packed columns, from the biases (first) or their sums so far.</summary>
+    private static void EmitSumsBlock(SourceWriter w, LayerKernels kernels, int tile, int streams)
+    {
+        string[] gates = kernels.GateNames;
+        string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
+        string Offset(int g, int s) => string.Join(" + ", new[] { s == 0 ? null : $"{N(s)} * GateSums", g == 0 ? null : g == 1 ? "HiddenSize" : $"{N(g)} * HiddenSize" }.Where(t => t is not null).DefaultIfEmpty("0"));
+        w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "'s" : "s'")} gate sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void Sums{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)"))
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var {Acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref sums, {Offset(g, s)});");
+                }
+            }
+
+            for (int s = 1; s < streams; s++)
+            {
+                w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
+            }
+
+            w.Line("ref float column = ref chunk;");
+            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
+                }
+
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
+                    for (int s = 0; s < streams; s++)
+                    {
+                        w.Line($"{Acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {Acc(g, s)});");
+                    }
+                }
+            }
+
+            for (int s = 0; s < streams; s++)
+            {
+                for (int g = 0; g < gates.Length; g++)
+                {
+                    w.Line($"Store({Acc(g, s)}, ref sums, {Offset(g, s)});");
+                }
+            }
+        }
+    }
+
+    private static string Indent(string text, int spaces) =>
+        string.Join("\n", text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
 
     private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors)
     {

@@ -5,8 +5,6 @@ namespace RnnGen.Generator.Emitting;
 /// <summary>The GRU's kernels (PyTorch nn.GRU: gates r, z, n; state h).</summary>
 internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override int BackwardScratch => 2 * Hidden;
-
     public override string? BackwardPrelude => "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
 
     public override string ActivationsLayout => $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
@@ -35,19 +33,17 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             Spec.Bias ? ["BiasHhOffset"] : []);
     }
 
-    public override void EmitStep(SourceWriter w, Width width)
+    public override string StepComment => "// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.";
+
+    public override void EmitUnits(SourceWriter w, Width u)
     {
-        w.Line("// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.");
-        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
-        {
-            w.Lines($$"""
-                var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
-                var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
-                var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
-                var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
-                """);
-            EmitStateUpdate(w, u, StateTargets.Recording);
-        });
+        w.Lines($$"""
+            var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
+            var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
+            var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
+            var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
+            """);
+        EmitStateUpdate(w, u, StateTargets.Recording);
     }
 
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
@@ -87,7 +83,7 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
         }
     }
 
-    public override void EmitBackwardStep(SourceWriter w, Width width)
+    public override void EmitBackwardUnits(SourceWriter w, Width width)
     {
         w.Line("// Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
@@ -108,17 +104,13 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);  // the recurrent part of n is scaled by r
             Store(dh * z, ref direct, j);  // h' = … + z⊙h passes z⊙dh' straight back
             """));
-        w.Line();
-        using (w.Block("if (computeDx)"))
-        {
-            w.Line("// dx = W_ihᵀ·da_ih");
-            MatrixEmitter.TransposedProduct(w, width, 3, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null, flush: false);
-        }
-
-        w.Line();
-        w.Line("// dh = z⊙dh' + W_hhᵀ·da_hh");
-        MatrixEmitter.TransposedProduct(w, width, 3, Hidden, "HiddenSize", "WeightHhOffset", "da", "GateRows", "dPrev", "direct", flush: true);
     }
+
+    public override BackwardProduct[] BackwardProducts =>
+    [
+        new("// dx = W_ihᵀ·da_ih", 3, Spec.Input, "InputSize", "WeightIhOffset", "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = z⊙dh' + W_hhᵀ·da_hh", 3, Hidden, "HiddenSize", "WeightHhOffset", "GateRows", "dPrev", "direct", "HiddenSize", "z⊙dh'", Flush: true, InputGradient: false),
+    ];
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
     {

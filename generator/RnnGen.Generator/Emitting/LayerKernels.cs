@@ -16,6 +16,15 @@ internal sealed record StateTargets(string HiddenSource, string CellSource, bool
 }
 
 /// <summary>
+/// One transposed product of a backward step: <c>Destination = (Addend +) Wᵀ·da</c> over <see cref="Gates"/> gate blocks of
+/// rows, W at <see cref="WeightsOffset"/> with <see cref="Columns"/> columns, da from <see cref="DaOffset"/>. The input
+/// gradient (dx) is skipped when not asked for; the recurrent one is flushed (it feeds the next step back).
+/// </summary>
+internal sealed record BackwardProduct(
+    string Comment, int Gates, int Columns, string ColumnsName, string WeightsOffset, string DaOffset, string Destination,
+    string? Addend, string? AddendOffset, string AddendComment, bool Flush, bool InputGradient);
+
+/// <summary>
 /// What differs between cell kinds: the buffer sizes of one step and the bodies of the three kernels, each rendered
 /// once per instruction path, and the kind's part of the packed frozen step. Parameters of the kernels (all
 /// <c>ref float</c>, lengths checked by the caller; see <see cref="LayerKernelsEmitter"/> for the signatures):
@@ -42,8 +51,8 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>Pre-activation gradients kept per step (ModelLayout.GradientsPerStep).</summary>
     public int GradientsPerStep => Spec.Layout.GradientsPerStep;
 
-    /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch.</summary>
-    public abstract int BackwardScratch { get; }
+    /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch (ModelLayout.BackwardScratch).</summary>
+    public int BackwardScratch => Spec.Layout.BackwardScratch;
 
     /// <summary>A sentence on what the tape's activations hold, for the generated comments.</summary>
     public abstract string ActivationsLayout { get; }
@@ -60,7 +69,73 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>The row-product helpers the step calls, for one width.</summary>
     public abstract void EmitStepHelpers(SourceWriter w, Width width);
 
-    public abstract void EmitStep(SourceWriter w, Width width);
+    /// <summary>The comment that opens a step: what one pass over the hidden units computes.</summary>
+    public abstract string StepComment { get; }
+
+    /// <summary>A declaration the step needs per stream before its units (an LSTM projection's m), if any.</summary>
+    public virtual string? StepPrelude => null;
+
+    /// <summary>One vector of hidden units j: their gate pre-activations (reading x and previous), then the state update.</summary>
+    public abstract void EmitUnits(SourceWriter w, Width u);
+
+    /// <summary>What follows every unit's update, if anything (an LSTM projection: h' = W_hr·m).</summary>
+    public virtual void EmitAfterUnits(SourceWriter w, Width width)
+    {
+    }
+
+    /// <summary>One stream's step: every vector of hidden units, then what follows them.</summary>
+    public void EmitStep(SourceWriter w, Width width)
+    {
+        if (StepPrelude is { } prelude)
+        {
+            w.Line(prelude);
+        }
+
+        w.Line(StepComment);
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => EmitUnits(w, u));
+        EmitAfterUnits(w, width);
+    }
+
+    /// <summary>
+    /// The step of count streams: for each vector of hidden units, every stream in turn, so the weight rows of those
+    /// units come from memory once and from L1 for the other streams.
+    /// </summary>
+    public void EmitStepBatch(SourceWriter w, Width width)
+    {
+        if (Projected)
+        {
+            // A projection needs every unit's m of a stream before any of its h': each stream's whole step in turn
+            // (m lives in the stream's own activations, which the caller may share between streams).
+            w.Line("// Each stream's whole step in turn: a projection reads every unit's m before it writes h'.");
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Line($"Step{width.Suffix}(ref w, ref At(ref xs, b * xStride), ref At(ref previousRows, b * StateSize), ref At(ref nextRows, b * StateSize), ref At(ref activationRows, b * activationsStride));");
+            }
+
+            return;
+        }
+
+        const string Stream = """
+            ref float x = ref At(ref xs, b * xStride);
+            ref float previous = ref At(ref previousRows, b * StateSize);
+            ref float next = ref At(ref nextRows, b * StateSize);
+            ref float activations = ref At(ref activationRows, b * activationsStride);
+            """;
+        w.Line("// Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
+        {
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Lines(Stream);
+                if (StepPrelude is { } prelude)
+                {
+                    w.Line(prelude);
+                }
+
+                EmitUnits(w, u);
+            }
+        });
+    }
 
     /// <summary>The gate equations of units j… from their pre-activations (LSTM ai, af, ag, ao; GRU ar, az, anx, anh).</summary>
     public abstract void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets);
@@ -68,7 +143,100 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>Declarations the backward step needs before its body, if any.</summary>
     public virtual string? BackwardPrelude => null;
 
-    public abstract void EmitBackwardStep(SourceWriter w, Width width);
+    /// <summary>Back through the gate equations to da (and any direct paths into dPrev): everything before the transposed products.</summary>
+    public abstract void EmitBackwardUnits(SourceWriter w, Width width);
+
+    /// <summary>The backward step's transposed products, dx = W_ihᵀ·da and dh = W_hhᵀ·da (+ a direct path), in order.</summary>
+    public abstract BackwardProduct[] BackwardProducts { get; }
+
+    /// <summary>One stream's step back: the gate equations, then the transposed products.</summary>
+    public void EmitBackwardStep(SourceWriter w, Width width)
+    {
+        if (BackwardPrelude is { } prelude)
+        {
+            w.Line(prelude);
+        }
+
+        EmitBackwardUnits(w, width);
+        foreach (BackwardProduct product in BackwardProducts)
+        {
+            w.Line();
+            if (product.InputGradient)
+            {
+                using (w.Block("if (computeDx)"))
+                {
+                    w.Line(product.Comment);
+                    MatrixEmitter.TransposedProduct(w, width, product.Gates, product.Columns, product.ColumnsName, product.WeightsOffset, "da", product.DaOffset, product.Destination, product.Addend, product.Flush);
+                }
+            }
+            else
+            {
+                w.Line(product.Comment);
+                MatrixEmitter.TransposedProduct(w, width, product.Gates, product.Columns, product.ColumnsName, product.WeightsOffset, "da", product.DaOffset, product.Destination, product.Addend, product.Flush);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The step back of count streams: each stream's gate equations, then every transposed product for all streams at
+    /// once, each weight vector loaded once per block of streams (a projection's extra product: stream by stream).
+    /// </summary>
+    public void EmitBackwardStepBatch(SourceWriter w, Width width)
+    {
+        const string PerStream = "ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx";
+        if (Projected || width.IsScalar)
+        {
+            w.Line(width.IsScalar ? "// Scalar code gains nothing from sharing loads: stream by stream." : "// A projection's dm = W_hrᵀ·dh' comes first: stream by stream.");
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Line($"BackwardStep{width.Suffix}({PerStream});");
+            }
+
+            return;
+        }
+
+        w.Line("// Per stream: back through the gate equations to da.");
+        using (w.Block("for (nint b = 0; b < count; b++)"))
+        {
+            w.Lines("""
+                ref float previous = ref At(ref previousRows, b * StateSize);
+                ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                ref float dNext = ref At(ref dNextRows, b * StateSize);
+                ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                ref float da = ref At(ref daRows, b * GradientsPerStep);
+                ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                """);
+            if (BackwardPrelude is { } prelude)
+            {
+                w.Line(prelude);
+            }
+
+            EmitBackwardUnits(w, width);
+        }
+
+        foreach (BackwardProduct product in BackwardProducts)
+        {
+            w.Line();
+            string addend = product.Addend is null ? "" : $" + {product.AddendComment}";
+            void Emit() => MatrixEmitter.BatchedTransposedProduct(
+                w, width, product.Gates, product.Columns, product.ColumnsName, product.WeightsOffset, product.DaOffset,
+                product.InputGradient ? "dxRows" : "dPrevRows", product.InputGradient ? "dxStride" : "BackwardScratch",
+                product.Addend is null ? null : product.AddendOffset, product.Flush);
+            if (product.InputGradient)
+            {
+                using (w.Block("if (computeDx)"))
+                {
+                    w.Line($"{product.Comment}, for every stream");
+                    Emit();
+                }
+            }
+            else
+            {
+                w.Line($"{product.Comment}, for every stream");
+                Emit();
+            }
+        }
+    }
 
     public abstract void EmitParameterGradients(SourceWriter w, Width width);
 

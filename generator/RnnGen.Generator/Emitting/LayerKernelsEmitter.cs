@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -31,7 +32,15 @@ internal static class LayerKernelsEmitter
             "ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps",
             "ref dp, ref da, ref inputs, ref states, ref activations, steps");
 
-        public static readonly Kernel[] Dispatched = [Step, BackwardStep, ParameterGradients];
+        public static readonly Kernel StepBatch = new(
+            "StepBatch", "ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count",
+            "ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count");
+
+        public static readonly Kernel BackwardStepBatch = new(
+            "BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count",
+            "ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count");
+
+        public static readonly Kernel[] Dispatched = [Step, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
     }
 
     public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
@@ -54,6 +63,7 @@ internal static class LayerKernelsEmitter
                 FileShell.EmitDispatch(w, widths, kernel.Name, kernel.Parameters, kernel.Arguments);
             }
 
+
             foreach (Width width in widths)
             {
                 w.Line();
@@ -67,16 +77,32 @@ internal static class LayerKernelsEmitter
                 }
 
                 w.Line();
+                w.Line($"/// <summary>One step of count streams on the {width.PathName} path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.StepBatch.Name}{width.Suffix}({Kernel.StepBatch.Parameters})"))
+                {
+                    kernels.EmitStepBatch(w, width);
+                }
+
+                w.Line();
                 w.Line($"/// <summary>One step back on the {width.PathName} path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>");
                 w.Line(AggressiveOptimization);
                 using (w.Block($"private static void {Kernel.BackwardStep.Name}{width.Suffix}({Kernel.BackwardStep.Parameters})"))
                 {
-                    if (kernels.BackwardPrelude is { } prelude)
-                    {
-                        w.Line(prelude);
-                    }
-
                     kernels.EmitBackwardStep(w, width);
+                }
+
+                w.Line();
+                w.Line($"/// <summary>One step back of count streams on the {width.PathName} path (each stream's rows at its stride).</summary>");
+                w.Line(AggressiveOptimization);
+                using (w.Block($"private static void {Kernel.BackwardStepBatch.Name}{width.Suffix}({Kernel.BackwardStepBatch.Parameters})"))
+                {
+                    kernels.EmitBackwardStepBatch(w, width);
+                }
+
+                if (!width.IsScalar && !kernels.Projected)
+                {
+                    MatrixEmitter.TransposedBlocks(w, width, kernels.BackwardProducts.Where(p => p.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Columns)));
                 }
 
                 w.Line();
@@ -162,6 +188,12 @@ internal static class LayerKernelsEmitter
             w.Lines($$"""
                 static void {{Contract}}.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                 static void {{Contract}}.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                static int {{Contract}}.FrozenScratchPerStream => FrozenScratchPerStream;
+                static void {{Contract}}.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                    FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                static bool {{Contract}}.PacksForBatch => PacksForBatch;
+                static void {{Contract}}.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                    StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 """);
         }
     }

@@ -8,8 +8,6 @@ namespace RnnGen.Generator.Emitting;
 /// </summary>
 internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override int BackwardScratch => Spec.StateSize + (Projected ? Hidden : 0);
-
     public override string ActivationsLayout => Projected ? "i, f, g, o, tanh(c') and m = o⊙tanh(c')" : "i, f, g, o and tanh(c')";
 
     public override string[] GateNames => ["i", "f", "g", "o"];
@@ -36,28 +34,24 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
         }
     }
 
-    public override void EmitStep(SourceWriter w, Width width)
+    public override string StepComment => "// Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.";
+
+    public override string? StepPrelude => Projected ? "ref float m = ref At(ref activations, 5 * HiddenSize);   // m = o⊙tanh(c'), recorded for weight_hr's gradient" : null;
+
+    public override void EmitUnits(SourceWriter w, Width u)
     {
         string b(string gate) => Spec.Bias ? $" + b_i{gate}" : "";
         string c(string gate) => Spec.Bias ? $" + b_h{gate}" : "";
-        if (Projected)
-        {
-            w.Line("ref float m = ref At(ref activations, 5 * HiddenSize);   // m = o⊙tanh(c'), recorded for weight_hr's gradient");
-        }
-
-        w.Line("// Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.");
-        MatrixEmitter.ForEachUnit(w, width, Hidden, u =>
-        {
-            w.Lines($$"""
-                var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ii x{{b("i")}} + W_hi h{{c("i")}}
-                var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_if x{{b("f")}} + W_hf h{{c("f")}}
-                var ag = Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous);  // W_ig x{{b("g")}} + W_hg h{{c("g")}}
-                var ao = Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous);  // W_io x{{b("o")}} + W_ho h{{c("o")}}
-                """);
-            EmitStateUpdate(w, u, StateTargets.Recording);
-        });
-        EmitProjection(w, width);
+        w.Lines($$"""
+            var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ii x{{b("i")}} + W_hi h{{c("i")}}
+            var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_if x{{b("f")}} + W_hf h{{c("f")}}
+            var ag = Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous);  // W_ig x{{b("g")}} + W_hg h{{c("g")}}
+            var ao = Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous);  // W_io x{{b("o")}} + W_ho h{{c("o")}}
+            """);
+        EmitStateUpdate(w, u, StateTargets.Recording);
     }
+
+    public override void EmitAfterUnits(SourceWriter w, Width width) => EmitProjection(w, width);
 
     /// <summary>With a projection, after every unit's m: h' = W_hr·m into next (P values).</summary>
     public void EmitProjection(SourceWriter w, Width width, string weights = "w")
@@ -101,7 +95,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             """);
     }
 
-    public override void EmitBackwardStep(SourceWriter w, Width width)
+    public override void EmitBackwardUnits(SourceWriter w, Width width)
     {
         string dh;
         if (Projected)
@@ -134,17 +128,13 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);  // da_o = dh'⊙tanh(c')⊙o(1−o)
             Store(FlushTiny(dc * f), ref dPrev, {{Recurrent}} + j);  // dc = dc'⊙f
             """));
-        w.Line();
-        using (w.Block("if (computeDx)"))
-        {
-            w.Line("// dx = W_ihᵀ·da");
-            MatrixEmitter.TransposedProduct(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "0", "dx", null, flush: false);
-        }
-
-        w.Line();
-        w.Line("// dh = W_hhᵀ·da");
-        MatrixEmitter.TransposedProduct(w, width, 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "da", "0", "dPrev", null, flush: true);
     }
+
+    public override BackwardProduct[] BackwardProducts =>
+    [
+        new("// dx = W_ihᵀ·da", 4, Spec.Input, "InputSize", "WeightIhOffset", "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = W_hhᵀ·da", 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "0", "dPrev", null, null, "", Flush: true, InputGradient: false),
+    ];
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
     {

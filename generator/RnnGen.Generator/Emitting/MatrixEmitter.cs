@@ -167,7 +167,159 @@ internal static class MatrixEmitter
         });
     }
 
-    /// <summary>Steps per block of the weight-gradient product (its gathered gradients: 64·G floats of stack).</summary>
+    /// <summary>Registers a vector kernel may count on (AVX2's and SSE's 16).</summary>
+    private const int Registers = 16;
+
+    /// <summary>Floats of a chunk of weight rows that stays in L1 while every block of streams uses it (16 KB).</summary>
+    private const int ChunkFloats = 4096;
+
+    /// <summary>Column vectors per register block of a batched transposed product, for a product of <paramref name="columns"/> columns.</summary>
+    public static int BatchedVectors(Width width, int columns) => Math.Min(4, columns / width.Lanes);
+
+    /// <summary>Streams per register block: V·S accumulators + S broadcasts + 1 weight ≤ 16 registers.</summary>
+    public static int BatchedStreams(int vectors) => (Registers - 1) / (vectors + 1);
+
+    /// <summary>
+    /// dst[b, c] = (addend[b, c] +) Σ_r W[r, c]·da[b, r] for every stream b of count, over the gate blocks' rows: the
+    /// transposed products of a batched backward step. Blocks of V column vectors for S streams stay in registers, each
+    /// weight vector loaded once for the S streams; the rows go in chunks that stay in L1 while every block of streams uses
+    /// them, the sums carried between chunks in dst itself. da of stream b is at daRows + b·GradientsPerStep + daOffset;
+    /// dst at dstRows + b·dstStride (+ addendOffset for the addend). Narrower than one vector: stream by stream.
+    /// </summary>
+    public static void BatchedTransposedProduct(
+        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset, string daOffset,
+        string dstRows, string dstStride, string? addendOffset, bool flush, string rowsName = "HiddenSize")
+    {
+        int lanes = width.Lanes;
+        using SourceWriter.Scope scope = w.Block("");
+        if (columns < lanes)
+        {
+            using (w.Block("for (nint b = 0; b < count; b++)"))
+            {
+                w.Line($"ref float da = ref At(ref daRows, b * GradientsPerStep);");
+                w.Line($"ref float dst = ref At(ref {dstRows}, b * {dstStride});");
+                if (addendOffset is not null)
+                {
+                    w.Line($"ref float addend = ref At(ref dst, {addendOffset});");
+                }
+
+                TransposedProduct(w, width, gates, columns, columnsName, weightsOffset, "da", daOffset, "dst", addendOffset is null ? null : "addend", flush, rowsName);
+            }
+
+            return;
+        }
+
+        int vectors = BatchedVectors(width, columns), streams = BatchedStreams(vectors), block = vectors * lanes;
+        int chunk = ChunkFloats / block;
+        string rows = gates == 1 ? rowsName : $"{N(gates)} * {rowsName}";
+        string helper = $"TransposedBlock{width.Suffix}_{{0}}x{N(vectors)}";
+        string dst = $"ref At(ref {dstRows}, b * {dstStride} + c)";
+        string addend = addendOffset is null ? $"{dst}, false" : $"ref At(ref {dstRows}, b * {dstStride} + c + {addendOffset}), true";
+        using (w.Block($"for (nint start = 0; start < {columnsName}; start += {N(block)})"))
+        {
+            w.Line(columns % block == 0 ? "nint c = start;" : $"nint c = start < {columnsName} - {N(block)} ? start : {columnsName} - {N(block)};   // the last block overlaps: its first chunk starts afresh, so no column is counted twice");
+            using (w.Block($"for (nint r0 = 0; r0 < {rows}; r0 += {N(chunk)})"))
+            {
+                w.Lines($$"""
+                    int rows = (int)global::System.Math.Min({{N(chunk)}}, {{rows}} - r0);
+                    bool first = r0 == 0, last = r0 + rows == {{rows}};
+                    ref float weights = ref At(ref w, {{weightsOffset}} + r0 * {{columnsName}} + c);
+                    nint b = 0;
+                    """);
+                string Call(string streamsText) =>
+                    $"{string.Format(System.Globalization.CultureInfo.InvariantCulture, helper, streamsText)}(ref weights, {columnsName}, ref At(ref daRows, b * GradientsPerStep + {Plus(daOffset, "r0")}), GradientsPerStep, rows, {dst}, {dstStride}, {addend}, first, last, {(flush ? "true" : "false")});";
+                using (w.Block($"for (; b + {N(streams)} <= count; b += {N(streams)})"))
+                {
+                    w.Line(Call(N(streams)));
+                }
+
+                if (streams > 1)
+                {
+                    // The streams left: one block of exactly that many.
+                    using (w.Block("switch (count - b)"))
+                    {
+                        for (int left = 1; left < streams; left++)
+                        {
+                            w.Line($"case {N(left)}: {Call(N(left))} break;");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The register blocks BatchedTransposedProduct calls: S streams × V column vectors, for each (S, V) it needs.</summary>
+    public static void TransposedBlocks(SourceWriter w, Width width, IEnumerable<int> vectorCounts)
+    {
+        foreach (int vectors in vectorCounts.Distinct().OrderBy(v => v))
+        {
+            int streams = BatchedStreams(vectors);
+            for (int s = streams; s >= 1; s--)
+            {
+                w.Line();
+                TransposedBlock(w, width, s, vectors);
+            }
+        }
+    }
+
+    private static void TransposedBlock(SourceWriter w, Width width, int streams, int vectors)
+    {
+        string Acc(int s, int v) => $"s{N(s)}{N(v)}";
+        string Column(int v) => N(v * width.Lanes);
+        string Row(int s, string stride) => s == 0 ? "0" : s == 1 ? stride : $"{N(s)} * {stride}";
+        w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")} × {N(vectors * width.Lanes)} columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void TransposedBlock{width.Suffix}_{N(streams)}x{N(vectors)}(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)"))
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int v = 0; v < vectors; v++)
+                {
+                    string at = Plus(Row(s, "dstStride"), Column(v));
+                    w.Line($"var {Acc(s, v)} = !first ? {width.Load("dst", at)} : hasAddend ? {width.Load("addend", at)} : {width.Zero};");
+                }
+            }
+
+            using (w.Block("for (nint r = 0; r < rows; r++)"))
+            {
+                w.Line("ref float row = ref At(ref weights, r * rowStride);");
+                for (int s = 0; s < streams; s++)
+                {
+                    w.Line($"var d{N(s)} = {width.Broadcast($"Load1(ref da, {Plus(Row(s, "daStride"), "r")})")};");
+                }
+
+                for (int v = 0; v < vectors; v++)
+                {
+                    w.Line($"var w{N(v)} = {width.Load("row", Column(v))};");
+                    for (int s = 0; s < streams; s++)
+                    {
+                        w.Line($"{Acc(s, v)} = MultiplyAdd(w{N(v)}, d{N(s)}, {Acc(s, v)});");
+                    }
+                }
+            }
+
+            using (w.Block("if (last && flush)"))
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    for (int v = 0; v < vectors; v++)
+                    {
+                        w.Line($"{Acc(s, v)} = FlushTiny({Acc(s, v)});");
+                    }
+                }
+            }
+
+            for (int s = 0; s < streams; s++)
+            {
+                for (int v = 0; v < vectors; v++)
+                {
+                    w.Line($"Store({Acc(s, v)}, ref dst, {Plus(Row(s, "dstStride"), Column(v))});");
+                }
+            }
+        }
+    }
+
+    /// <summary>Steps per block of the weight-gradient product, at most (its gathered gradients: 64·G floats of stack).</summary>
     private const int StepBlock = 64;
 
     /// <summary>
@@ -229,13 +381,20 @@ internal static class MatrixEmitter
         string da, string daStride, string daOffset, string x, string xStride, string rowsName = "HiddenSize")
     {
         // Blocks of steps; per unit, its gates' gradients for the block are first gathered into a small contiguous
-        // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape.
-        using SourceWriter.Scope scope = w.Block("");
-        w.Line($"global::System.Span<float> gathered = stackalloc float[{StepBlock} * {N(gates)}];");
-        w.Line("ref float dBlock = ref Ref(gathered);");
-        using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {StepBlock})"))
+        // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape. A
+        // block's x rows (steps × columns) are read again for every unit: at most 16 KB of them, so they stay in L1.
+        int stepBlock = StepBlock;
+        while (stepBlock > 16 && stepBlock * columns > 4096)
         {
-            w.Line($"nint count = steps - t0 < {StepBlock} ? steps - t0 : {StepBlock};");
+            stepBlock /= 2;
+        }
+
+        using SourceWriter.Scope scope = w.Block("");
+        w.Line($"global::System.Span<float> gathered = stackalloc float[{N(stepBlock)} * {N(gates)}];");
+        w.Line("ref float dBlock = ref Ref(gathered);");
+        using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {N(stepBlock)})"))
+        {
+            w.Line($"nint count = steps - t0 < {N(stepBlock)} ? steps - t0 : {N(stepBlock)};");
             w.Line($"ref float xBlock = ref At(ref {x}, t0 * {xStride});");
             using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
@@ -248,7 +407,9 @@ internal static class MatrixEmitter
                     }
                 }
 
-                ColumnLoops(w, ref width, columns, columnsName, masked: true, (unroll, masked) =>
+                // As many column vectors as keep G·V accumulators, V loads and a broadcast within 16 registers.
+                int vectors = System.Math.Min(4, 15 / (gates + 1));
+                ColumnLoops(w, ref width, columns, columnsName, masked: true, vectors, (unroll, masked) =>
                 {
                     w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
                     string target(int g, int u) => Plus(GateOffset(g, $"{rowsName} * {columnsName}"), ColumnOffset(u, width));
@@ -288,7 +449,10 @@ internal static class MatrixEmitter
     /// overwrites; with <paramref name="masked"/>, a <c>keep</c> mask zeroes the lanes already done).
     /// A matrix narrower than one vector gets scalar loops. The body receives (vectors per iteration, masked).
     /// </summary>
-    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, Action<int, bool> body)
+    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, Action<int, bool> body) =>
+        ColumnLoops(w, ref width, columns, columnsName, masked, ColumnUnroll, body);
+
+    private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, int unroll, Action<int, bool> body)
     {
         if (columns < width.Lanes)
         {
@@ -305,12 +469,12 @@ internal static class MatrixEmitter
             return;
         }
 
-        int lanes = width.Lanes, wide = ColumnUnroll * lanes;
+        int lanes = width.Lanes, wide = unroll * lanes;
         if (columns >= wide)
         {
             using (w.Block($"for (nint c = 0; c <= {columnsName} - {wide}; c += {wide})"))
             {
-                body(ColumnUnroll, false);
+                body(unroll, false);
             }
         }
 

@@ -257,12 +257,26 @@ internal static partial class ModelEmitter
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
 
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+            public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states, global::RnnGen.Workspace<float> workspace) =>
+                Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states, workspace);
+
             /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
             public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
+
+            /// <summary>Preallocates what training over minibatches of <paramref name="batchSize"/> sequences of up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
+            public global::RnnGen.Tape<float> CreateTape(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize, null);
 
             """);
         if (shape.Dropout > 0)
@@ -270,6 +284,9 @@ internal static partial class ModelEmitter
             w.Lines($$"""
                 /// <summary>A tape whose dropout masks are drawn from <paramref name="dropoutRandom"/> (seed it for repeatable masks).</summary>
                 public global::RnnGen.Tape<float> CreateTape(int maxSteps, global::System.Random? dropoutRandom) => new(Shape, maxSteps, dropoutRandom);
+
+                /// <summary>A minibatch tape whose dropout masks are drawn from <paramref name="dropoutRandom"/>.</summary>
+                public global::RnnGen.Tape<float> CreateTape(int maxSteps, int batchSize, global::System.Random? dropoutRandom) => new(Shape, maxSteps, batchSize, dropoutRandom);
 
                 """);
         }
@@ -288,6 +305,28 @@ internal static partial class ModelEmitter
             /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
             public void Backward(global::RnnGen.Tape<float> tape, {{ReadOnlySpan}} outputGradients, {{Span}} stateGradient, {{Span}} inputGradients, {{Span}} parameterGradients) =>
                 Kernels.Runner.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+
+            /// <summary>
+            /// Runs B sequences in training mode, every stream together, and records them in a minibatch tape. With
+            /// <paramref name="lengths"/>, stream b is lengths[b] steps long (padded at the end, as pack_padded_sequence): its
+            /// final state is the one after its own last step, its outputs past it are zero, and nothing flows back through them.
+            /// </summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            /// <param name="tape">From <see cref="CreateTape(int, int)"/>, for B streams.</param>
+            /// <param name="lengths">B lengths in 0..T, or empty: every stream is T steps long.</param>
+            public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<int> lengths = default) =>
+                Kernels.Runner.RecordBatch(Parameters, inputs, outputs, states, tape, lengths);
+
+            /// <summary>Backpropagation through time for the minibatch <paramref name="tape"/> recorded; the parameter gradients of every stream are summed (+=).</summary>
+            /// <param name="tape">Filled by the tape-taking ForwardBatch.</param>
+            /// <param name="outputGradients">dL/d outputs, [T, B, <see cref="OutputSize"/>].</param>
+            /// <param name="stateGradients">[B, <see cref="StateSize"/>]: dL/d(final states) in, dL/d(initial states) out.</param>
+            /// <param name="inputGradients">[T, B, <see cref="InputSize"/>], overwritten with dL/d inputs; or empty to skip them.</param>
+            /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
+            public void BackwardBatch(global::RnnGen.Tape<float> tape, {{ReadOnlySpan}} outputGradients, {{Span}} stateGradients, {{Span}} inputGradients, {{Span}} parameterGradients) =>
+                Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
             """);
     }
 
@@ -312,8 +351,17 @@ internal static partial class ModelEmitter
 
               """
             : "";
+        string cellBatch = shape.IsSingleLayerCell
+            ? $$"""
+              /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+              /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+              /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+              public void StepBatch({{ReadOnlySpan}} inputs, {{Span}} states) => {{step.Replace("Step(", "StepBatch(")}}inputs, states);
+
+              """
+            : "";
         return $$"""
-            {{cellStep}}/// <summary>One streaming time step{{through}}. Allocates nothing; safe to call concurrently on separate states.</summary>
+            {{cellStep}}{{cellBatch}}/// <summary>One streaming time step{{through}}. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
@@ -324,6 +372,18 @@ internal static partial class ModelEmitter
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
             public void Forward({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} state) => {{forward}}inputs, outputs, state);
+
+            /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+            /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+            public void StepBatch({{ReadOnlySpan}} inputs, {{Span}} states, {{Span}} outputs) => {{step.Replace("Step(", "StepBatch(")}}inputs, states, outputs);
+
+            /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states) => {{forward.Replace("Forward(", "ForwardBatch(")}}inputs, outputs, states);
 
             """;
     }
@@ -379,9 +439,20 @@ internal static partial class ModelEmitter
                 /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
                 /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
                 /// <param name="state">The initial state in, the final state out.</param>
-                /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+                /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
                 public void Forward({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} state, global::RnnGen.Workspace<float> workspace) =>
                     Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+
+                /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+                public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+                /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+                /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+                /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+                /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+                /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+                public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states, global::RnnGen.Workspace<float> workspace) =>
+                    Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
                 """);
         }
     }

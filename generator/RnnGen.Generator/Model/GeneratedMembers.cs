@@ -16,6 +16,7 @@ internal static class GeneratedMembers
         "Layers", "Directions", "ProjectionSize", "OutputSize", "Shape",
         "Parameters", "ParameterMemory", "WeightIh", "WeightHh", "BiasIh", "BiasHh", "Tensor",
         "Step", "Forward", "CreateTape", "CreateWorkspace", "Backward", "Freeze", "Frozen",
+        "StepBatch", "ForwardBatch", "BackwardBatch",
         Parameters, Kernels,
         // Weight files (Emitting/ModelEmitter.Weights.cs); FromEmbeddedWeights is reserved even when no weights are named.
         "LoadWeights", "SaveWeights", "FromEmbeddedWeights");

@@ -1,84 +1,120 @@
 namespace RnnGen.Generated;
 
 // Inference: streaming steps (forward in time only), and sequence passes layer by layer through a workspace (any
-// direction count). Both run either on the model's own parameters (Live) or on a frozen copy (Frozen).
+// direction count), for one stream or a batch of B independent streams at once. Both run either on the model's own
+// parameters (Live) or on a frozen copy (Frozen). Batched layouts: inputs [T, B, I] and outputs [T, B, O] time-major
+// (row t·B + b, PyTorch's batch_first=False), states [B, StateSize] (each stream's state in the single-stream layout).
 public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 {
+    /// <summary>Floats of stack a batched pass may use for its chunk of streams' states and scratch (128 KB).</summary>
+    private const int StackBudget = 32768;
+
+    /// <summary>The most streams one kernel call steps together: enough to read each weight once for many streams.</summary>
+    private const int MaxChunk = 32;
+
     /// <summary>One step of a single-layer cell, whose output is its h: <c>state[..H]</c>.</summary>
     public static void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> state)
     {
         Guard.Length(input.Length, InputSize, nameof(input));
         Guard.Length(state.Length, StateSize, nameof(state));
-        Stream<Live>(ref Ref(parameters), input, default, state, 1);
+        Stream<Live>(ref Ref(parameters), input, default, state, 1, 1);
     }
 
     /// <summary>One streaming step through every layer and the head.</summary>
     public static void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
         CheckStep(input, state, output);
-        Stream<Live>(ref Ref(parameters), input, output, state, 1);
+        Stream<Live>(ref Ref(parameters), input, output, state, 1, 1);
     }
 
-    /// <summary>A sequence, step by step: bit for bit one <see cref="Step(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float})"/> per step.</summary>
+    /// <summary>A sequence, step by step: bit for bit one Step per step.</summary>
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
-        int steps = CheckSequence(inputs, outputs, state);
-        Stream<Live>(ref Ref(parameters), inputs, outputs, state, steps);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        Stream<Live>(ref Ref(parameters), inputs, outputs, state, 1, steps);
     }
 
-    /// <summary>A sequence through a workspace: layer by layer when bidirectional, else as <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float})"/>.</summary>
-    public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace)
+    /// <summary>A sequence through a workspace: layer by layer when bidirectional, else as the streaming Forward.</summary>
+    public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace) =>
+        Sequence<Live>(ref Ref(parameters), inputs, outputs, state, workspace, batched: false);
+
+    /// <summary>One step of B single-layer cells: stream b's input at inputs[b·I…], its state at states[b·S…] (output h = its first H values).</summary>
+    public static void StepBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> states)
     {
-        int steps = CheckSequence(inputs, outputs, state);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.EnsureFits(TModel.Shape, steps, nameof(workspace));
-        if (Directions == 1)
-        {
-            Stream<Live>(ref Ref(parameters), inputs, outputs, state, steps);
-        }
-        else
-        {
-            Sweep<Live>(ref Ref(parameters), inputs, outputs, state, workspace, steps);
-        }
+        int batch = CheckStepBatch(inputs, states, default, withOutputs: false);
+        Stream<Live>(ref Ref(parameters), inputs, default, states, batch, 1);
     }
+
+    /// <summary>One streaming step of B streams, each through every layer and the head: outputs [B, O].</summary>
+    public static void StepBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs)
+    {
+        int batch = CheckStepBatch(inputs, states, outputs, withOutputs: true);
+        Stream<Live>(ref Ref(parameters), inputs, outputs, states, batch, 1);
+    }
+
+    /// <summary>B sequences, step by step: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+    public static void ForwardBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
+    {
+        int batch = Batch(states, nameof(states));
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
+        Stream<Live>(ref Ref(parameters), inputs, outputs, states, batch, steps);
+    }
+
+    /// <summary>B sequences through a workspace: layer by layer when bidirectional.</summary>
+    public static void ForwardBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace) =>
+        Sequence<Live>(ref Ref(parameters), inputs, outputs, states, workspace, batched: true);
 
     /// <summary>One step of a frozen single-layer cell.</summary>
     public static void FrozenStep(ReadOnlySpan<float> frozen, ReadOnlySpan<float> input, Span<float> state)
     {
         Guard.Length(input.Length, InputSize, nameof(input));
         Guard.Length(state.Length, StateSize, nameof(state));
-        Stream<Frozen>(ref Ref(frozen), input, default, state, 1);
+        Stream<Frozen>(ref Ref(frozen), input, default, state, 1, 1);
     }
 
     /// <summary>One streaming step of a frozen model.</summary>
     public static void FrozenStep(ReadOnlySpan<float> frozen, ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
         CheckStep(input, state, output);
-        Stream<Frozen>(ref Ref(frozen), input, output, state, 1);
+        Stream<Frozen>(ref Ref(frozen), input, output, state, 1, 1);
     }
 
     /// <summary>A sequence on a frozen model, step by step.</summary>
     public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
-        int steps = CheckSequence(inputs, outputs, state);
-        Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, steps);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, 1, steps);
     }
 
     /// <summary>A sequence on a frozen model through a workspace.</summary>
-    public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace)
+    public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace) =>
+        Sequence<Frozen>(ref Ref(frozen), inputs, outputs, state, workspace, batched: false);
+
+    /// <summary>One step of B frozen single-layer cells.</summary>
+    public static void FrozenStepBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> states)
     {
-        int steps = CheckSequence(inputs, outputs, state);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.EnsureFits(TModel.Shape, steps, nameof(workspace));
-        if (Directions == 1)
-        {
-            Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, steps);
-        }
-        else
-        {
-            Sweep<Frozen>(ref Ref(frozen), inputs, outputs, state, workspace, steps);
-        }
+        int batch = CheckStepBatch(inputs, states, default, withOutputs: false);
+        Stream<Frozen>(ref Ref(frozen), inputs, default, states, batch, 1);
     }
+
+    /// <summary>One streaming step of B streams on a frozen model.</summary>
+    public static void FrozenStepBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs)
+    {
+        int batch = CheckStepBatch(inputs, states, outputs, withOutputs: true);
+        Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, 1);
+    }
+
+    /// <summary>B sequences on a frozen model, step by step.</summary>
+    public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
+    {
+        int batch = Batch(states, nameof(states));
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
+        Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, steps);
+    }
+
+    /// <summary>B sequences on a frozen model through a workspace.</summary>
+    public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace) =>
+        Sequence<Frozen>(ref Ref(frozen), inputs, outputs, states, workspace, batched: true);
 
     private static void CheckStep(ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
@@ -87,93 +123,185 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Guard.Length(output.Length, OutputSize, nameof(output));
     }
 
-    private static int CheckSequence(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
+    /// <summary>B from the states (a whole number of states, at least one), with inputs [B, I] and outputs [B, O] checked.</summary>
+    private static int CheckStepBatch(ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs, bool withOutputs)
     {
-        int steps = Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-        Guard.Length(outputs.Length, steps * OutputSize, nameof(outputs));
-        Guard.Length(state.Length, StateSize, nameof(state));
+        int batch = Batch(states, nameof(states));
+        Guard.Length(inputs.Length, batch * InputSize, nameof(inputs));
+        if (withOutputs)
+        {
+            Guard.Length(outputs.Length, batch * OutputSize, nameof(outputs));
+        }
+
+        return batch;
+    }
+
+    /// <summary>B = states.Length / StateSize: a positive whole number of states.</summary>
+    private static int Batch(Span<float> states, string paramName)
+    {
+        int batch = Guard.Rows(states.Length, StateSize, paramName);
+        if (batch == 0)
+        {
+            throw new ArgumentException($"{paramName} has length 0; expected B·{StateSize} values, one state per stream (B ≥ 1).", paramName);
+        }
+
+        return batch;
+    }
+
+    /// <summary>T from inputs [T, B, I], with outputs [T, B, O] and the state(s) [B, S] checked (B = 1: the single-stream calls' "state").</summary>
+    private static int CheckSequence(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch, string statesName)
+    {
+        int steps = Guard.Rows(inputs.Length, batch * InputSize, nameof(inputs));
+        Guard.Length(outputs.Length, steps * batch * OutputSize, nameof(outputs));
+        Guard.Length(states.Length, batch * StateSize, statesName);
         return steps;
     }
 
-    /// <summary>
-    /// Steps forward in time, every layer per step (one direction only). The layer states are gathered once and
-    /// scattered once; each layer reads the h the layer below just wrote. Outputs may be empty (a cell's Step).
-    /// </summary>
-    private static void Stream<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, int steps)
+    /// <summary>A workspace pass: checked, then layer by layer when bidirectional, else streamed.</summary>
+    private static void Sequence<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, bool batched)
         where TStep : IStepper
     {
+        int batch = batched ? Batch(states, nameof(states)) : 1;
+        int steps = CheckSequence(inputs, outputs, states, batch, batched ? nameof(states) : "state");
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.EnsureFits(TModel.Shape, steps, batch, nameof(workspace));
+        if (Directions == 1)
+        {
+            Stream<TStep>(ref weights, inputs, outputs, states, batch, steps);
+        }
+        else
+        {
+            Sweep<TStep>(ref weights, inputs, outputs, states, workspace, batch, steps);
+        }
+    }
+
+    /// <summary>How many streams one kernel call steps: all of them up to <see cref="MaxChunk"/>, as the stack budget allows.</summary>
+    private static int ChunkFor(int batch, int floatsPerStream) =>
+        Math.Max(1, Math.Min(Math.Min(batch, MaxChunk), StackBudget / Math.Max(1, floatsPerStream)));
+
+    /// <summary>
+    /// Steps forward in time, every layer per step (one direction only), for B streams in chunks: per chunk the layer
+    /// states are gathered once into contiguous h-then-c rows and scattered once; each layer reads the h the layer below
+    /// just wrote. Outputs may be empty (a cell's Step: the output is h, in the state).
+    /// </summary>
+    private static void Stream<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch, int steps)
+        where TStep : IStepper
+    {
+        // Per stream: its layer states (unless the state already is one), the kernels' scratch, and the head's input.
         int layerStates = SingleLayerState ? 0 : Layers * LayerState;
-        Span<float> scratch = stackalloc float[layerStates + LayerState + TFirst.ActivationsPerStep];
-        ref float s = ref Ref(state);
-        ref float kernelScratch = ref At(ref Ref(scratch), layerStates);
-        ref float first = ref SingleLayerState ? ref s : ref Ref(scratch);
-        if (!SingleLayerState)
+        int perStream = layerStates + TStep.ScratchPerStream + (HasHead ? Recurrent : 0);
+        int chunk = ChunkFor(batch, perStream);
+        Span<float> scratch = stackalloc float[chunk * perStream + TStep.ScratchShared];
+        ref float s = ref Ref(states);
+        for (int b0 = 0; b0 < batch; b0 += chunk)
         {
-            for (int layer = 0; layer < Layers; layer++)
+            int count = Math.Min(chunk, batch - b0);
+            ref float first = ref SingleLayerState ? ref At(ref s, b0 * StateSize) : ref Ref(scratch);
+            ref float kernelScratch = ref At(ref Ref(scratch), chunk * layerStates);
+            ref float headInputs = ref At(ref kernelScratch, chunk * TStep.ScratchPerStream + TStep.ScratchShared);
+            if (!SingleLayerState)
             {
-                Gather(ref s, layer, 0, ref At(ref first, layer * LayerState));
-            }
-        }
-
-        for (int t = 0; t < steps; t++)
-        {
-            TStep.Layer(0, 0, ref weights, ref At(ref Ref(inputs), t * InputSize), ref first, ref kernelScratch);
-            for (int layer = 1; layer < Layers; layer++)
-            {
-                // h of the layer below starts its state.
-                TStep.Layer(layer, 0, ref weights, ref At(ref first, (layer - 1) * LayerState), ref At(ref first, layer * LayerState), ref kernelScratch);
-            }
-
-            if (!outputs.IsEmpty)
-            {
-                ref float top = ref At(ref first, (Layers - 1) * LayerState);
-                if (HasHead)
+                for (int b = 0; b < count; b++)
                 {
-                    TStep.Head(ref weights, ref top, ref At(ref Ref(outputs), t * OutputSize), 1);
-                }
-                else
-                {
-                    Copy(ref top, ref At(ref Ref(outputs), t * OutputSize), Recurrent);
+                    for (int layer = 0; layer < Layers; layer++)
+                    {
+                        Gather(ref At(ref s, (b0 + b) * StateSize), layer, 0, ref At(ref first, (layer * chunk + b) * LayerState));
+                    }
                 }
             }
-        }
 
-        if (!SingleLayerState)
-        {
-            for (int layer = 0; layer < Layers; layer++)
+            for (int t = 0; t < steps; t++)
             {
-                Scatter(ref At(ref first, layer * LayerState), ref s, layer, 0);
+                ref float x = ref At(ref Ref(inputs), (t * batch + b0) * InputSize);
+                TStep.Layer(0, 0, ref weights, ref x, InputSize, ref first, ref kernelScratch, count);
+                for (int layer = 1; layer < Layers; layer++)
+                {
+                    // Each stream's h in the layer below starts its state row.
+                    ref float below = ref At(ref first, (layer - 1) * chunk * LayerState);
+                    TStep.Layer(layer, 0, ref weights, ref below, LayerState, ref At(ref first, layer * chunk * LayerState), ref kernelScratch, count);
+                }
+
+                if (!outputs.IsEmpty)
+                {
+                    ref float top = ref At(ref first, (Layers - 1) * chunk * LayerState);
+                    ref float output = ref At(ref Ref(outputs), (t * batch + b0) * OutputSize);
+                    if (HasHead)
+                    {
+                        // The head reads rows of Hout: the top h of each stream, side by side.
+                        for (int b = 0; b < count; b++)
+                        {
+                            Copy(ref At(ref top, b * LayerState), ref At(ref headInputs, b * Recurrent), Recurrent);
+                        }
+
+                        TStep.Head(ref weights, ref headInputs, ref output, count);
+                    }
+                    else
+                    {
+                        for (int b = 0; b < count; b++)
+                        {
+                            Copy(ref At(ref top, b * LayerState), ref At(ref output, b * OutputSize), Recurrent);
+                        }
+                    }
+                }
+            }
+
+            if (!SingleLayerState)
+            {
+                for (int b = 0; b < count; b++)
+                {
+                    for (int layer = 0; layer < Layers; layer++)
+                    {
+                        Scatter(ref At(ref first, (layer * chunk + b) * LayerState), ref At(ref s, (b0 + b) * StateSize), layer, 0);
+                    }
+                }
             }
         }
     }
 
     /// <summary>
-    /// A sequence layer by layer: each direction of a layer runs over the whole sequence (the reverse one from the
+    /// B sequences layer by layer: each direction of a layer runs over the whole sequence (the reverse one from the
     /// last step back), writing its h into its half of each output row, before the next layer reads those rows.
     /// </summary>
-    private static void Sweep<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace, int steps)
+    private static void Sweep<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, int batch, int steps)
         where TStep : IStepper
     {
-        Span<float> scratch = stackalloc float[2 * LayerState + TFirst.ActivationsPerStep];
-        ref float layerState = ref Ref(scratch);
-        ref float kernelScratch = ref At(ref layerState, LayerState);
-        ref float s = ref Ref(state);
+        int perStream = LayerState + TStep.ScratchPerStream;
+        int chunk = ChunkFor(batch, perStream);
+        Span<float> scratch = stackalloc float[chunk * perStream + TStep.ScratchShared];
+        ref float layerStates = ref Ref(scratch);
+        ref float kernelScratch = ref At(ref layerStates, chunk * LayerState);
+        ref float s = ref Ref(states);
         ReadOnlySpan<float> layerInputs = inputs;
         int inputWidth = InputSize;
         for (int layer = 0; layer < Layers; layer++)
         {
-            Span<float> layerOutputs = layer == Layers - 1 && !HasHead ? outputs : workspace.LayerOutputs(layer & 1, steps);
+            Span<float> layerOutputs = layer == Layers - 1 && !HasHead ? outputs : workspace.LayerOutputs(layer & 1, steps * batch);
             for (int direction = 0; direction < Directions; direction++)
             {
-                Gather(ref s, layer, direction, ref layerState);
-                for (int i = 0; i < steps; i++)
+                for (int b0 = 0; b0 < batch; b0 += chunk)
                 {
-                    int t = direction == 0 ? i : steps - 1 - i;
-                    TStep.Layer(layer, direction, ref weights, ref At(ref Ref(layerInputs), t * inputWidth), ref layerState, ref kernelScratch);
-                    Copy(ref layerState, ref At(ref Ref(layerOutputs), t * LayerOutput + direction * Recurrent), Recurrent);
-                }
+                    int count = Math.Min(chunk, batch - b0);
+                    for (int b = 0; b < count; b++)
+                    {
+                        Gather(ref At(ref s, (b0 + b) * StateSize), layer, direction, ref At(ref layerStates, b * LayerState));
+                    }
 
-                Scatter(ref layerState, ref s, layer, direction);
+                    for (int i = 0; i < steps; i++)
+                    {
+                        int t = direction == 0 ? i : steps - 1 - i;
+                        ref float x = ref At(ref Ref(layerInputs), (t * batch + b0) * inputWidth);
+                        TStep.Layer(layer, direction, ref weights, ref x, inputWidth, ref layerStates, ref kernelScratch, count);
+                        for (int b = 0; b < count; b++)
+                        {
+                            Copy(ref At(ref layerStates, b * LayerState), ref At(ref Ref(layerOutputs), (t * batch + b0 + b) * LayerOutput + direction * Recurrent), Recurrent);
+                        }
+                    }
+
+                    for (int b = 0; b < count; b++)
+                    {
+                        Scatter(ref At(ref layerStates, b * LayerState), ref At(ref s, (b0 + b) * StateSize), layer, direction);
+                    }
+                }
             }
 
             layerInputs = layerOutputs;
@@ -182,32 +310,60 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
         if (HasHead)
         {
-            TStep.Head(ref weights, ref Ref(layerInputs), ref Ref(outputs), steps);
+            TStep.Head(ref weights, ref Ref(layerInputs), ref Ref(outputs), steps * batch);
         }
     }
 
-    /// <summary>How a pass advances one layer state by one step in place, and applies the head: on live or frozen weights.</summary>
+    /// <summary>
+    /// How a pass advances layer states by one step in place, and applies the head: on live or frozen weights. States
+    /// of <c>count</c> streams lie one after another (LayerState apart); stream b's input is at x + b·xStride.
+    /// </summary>
     private interface IStepper
     {
-        static abstract void Layer(int layer, int direction, ref float weights, ref float x, ref float state, ref float scratch);
+        /// <summary>Scratch floats per stream of a chunk.</summary>
+        static abstract int ScratchPerStream { get; }
+
+        /// <summary>Scratch floats shared by a chunk's streams.</summary>
+        static abstract int ScratchShared { get; }
+
+        static abstract void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count);
 
         static abstract void Head(ref float weights, ref float x, ref float y, int rows);
     }
 
-    /// <summary>The model's own parameters: the state is copied aside (the kernel reads previous, writes next).</summary>
+    /// <summary>
+    /// The model's own parameters: each stream's state is copied aside (the kernels read previous, write next); the
+    /// activations the kernels record are scratch here, one row shared by every stream.
+    /// </summary>
     private readonly struct Live : IStepper
     {
-        public static void Layer(int layer, int direction, ref float weights, ref float x, ref float state, ref float scratch)
+        public static int ScratchPerStream => LayerState;
+
+        public static int ScratchShared => TFirst.ActivationsPerStep;
+
+        public static void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count)
         {
-            Copy(ref state, ref scratch, LayerState);
+            Copy(ref states, ref scratch, count * LayerState);
             ref float w = ref At(ref weights, Offset(layer, direction));
-            if (layer == 0)
+            ref float activations = ref At(ref scratch, count * LayerState);
+            if (count == 1)
             {
-                TFirst.Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, LayerState));
+                if (layer == 0)
+                {
+                    TFirst.Step(ref w, ref x, ref scratch, ref states, ref activations);
+                }
+                else
+                {
+                    TUpper.Step(ref w, ref x, ref scratch, ref states, ref activations);
+                }
+            }
+            else if (layer == 0)
+            {
+                TFirst.StepBatch(ref w, ref x, xStride, ref scratch, ref states, ref activations, 0, count);
             }
             else
             {
-                TUpper.Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, LayerState));
+                TUpper.StepBatch(ref w, ref x, xStride, ref scratch, ref states, ref activations, 0, count);
             }
         }
 
@@ -218,16 +374,31 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>A frozen copy (<see cref="Freeze"/>): the layer kernels' frozen steps.</summary>
     private readonly struct Frozen : IStepper
     {
-        public static void Layer(int layer, int direction, ref float weights, ref float x, ref float state, ref float scratch)
+        public static int ScratchPerStream => Math.Max(TFirst.FrozenScratchPerStream, TUpper.FrozenScratchPerStream);
+
+        public static int ScratchShared => LayerState + TFirst.ActivationsPerStep;
+
+        public static void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count)
         {
             ref float w = ref At(ref weights, FrozenOffset(layer, direction));
-            if (layer == 0)
+            if (count == 1)
             {
-                TFirst.FrozenStep(ref w, ref x, ref state, ref scratch);
+                if (layer == 0)
+                {
+                    TFirst.FrozenStep(ref w, ref x, ref states, ref scratch);
+                }
+                else
+                {
+                    TUpper.FrozenStep(ref w, ref x, ref states, ref scratch);
+                }
+            }
+            else if (layer == 0)
+            {
+                TFirst.FrozenStepBatch(ref w, ref x, xStride, ref states, ref scratch, count);
             }
             else
             {
-                TUpper.FrozenStep(ref w, ref x, ref state, ref scratch);
+                TUpper.FrozenStepBatch(ref w, ref x, xStride, ref states, ref scratch, count);
             }
         }
 

@@ -1,26 +1,69 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using RnnGen.Training;
 
 namespace RnnGen.Generated;
 
-// Training: a sequence pass that records every layer-direction in the tape, and backpropagation through time from
-// the head down to the inputs. Layers run one after another over the whole sequence (a reverse direction needs it).
+// Training: a sequence pass that records every layer-direction in the tape, and backpropagation through time from the
+// head down to the inputs, for one stream or a minibatch of B. Layers run one after another over the whole sequence (a
+// reverse direction needs it); within a layer every stream advances together, so each weight is read once per step
+// for the whole batch, and the weight gradients are one product over all T·B rows. Streams may be shorter than the
+// batch's longest (padded at the end, like pack_padded_sequence): past its length a stream's state is carried
+// unchanged, its outputs are zero, and nothing flows back through those steps.
 public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 {
     /// <summary>A sequence in training mode (dropout between layers), recording what <see cref="Backward"/> needs.</summary>
     public static void Record(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Tape<float> tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        int steps = CheckSequence(inputs, outputs, state);
-        tape.EnsureFits(TModel.Shape, nameof(tape));
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        tape.EnsureFits(TModel.Shape, 1, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
-        CheckTapeLayout(tape);
-
         tape.BeginRecording(steps);
-        inputs.CopyTo(tape.Inputs(0));
-        ref float w = ref Ref(parameters);
-        ref float s = ref Ref(state);
+        RecordCore(ref Ref(parameters), inputs, outputs, state, tape, 1, steps);
+    }
+
+    /// <summary>
+    /// B sequences in training mode: inputs [T, B, I], outputs [T, B, O], states [B, S]; <paramref name="lengths"/> (B
+    /// values in 0..T, or empty for all T) gives each stream's own length.
+    /// </summary>
+    public static void RecordBatch(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Tape<float> tape, ReadOnlySpan<int> lengths)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        int batch = Batch(states, nameof(states));
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
+        tape.EnsureFits(TModel.Shape, batch, nameof(tape));
+        tape.EnsureCapacity(steps, nameof(tape));
+        if (lengths.IsEmpty)
+        {
+            tape.BeginRecording(steps);
+        }
+        else
+        {
+            Guard.Length(lengths.Length, batch, nameof(lengths));
+            for (int b = 0; b < batch; b++)
+            {
+                if ((uint)lengths[b] > (uint)steps)
+                {
+                    throw new ArgumentException($"lengths[{b}] is {lengths[b]}; each stream's length must be between 0 and the sequence's {steps} steps.", nameof(lengths));
+                }
+            }
+
+            tape.BeginRecording(steps, lengths);
+        }
+
+        RecordCore(ref Ref(parameters), inputs, outputs, states, tape, batch, steps);
+    }
+
+    private static void RecordCore(ref float w, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Tape<float> tape, int batch, int steps)
+    {
+        CheckTapeLayout(tape);
+        tape.RecordInputs(inputs);
+        ref float s = ref Ref(states);
         double dropout = TModel.Shape.Dropout;
-        int activations = TFirst.ActivationsPerStep;
+        int activations = TFirst.ActivationsPerStep, rows = steps * batch;
+        ReadOnlySpan<int> lengths = tape.Lengths;
         for (int layer = 0; layer < Layers; layer++)
         {
             bool top = layer == Layers - 1;
@@ -30,41 +73,104 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             for (int direction = 0; direction < Directions; direction++)
             {
                 ref float layerWeights = ref At(ref w, Offset(layer, direction));
-                ref float states = ref Ref(tape.States(layer, direction));
                 ref float recorded = ref Ref(tape.Activations(layer, direction));
-
-                // Forward: state rows 0 → T. Reverse: from row T (its initial state) down to row 0, so that in both row t
-                // of the activations belongs to input row t, and the state it read is row t (forward) or t + 1 (reverse).
-                Gather(ref s, layer, direction, ref At(ref states, direction == 0 ? 0 : steps * LayerState));
-                for (int i = 0; i < steps; i++)
+                // Many streams: the weights packed once for the pass, so each load serves a block of streams.
+                bool packs = batch > 1 && (layer == 0 ? TFirst.PacksForBatch : TUpper.PacksForBatch);
+                if (packs)
                 {
-                    int t = direction == 0 ? i : steps - 1 - i;
-                    ref float previous = ref At(ref states, (direction == 0 ? t : t + 1) * LayerState);
-                    ref float next = ref At(ref states, (direction == 0 ? t + 1 : t) * LayerState);
+                    ReadOnlySpan<float> parameters = MemoryMarshal.CreateReadOnlySpan(ref layerWeights, layer == 0 ? TFirst.ParameterCount : TUpper.ParameterCount);
                     if (layer == 0)
                     {
-                        TFirst.Step(ref layerWeights, ref At(ref x, t * inputWidth), ref previous, ref next, ref At(ref recorded, t * activations));
+                        TFirst.Freeze(parameters, tape.PackedWeights);
                     }
                     else
                     {
-                        TUpper.Step(ref layerWeights, ref At(ref x, t * inputWidth), ref previous, ref next, ref At(ref recorded, t * activations));
+                        TUpper.Freeze(parameters, tape.PackedWeights);
                     }
-
-                    Copy(ref next, ref At(ref Ref(layerOutputs), t * LayerOutput + direction * Recurrent), Recurrent);
                 }
 
-                Scatter(ref At(ref states, direction == 0 ? steps * LayerState : 0), ref s, layer, direction);
+                // State blocks of B rows: forward from block 0 to block T; reverse from block T down to block 0, so that
+                // in both, activation row t·B + b belongs to input row t·B + b, and the state it read is block t
+                // (forward) or t + 1 (reverse).
+                ref float stateBlocks = ref Ref(tape.States(layer, direction));
+                ref float initial = ref At(ref stateBlocks, (direction == 0 ? 0 : steps) * batch * LayerState);
+                for (int b = 0; b < batch; b++)
+                {
+                    Gather(ref At(ref s, b * StateSize), layer, direction, ref At(ref initial, b * LayerState));
+                }
+
+                for (int i = 0; i < steps; i++)
+                {
+                    int t = direction == 0 ? i : steps - 1 - i;
+                    ref float previous = ref At(ref stateBlocks, (direction == 0 ? t : t + 1) * batch * LayerState);
+                    ref float next = ref At(ref stateBlocks, (direction == 0 ? t + 1 : t) * batch * LayerState);
+                    ref float xt = ref At(ref x, t * batch * inputWidth);
+                    ref float at = ref At(ref recorded, t * batch * activations);
+                    if (batch == 1)
+                    {
+                        if (layer == 0)
+                        {
+                            TFirst.Step(ref layerWeights, ref xt, ref previous, ref next, ref at);
+                        }
+                        else
+                        {
+                            TUpper.Step(ref layerWeights, ref xt, ref previous, ref next, ref at);
+                        }
+                    }
+                    else if (packs)
+                    {
+                        ref float packed = ref Ref(tape.PackedWeights);
+                        ref float sums = ref Ref(tape.GateSums);
+                        if (layer == 0)
+                        {
+                            TFirst.StepBatchPacked(ref packed, ref xt, inputWidth, ref previous, ref next, ref at, activations, ref sums, batch);
+                        }
+                        else
+                        {
+                            TUpper.StepBatchPacked(ref packed, ref xt, inputWidth, ref previous, ref next, ref at, activations, ref sums, batch);
+                        }
+                    }
+                    else if (layer == 0)
+                    {
+                        TFirst.StepBatch(ref layerWeights, ref xt, inputWidth, ref previous, ref next, ref at, activations, batch);
+                    }
+                    else
+                    {
+                        TUpper.StepBatch(ref layerWeights, ref xt, inputWidth, ref previous, ref next, ref at, activations, batch);
+                    }
+
+                    for (int b = 0; b < batch; b++)
+                    {
+                        ref float output = ref At(ref Ref(layerOutputs), (t * batch + b) * LayerOutput + direction * Recurrent);
+                        if (t < lengths[b])
+                        {
+                            Copy(ref At(ref next, b * LayerState), ref output, Recurrent);
+                        }
+                        else
+                        {
+                            // Past this stream's end: its state is carried, its output is padding.
+                            Copy(ref At(ref previous, b * LayerState), ref At(ref next, b * LayerState), LayerState);
+                            Clear(ref output, Recurrent);
+                        }
+                    }
+                }
+
+                ref float final = ref At(ref stateBlocks, (direction == 0 ? steps : 0) * batch * LayerState);
+                for (int b = 0; b < batch; b++)
+                {
+                    Scatter(ref At(ref final, b * LayerState), ref At(ref s, b * StateSize), layer, direction);
+                }
             }
 
             if (!top && dropout > 0)
             {
-                Dropout.Apply(layerOutputs, tape.Mask(layer), dropout, tape.DropoutRandom);
+                Dropout.Apply(layerOutputs[..(rows * LayerOutput)], tape.Mask(layer), dropout, tape.DropoutRandom);
             }
         }
 
         if (HasHead)
         {
-            THead.Forward(ref At(ref w, HeadOffset), ref Ref(tape.LayerOutputs), ref Ref(outputs), steps);
+            THead.Forward(ref At(ref w, HeadOffset), ref Ref(tape.LayerOutputs), ref Ref(outputs), rows);
         }
     }
 
@@ -74,28 +180,46 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Span<float> inputGradients, Span<float> parameterGradients)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        tape.EnsureFits(TModel.Shape, nameof(tape));
+        tape.EnsureFits(TModel.Shape, 1, nameof(tape));
+        BackwardCore(ref Ref(parameters), tape, outputGradients, stateGradient, inputGradients, parameterGradients, nameof(stateGradient));
+    }
+
+    /// <summary>Backpropagation through time for a minibatch: gradients [T, B, O], [B, S], [T, B, I]; the parameter gradients of all streams summed.</summary>
+    public static void BackwardBatch(
+        ReadOnlySpan<float> parameters, Tape<float> tape, ReadOnlySpan<float> outputGradients, Span<float> stateGradients,
+        Span<float> inputGradients, Span<float> parameterGradients)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        tape.EnsureFits(TModel.Shape, Batch(stateGradients, nameof(stateGradients)), nameof(tape));
+        BackwardCore(ref Ref(parameters), tape, outputGradients, stateGradients, inputGradients, parameterGradients, nameof(stateGradients));
+    }
+
+    private static void BackwardCore(
+        ref float w, Tape<float> tape, ReadOnlySpan<float> outputGradients, Span<float> stateGradients, Span<float> inputGradients,
+        Span<float> parameterGradients, string stateGradientsName)
+    {
         CheckTapeLayout(tape);
-        int steps = tape.Steps;
-        Guard.Length(outputGradients.Length, steps * OutputSize, nameof(outputGradients));
-        Guard.Length(stateGradient.Length, StateSize, nameof(stateGradient));
-        Guard.LengthOrEmpty(inputGradients.Length, steps * InputSize, nameof(inputGradients));
+        int steps = tape.Steps, batch = tape.BatchSize, rows = steps * batch;
+        Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
+        Guard.Length(stateGradients.Length, batch * StateSize, stateGradientsName);
+        Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
         Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
 
-        ref float w = ref Ref(parameters);
         ref float dp = ref Ref(parameterGradients);
-        ref float dState = ref Ref(stateGradient);
-        Span<float> scratch = stackalloc float[LayerState + Math.Max(TFirst.BackwardScratch, TUpper.BackwardScratch)];
-        ref float layerGradient = ref Ref(scratch);
-        ref float dPrev = ref At(ref layerGradient, LayerState);
-        int activations = TFirst.ActivationsPerStep, gradients = TFirst.GradientsPerStep;
+        ref float dState = ref Ref(stateGradients);
+        ref float layerGradients = ref Ref(tape.StateGradients);
+        ref float dPrev = ref Ref(tape.BackwardScratch);
+        ref float rowScratch = ref Ref(tape.RowScratch);
+        int activations = TFirst.ActivationsPerStep, gradients = TFirst.GradientsPerStep, backwardScratch = TFirst.BackwardScratch;
+        ReadOnlySpan<int> lengths = tape.Lengths;
+        bool ragged = tape.Ragged;
 
         // dL/d(top layer's outputs): through the head, or the caller's gradients themselves.
         ReadOnlySpan<float> dOutputs = outputGradients;
         bool inScratchA = false;
         if (HasHead)
         {
-            THead.Backward(ref At(ref w, HeadOffset), ref Ref(tape.LayerOutputs), ref Ref(outputGradients), ref Ref(tape.OutputGradients), ref At(ref dp, HeadOffset), steps, computeDx: true);
+            THead.Backward(ref At(ref w, HeadOffset), ref Ref(tape.LayerOutputs), ref Ref(outputGradients), ref Ref(tape.OutputGradients), ref At(ref dp, HeadOffset), rows, computeDx: true);
             dOutputs = tape.OutputGradients;
             inScratchA = true;
         }
@@ -105,53 +229,87 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             int inputWidth = layer == 0 ? InputSize : LayerOutput;
             bool computeDx = layer > 0 || !inputGradients.IsEmpty;
             Span<float> dInputs = layer == 0 ? inputGradients : inScratchA ? tape.InputGradients : tape.OutputGradients;
-            ref float dx = ref computeDx ? ref Ref(dInputs) : ref Ref(tape.RowScratch);
-            ref float rowScratch = ref Ref(tape.RowScratch);
+            ref float dx = ref computeDx ? ref Ref(dInputs) : ref rowScratch;
             ref float inputs = ref Ref(tape.Inputs(layer));
             for (int direction = 0; direction < Directions; direction++)
             {
                 ref float layerWeights = ref At(ref w, Offset(layer, direction));
-                ref float states = ref Ref(tape.States(layer, direction));
+                ref float stateBlocks = ref Ref(tape.States(layer, direction));
                 ref float recorded = ref Ref(tape.Activations(layer, direction));
                 ref float da = ref Ref(tape.Gradients(layer, direction));
-                Gather(ref dState, layer, direction, ref layerGradient);
+                for (int b = 0; b < batch; b++)
+                {
+                    Gather(ref At(ref dState, b * StateSize), layer, direction, ref At(ref layerGradients, b * LayerState));
+                }
 
                 // Back in the opposite order of the forward pass: forward from the last step, reverse from the first.
                 for (int i = steps - 1; i >= 0; i--)
                 {
                     int t = direction == 0 ? i : steps - 1 - i;
-                    ref float previous = ref At(ref states, (direction == 0 ? t : t + 1) * LayerState);
-                    ref float dOut = ref At(ref Ref(dOutputs), t * LayerOutput + direction * Recurrent);
-                    // The first direction overwrites dL/dx; the reverse one adds its share from a scratch row.
-                    ref float dxRow = ref computeDx && direction == 0 ? ref At(ref dx, t * inputWidth) : ref rowScratch;
-                    if (layer == 0)
+                    ref float previous = ref At(ref stateBlocks, (direction == 0 ? t : t + 1) * batch * LayerState);
+                    ref float dOut = ref At(ref Ref(dOutputs), t * batch * LayerOutput + direction * Recurrent);
+                    ref float daRows = ref At(ref da, t * batch * gradients);
+                    // The first direction overwrites dL/dx; the reverse one adds its share from scratch rows.
+                    bool direct = computeDx && direction == 0;
+                    ref float dxRows = ref direct ? ref At(ref dx, t * batch * inputWidth) : ref rowScratch;
+                    if (batch == 1)
                     {
-                        TFirst.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradient, ref dOut, ref At(ref da, t * gradients), ref dPrev, ref dxRow, computeDx);
+                        if (layer == 0)
+                        {
+                            TFirst.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, computeDx);
+                        }
+                        else
+                        {
+                            TUpper.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, computeDx);
+                        }
+                    }
+                    else if (layer == 0)
+                    {
+                        TFirst.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, computeDx, batch);
                     }
                     else
                     {
-                        TUpper.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradient, ref dOut, ref At(ref da, t * gradients), ref dPrev, ref dxRow, computeDx);
+                        TUpper.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, computeDx, batch);
                     }
 
-                    Copy(ref dPrev, ref layerGradient, LayerState);
-                    if (computeDx && direction == 1)
+                    for (int b = 0; b < batch; b++)
                     {
-                        Add(ref rowScratch, ref At(ref dx, t * inputWidth), inputWidth);
+                        if (ragged && t >= lengths[b])
+                        {
+                            // A padded step: the state was carried, so its gradient passes through; nothing else flows.
+                            Clear(ref At(ref daRows, b * gradients), gradients);
+                            if (computeDx)
+                            {
+                                Clear(ref At(ref dxRows, b * inputWidth), inputWidth);
+                            }
+
+                            continue;
+                        }
+
+                        Copy(ref At(ref dPrev, b * backwardScratch), ref At(ref layerGradients, b * LayerState), LayerState);
+                        if (computeDx && direction == 1)
+                        {
+                            Add(ref At(ref rowScratch, b * inputWidth), ref At(ref dx, (t * batch + b) * inputWidth), inputWidth);
+                        }
                     }
                 }
 
-                Scatter(ref layerGradient, ref dState, layer, direction);
-                if (steps > 0)
+                for (int b = 0; b < batch; b++)
+                {
+                    Scatter(ref At(ref layerGradients, b * LayerState), ref At(ref dState, b * StateSize), layer, direction);
+                }
+
+                if (rows > 0)
                 {
                     ref float layerDp = ref At(ref dp, Offset(layer, direction));
-                    ref float statesBefore = ref At(ref states, direction == 0 ? 0 : LayerState);
+                    ref float statesBefore = ref At(ref stateBlocks, direction == 0 ? 0 : batch * LayerState);
                     if (layer == 0)
                     {
-                        TFirst.ParameterGradients(ref layerDp, ref da, ref inputs, ref statesBefore, ref recorded, steps);
+                        TFirst.ParameterGradients(ref layerDp, ref da, ref inputs, ref statesBefore, ref recorded, rows);
                     }
                     else
                     {
-                        TUpper.ParameterGradients(ref layerDp, ref da, ref inputs, ref statesBefore, ref recorded, steps);
+                        TUpper.ParameterGradients(ref layerDp, ref da, ref inputs, ref statesBefore, ref recorded, rows);
                     }
                 }
             }
@@ -161,7 +319,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                 // dInputs is dL/d(the layer below's outputs after dropout); through the mask to before it.
                 if (TModel.Shape.Dropout > 0)
                 {
-                    Dropout.Backward(dInputs, tape.Mask(layer - 1));
+                    Dropout.Backward(dInputs[..(rows * LayerOutput)], tape.Mask(layer - 1));
                 }
 
                 dOutputs = dInputs;
@@ -187,4 +345,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             At(ref destination, i) += At(ref source, i);
         }
     }
+
+    private static void Clear(ref float destination, int count) =>
+        Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), 0, (uint)count * sizeof(float));
 }

@@ -46,6 +46,14 @@ public abstract class ReferenceCell<T> : ReferenceModel<T>, IRecurrentCell<T> wh
     {
         Guard.Length(input.Length, InputSize, nameof(input));
         Guard.Length(state.Length, StateSize, nameof(state));
-        Stream(input, default, state, 1);
+        Stream(input, default, state, 1, 1);
+    }
+
+    /// <inheritdoc/>
+    public void StepBatch(ReadOnlySpan<T> inputs, Span<T> states)
+    {
+        int batch = Guard.Rows(states.Length, StateSize, nameof(states));
+        Guard.Length(inputs.Length, batch * InputSize, nameof(inputs));
+        Stream(inputs, default, states, batch, 1);
     }
 }

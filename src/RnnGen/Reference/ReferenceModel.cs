@@ -72,7 +72,7 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
         Guard.Length(input.Length, InputSize, nameof(input));
         Guard.Length(state.Length, StateSize, nameof(state));
         Guard.Length(output.Length, OutputSize, nameof(output));
-        Stream(input, output, state, 1);
+        Stream(input, output, state, 1, 1);
     }
 
     /// <summary>A sequence, step by step (a model that is not bidirectional).</summary>
@@ -80,42 +80,44 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state)
     {
         EnsureStreaming();
-        int steps = CheckSequence(inputs, outputs, state);
-        Stream(inputs, outputs, state, steps);
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        Stream(inputs, outputs, state, 1, steps);
+    }
+
+    /// <summary>One streaming step of B streams: inputs [B, I], states [B, S], outputs [B, O].</summary>
+    /// <exception cref="InvalidOperationException">The model is bidirectional.</exception>
+    public void StepBatch(ReadOnlySpan<T> inputs, Span<T> states, Span<T> outputs)
+    {
+        EnsureStreaming();
+        int batch = Batch(states, nameof(states));
+        Guard.Length(inputs.Length, batch * InputSize, nameof(inputs));
+        Guard.Length(outputs.Length, batch * OutputSize, nameof(outputs));
+        Stream(inputs, outputs, states, batch, 1);
+    }
+
+    /// <summary>B sequences, step by step: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+    /// <exception cref="InvalidOperationException">The model is bidirectional.</exception>
+    public void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states)
+    {
+        EnsureStreaming();
+        int batch = Batch(states, nameof(states));
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
+        Stream(inputs, outputs, states, batch, steps);
     }
 
     /// <inheritdoc/>
     public Workspace<T> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
+    /// <summary>A workspace for batches of up to <paramref name="batchSize"/> sequences.</summary>
+    public Workspace<T> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace)
-    {
-        int steps = CheckSequence(inputs, outputs, state);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.EnsureFits(Shape, steps, nameof(workspace));
-        ReadOnlySpan<T> layerInputs = inputs;
-        for (int layer = 0; layer < Shape.Layers; layer++)
-        {
-            Span<T> layerOutputs = layer == Shape.Layers - 1 && Shape.HeadOutputs == 0 ? outputs : workspace.LayerOutputs(layer & 1, steps);
-            for (int direction = 0; direction < Shape.Directions; direction++)
-            {
-                Span<T> layerState = _layerStates.AsSpan(0, _first.StateSize);
-                Gather(state, layer, direction, layerState);
-                for (int i = 0; i < steps; i++)
-                {
-                    int t = direction == 0 ? i : steps - 1 - i;
-                    LayerStep(layer, direction, Row(layerInputs, t, layer), layerState, layerState, _activations);
-                    layerState[..Shape.RecurrentSize].CopyTo(OutputSlot(layerOutputs, t, direction));
-                }
+    public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Workspace<T> workspace) =>
+        Sequence(inputs, outputs, state, workspace, 1, nameof(state));
 
-                Scatter(layerState, state, layer, direction);
-            }
-
-            layerInputs = layerOutputs;
-        }
-
-        HeadForward(layerInputs, outputs);
-    }
+    /// <summary>B sequences through a workspace: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+    public void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace) =>
+        Sequence(inputs, outputs, states, workspace, Batch(states, nameof(states)), nameof(states));
 
     /// <inheritdoc/>
     public Tape<T> CreateTape(int maxSteps) => new(Shape, maxSteps);
@@ -124,15 +126,107 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     public Tape<T> CreateTape(int maxSteps, Random? dropoutRandom) => new(Shape, maxSteps, dropoutRandom);
 
     /// <inheritdoc/>
+    public Tape<T> CreateTape(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize, null);
+
+    /// <summary>A tape for minibatches of <paramref name="batchSize"/> sequences whose dropout masks are drawn from <paramref name="dropoutRandom"/>.</summary>
+    public Tape<T> CreateTape(int maxSteps, int batchSize, Random? dropoutRandom) => new(Shape, maxSteps, batchSize, dropoutRandom);
+
+    /// <inheritdoc/>
     public void Forward(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, Tape<T> tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        int steps = CheckSequence(inputs, outputs, state);
-        tape.EnsureFits(Shape, nameof(tape));
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        tape.EnsureFits(Shape, 1, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
-
         tape.BeginRecording(steps);
-        inputs.CopyTo(tape.Inputs(0));
+        Record(inputs, outputs, state, tape, 1, steps);
+    }
+
+    /// <summary>
+    /// B sequences in training mode: inputs [T, B, I], outputs [T, B, O], states [B, S]; <paramref name="lengths"/> (B
+    /// values in 0..T, or empty) gives each stream's own length (padded at the end).
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Tape<T> tape, ReadOnlySpan<int> lengths = default)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        int batch = Batch(states, nameof(states));
+        int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
+        tape.EnsureFits(Shape, batch, nameof(tape));
+        tape.EnsureCapacity(steps, nameof(tape));
+        if (lengths.IsEmpty)
+        {
+            tape.BeginRecording(steps);
+        }
+        else
+        {
+            Guard.Length(lengths.Length, batch, nameof(lengths));
+            for (int b = 0; b < batch; b++)
+            {
+                if ((uint)lengths[b] > (uint)steps)
+                {
+                    throw new ArgumentException($"lengths[{b}] is {lengths[b]}; each stream's length must be between 0 and the sequence's {steps} steps.", nameof(lengths));
+                }
+            }
+
+            tape.BeginRecording(steps, lengths);
+        }
+
+        Record(inputs, outputs, states, tape, batch, steps);
+    }
+
+    /// <inheritdoc/>
+    public void Backward(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradient, Span<T> inputGradients, Span<T> parameterGradients)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        tape.EnsureFits(Shape, 1, nameof(tape));
+        BackwardCore(tape, outputGradients, stateGradient, inputGradients, parameterGradients, nameof(stateGradient));
+    }
+
+    /// <summary>Backpropagation through time for a minibatch: gradients [T, B, O], [B, S], [T, B, I] (or empty); parameter gradients of all streams summed (+=).</summary>
+    public void BackwardBatch(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradients, Span<T> inputGradients, Span<T> parameterGradients)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        tape.EnsureFits(Shape, Batch(stateGradients, nameof(stateGradients)), nameof(tape));
+        BackwardCore(tape, outputGradients, stateGradients, inputGradients, parameterGradients, nameof(stateGradients));
+    }
+
+    private void Sequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Workspace<T> workspace, int batch, string statesName)
+    {
+        int steps = CheckSequence(inputs, outputs, states, batch, statesName);
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.EnsureFits(Shape, steps, batch, nameof(workspace));
+        int rows = steps * batch;
+        ReadOnlySpan<T> layerInputs = inputs;
+        for (int layer = 0; layer < Shape.Layers; layer++)
+        {
+            Span<T> layerOutputs = layer == Shape.Layers - 1 && Shape.HeadOutputs == 0 ? outputs : workspace.LayerOutputs(layer & 1, rows);
+            for (int direction = 0; direction < Shape.Directions; direction++)
+            {
+                for (int b = 0; b < batch; b++)
+                {
+                    Span<T> layerState = _layerStates.AsSpan(0, _first.StateSize);
+                    Gather(StateOf(states, b), layer, direction, layerState);
+                    for (int i = 0; i < steps; i++)
+                    {
+                        int t = direction == 0 ? i : steps - 1 - i;
+                        LayerStep(layer, direction, Row(layerInputs, t * batch + b, layer), layerState, layerState, _activations);
+                        layerState[..Shape.RecurrentSize].CopyTo(OutputSlot(layerOutputs, t * batch + b, direction));
+                    }
+
+                    Scatter(layerState, StateOf(states, b), layer, direction);
+                }
+            }
+
+            layerInputs = layerOutputs;
+        }
+
+        HeadForward(layerInputs, outputs);
+    }
+
+    private void Record(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, Tape<T> tape, int batch, int steps)
+    {
+        tape.RecordInputs(inputs);
+        ReadOnlySpan<int> lengths = tape.Lengths;
         int s = _first.StateSize, a = _first.ActivationsPerStep;
         for (int layer = 0; layer < Shape.Layers; layer++)
         {
@@ -140,24 +234,37 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
             Span<T> layerOutputs = !top ? tape.Inputs(layer + 1) : Shape.HeadOutputs > 0 ? tape.LayerOutputs : outputs;
             for (int direction = 0; direction < Shape.Directions; direction++)
             {
-                // Forward: state rows 0 → T; reverse: row T → 0. Row t of the activations belongs to input row t.
-                Span<T> states = tape.States(layer, direction), activations = tape.Activations(layer, direction);
-                Gather(state, layer, direction, states.Slice(direction == 0 ? 0 : steps * s, s));
-                for (int i = 0; i < steps; i++)
+                // Blocks of B state rows: forward from block 0 to block T; reverse from block T down to block 0. Row
+                // t·B + b of the activations belongs to input row t·B + b.
+                Span<T> stateRows = tape.States(layer, direction), activations = tape.Activations(layer, direction);
+                for (int b = 0; b < batch; b++)
                 {
-                    int t = direction == 0 ? i : steps - 1 - i;
-                    Span<T> previous = states.Slice((direction == 0 ? t : t + 1) * s, s);
-                    Span<T> next = states.Slice((direction == 0 ? t + 1 : t) * s, s);
-                    LayerStep(layer, direction, Row(tape.Inputs(layer), t, layer), previous, next, activations.Slice(t * a, a));
-                    next[..Shape.RecurrentSize].CopyTo(OutputSlot(layerOutputs, t, direction));
-                }
+                    Gather(StateOf(states, b), layer, direction, stateRows.Slice(((direction == 0 ? 0 : steps) * batch + b) * s, s));
+                    for (int i = 0; i < steps; i++)
+                    {
+                        int t = direction == 0 ? i : steps - 1 - i;
+                        Span<T> previous = stateRows.Slice(((direction == 0 ? t : t + 1) * batch + b) * s, s);
+                        Span<T> next = stateRows.Slice(((direction == 0 ? t + 1 : t) * batch + b) * s, s);
+                        if (t < lengths[b])
+                        {
+                            LayerStep(layer, direction, Row(tape.Inputs(layer), t * batch + b, layer), previous, next, activations.Slice((t * batch + b) * a, a));
+                            next[..Shape.RecurrentSize].CopyTo(OutputSlot(layerOutputs, t * batch + b, direction));
+                        }
+                        else
+                        {
+                            // Past this stream's end: its state is carried, its output is padding.
+                            previous.CopyTo(next);
+                            OutputSlot(layerOutputs, t * batch + b, direction).Clear();
+                        }
+                    }
 
-                Scatter(states.Slice(direction == 0 ? steps * s : 0, s), state, layer, direction);
+                    Scatter(stateRows.Slice(((direction == 0 ? steps : 0) * batch + b) * s, s), StateOf(states, b), layer, direction);
+                }
             }
 
             if (!top && Shape.Dropout > 0)
             {
-                Dropout.Apply(layerOutputs, tape.Mask(layer), Shape.Dropout, tape.DropoutRandom);
+                Dropout.Apply(layerOutputs[..(steps * batch * Shape.LayerOutputSize)], tape.Mask(layer), Shape.Dropout, tape.DropoutRandom);
             }
         }
 
@@ -167,16 +274,14 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
         }
     }
 
-    /// <inheritdoc/>
-    public void Backward(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradient, Span<T> inputGradients, Span<T> parameterGradients)
+    private void BackwardCore(Tape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> stateGradients, Span<T> inputGradients, Span<T> parameterGradients, string stateGradientsName)
     {
-        ArgumentNullException.ThrowIfNull(tape);
-        tape.EnsureFits(Shape, nameof(tape));
-        int steps = tape.Steps;
-        Guard.Length(outputGradients.Length, steps * OutputSize, nameof(outputGradients));
-        Guard.Length(stateGradient.Length, StateSize, nameof(stateGradient));
-        Guard.LengthOrEmpty(inputGradients.Length, steps * InputSize, nameof(inputGradients));
+        int steps = tape.Steps, batch = tape.BatchSize, rows = steps * batch;
+        Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
+        Guard.Length(stateGradients.Length, batch * StateSize, stateGradientsName);
+        Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
         Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
+        ReadOnlySpan<int> lengths = tape.Lengths;
 
         // dL/d(the top layer's outputs): through the head (dW += dy ⊗ x, db += dy, dx = Wᵀ·dy), or the given gradients.
         ReadOnlySpan<T> dOutputs = outputGradients;
@@ -200,30 +305,38 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
                 LayerMath<T> math = layer == 0 ? _first : _upper;
                 ReadOnlySpan<T> parameters = LayerParameters(layer, direction);
                 Span<T> dp = parameterGradients.Slice(Shape.Layout.LayerOffset(layer, direction), math.ParameterCount);
-                Span<T> states = tape.States(layer, direction), activations = tape.Activations(layer, direction);
-                Gather(stateGradient, layer, direction, _layerGradient);
-                for (int i = steps - 1; i >= 0; i--)
+                Span<T> stateRows = tape.States(layer, direction), activations = tape.Activations(layer, direction);
+                for (int b = 0; b < batch; b++)
                 {
-                    int t = direction == 0 ? i : steps - 1 - i;
-                    // The gradient reaching this step's h: from its output and from the steps after it.
-                    Linear.Add(OutputSlot(dOutputs, t, direction), _layerGradient.AsSpan(0, Shape.RecurrentSize));
-                    math.Backward(
-                        parameters, Row(tape.Inputs(layer), t, layer), states.Slice((direction == 0 ? t : t + 1) * s, s),
-                        activations.Slice(t * a, a), _layerGradient, _gradients, dx, dp);
-                    if (!dx.IsEmpty)
+                    Gather(StateOf(stateGradients, b), layer, direction, _layerGradient);
+                    for (int i = steps - 1; i >= 0; i--)
                     {
-                        Linear.Add(dx, dInputs.Slice(t * inputWidth, inputWidth));
-                    }
-                }
+                        int t = direction == 0 ? i : steps - 1 - i;
+                        if (t >= lengths[b])
+                        {
+                            continue;   // a padded step carried the state: its gradient passes through unchanged
+                        }
 
-                Scatter(_layerGradient, stateGradient, layer, direction);
+                        // The gradient reaching this step's h: from its output and from the steps after it.
+                        Linear.Add(OutputSlot(dOutputs, t * batch + b, direction), _layerGradient.AsSpan(0, Shape.RecurrentSize));
+                        math.Backward(
+                            parameters, Row(tape.Inputs(layer), t * batch + b, layer), stateRows.Slice(((direction == 0 ? t : t + 1) * batch + b) * s, s),
+                            activations.Slice((t * batch + b) * a, a), _layerGradient, _gradients, dx, dp);
+                        if (!dx.IsEmpty)
+                        {
+                            Linear.Add(dx, dInputs.Slice((t * batch + b) * inputWidth, inputWidth));
+                        }
+                    }
+
+                    Scatter(_layerGradient, StateOf(stateGradients, b), layer, direction);
+                }
             }
 
             if (layer > 0)
             {
                 if (Shape.Dropout > 0)
                 {
-                    Dropout.Backward(dInputs, tape.Mask(layer - 1));
+                    Dropout.Backward(dInputs[..(rows * Shape.LayerOutputSize)], tape.Mask(layer - 1));
                 }
 
                 dOutputs = dInputs;
@@ -266,50 +379,63 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     /// <inheritdoc cref="SaveWeights(string, string, int)"/>
     public void SaveWeights(WeightFile file, string prefix = "", int layer = 0) => ModelWeights.Save(this, file, prefix, layer);
 
-    /// <summary>Steps forward in time, every layer per step; outputs may be empty (a cell's Step: the output is its h).</summary>
-    private protected void Stream(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state, int steps)
+    /// <summary>Steps B streams forward in time, one stream after another, every layer per step; outputs may be empty (a cell's Step: the output is its h).</summary>
+    private protected void Stream(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, int batch, int steps)
     {
         int s = _first.StateSize;
-        for (int layer = 0; layer < Shape.Layers; layer++)
+        for (int b = 0; b < batch; b++)
         {
-            Gather(state, layer, 0, _layerStates.AsSpan(layer * s, s));
-        }
-
-        for (int t = 0; t < steps; t++)
-        {
-            ReadOnlySpan<T> x = inputs.Slice(t * InputSize, InputSize);
             for (int layer = 0; layer < Shape.Layers; layer++)
             {
-                Span<T> layerState = _layerStates.AsSpan(layer * s, s);
-                LayerStep(layer, 0, x, layerState, layerState, _activations);
-                x = layerState[..Shape.RecurrentSize];
+                Gather(StateOf(states, b), layer, 0, _layerStates.AsSpan(layer * s, s));
             }
 
-            if (!outputs.IsEmpty)
+            for (int t = 0; t < steps; t++)
             {
-                Span<T> output = outputs.Slice(t * OutputSize, OutputSize);
-                if (Shape.HeadOutputs > 0)
+                ReadOnlySpan<T> x = inputs.Slice((t * batch + b) * InputSize, InputSize);
+                for (int layer = 0; layer < Shape.Layers; layer++)
                 {
-                    HeadForward(x, output);
+                    Span<T> layerState = _layerStates.AsSpan(layer * s, s);
+                    LayerStep(layer, 0, x, layerState, layerState, _activations);
+                    x = layerState[..Shape.RecurrentSize];
                 }
-                else
+
+                if (!outputs.IsEmpty)
                 {
-                    x.CopyTo(output);
+                    Span<T> output = outputs.Slice((t * batch + b) * OutputSize, OutputSize);
+                    if (Shape.HeadOutputs > 0)
+                    {
+                        HeadForward(x, output);
+                    }
+                    else
+                    {
+                        x.CopyTo(output);
+                    }
                 }
             }
-        }
 
-        for (int layer = 0; layer < Shape.Layers; layer++)
-        {
-            Scatter(_layerStates.AsSpan(layer * s, s), state, layer, 0);
+            for (int layer = 0; layer < Shape.Layers; layer++)
+            {
+                Scatter(_layerStates.AsSpan(layer * s, s), StateOf(states, b), layer, 0);
+            }
         }
     }
 
-    private int CheckSequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> state)
+    /// <summary>Stream b's state in a batch of states.</summary>
+    private Span<T> StateOf(Span<T> states, int b) => states.Slice(b * StateSize, StateSize);
+
+    /// <summary>B = states.Length / StateSize: a positive whole number of states.</summary>
+    private int Batch(Span<T> states, string paramName)
     {
-        int steps = Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-        Guard.Length(outputs.Length, steps * OutputSize, nameof(outputs));
-        Guard.Length(state.Length, StateSize, nameof(state));
+        int batch = Guard.Rows(states.Length, StateSize, paramName);
+        return batch > 0 ? batch : throw new ArgumentException($"{paramName} has length 0; expected B·{StateSize} values, one state per stream (B ≥ 1).", paramName);
+    }
+
+    private int CheckSequence(ReadOnlySpan<T> inputs, Span<T> outputs, Span<T> states, int batch, string statesName)
+    {
+        int steps = Guard.Rows(inputs.Length, batch * InputSize, nameof(inputs));
+        Guard.Length(outputs.Length, steps * batch * OutputSize, nameof(outputs));
+        Guard.Length(states.Length, batch * StateSize, statesName);
         return steps;
     }
 
@@ -327,19 +453,19 @@ public class ReferenceModel<T> : IRecurrentModel<T> where T : IFloatingPointIeee
     private void LayerStep(int layer, int direction, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> activations) =>
         (layer == 0 ? _first : _upper).Step(LayerParameters(layer, direction), x, previous, next, activations);
 
-    /// <summary>Row t of a layer's inputs.</summary>
-    private ReadOnlySpan<T> Row(ReadOnlySpan<T> inputs, int t, int layer)
+    /// <summary>A row (t·B + b) of a layer's inputs.</summary>
+    private ReadOnlySpan<T> Row(ReadOnlySpan<T> inputs, int row, int layer)
     {
         int width = Shape.Layout.LayerInputSize(layer);
-        return inputs.Slice(t * width, width);
+        return inputs.Slice(row * width, width);
     }
 
-    /// <summary>Where a direction's h goes in row t of a layer's outputs: the forward half, then the reverse one.</summary>
-    private Span<T> OutputSlot(Span<T> layerOutputs, int t, int direction) =>
-        layerOutputs.Slice(t * Shape.LayerOutputSize + direction * Shape.RecurrentSize, Shape.RecurrentSize);
+    /// <summary>Where a direction's h goes in a row of a layer's outputs: the forward half, then the reverse one.</summary>
+    private Span<T> OutputSlot(Span<T> layerOutputs, int row, int direction) =>
+        layerOutputs.Slice(row * Shape.LayerOutputSize + direction * Shape.RecurrentSize, Shape.RecurrentSize);
 
-    private ReadOnlySpan<T> OutputSlot(ReadOnlySpan<T> layerOutputs, int t, int direction) =>
-        layerOutputs.Slice(t * Shape.LayerOutputSize + direction * Shape.RecurrentSize, Shape.RecurrentSize);
+    private ReadOnlySpan<T> OutputSlot(ReadOnlySpan<T> layerOutputs, int row, int direction) =>
+        layerOutputs.Slice(row * Shape.LayerOutputSize + direction * Shape.RecurrentSize, Shape.RecurrentSize);
 
     private void Gather(ReadOnlySpan<T> state, int layer, int direction, Span<T> layerState)
     {

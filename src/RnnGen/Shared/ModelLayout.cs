@@ -141,6 +141,24 @@ internal sealed class ModelLayout
     public int GradientsPerStep => Lstm ? 4 * Hidden + Projection : 6 * Hidden;
 
     /// <summary>
+    /// Whether the batched training step packs the weights: a layer kind with a packed kernel (H a multiple of 8, no
+    /// projection). The generated kernels decide per instruction path; the tape only makes room.
+    /// </summary>
+    public bool PacksForBatch => Projection == 0 && Hidden % 8 == 0;
+
+    /// <summary>Floats of one layer-direction's weights packed in tiles: every gate row's columns, then 4·H biases.</summary>
+    public int PackedLayerSize(int layer) => GateRows * (LayerInputSize(layer) + RecurrentSize) + 4 * Hidden;
+
+    /// <summary>Gate sums per stream of the packed batched step: G·H, and a GRU's n gate keeps its input part apart (4·H either way).</summary>
+    public int GateSumsPerStream => 4 * Hidden;
+
+    /// <summary>
+    /// Floats one backward step of one stream needs: dL/d(previous state) first (LayerStateSize), then scratch: an
+    /// LSTM's dL/dm behind a projection (H); a GRU's z⊙dh′, the path that skips the gates (H).
+    /// </summary>
+    public int BackwardScratch => Lstm ? LayerStateSize + (Projection > 0 ? Hidden : 0) : 2 * Hidden;
+
+    /// <summary>
     /// Every parameter tensor in state_dict order. <paramref name="firstLayerName"/> renumbers the layers in the names
     /// (a single-layer model reading layer k of a stacked file: <c>weight_ih_l{k}</c>).
     /// </summary>

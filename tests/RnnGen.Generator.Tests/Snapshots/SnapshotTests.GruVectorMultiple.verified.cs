@@ -96,6 +96,10 @@ namespace Models
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.Step(Parameters, input, state);
+        /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.StepBatch(Parameters, inputs, states);
         /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
@@ -108,6 +112,18 @@ namespace Models
         /// <param name="state">The initial state in, the final state out.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.Forward(Parameters, inputs, outputs, state);
 
+        /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+        /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.StepBatch(Parameters, inputs, states, outputs);
+
+        /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states);
+
         /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
         public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -115,12 +131,26 @@ namespace Models
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
         /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
         /// <param name="state">The initial state in, the final state out.</param>
-        /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
             Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
 
+        /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+        /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+            Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states, workspace);
+
         /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
         public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
+
+        /// <summary>Preallocates what training over minibatches of <paramref name="batchSize"/> sequences of up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
+        public global::RnnGen.Tape<float> CreateTape(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize, null);
 
         /// <summary>Runs a sequence in training mode and records in <paramref name="tape"/> what <see cref="Backward"/> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape) =>
@@ -134,6 +164,28 @@ namespace Models
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
         public void Backward(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
             Kernels.Runner.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+
+        /// <summary>
+        /// Runs B sequences in training mode, every stream together, and records them in a minibatch tape. With
+        /// <paramref name="lengths"/>, stream b is lengths[b] steps long (padded at the end, as pack_padded_sequence): its
+        /// final state is the one after its own last step, its outputs past it are zero, and nothing flows back through them.
+        /// </summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="tape">From <see cref="CreateTape(int, int)"/>, for B streams.</param>
+        /// <param name="lengths">B lengths in 0..T, or empty: every stream is T steps long.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<int> lengths = default) =>
+            Kernels.Runner.RecordBatch(Parameters, inputs, outputs, states, tape, lengths);
+
+        /// <summary>Backpropagation through time for the minibatch <paramref name="tape"/> recorded; the parameter gradients of every stream are summed (+=).</summary>
+        /// <param name="tape">Filled by the tape-taking ForwardBatch.</param>
+        /// <param name="outputGradients">dL/d outputs, [T, B, <see cref="OutputSize"/>].</param>
+        /// <param name="stateGradients">[B, <see cref="StateSize"/>]: dL/d(final states) in, dL/d(initial states) out.</param>
+        /// <param name="inputGradients">[T, B, <see cref="InputSize"/>], overwritten with dL/d inputs; or empty to skip them.</param>
+        /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
+        public void BackwardBatch(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
+            Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
 
         /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest kernels (see <see cref="Frozen"/>).</summary>
         public Frozen Freeze() => new(Parameters);
@@ -167,6 +219,10 @@ namespace Models
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
             public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, input, state);
+            /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states);
             /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
@@ -179,6 +235,18 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
 
+            /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+            /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+
+            /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -186,9 +254,20 @@ namespace Models
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -323,6 +402,448 @@ namespace Models
 
                     Copy(ref state, ref scratch, StateSize);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units (plus the n gate's W_in x + b_in).</summary>
+                public const int FrozenScratchPerStream = HiddenSize + 32;
+
+                /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × 192 bytes stay in L1).</summary>
+                private const int BlockStreams = 3, ChunkColumns = 84;
+
+                /// <summary>
+                /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
+                /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+                {
+                    if (!PackedPath)
+                    {
+                        for (nint b = 0; b < count; b++)
+                        {
+                            FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                        }
+
+                        return;
+                    }
+
+                    // Every stream's h, copied aside: each tile reads all of it while the tiles before it write the new one.
+                    ref float h = ref scratch;
+                    ref float partial = ref At(ref scratch, count * HiddenSize);
+                    for (nint b = 0; b < count; b++)
+                    {
+                        Copy(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize);
+                    }
+
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float columns = ref At(ref frozen, tile * TileWeights);
+                        ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                        // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float sums = ref At(ref partial, b * 32);
+                            Store(Load256(ref sums, 16), ref sums, 24);
+                            Store(Load256(ref bias, 3 * Tile + sub), ref sums, 16);
+                        }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
+                    var ar2 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var az2 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var an2 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        Store(ar1, ref partial, 32);
+                        Store(az1, ref partial, 40);
+                        Store(an1, ref partial, 48);
+                        Store(ar2, ref partial, 64);
+                        Store(az2, ref partial, 72);
+                        Store(an2, ref partial, 80);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 56); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load256(ref partial, 88); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        Store(ar1, ref partial, 32);
+                        Store(az1, ref partial, 40);
+                        Store(an1, ref partial, 48);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 56); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
+                public static bool PacksForBatch => PackedPath;
+
+                /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate, the n gate's recurrent part at 2H and its input part at 3H.</summary>
+                private const int GateSums = 4 * HiddenSize;
+
+                /// <summary>
+                /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
+                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float columns = ref At(ref packed, tile * TileWeights);
+                        ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            ref float subBias = ref At(ref bias, sub);
+                            // a = b + W_ih·x, chunk by chunk
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+
+                            // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref sums, b * GateSums + j);
+                                Store(Load256(ref row, 2 * HiddenSize), ref row, 3 * HiddenSize);
+                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 2 * HiddenSize);
+                            }
+
+                            // a += W_hh·h, chunk by chunk
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+                        }
+                    }
+
+                    // The gate equations, stream by stream, recorded as Step records them
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float row = ref At(ref sums, b * GateSums);
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float next = ref At(ref nextRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * activationsStride);
+                        for (nint j = 0; j < HiddenSize; j += 8)
+                        {
+                            var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j);
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ar2 = first ? Load256(ref bias, 0) : Load256(ref sums, 2 * GateSums);
+                    var az2 = first ? Load256(ref bias, 16) : Load256(ref sums, 2 * GateSums + HiddenSize);
+                    var an2 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ar2, ref sums, 2 * GateSums);
+                    Store(az2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(an2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>2 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>1 stream's gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wr = Load256(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = Load256(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = Load256(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
                 }
 
                 /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
@@ -487,11 +1008,25 @@ namespace Models
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
                 }
 
+                private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepBatch128(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                }
+
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                }
+
+                private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStepBatch128(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                 }
 
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -606,6 +1141,36 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Vector256 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch256(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint unit = 0; unit < HiddenSize; unit += 8)
+                    {
+                        nint j = unit;
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ar = Gate256(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                            var az = Gate256(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                            var anx = InputPart256(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                            var anh = HiddenPart256(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
                 /// <summary>One step back on the Vector256 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep256(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -678,6 +1243,549 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step back of count streams on the Vector256 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch256(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Per stream: back through the gate equations to da.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                        ref float dNext = ref At(ref dNextRows, b * StateSize);
+                        ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                        ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                        // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                        for (nint unit = 0; unit < HiddenSize; unit += 8)
+                        {
+                            nint j = unit;
+                            var one = Broadcast256(1f);
+                            var dh = Load256(ref dNext, j) + Load256(ref dOut, j);
+                            var r = Load256(ref activations, j);
+                            var z = Load256(ref activations, HiddenSize + j);
+                            var n = Load256(ref activations, 2 * HiddenSize + j);
+                            var hn = Load256(ref activations, 3 * HiddenSize + j);
+                            var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                            var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                            var dz = FlushTiny(dh * (Load256(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                            Store(dr, ref da, j);
+                            Store(dz, ref da, HiddenSize + j);
+                            Store(dn, ref da, 2 * HiddenSize + j);
+                            Store(dr, ref da, GateRows + j);
+                            Store(dz, ref da, GateRows + HiddenSize + j);
+                            Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                            Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
+                        }
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih, for every stream
+                        {
+                            for (nint start = 0; start < InputSize; start += 8)
+                            {
+                                nint c = start;
+                                for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 512)
+                                {
+                                    int rows = (int)global::System.Math.Min(512, 3 * HiddenSize - r0);
+                                    bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                    ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                    nint b = 0;
+                                    for (; b + 7 <= count; b += 7)
+                                    {
+                                        TransposedBlock256_7x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                    }
+                                    switch (count - b)
+                                    {
+                                        case 1: TransposedBlock256_1x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 2: TransposedBlock256_2x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 3: TransposedBlock256_3x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 4: TransposedBlock256_4x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 5: TransposedBlock256_5x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 6: TransposedBlock256_6x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+
+                    // dh = z⊙dh' + W_hhᵀ·da_hh, for every stream
+                    {
+                        for (nint start = 0; start < HiddenSize; start += 16)
+                        {
+                            nint c = start;
+                            for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 256)
+                            {
+                                int rows = (int)global::System.Math.Min(256, 3 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightHhOffset + r0 * HiddenSize + c);
+                                nint b = 0;
+                                for (; b + 5 <= count; b += 5)
+                                {
+                                    TransposedBlock256_5x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock256_1x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 2: TransposedBlock256_2x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 3: TransposedBlock256_3x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 4: TransposedBlock256_4x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>7 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_7x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s50 = !first ? Load256(ref dst, 5 * dstStride) : hasAddend ? Load256(ref addend, 5 * dstStride) : Broadcast256(0f);
+                    var s60 = !first ? Load256(ref dst, 6 * dstStride) : hasAddend ? Load256(ref addend, 6 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast256(Load1(ref da, 5 * daStride + r));
+                        var d6 = Broadcast256(Load1(ref da, 6 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                        s60 = MultiplyAdd(w0, d6, s60);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                        s60 = FlushTiny(s60);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                    Store(s60, ref dst, 6 * dstStride);
+                }
+
+                /// <summary>6 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_6x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s50 = !first ? Load256(ref dst, 5 * dstStride) : hasAddend ? Load256(ref addend, 5 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast256(Load1(ref da, 5 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                }
+
+                /// <summary>5 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_5x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                }
+
+                /// <summary>4 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_4x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                }
+
+                /// <summary>3 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_3x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                }
+
+                /// <summary>2 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_2x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                }
+
+                /// <summary>1 stream × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_1x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                    }
+                    Store(s00, ref dst, 0);
+                }
+
+                /// <summary>5 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_5x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s31 = !first ? Load256(ref dst, 3 * dstStride + 8) : hasAddend ? Load256(ref addend, 3 * dstStride + 8) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s41 = !first ? Load256(ref dst, 4 * dstStride + 8) : hasAddend ? Load256(ref addend, 4 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                        s41 = MultiplyAdd(w1, d4, s41);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                        s40 = FlushTiny(s40);
+                        s41 = FlushTiny(s41);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 8);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s41, ref dst, 4 * dstStride + 8);
+                }
+
+                /// <summary>4 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_4x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s31 = !first ? Load256(ref dst, 3 * dstStride + 8) : hasAddend ? Load256(ref addend, 3 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 8);
+                }
+
+                /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_3x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                }
+
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_2x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                }
+
+                /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_1x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Vector256 path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -739,30 +1847,24 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8);
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
-                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast256(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
-                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
                                 }
                             }
                         }
@@ -902,6 +2004,36 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Vector128 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch128(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint unit = 0; unit < HiddenSize; unit += 4)
+                    {
+                        nint j = unit;
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ar = Gate128(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                            var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                            var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                            var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load128(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
                 /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -977,6 +2109,460 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step back of count streams on the Vector128 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch128(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Per stream: back through the gate equations to da.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                        ref float dNext = ref At(ref dNextRows, b * StateSize);
+                        ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                        ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                        // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                        for (nint unit = 0; unit < HiddenSize; unit += 4)
+                        {
+                            nint j = unit;
+                            var one = Broadcast128(1f);
+                            var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
+                            var r = Load128(ref activations, j);
+                            var z = Load128(ref activations, HiddenSize + j);
+                            var n = Load128(ref activations, 2 * HiddenSize + j);
+                            var hn = Load128(ref activations, 3 * HiddenSize + j);
+                            var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                            var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                            var dz = FlushTiny(dh * (Load128(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                            Store(dr, ref da, j);
+                            Store(dz, ref da, HiddenSize + j);
+                            Store(dn, ref da, 2 * HiddenSize + j);
+                            Store(dr, ref da, GateRows + j);
+                            Store(dz, ref da, GateRows + HiddenSize + j);
+                            Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                            Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
+                        }
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih, for every stream
+                        {
+                            for (nint start = 0; start < InputSize; start += 8)
+                            {
+                                nint c = start;
+                                for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 512)
+                                {
+                                    int rows = (int)global::System.Math.Min(512, 3 * HiddenSize - r0);
+                                    bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                    ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                    nint b = 0;
+                                    for (; b + 5 <= count; b += 5)
+                                    {
+                                        TransposedBlock128_5x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                    }
+                                    switch (count - b)
+                                    {
+                                        case 1: TransposedBlock128_1x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 2: TransposedBlock128_2x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 3: TransposedBlock128_3x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 4: TransposedBlock128_4x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+
+                    // dh = z⊙dh' + W_hhᵀ·da_hh, for every stream
+                    {
+                        for (nint start = 0; start < HiddenSize; start += 16)
+                        {
+                            nint c = start;
+                            for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 256)
+                            {
+                                int rows = (int)global::System.Math.Min(256, 3 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightHhOffset + r0 * HiddenSize + c);
+                                nint b = 0;
+                                for (; b + 3 <= count; b += 3)
+                                {
+                                    TransposedBlock128_3x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock128_1x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 2: TransposedBlock128_2x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>5 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_5x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s31 = !first ? Load128(ref dst, 3 * dstStride + 4) : hasAddend ? Load128(ref addend, 3 * dstStride + 4) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    var s41 = !first ? Load128(ref dst, 4 * dstStride + 4) : hasAddend ? Load128(ref addend, 4 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                        s41 = MultiplyAdd(w1, d4, s41);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                        s40 = FlushTiny(s40);
+                        s41 = FlushTiny(s41);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 4);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s41, ref dst, 4 * dstStride + 4);
+                }
+
+                /// <summary>4 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_4x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s31 = !first ? Load128(ref dst, 3 * dstStride + 4) : hasAddend ? Load128(ref addend, 3 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 4);
+                }
+
+                /// <summary>3 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                }
+
+                /// <summary>2 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                }
+
+                /// <summary>1 stream × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                }
+
+                /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s12 = !first ? Load128(ref dst, dstStride + 8) : hasAddend ? Load128(ref addend, dstStride + 8) : Broadcast128(0f);
+                    var s13 = !first ? Load128(ref dst, dstStride + 12) : hasAddend ? Load128(ref addend, dstStride + 12) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s22 = !first ? Load128(ref dst, 2 * dstStride + 8) : hasAddend ? Load128(ref addend, 2 * dstStride + 8) : Broadcast128(0f);
+                    var s23 = !first ? Load128(ref dst, 2 * dstStride + 12) : hasAddend ? Load128(ref addend, 2 * dstStride + 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        s12 = MultiplyAdd(w2, d1, s12);
+                        s22 = MultiplyAdd(w2, d2, s22);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                        s13 = MultiplyAdd(w3, d1, s13);
+                        s23 = MultiplyAdd(w3, d2, s23);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s12 = FlushTiny(s12);
+                        s13 = FlushTiny(s13);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s22 = FlushTiny(s22);
+                        s23 = FlushTiny(s23);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s12, ref dst, dstStride + 8);
+                    Store(s13, ref dst, dstStride + 12);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s22, ref dst, 2 * dstStride + 8);
+                    Store(s23, ref dst, 2 * dstStride + 12);
+                }
+
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s12 = !first ? Load128(ref dst, dstStride + 8) : hasAddend ? Load128(ref addend, dstStride + 8) : Broadcast128(0f);
+                    var s13 = !first ? Load128(ref dst, dstStride + 12) : hasAddend ? Load128(ref addend, dstStride + 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        s12 = MultiplyAdd(w2, d1, s12);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                        s13 = MultiplyAdd(w3, d1, s13);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s12 = FlushTiny(s12);
+                        s13 = FlushTiny(s13);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s12, ref dst, dstStride + 8);
+                    Store(s13, ref dst, dstStride + 12);
+                }
+
+                /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -998,30 +2584,24 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= InputSize - 8; c += 8)
+                                for (nint block = 0; block < InputSize; block += 4)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4);
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
-                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * InputSize);
-                                    Store(s11, ref target, HiddenSize * InputSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * InputSize);
-                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
                                 }
                             }
                         }
@@ -1044,30 +2624,56 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                for (nint c = 0; c <= HiddenSize - 12; c += 12)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s12 = Load128(ref target, HiddenSize * HiddenSize + 8); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s22 = Load128(ref target, 2 * HiddenSize * HiddenSize + 8);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
+                                        var x2 = Load128(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
+                                        s02 = MultiplyAdd(x2, d0, s02);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
+                                        s12 = MultiplyAdd(x2, d1, s12);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
+                                        s22 = MultiplyAdd(x2, d2, s22);
                                     }
                                     Store(s00, ref target, 0);
                                     Store(s01, ref target, 4);
+                                    Store(s02, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
                                     Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                                    Store(s12, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                     Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    Store(s22, ref target, 2 * HiddenSize * HiddenSize + 8);
+                                }
+                                for (nint block = HiddenSize - HiddenSize % 12; block < HiddenSize; block += 4)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                 }
                             }
                         }
@@ -1162,6 +2768,35 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Scalar path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch1(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ar = Gate1(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                            var az = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                            var anx = InputPart1(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                            var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                            var r = Sigmoid(ar);                                                            // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                            // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                         // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load1(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
                 /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -1225,6 +2860,17 @@ namespace Models
                             s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
                         }
                         Store(FlushTiny(Load1(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Scalar path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch1(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Scalar code gains nothing from sharing loads: stream by stream.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep1(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
                     }
                 }
 
@@ -1343,10 +2989,18 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

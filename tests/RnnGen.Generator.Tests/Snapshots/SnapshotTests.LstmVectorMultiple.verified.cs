@@ -96,6 +96,10 @@ namespace Models
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.Step(Parameters, input, state);
+        /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.StepBatch(Parameters, inputs, states);
         /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
@@ -108,6 +112,18 @@ namespace Models
         /// <param name="state">The initial state in, the final state out.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.Forward(Parameters, inputs, outputs, state);
 
+        /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+        /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.StepBatch(Parameters, inputs, states, outputs);
+
+        /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states);
+
         /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
         public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -115,12 +131,26 @@ namespace Models
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
         /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
         /// <param name="state">The initial state in, the final state out.</param>
-        /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
             Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
 
+        /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+        /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+            Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states, workspace);
+
         /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
         public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
+
+        /// <summary>Preallocates what training over minibatches of <paramref name="batchSize"/> sequences of up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
+        public global::RnnGen.Tape<float> CreateTape(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize, null);
 
         /// <summary>Runs a sequence in training mode and records in <paramref name="tape"/> what <see cref="Backward"/> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape) =>
@@ -134,6 +164,28 @@ namespace Models
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
         public void Backward(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
             Kernels.Runner.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+
+        /// <summary>
+        /// Runs B sequences in training mode, every stream together, and records them in a minibatch tape. With
+        /// <paramref name="lengths"/>, stream b is lengths[b] steps long (padded at the end, as pack_padded_sequence): its
+        /// final state is the one after its own last step, its outputs past it are zero, and nothing flows back through them.
+        /// </summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="tape">From <see cref="CreateTape(int, int)"/>, for B streams.</param>
+        /// <param name="lengths">B lengths in 0..T, or empty: every stream is T steps long.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<int> lengths = default) =>
+            Kernels.Runner.RecordBatch(Parameters, inputs, outputs, states, tape, lengths);
+
+        /// <summary>Backpropagation through time for the minibatch <paramref name="tape"/> recorded; the parameter gradients of every stream are summed (+=).</summary>
+        /// <param name="tape">Filled by the tape-taking ForwardBatch.</param>
+        /// <param name="outputGradients">dL/d outputs, [T, B, <see cref="OutputSize"/>].</param>
+        /// <param name="stateGradients">[B, <see cref="StateSize"/>]: dL/d(final states) in, dL/d(initial states) out.</param>
+        /// <param name="inputGradients">[T, B, <see cref="InputSize"/>], overwritten with dL/d inputs; or empty to skip them.</param>
+        /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
+        public void BackwardBatch(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
+            Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
 
         /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest kernels (see <see cref="Frozen"/>).</summary>
         public Frozen Freeze() => new(Parameters);
@@ -167,6 +219,10 @@ namespace Models
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
             public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, input, state);
+            /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states);
             /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
@@ -179,6 +235,18 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
 
+            /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+            /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+
+            /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -186,9 +254,20 @@ namespace Models
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -323,6 +402,503 @@ namespace Models
 
                     Copy(ref state, ref scratch, StateSize);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units.</summary>
+                public const int FrozenScratchPerStream = HiddenSize + 32;
+
+                /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × 256 bytes stay in L1).</summary>
+                private const int BlockStreams = 3, ChunkColumns = 64;
+
+                /// <summary>
+                /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
+                /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+                {
+                    if (!PackedPath)
+                    {
+                        for (nint b = 0; b < count; b++)
+                        {
+                            FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                        }
+
+                        return;
+                    }
+
+                    // Every stream's h, copied aside: each tile reads all of it while the tiles before it write the new one.
+                    ref float h = ref scratch;
+                    ref float partial = ref At(ref scratch, count * HiddenSize);
+                    for (nint b = 0; b < count; b++)
+                    {
+                        Copy(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize);
+                    }
+
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float columns = ref At(ref frozen, tile * TileWeights);
+                        ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 56);
+                    var ai2 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var af2 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var ag2 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ao2 = first ? Load256(ref bias, 48) : Load256(ref partial, 88);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 8);
+                        Store(ag0, ref partial, 16);
+                        Store(ao0, ref partial, 24);
+                        Store(ai1, ref partial, 32);
+                        Store(af1, ref partial, 40);
+                        Store(ag1, ref partial, 48);
+                        Store(ao1, ref partial, 56);
+                        Store(ai2, ref partial, 64);
+                        Store(af2, ref partial, 72);
+                        Store(ag2, ref partial, 80);
+                        Store(ao2, ref partial, 88);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ai = ai2; var af = af2; var ag = ag2; var ao = ao2;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next2, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next2, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next2, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 56);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 8);
+                        Store(ag0, ref partial, 16);
+                        Store(ao0, ref partial, 24);
+                        Store(ai1, ref partial, 32);
+                        Store(af1, ref partial, 40);
+                        Store(ag1, ref partial, 48);
+                        Store(ao1, ref partial, 56);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 8);
+                        Store(ag0, ref partial, 16);
+                        Store(ao0, ref partial, 24);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
+                public static bool PacksForBatch => PackedPath;
+
+                /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate.</summary>
+                private const int GateSums = 4 * HiddenSize;
+
+                /// <summary>
+                /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
+                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float columns = ref At(ref packed, tile * TileWeights);
+                        ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            ref float subBias = ref At(ref bias, sub);
+                            // a = b + W_ih·x, chunk by chunk
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams <= count; b += BlockStreams)
+                                {
+                                    Sums3(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+                        }
+                    }
+
+                    // The gate equations, stream by stream, recorded as Step records them
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float row = ref At(ref sums, b * GateSums);
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float next = ref At(ref nextRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * activationsStride);
+                        for (nint j = 0; j < HiddenSize; j += 8)
+                        {
+                            var ai = Load256(ref row, j); var af = Load256(ref row, HiddenSize + j); var ag = Load256(ref row, 2 * HiddenSize + j); var ao = Load256(ref row, 3 * HiddenSize + j);
+                            var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums3(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    var ai2 = first ? Load256(ref bias, 0) : Load256(ref sums, 2 * GateSums);
+                    var af2 = first ? Load256(ref bias, 16) : Load256(ref sums, 2 * GateSums + HiddenSize);
+                    var ag2 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    var ao2 = first ? Load256(ref bias, 48) : Load256(ref sums, 2 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                    Store(ai2, ref sums, 2 * GateSums);
+                    Store(af2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(ag2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                    Store(ao2, ref sums, 2 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>2 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums2(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref sums, 1 * GateSums);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>1 stream's gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums1(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref sums, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref sums, HiddenSize);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref sums, 3 * HiddenSize);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wi = Load256(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = Load256(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = Load256(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = Load256(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
                 }
 
                 /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
@@ -499,11 +1075,25 @@ namespace Models
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
                 }
 
+                private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepBatch128(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                }
+
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                }
+
+                private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStepBatch128(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                 }
 
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -575,6 +1165,41 @@ namespace Models
                         Store(tanhC, ref activations, 4 * HiddenSize + j);
                         Store(c, ref next, HiddenSize + j);
                         Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>One step of count streams on the Vector256 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch256(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint unit = 0; unit < HiddenSize; unit += 8)
+                    {
+                        nint j = unit;
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ai = Gate256(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                            var af = Gate256(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                            var ag = Gate256(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                            var ao = Gate256(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                            var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                        }
                     }
                 }
 
@@ -651,6 +1276,545 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step back of count streams on the Vector256 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch256(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Per stream: back through the gate equations to da.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                        ref float dNext = ref At(ref dNextRows, b * StateSize);
+                        ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                        // Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]
+                        for (nint unit = 0; unit < HiddenSize; unit += 8)
+                        {
+                            nint j = unit;
+                            var one = Broadcast256(1f);
+                            var dh = Load256(ref dNext, j) + Load256(ref dOut, j);
+                            var i = Load256(ref activations, j);
+                            var f = Load256(ref activations, HiddenSize + j);
+                            var g = Load256(ref activations, 2 * HiddenSize + j);
+                            var o = Load256(ref activations, 3 * HiddenSize + j);
+                            var tanhC = Load256(ref activations, 4 * HiddenSize + j);
+                            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load256(ref dNext, HiddenSize + j));                  // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                            Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                                    // da_i = dc'⊙g⊙i(1−i)
+                            Store(FlushTiny(dc * Load256(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);   // da_f = dc'⊙c⊙f(1−f)
+                            Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                                   // da_g = dc'⊙i⊙(1−g²)
+                            Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                               // da_o = dh'⊙tanh(c')⊙o(1−o)
+                            Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                                    // dc = dc'⊙f
+                        }
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da, for every stream
+                        {
+                            for (nint start = 0; start < InputSize; start += 8)
+                            {
+                                nint c = start;
+                                for (nint r0 = 0; r0 < 4 * HiddenSize; r0 += 512)
+                                {
+                                    int rows = (int)global::System.Math.Min(512, 4 * HiddenSize - r0);
+                                    bool first = r0 == 0, last = r0 + rows == 4 * HiddenSize;
+                                    ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                    nint b = 0;
+                                    for (; b + 7 <= count; b += 7)
+                                    {
+                                        TransposedBlock256_7x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                    }
+                                    switch (count - b)
+                                    {
+                                        case 1: TransposedBlock256_1x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 2: TransposedBlock256_2x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 3: TransposedBlock256_3x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 4: TransposedBlock256_4x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 5: TransposedBlock256_5x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 6: TransposedBlock256_6x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+
+                    // dh = W_hhᵀ·da, for every stream
+                    {
+                        for (nint start = 0; start < HiddenSize; start += 16)
+                        {
+                            nint c = start;
+                            for (nint r0 = 0; r0 < 4 * HiddenSize; r0 += 256)
+                            {
+                                int rows = (int)global::System.Math.Min(256, 4 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 4 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightHhOffset + r0 * HiddenSize + c);
+                                nint b = 0;
+                                for (; b + 5 <= count; b += 5)
+                                {
+                                    TransposedBlock256_5x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock256_1x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 2: TransposedBlock256_2x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 3: TransposedBlock256_3x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 4: TransposedBlock256_4x2(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>7 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_7x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s50 = !first ? Load256(ref dst, 5 * dstStride) : hasAddend ? Load256(ref addend, 5 * dstStride) : Broadcast256(0f);
+                    var s60 = !first ? Load256(ref dst, 6 * dstStride) : hasAddend ? Load256(ref addend, 6 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast256(Load1(ref da, 5 * daStride + r));
+                        var d6 = Broadcast256(Load1(ref da, 6 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                        s60 = MultiplyAdd(w0, d6, s60);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                        s60 = FlushTiny(s60);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                    Store(s60, ref dst, 6 * dstStride);
+                }
+
+                /// <summary>6 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_6x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s50 = !first ? Load256(ref dst, 5 * dstStride) : hasAddend ? Load256(ref addend, 5 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast256(Load1(ref da, 5 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                }
+
+                /// <summary>5 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_5x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                }
+
+                /// <summary>4 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_4x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                }
+
+                /// <summary>3 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_3x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                }
+
+                /// <summary>2 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_2x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                }
+
+                /// <summary>1 stream × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_1x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                    }
+                    Store(s00, ref dst, 0);
+                }
+
+                /// <summary>5 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_5x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s31 = !first ? Load256(ref dst, 3 * dstStride + 8) : hasAddend ? Load256(ref addend, 3 * dstStride + 8) : Broadcast256(0f);
+                    var s40 = !first ? Load256(ref dst, 4 * dstStride) : hasAddend ? Load256(ref addend, 4 * dstStride) : Broadcast256(0f);
+                    var s41 = !first ? Load256(ref dst, 4 * dstStride + 8) : hasAddend ? Load256(ref addend, 4 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast256(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                        s41 = MultiplyAdd(w1, d4, s41);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                        s40 = FlushTiny(s40);
+                        s41 = FlushTiny(s41);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 8);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s41, ref dst, 4 * dstStride + 8);
+                }
+
+                /// <summary>4 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_4x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    var s30 = !first ? Load256(ref dst, 3 * dstStride) : hasAddend ? Load256(ref addend, 3 * dstStride) : Broadcast256(0f);
+                    var s31 = !first ? Load256(ref dst, 3 * dstStride + 8) : hasAddend ? Load256(ref addend, 3 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast256(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 8);
+                }
+
+                /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_3x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    var s20 = !first ? Load256(ref dst, 2 * dstStride) : hasAddend ? Load256(ref addend, 2 * dstStride) : Broadcast256(0f);
+                    var s21 = !first ? Load256(ref dst, 2 * dstStride + 8) : hasAddend ? Load256(ref addend, 2 * dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var d2 = Broadcast256(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 8);
+                }
+
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_2x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    var s10 = !first ? Load256(ref dst, dstStride) : hasAddend ? Load256(ref addend, dstStride) : Broadcast256(0f);
+                    var s11 = !first ? Load256(ref dst, dstStride + 8) : hasAddend ? Load256(ref addend, dstStride + 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var d1 = Broadcast256(Load1(ref da, daStride + r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 8);
+                }
+
+                /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock256_1x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load256(ref dst, 0) : hasAddend ? Load256(ref addend, 0) : Broadcast256(0f);
+                    var s01 = !first ? Load256(ref dst, 8) : hasAddend ? Load256(ref addend, 8) : Broadcast256(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast256(Load1(ref da, r));
+                        var w0 = Load256(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        var w1 = Load256(ref row, 8);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 8);
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Vector256 path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients256(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -717,35 +1881,27 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 16; c += 16)
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load256(ref target, 3 * HiddenSize * HiddenSize + 8);
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
-                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast256(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
-                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
-                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
-                                    Store(s31, ref target, 3 * HiddenSize * HiddenSize + 8);
                                 }
                             }
                         }
@@ -842,6 +1998,41 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Vector128 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch128(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint unit = 0; unit < HiddenSize; unit += 4)
+                    {
+                        nint j = unit;
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ai = Gate128(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                            var af = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                            var ag = Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                            var ao = Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                            var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
                 /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -919,6 +2110,456 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step back of count streams on the Vector128 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch128(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Per stream: back through the gate equations to da.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                        ref float dNext = ref At(ref dNextRows, b * StateSize);
+                        ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                        // Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]
+                        for (nint unit = 0; unit < HiddenSize; unit += 4)
+                        {
+                            nint j = unit;
+                            var one = Broadcast128(1f);
+                            var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
+                            var i = Load128(ref activations, j);
+                            var f = Load128(ref activations, HiddenSize + j);
+                            var g = Load128(ref activations, 2 * HiddenSize + j);
+                            var o = Load128(ref activations, 3 * HiddenSize + j);
+                            var tanhC = Load128(ref activations, 4 * HiddenSize + j);
+                            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load128(ref dNext, HiddenSize + j));                  // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                            Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                                    // da_i = dc'⊙g⊙i(1−i)
+                            Store(FlushTiny(dc * Load128(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);   // da_f = dc'⊙c⊙f(1−f)
+                            Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                                   // da_g = dc'⊙i⊙(1−g²)
+                            Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                               // da_o = dh'⊙tanh(c')⊙o(1−o)
+                            Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                                    // dc = dc'⊙f
+                        }
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da, for every stream
+                        {
+                            for (nint start = 0; start < InputSize; start += 8)
+                            {
+                                nint c = start;
+                                for (nint r0 = 0; r0 < 4 * HiddenSize; r0 += 512)
+                                {
+                                    int rows = (int)global::System.Math.Min(512, 4 * HiddenSize - r0);
+                                    bool first = r0 == 0, last = r0 + rows == 4 * HiddenSize;
+                                    ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                    nint b = 0;
+                                    for (; b + 5 <= count; b += 5)
+                                    {
+                                        TransposedBlock128_5x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                    }
+                                    switch (count - b)
+                                    {
+                                        case 1: TransposedBlock128_1x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 2: TransposedBlock128_2x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 3: TransposedBlock128_3x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        case 4: TransposedBlock128_4x2(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+
+                    // dh = W_hhᵀ·da, for every stream
+                    {
+                        for (nint start = 0; start < HiddenSize; start += 16)
+                        {
+                            nint c = start;
+                            for (nint r0 = 0; r0 < 4 * HiddenSize; r0 += 256)
+                            {
+                                int rows = (int)global::System.Math.Min(256, 4 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 4 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightHhOffset + r0 * HiddenSize + c);
+                                nint b = 0;
+                                for (; b + 3 <= count; b += 3)
+                                {
+                                    TransposedBlock128_3x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock128_1x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 2: TransposedBlock128_2x4(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>5 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_5x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s31 = !first ? Load128(ref dst, 3 * dstStride + 4) : hasAddend ? Load128(ref addend, 3 * dstStride + 4) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    var s41 = !first ? Load128(ref dst, 4 * dstStride + 4) : hasAddend ? Load128(ref addend, 4 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                        s41 = MultiplyAdd(w1, d4, s41);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                        s40 = FlushTiny(s40);
+                        s41 = FlushTiny(s41);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 4);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s41, ref dst, 4 * dstStride + 4);
+                }
+
+                /// <summary>4 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_4x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s31 = !first ? Load128(ref dst, 3 * dstStride + 4) : hasAddend ? Load128(ref addend, 3 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        s31 = MultiplyAdd(w1, d3, s31);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s30 = FlushTiny(s30);
+                        s31 = FlushTiny(s31);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s31, ref dst, 3 * dstStride + 4);
+                }
+
+                /// <summary>3 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                }
+
+                /// <summary>2 streams × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                }
+
+                /// <summary>1 stream × 8 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x2(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                }
+
+                /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s12 = !first ? Load128(ref dst, dstStride + 8) : hasAddend ? Load128(ref addend, dstStride + 8) : Broadcast128(0f);
+                    var s13 = !first ? Load128(ref dst, dstStride + 12) : hasAddend ? Load128(ref addend, dstStride + 12) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s21 = !first ? Load128(ref dst, 2 * dstStride + 4) : hasAddend ? Load128(ref addend, 2 * dstStride + 4) : Broadcast128(0f);
+                    var s22 = !first ? Load128(ref dst, 2 * dstStride + 8) : hasAddend ? Load128(ref addend, 2 * dstStride + 8) : Broadcast128(0f);
+                    var s23 = !first ? Load128(ref dst, 2 * dstStride + 12) : hasAddend ? Load128(ref addend, 2 * dstStride + 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        s21 = MultiplyAdd(w1, d2, s21);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        s12 = MultiplyAdd(w2, d1, s12);
+                        s22 = MultiplyAdd(w2, d2, s22);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                        s13 = MultiplyAdd(w3, d1, s13);
+                        s23 = MultiplyAdd(w3, d2, s23);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s12 = FlushTiny(s12);
+                        s13 = FlushTiny(s13);
+                        s20 = FlushTiny(s20);
+                        s21 = FlushTiny(s21);
+                        s22 = FlushTiny(s22);
+                        s23 = FlushTiny(s23);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s12, ref dst, dstStride + 8);
+                    Store(s13, ref dst, dstStride + 12);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s21, ref dst, 2 * dstStride + 4);
+                    Store(s22, ref dst, 2 * dstStride + 8);
+                    Store(s23, ref dst, 2 * dstStride + 12);
+                }
+
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s11 = !first ? Load128(ref dst, dstStride + 4) : hasAddend ? Load128(ref addend, dstStride + 4) : Broadcast128(0f);
+                    var s12 = !first ? Load128(ref dst, dstStride + 8) : hasAddend ? Load128(ref addend, dstStride + 8) : Broadcast128(0f);
+                    var s13 = !first ? Load128(ref dst, dstStride + 12) : hasAddend ? Load128(ref addend, dstStride + 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        s11 = MultiplyAdd(w1, d1, s11);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        s12 = MultiplyAdd(w2, d1, s12);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                        s13 = MultiplyAdd(w3, d1, s13);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                        s10 = FlushTiny(s10);
+                        s11 = FlushTiny(s11);
+                        s12 = FlushTiny(s12);
+                        s13 = FlushTiny(s13);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                    Store(s10, ref dst, dstStride);
+                    Store(s11, ref dst, dstStride + 4);
+                    Store(s12, ref dst, dstStride + 8);
+                    Store(s13, ref dst, dstStride + 12);
+                }
+
+                /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x4(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s01 = !first ? Load128(ref dst, 4) : hasAddend ? Load128(ref addend, 4) : Broadcast128(0f);
+                    var s02 = !first ? Load128(ref dst, 8) : hasAddend ? Load128(ref addend, 8) : Broadcast128(0f);
+                    var s03 = !first ? Load128(ref dst, 12) : hasAddend ? Load128(ref addend, 12) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        var w1 = Load128(ref row, 4);
+                        s01 = MultiplyAdd(w1, d0, s01);
+                        var w2 = Load128(ref row, 8);
+                        s02 = MultiplyAdd(w2, d0, s02);
+                        var w3 = Load128(ref row, 12);
+                        s03 = MultiplyAdd(w3, d0, s03);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s01 = FlushTiny(s01);
+                        s02 = FlushTiny(s02);
+                        s03 = FlushTiny(s03);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s01, ref dst, 4);
+                    Store(s02, ref dst, 8);
+                    Store(s03, ref dst, 12);
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -941,35 +2582,27 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= InputSize - 8; c += 8)
+                                for (nint block = 0; block < InputSize; block += 4)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * InputSize); var s31 = Load128(ref target, 3 * HiddenSize * InputSize + 4);
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s30 = Load128(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
-                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
-                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
-                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * InputSize);
-                                    Store(s11, ref target, HiddenSize * InputSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * InputSize);
-                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
                                     Store(s30, ref target, 3 * HiddenSize * InputSize);
-                                    Store(s31, ref target, 3 * HiddenSize * InputSize + 4);
                                 }
                             }
                         }
@@ -993,35 +2626,66 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                for (nint c = 0; c <= HiddenSize - 12; c += 12)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s12 = Load128(ref target, HiddenSize * HiddenSize + 8); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s22 = Load128(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4); var s32 = Load128(ref target, 3 * HiddenSize * HiddenSize + 8);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
+                                        var x2 = Load128(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
+                                        s02 = MultiplyAdd(x2, d0, s02);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
+                                        s12 = MultiplyAdd(x2, d1, s12);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
+                                        s22 = MultiplyAdd(x2, d2, s22);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
                                         s31 = MultiplyAdd(x1, d3, s31);
+                                        s32 = MultiplyAdd(x2, d3, s32);
                                     }
                                     Store(s00, ref target, 0);
                                     Store(s01, ref target, 4);
+                                    Store(s02, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
                                     Store(s11, ref target, HiddenSize * HiddenSize + 4);
+                                    Store(s12, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                     Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
+                                    Store(s22, ref target, 2 * HiddenSize * HiddenSize + 8);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                                     Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
+                                    Store(s32, ref target, 3 * HiddenSize * HiddenSize + 8);
+                                }
+                                for (nint block = HiddenSize - HiddenSize % 12; block < HiddenSize; block += 4)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                        var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
+                                        s30 = MultiplyAdd(x0, d3, s30);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                                 }
                             }
                         }
@@ -1095,6 +2759,40 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Scalar path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch1(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ai = Gate1(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                            var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                            var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                            var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                            var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                             // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                        // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
                 /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -1158,6 +2856,17 @@ namespace Models
                             s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * HiddenSize), d3, s30);
                         }
                         Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Scalar path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch1(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Scalar code gains nothing from sharing loads: stream by stream.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep1(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
                     }
                 }
 
@@ -1284,10 +2993,18 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

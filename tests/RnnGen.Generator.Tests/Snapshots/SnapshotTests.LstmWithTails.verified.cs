@@ -96,6 +96,10 @@ namespace Models
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.Step(Parameters, input, state);
+        /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.StepBatch(Parameters, inputs, states);
         /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
         /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
         /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
@@ -108,6 +112,18 @@ namespace Models
         /// <param name="state">The initial state in, the final state out.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.Forward(Parameters, inputs, outputs, state);
 
+        /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+        /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.StepBatch(Parameters, inputs, states, outputs);
+
+        /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states);
+
         /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
         public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -115,12 +131,26 @@ namespace Models
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
         /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
         /// <param name="state">The initial state in, the final state out.</param>
-        /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
             Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
 
+        /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+        /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+            Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states, workspace);
+
         /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
         public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
+
+        /// <summary>Preallocates what training over minibatches of <paramref name="batchSize"/> sequences of up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
+        public global::RnnGen.Tape<float> CreateTape(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize, null);
 
         /// <summary>Runs a sequence in training mode and records in <paramref name="tape"/> what <see cref="Backward"/> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape) =>
@@ -134,6 +164,28 @@ namespace Models
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
         public void Backward(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
             Kernels.Runner.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+
+        /// <summary>
+        /// Runs B sequences in training mode, every stream together, and records them in a minibatch tape. With
+        /// <paramref name="lengths"/>, stream b is lengths[b] steps long (padded at the end, as pack_padded_sequence): its
+        /// final state is the one after its own last step, its outputs past it are zero, and nothing flows back through them.
+        /// </summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="tape">From <see cref="CreateTape(int, int)"/>, for B streams.</param>
+        /// <param name="lengths">B lengths in 0..T, or empty: every stream is T steps long.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<int> lengths = default) =>
+            Kernels.Runner.RecordBatch(Parameters, inputs, outputs, states, tape, lengths);
+
+        /// <summary>Backpropagation through time for the minibatch <paramref name="tape"/> recorded; the parameter gradients of every stream are summed (+=).</summary>
+        /// <param name="tape">Filled by the tape-taking ForwardBatch.</param>
+        /// <param name="outputGradients">dL/d outputs, [T, B, <see cref="OutputSize"/>].</param>
+        /// <param name="stateGradients">[B, <see cref="StateSize"/>]: dL/d(final states) in, dL/d(initial states) out.</param>
+        /// <param name="inputGradients">[T, B, <see cref="InputSize"/>], overwritten with dL/d inputs; or empty to skip them.</param>
+        /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
+        public void BackwardBatch(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
+            Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
 
         /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest kernels (see <see cref="Frozen"/>).</summary>
         public Frozen Freeze() => new(Parameters);
@@ -167,6 +219,10 @@ namespace Models
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
             public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, input, state);
+            /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states);
             /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
@@ -179,6 +235,18 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
 
+            /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+            /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+
+            /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -186,9 +254,20 @@ namespace Models
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -301,16 +380,47 @@ namespace Models
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
+                /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
+                public const int FrozenScratchPerStream = 0;
+
+                /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
+                private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+                {
+                    for (nint b = 0; b < count; b++)
+                    {
+                        FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    }
+                }
+
+                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
+                public static bool PacksForBatch => false;
+
+                /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
+                    StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
                     if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
                 }
 
+                private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepBatch128(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                }
+
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
                     if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                }
+
+                private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStepBatch128(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                 }
 
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -369,6 +479,41 @@ namespace Models
                         Store(tanhC, ref activations, 4 * HiddenSize + j);
                         Store(c, ref next, HiddenSize + j);
                         Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>One step of count streams on the Vector128 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch128(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint unit = 0; unit < HiddenSize; unit += 4)
+                    {
+                        nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ai = Gate128(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                            var af = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                            var ag = Gate128(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                            var ao = Gate128(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                            var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load128(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                        }
                     }
                 }
 
@@ -438,6 +583,336 @@ namespace Models
                         }
                         Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
                     }
+                }
+
+                /// <summary>One step back of count streams on the Vector128 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch128(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Per stream: back through the gate equations to da.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                        ref float dNext = ref At(ref dNextRows, b * StateSize);
+                        ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                        // Back through h' = o⊙tanh(c') and c' = f⊙c + i⊙g to da = dL/d[a_i, a_f, a_g, a_o]
+                        for (nint unit = 0; unit < HiddenSize; unit += 4)
+                        {
+                            nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
+                            var one = Broadcast128(1f);
+                            var dh = Load128(ref dNext, j) + Load128(ref dOut, j);
+                            var i = Load128(ref activations, j);
+                            var f = Load128(ref activations, HiddenSize + j);
+                            var g = Load128(ref activations, 2 * HiddenSize + j);
+                            var o = Load128(ref activations, 3 * HiddenSize + j);
+                            var tanhC = Load128(ref activations, 4 * HiddenSize + j);
+                            var dc = MultiplyAdd(dh * o, one - tanhC * tanhC, Load128(ref dNext, HiddenSize + j));                  // dc' = dc'(next) + dh'⊙o⊙(1−tanh²(c'))
+                            Store(FlushTiny(dc * g * i * (one - i)), ref da, j);                                                    // da_i = dc'⊙g⊙i(1−i)
+                            Store(FlushTiny(dc * Load128(ref previous, HiddenSize + j) * f * (one - f)), ref da, HiddenSize + j);   // da_f = dc'⊙c⊙f(1−f)
+                            Store(FlushTiny(dc * i * (one - g * g)), ref da, 2 * HiddenSize + j);                                   // da_g = dc'⊙i⊙(1−g²)
+                            Store(FlushTiny(dh * tanhC * o * (one - o)), ref da, 3 * HiddenSize + j);                               // da_o = dh'⊙tanh(c')⊙o(1−o)
+                            Store(FlushTiny(dc * f), ref dPrev, HiddenSize + j);                                                    // dc = dc'⊙f
+                        }
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da, for every stream
+                        {
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float da = ref At(ref daRows, b * GradientsPerStep);
+                                ref float dst = ref At(ref dxRows, b * dxStride);
+                                for (nint c = 0; c < InputSize; c++)
+                                {
+                                    var s00 = 0f; var s10 = 0f; var s20 = 0f; var s30 = 0f;
+                                    for (nint j = 0; j < HiddenSize; j++)
+                                    {
+                                        ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                        ref float dRow = ref At(ref da, j);
+                                        var d0 = Load1(ref dRow, 0);
+                                        s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                                        var d1 = Load1(ref dRow, HiddenSize);
+                                        s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                                        var d2 = Load1(ref dRow, 2 * HiddenSize);
+                                        s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                        var d3 = Load1(ref dRow, 3 * HiddenSize);
+                                        s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * InputSize), d3, s30);
+                                    }
+                                    Store(s00 + s10 + s20 + s30, ref dst, c);
+                                }
+                            }
+                        }
+                    }
+
+                    // dh = W_hhᵀ·da, for every stream
+                    {
+                        for (nint start = 0; start < HiddenSize; start += 4)
+                        {
+                            nint c = start < HiddenSize - 4 ? start : HiddenSize - 4;   // the last block overlaps: its first chunk starts afresh, so no column is counted twice
+                            for (nint r0 = 0; r0 < 4 * HiddenSize; r0 += 1024)
+                            {
+                                int rows = (int)global::System.Math.Min(1024, 4 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 4 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightHhOffset + r0 * HiddenSize + c);
+                                nint b = 0;
+                                for (; b + 7 <= count; b += 7)
+                                {
+                                    TransposedBlock128_7x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock128_1x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 2: TransposedBlock128_2x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 3: TransposedBlock128_3x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 4: TransposedBlock128_4x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 5: TransposedBlock128_5x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                    case 6: TransposedBlock128_6x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c), false, first, last, true); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>7 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_7x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    var s50 = !first ? Load128(ref dst, 5 * dstStride) : hasAddend ? Load128(ref addend, 5 * dstStride) : Broadcast128(0f);
+                    var s60 = !first ? Load128(ref dst, 6 * dstStride) : hasAddend ? Load128(ref addend, 6 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast128(Load1(ref da, 5 * daStride + r));
+                        var d6 = Broadcast128(Load1(ref da, 6 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                        s60 = MultiplyAdd(w0, d6, s60);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                        s60 = FlushTiny(s60);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                    Store(s60, ref dst, 6 * dstStride);
+                }
+
+                /// <summary>6 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_6x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    var s50 = !first ? Load128(ref dst, 5 * dstStride) : hasAddend ? Load128(ref addend, 5 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast128(Load1(ref da, 5 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                }
+
+                /// <summary>5 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_5x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                }
+
+                /// <summary>4 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_4x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                }
+
+                /// <summary>3 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                }
+
+                /// <summary>2 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                }
+
+                /// <summary>1 stream × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                    }
+                    Store(s00, ref dst, 0);
                 }
 
                 /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
@@ -600,6 +1075,40 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Scalar path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch1(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ai = Gate1(ref w, j, ref x, ref previous);                    // W_ii x + b_ii + W_hi h + b_hi
+                            var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
+                            var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
+                            var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                            var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                             // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                        // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
                 /// <summary>One step back on the Scalar path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep1(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -663,6 +1172,17 @@ namespace Models
                             s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * HiddenSize), d3, s30);
                         }
                         Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Scalar path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch1(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Scalar code gains nothing from sharing loads: stream by stream.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep1(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
                     }
                 }
 
@@ -789,10 +1309,18 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

@@ -89,6 +89,18 @@ namespace Models
         /// <param name="state">The initial state in, the final state out.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.Forward(Parameters, inputs, outputs, state);
 
+        /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+        /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+        /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+        public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.StepBatch(Parameters, inputs, states, outputs);
+
+        /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states);
+
         /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
         public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -96,12 +108,26 @@ namespace Models
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
         /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
         /// <param name="state">The initial state in, the final state out.</param>
-        /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
             Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
 
+        /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+        /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+            Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states, workspace);
+
         /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
         public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
+
+        /// <summary>Preallocates what training over minibatches of <paramref name="batchSize"/> sequences of up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
+        public global::RnnGen.Tape<float> CreateTape(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize, null);
 
         /// <summary>Runs a sequence in training mode and records in <paramref name="tape"/> what <see cref="Backward"/> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Tape<float> tape) =>
@@ -115,6 +141,28 @@ namespace Models
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
         public void Backward(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradient, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
             Kernels.Runner.Backward(Parameters, tape, outputGradients, stateGradient, inputGradients, parameterGradients);
+
+        /// <summary>
+        /// Runs B sequences in training mode, every stream together, and records them in a minibatch tape. With
+        /// <paramref name="lengths"/>, stream b is lengths[b] steps long (padded at the end, as pack_padded_sequence): its
+        /// final state is the one after its own last step, its outputs past it are zero, and nothing flows back through them.
+        /// </summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="tape">From <see cref="CreateTape(int, int)"/>, for B streams.</param>
+        /// <param name="lengths">B lengths in 0..T, or empty: every stream is T steps long.</param>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<int> lengths = default) =>
+            Kernels.Runner.RecordBatch(Parameters, inputs, outputs, states, tape, lengths);
+
+        /// <summary>Backpropagation through time for the minibatch <paramref name="tape"/> recorded; the parameter gradients of every stream are summed (+=).</summary>
+        /// <param name="tape">Filled by the tape-taking ForwardBatch.</param>
+        /// <param name="outputGradients">dL/d outputs, [T, B, <see cref="OutputSize"/>].</param>
+        /// <param name="stateGradients">[B, <see cref="StateSize"/>]: dL/d(final states) in, dL/d(initial states) out.</param>
+        /// <param name="inputGradients">[T, B, <see cref="InputSize"/>], overwritten with dL/d inputs; or empty to skip them.</param>
+        /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with +=.</param>
+        public void BackwardBatch(global::RnnGen.Tape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> stateGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients) =>
+            Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
 
         /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest kernels (see <see cref="Frozen"/>).</summary>
         public Frozen Freeze() => new(Parameters);
@@ -154,6 +202,18 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
 
+            /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
+            /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
+            /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+
+            /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
@@ -161,9 +221,20 @@ namespace Models
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace"/>, for at least T steps.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+            /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
+                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -300,6 +371,25 @@ namespace Models
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
+                /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
+                public const int FrozenScratchPerStream = 0;
+
+                /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
+                private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+                {
+                    for (nint b = 0; b < count; b++)
+                    {
+                        FrozenStep(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    }
+                }
+
+                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
+                public static bool PacksForBatch => false;
+
+                /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
+                private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
+                    StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+
                 /// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next, ref float m)
@@ -401,11 +491,25 @@ namespace Models
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
                 }
 
+                private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepBatch128(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                }
+
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                }
+
+                private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStepBatch128(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                 }
 
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -483,6 +587,17 @@ namespace Models
                     for (nint j = 0; j < ProjectionSize; j++)
                     {
                         Store(FlushTiny(Project1(ref w, j, ref m)), ref next, j);
+                    }
+                }
+
+                /// <summary>One step of count streams on the Vector256 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch256(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Each stream's whole step in turn: a projection reads every unit's m before it writes h'.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        Step256(ref w, ref At(ref xs, b * xStride), ref At(ref previousRows, b * StateSize), ref At(ref nextRows, b * StateSize), ref At(ref activationRows, b * activationsStride));
                     }
                 }
 
@@ -570,6 +685,17 @@ namespace Models
                             s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * ProjectionSize), d3, s30);
                         }
                         Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Vector256 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch256(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // A projection's dm = W_hrᵀ·dh' comes first: stream by stream.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep256(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
                     }
                 }
 
@@ -770,6 +896,17 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of count streams on the Vector128 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch128(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Each stream's whole step in turn: a projection reads every unit's m before it writes h'.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        Step128(ref w, ref At(ref xs, b * xStride), ref At(ref previousRows, b * StateSize), ref At(ref nextRows, b * StateSize), ref At(ref activationRows, b * activationsStride));
+                    }
+                }
+
                 /// <summary>One step back on the Vector128 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardStep128(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
@@ -856,6 +993,17 @@ namespace Models
                             s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * ProjectionSize), d3, s30);
                         }
                         Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Vector128 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch128(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // A projection's dm = W_hrᵀ·dh' comes first: stream by stream.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep128(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
                     }
                 }
 
@@ -966,20 +1114,18 @@ namespace Models
                                 {
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 1);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 8; c += 8)
+                                for (nint block = 0; block < HiddenSize; block += 4)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4);
+                                    var s00 = Load128(ref target, 0);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * ActivationsPerStep + c);
-                                        var x1 = Load128(ref xBlock, t * ActivationsPerStep + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 1));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        s01 = MultiplyAdd(x1, d0, s01);
                                     }
                                     Store(s00, ref target, 0);
-                                    Store(s01, ref target, 4);
                                 }
                             }
                         }
@@ -1048,6 +1194,17 @@ namespace Models
                     for (nint j = 0; j < ProjectionSize; j++)
                     {
                         Store(FlushTiny(Project1(ref w, j, ref m)), ref next, j);
+                    }
+                }
+
+                /// <summary>One step of count streams on the Scalar path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch1(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Each stream's whole step in turn: a projection reads every unit's m before it writes h'.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        Step1(ref w, ref At(ref xs, b * xStride), ref At(ref previousRows, b * StateSize), ref At(ref nextRows, b * StateSize), ref At(ref activationRows, b * activationsStride));
                     }
                 }
 
@@ -1133,6 +1290,17 @@ namespace Models
                             s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * ProjectionSize), d3, s30);
                         }
                         Store(FlushTiny(s00 + s10 + s20 + s30), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Scalar path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch1(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Scalar code gains nothing from sharing loads: stream by stream.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        BackwardStep1(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
                     }
                 }
 
@@ -1271,10 +1439,18 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
+                    static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
+                        StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
                 }
             }
         }

@@ -1,0 +1,110 @@
+using BenchmarkDotNet.Attributes;
+
+namespace RnnGen.Benchmarks;
+
+/// <summary>
+/// Many streams at once (batch.sh sets these against the hand-tuned limit's step-batch): the frozen snapshot's
+/// StepBatch at B = 32, per stream-step, against its Step at B = 1, for the three sizes where the weights outgrow L1;
+/// and minibatch training (ForwardBatch with a tape + BackwardBatch, T = 100, B = 32) against today's per-sequence
+/// Forward + Backward, per sequence-step. Weights ×4, as in the other grids.
+/// </summary>
+[MemoryDiagnoser]
+public class BatchBenchmarks
+{
+    private const int B = 32, T = 100;
+    private IRecurrentCell<float> _cell = null!;
+    private IFrozenCell<float> _frozen = null!;
+    private float[] _inputs = null!, _states = null!, _state = null!;
+    private int _t;
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [Params("32x64", "64x128", "128x256")]
+    public string Shape { get; set; } = "64x128";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cell = Cells.Create(Kind, Shape, 4f);
+        _frozen = Cells.Freeze(_cell);
+        _inputs = Cells.Inputs(T * B * _cell.InputSize);
+        _states = Cells.Inputs(B * _cell.StateSize);
+        _state = Cells.Inputs(_cell.StateSize);
+    }
+
+    /// <summary>The frozen step of one stream.</summary>
+    [Benchmark]
+    public void FrozenStep()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _frozen.Step(_inputs.AsSpan(t * _cell.InputSize, _cell.InputSize), _state);
+    }
+
+    /// <summary>The frozen step of B = 32 streams at once, per stream-step.</summary>
+    [Benchmark(OperationsPerInvoke = B)]
+    public void FrozenStepBatch()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _frozen.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
+    }
+}
+
+/// <summary>Minibatch training against per-sequence training, LSTM and GRU (64,128), T = 100: per sequence-step.</summary>
+[MemoryDiagnoser]
+public class MinibatchBenchmarks
+{
+    private const int B = 32, T = 100;
+    private IRecurrentCell<float> _cell = null!;
+    private Tape<float> _tape = null!, _batchTape = null!;
+    private float[] _inputs = null!, _outputs = null!, _state = null!, _outputGradients = null!, _stateGradient = null!, _inputGradients = null!, _parameterGradients = null!;
+    private float[] _batchInputs = null!, _batchOutputs = null!, _states = null!, _batchOutputGradients = null!, _stateGradients = null!, _batchInputGradients = null!;
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cell = Cells.Create(Kind, "64x128", 4f);
+        int i = _cell.InputSize, h = _cell.HiddenSize, s = _cell.StateSize;
+        _tape = _cell.CreateTape(T);
+        _batchTape = _cell.CreateTape(T, B);
+        _inputs = Cells.Inputs(T * i);
+        _outputs = new float[T * h];
+        _state = new float[s];
+        _outputGradients = Cells.Inputs(T * h);
+        _stateGradient = new float[s];
+        _inputGradients = new float[T * i];
+        _parameterGradients = new float[_cell.ParameterCount];
+        _batchInputs = Cells.Inputs(T * B * i);
+        _batchOutputs = new float[T * B * h];
+        _states = new float[B * s];
+        _batchOutputGradients = Cells.Inputs(T * B * h);
+        _stateGradients = new float[B * s];
+        _batchInputGradients = new float[T * B * i];
+    }
+
+    /// <summary>B sequences one after another: Forward with tape + Backward each (input gradients included).</summary>
+    [Benchmark(OperationsPerInvoke = T * B)]
+    public void PerSequence()
+    {
+        for (int b = 0; b < B; b++)
+        {
+            Array.Clear(_state);
+            _cell.Forward(_inputs, _outputs, _state, _tape);
+            Array.Clear(_stateGradient);
+            _cell.Backward(_tape, _outputGradients, _stateGradient, _inputGradients, _parameterGradients);
+        }
+    }
+
+    /// <summary>The same B sequences as one minibatch: ForwardBatch with tape + BackwardBatch.</summary>
+    [Benchmark(OperationsPerInvoke = T * B)]
+    public void Minibatch()
+    {
+        Array.Clear(_states);
+        _cell.ForwardBatch(_batchInputs, _batchOutputs, _states, _batchTape);
+        Array.Clear(_stateGradients);
+        _cell.BackwardBatch(_batchTape, _batchOutputGradients, _stateGradients, _batchInputGradients, _parameterGradients);
+    }
+}
