@@ -28,17 +28,17 @@ public sealed class Experiment(RegressionTask task, Settings settings, Func<floa
 
         // The same seed for both kinds: each cell's initial weights are drawn from the same generator state.
         var random = new Random(Settings.Seed);
-        var model = new Model(Models.Create(kind, Task.InputSize, Settings.Hidden, random), Task.Length, Settings.BatchSize, workers);
-        var run = new Run { Cell = kind == CellKind.Lstm ? "LSTM" : "GRU", Model = model, PlannedUpdates = Settings.Updates };
+        var trainer = new Trainer(Models.Create(kind, Task.InputSize, Settings.Hidden, random), Task.Length, Settings.BatchSize, workers);
+        var run = new Run { Cell = kind == CellKind.Lstm ? "LSTM" : "GRU", Trainer = trainer, PlannedUpdates = Settings.Updates };
         bool adding = Task is AddingProblem;
-        var initialReach = adding ? Trainer.GradientReach(model, Task, 200) : default;
+        var initialReach = adding ? Training.GradientReach(trainer, Task, 200) : default;
 
-        Trainer.Train(run, Task, Settings, progress, stop);
-        Trainer.Evaluate(run, Task, Hit);
-        (run.ForwardMicroseconds, run.BackwardMicroseconds) = Trainer.Time(model.Network, Task.Length, sequences: Math.Max(20, 20_000 / Task.Length));
+        Training.Train(run, Task, Settings, progress, stop);
+        Training.Evaluate(run, Task, Hit);
+        (run.ForwardMicroseconds, run.BackwardMicroseconds) = Training.Time(trainer.Network, Task.Length, sequences: Math.Max(20, 20_000 / Task.Length));
         if (adding)
         {
-            Reach[kind] = (initialReach, Trainer.GradientReach(model, Task, 200));
+            Reach[kind] = (initialReach, Training.GradientReach(trainer, Task, 200));
         }
 
         Runs[kind] = run;

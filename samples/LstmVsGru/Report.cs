@@ -53,8 +53,8 @@ public static class Report
         }
 
         double baseline = task.Baseline.Loss;
-        Row("Cell parameters", r => r.Model.CellParameters, "N0", "(3 gate blocks : 4)");
-        Row("Head parameters (nn.Linear)", r => r.Model.HeadParameters, "N0", ratio: false);
+        Row("Cell parameters", r => r.Trainer.CellParameters, "N0", "(3 gate blocks : 4)");
+        Row("Head parameters (nn.Linear)", r => r.Trainer.HeadParameters, "N0", ratio: false);
         Row("Forward µs / step", r => r.ForwardMicroseconds, "0.000");
         Row("Backward µs / step", r => r.BackwardMicroseconds, "0.000");
         Row("Training wall time, s", r => r.TrainingTime.TotalSeconds, "0.00");
@@ -104,10 +104,10 @@ public static class Report
         Run al = adding.Runs[CellKind.Lstm], ag = adding.Runs[CellKind.Gru], sl = series.Runs[CellKind.Lstm], sg = series.Runs[CellKind.Gru];
         var table = new Table().Border(TableBorder.Rounded).AddColumn("Claim").AddColumn("Measured").AddColumn("Verdict");
 
-        double parameterRatio = (double)ag.Model.CellParameters / al.Model.CellParameters;
+        double parameterRatio = (double)ag.Trainer.CellParameters / al.Trainer.CellParameters;
         table.AddRow(
             "GRU has fewer parameters (3 gate blocks against 4)",
-            $"{ag.Model.CellParameters:N0} vs {al.Model.CellParameters:N0} cell parameters (adding problem), {sg.Model.CellParameters:N0} vs {sl.Model.CellParameters:N0} (sunspots)",
+            $"{ag.Trainer.CellParameters:N0} vs {al.Trainer.CellParameters:N0} cell parameters (adding problem), {sg.Trainer.CellParameters:N0} vs {sl.Trainer.CellParameters:N0} (sunspots)",
             Verdict(Math.Abs(parameterRatio - 0.75) < 1e-9, $"holds: exactly 3:4 ({parameterRatio:0.00})", "does not hold"));
 
         double forward = ag.ForwardMicroseconds / al.ForwardMicroseconds, backward = ag.BackwardMicroseconds / al.BackwardMicroseconds;

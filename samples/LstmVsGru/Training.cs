@@ -4,48 +4,8 @@ using RnnGen.Training;
 
 namespace LstmVsGru;
 
-/// <summary>What every model of a run is trained with: the same for both cells.</summary>
-public sealed record Settings(int Hidden, int Updates, int BatchSize, double LearningRate, double ClipNorm, int Seed);
-
-/// <summary>One trained model and what was measured on it.</summary>
-public sealed class Run
-{
-    public required string Cell { get; init; }
-
-    public required Model Model { get; init; }
-
-    /// <summary>Updates done (fewer than planned when Ctrl+C stopped the run).</summary>
-    public int Updates { get; set; }
-
-    public int PlannedUpdates { get; init; }
-
-    /// <summary>The mean batch loss of every update.</summary>
-    public List<double> TrainingCurve { get; } = [];
-
-    /// <summary>(update, held-out MSE), a few dozen points over the run.</summary>
-    public List<(int Update, double Loss)> HeldOutCurve { get; } = [];
-
-    public TimeSpan TrainingTime { get; set; }
-
-    /// <summary>Training sequences (forward and backward) per second of <see cref="TrainingTime"/>, evaluations included.</summary>
-    public double SequencesPerSecond => Updates * (double)Model.BatchSize / TrainingTime.TotalSeconds;
-
-    public double TrainLoss { get; set; }
-
-    public double HeldOutLoss { get; set; }
-
-    /// <summary>The fraction of held-out sequences predicted within the task's tolerance (adding problem).</summary>
-    public double HitRate { get; set; }
-
-    /// <summary>The first update after which the held-out MSE was below a tenth of the baseline's, if it got there.</summary>
-    public int? UpdatesToTenthOfBaseline { get; set; }
-
-    public double ForwardMicroseconds { get; set; }
-
-    public double BackwardMicroseconds { get; set; }
-}
-
-public static class Trainer
+/// <summary>Training, evaluating and timing one model: the steps every run goes through.</summary>
+public static class Training
 {
     /// <summary>Held-out evaluations per run, for the plot's second curve.</summary>
     private const int Evaluations = 40;
@@ -57,8 +17,8 @@ public static class Trainer
     /// </summary>
     public static void Train(Run run, RegressionTask task, Settings settings, Action<int, double> progress, CancellationToken stop)
     {
-        Model model = run.Model;
-        var optimizer = new Adam(model.Parameters, settings.LearningRate);
+        Trainer trainer = run.Trainer;
+        var optimizer = new Adam(trainer.Parameters, settings.LearningRate);
         var data = new Random(settings.Seed);
         var held = task.TestSet.Take(256).ToArray();   // a subset keeps the curve cheap; the final numbers use all
         int every = Math.Max(1, settings.Updates / Evaluations);
@@ -71,18 +31,18 @@ public static class Trainer
             // The minibatch is drawn in order on this thread, so the data never depends on the workers.
             for (int b = 0; b < settings.BatchSize; b++)
             {
-                model.Targets[b] = task.Sample(data, model.Sequences[b]);
+                trainer.Targets[b] = task.Sample(data, trainer.Sequences[b]);
             }
 
-            model.Parameters.ZeroGrad();
-            double loss = model.Accumulate();
-            model.Parameters.ClipGradientNorm(settings.ClipNorm);
+            trainer.Parameters.ZeroGrad();
+            double loss = trainer.Accumulate();
+            trainer.Parameters.ClipGradientNorm(settings.ClipNorm);
             optimizer.Step();
             run.TrainingCurve.Add(loss);
             run.Updates = update;
             if (update % every == 0 || update == settings.Updates)
             {
-                double heldOut = model.Evaluate(held, null, out _);
+                double heldOut = trainer.Evaluate(held, null, out _);
                 run.HeldOutCurve.Add((update, heldOut));
                 if (run.UpdatesToTenthOfBaseline is null && heldOut < task.Baseline.Loss / 10)
                 {
@@ -99,8 +59,8 @@ public static class Trainer
     /// <summary>The final numbers: training and held-out loss on the task's fixed sets.</summary>
     public static void Evaluate(Run run, RegressionTask task, Func<float, float, bool>? hit)
     {
-        run.TrainLoss = run.Model.Evaluate(task.TrainingSet, null, out _);
-        run.HeldOutLoss = run.Model.Evaluate(task.TestSet, hit, out double rate);
+        run.TrainLoss = run.Trainer.Evaluate(task.TrainingSet, null, out _);
+        run.HeldOutLoss = run.Trainer.Evaluate(task.TestSet, hit, out double rate);
         run.HitRate = rate;
     }
 
@@ -155,20 +115,20 @@ public static class Trainer
     /// and |∂ŷ/∂(later marked value)|, and the mean number of steps between them. The target is their sum, so a model
     /// that solved the task has both near 1; a gradient that vanishes with distance makes the earlier one ≈ 0.
     /// </summary>
-    public static (double Earlier, double Later, double Distance) GradientReach(Model model, RegressionTask task, int sequences)
+    public static (double Earlier, double Later, double Distance) GradientReach(Trainer trainer, RegressionTask task, int sequences)
     {
         double earlier = 0, later = 0, distance = 0;
         var set = task.TestSet.Take(sequences).ToArray();
         foreach ((float[] inputs, _) in set)
         {
             int[] marked = Enumerable.Range(0, task.Length).Where(t => inputs[2 * t + 1] == 1).ToArray();
-            ReadOnlySpan<float> sensitivity = model.Sensitivity(inputs);
+            ReadOnlySpan<float> sensitivity = trainer.Sensitivity(inputs);
             earlier += Math.Abs(sensitivity[2 * marked[0]]);   // channel 0 is the value
             later += Math.Abs(sensitivity[2 * marked[1]]);
             distance += task.Length - 1 - marked[0];
         }
 
-        model.Parameters.ZeroGrad();
+        trainer.Parameters.ZeroGrad();
         return (earlier / set.Length, later / set.Length, distance / set.Length);
     }
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch's time per update on the main job's adding-problem configuration, for the side-by-side table in
-docs/training.md: nn.LSTM / nn.GRU(2, hidden) + nn.Linear(hidden, 1) on the last step, minibatches of 32 sequences
-of T = 50, MSE, clip_grad_norm_(1), Adam(lr 1e-2); the same data generator as samples/LstmVsGru/Tasks.cs (values
-uniform on [0, 1), two marked steps, target their sum; drawn here with torch's generator, so the sequences differ
-from the C# run's but not their statistics or cost).
+"""PyTorch's time per update on the main job's adding-problem configuration.
+
+To set beside the main job's (samples/LstmVsGru/README.md, "The same job in PyTorch"): nn.LSTM / nn.GRU(2, hidden)
++ nn.Linear(hidden, 1) on the last step, minibatches of 32 sequences of T = 50, MSE, clip_grad_norm_(1), Adam(lr 1e-2);
+the same data generator as samples/LstmVsGru/Tasks.cs (values uniform on [0, 1), two marked steps, target their sum;
+drawn here with torch's generator, so the sequences differ from the C# run's but not their statistics or cost).
 
 Usage: python3 samples/LstmVsGru/pytorch/adding_problem.py [--updates 300] [--threads 1] [--hidden 32] [--length 50]
 Prints, per cell, the median and best milliseconds per update over rounds of updates, and sequences per second.

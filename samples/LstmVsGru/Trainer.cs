@@ -4,12 +4,13 @@ using RnnGen.Training;
 namespace LstmVsGru;
 
 /// <summary>
-/// A recurrent network with a linear head, trained on the head's output at the last step: ŷ = head(h_T). A minibatch
+/// What training one recurrent network with a linear head needs, on the head's output at the last step: ŷ = head(h_T).
+/// <see cref="Training"/> drives it; it does the minibatch's passes, predictions and evaluations. A minibatch
 /// is split into <see cref="Shards"/> fixed shards, each run as one batch (ForwardBatch / BackwardBatch, every weight
 /// read once per step for all its sequences) with its own tape, on up to <see cref="Workers"/> threads; the shards'
 /// gradients are added in shard order, so the numbers do not depend on the thread count. Nothing is allocated per update.
 /// </summary>
-public sealed class Model : IDisposable
+public sealed class Trainer : IDisposable
 {
     /// <summary>Shards per minibatch: at most this many threads can share an update.</summary>
     public const int Shards = 4;
@@ -28,7 +29,7 @@ public sealed class Model : IDisposable
     // Inference over a fixed set, one batch after another.
     private readonly float[] _evaluationInputs, _evaluationOutputs, _evaluationStates;
 
-    public Model(IStreamingModel<float> network, int length, int batchSize, int workers)
+    public Trainer(IStreamingModel<float> network, int length, int batchSize, int workers)
     {
         if (batchSize % Shards != 0)
         {
