@@ -295,6 +295,38 @@ public class CachingTests
     }
 
     /// <summary>
+    /// A weights file that breaks a format rule (RNNG009, from the validator shared with the runtime) re-runs the weights
+    /// check only; the same broken file written again re-runs nothing past the header step.
+    /// </summary>
+    [Fact]
+    public void ABrokenWeightsFileRerunsOnlyTheWeightsCheck()
+    {
+        AdditionalText complete = Sidecar();
+        GeneratorRun first = GeneratorHarness.RunWithAdditionalTexts([complete], WeightsModel);
+        Assert.Empty(first.Diagnostics);
+
+        // A file 1000… bytes longer than its tensors: bytes that belong to no tensor.
+        AdditionalText Broken() => new InMemoryAdditionalText(complete.Path, complete.GetText()!.ToString().Replace("\nlength: ", "\nlength: 1", StringComparison.Ordinal));
+        AdditionalText broken = Broken();
+        GeneratorRun second = GeneratorHarness.RerunWithReplacedText(first, complete, broken);
+
+        Diagnostic diagnostic = Assert.Single(second.Diagnostics);
+        Assert.Equal("RNNG009", diagnostic.Id);
+        Assert.Contains("bytes belong to no tensor", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal([IncrementalStepRunReason.Modified], OutputReasons(second, TrackingNames.WeightsHeaders));
+        Assert.All(OutputReasons(second, TrackingNames.LstmSpecs), AssertReused);
+        Assert.NotEmpty(CodeOutputReasons(second));
+        Assert.All(CodeOutputReasons(second), AssertReused);
+        Assert.Contains(WeightsCheckOutputReasons(second), r => r is IncrementalStepRunReason.New or IncrementalStepRunReason.Modified);
+        Assert.Equal(Texts(first), Texts(second));
+
+        GeneratorRun third = GeneratorHarness.RerunWithReplacedText(second, broken, Broken());
+        Assert.Equal(second.Diagnostics.Select(d => d.ToString()), third.Diagnostics.Select(d => d.ToString()));
+        Assert.All(OutputReasons(third, TrackingNames.WeightsHeaders), AssertReused);
+        Assert.All(SourceOutputReasons(third), AssertReused);
+    }
+
+    /// <summary>
     /// Moving the attribute moves the weights diagnostics (their location is part of the check's input) but does not
     /// re-emit code: the location lives in the weights reference, not in the model's spec.
     /// </summary>

@@ -237,12 +237,23 @@ public class WeightsCheckTests
             Model, ("RNNG008", "(there is one for 'Model.safetensors'; names are case-sensitive)"));
     }
 
+    /// <summary>A file the build could not read: the targets' error line is the whole message.</summary>
     [Fact]
     public void RNNG009_AnUnreadableFile()
     {
         (string source, _) = Markup.Parse(Model);
-        Expect(GeneratorHarness.RunWithAdditionalTexts([WeightsSidecar.Unreadable(File, "the header is not valid UTF-8")], source),
-            Model, ("RNNG009", $"'Tagger' names embedded weights '{File}', which is not a valid safetensors file: the header is not valid UTF-8"));
+        Expect(GeneratorHarness.RunWithAdditionalTexts([WeightsSidecar.Unreadable(File, "cannot read /repo/model.safetensors: Permission denied")], source),
+            Model, ("RNNG009", $"'Tagger' names embedded weights '{File}', which is not a valid safetensors file: cannot read /repo/model.safetensors: Permission denied"));
+    }
+
+    /// <summary>Every rule, with the runtime's words, is in SafeTensorsValidatorTests; here, the one at the attribute.</summary>
+    [Fact]
+    public void RNNG009_AHeaderOfTheWrongDType()
+    {
+        (string source, _) = Markup.Parse(Model);
+        string text = WeightsSidecar.Text(File, StateDict()).Replace("\"dtype\":\"F32\"", "\"dtype\":\"F33\"", StringComparison.Ordinal);
+        Expect(GeneratorHarness.RunWithAdditionalTexts([new InMemoryAdditionalText($"/obj/rnngen/{File}.rnngen", text)], source),
+            Model, ("RNNG009", $"'Tagger' names embedded weights '{File}', which is not a valid safetensors file: rnn.weight_ih_l0: unknown dtype 'F33'"));
     }
 
     /// <summary>The header is validated as the runtime reader validates it: offsets must tile the data section.</summary>

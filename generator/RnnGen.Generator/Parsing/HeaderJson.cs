@@ -2,84 +2,25 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using RnnGen.IO;
+using JsonValue = RnnGen.IO.SafeTensorsHeader.JsonValue;
 
 namespace RnnGen.Generator.Parsing;
 
 /// <summary>
 /// A small strict JSON reader (RFC 8259: no comments, no trailing commas) for safetensors headers. The generator
-/// targets netstandard2.0 and must not load System.Text.Json into the compiler, so it reads the little it needs
-/// itself. Objects keep their members in order, duplicates included, so the caller can reject them.
+/// targets netstandard2.0 and must not load System.Text.Json into the compiler, so it reads the syntax itself, into the
+/// tree whose rules <see cref="SafeTensorsHeader"/> (shared with the runtime's reader) judges.
 /// </summary>
 internal static class HeaderJson
 {
     private const int MaxDepth = 64;
 
-    internal abstract class Value
-    {
-        public abstract string Kind { get; }
-    }
-
-    internal sealed class ObjectValue : Value
-    {
-        public List<KeyValuePair<string, Value>> Members { get; } = new();
-
-        public override string Kind => "an object";
-    }
-
-    internal sealed class ArrayValue : Value
-    {
-        public List<Value> Items { get; } = new();
-
-        public override string Kind => "an array";
-    }
-
-    internal sealed class StringValue(string text) : Value
-    {
-        public string Text { get; } = text;
-
-        public override string Kind => "a string";
-    }
-
-    /// <summary>A number, kept as written so integers of any size are judged exactly.</summary>
-    internal sealed class NumberValue(string text) : Value
-    {
-        public string Text { get; } = text;
-
-        public override string Kind => "a number";
-
-        /// <summary>The value if it is written as a non-negative integer that fits in 63 bits.</summary>
-        public bool TryGetNonNegative(out long value) =>
-            long.TryParse(Text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-
-        public bool IsNonNegativeInteger
-        {
-            get
-            {
-                foreach (char c in Text)
-                {
-                    if (c < '0' || c > '9')
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            }
-        }
-    }
-
-    internal sealed class LiteralValue(string text) : Value
-    {
-        public string Text { get; } = text;
-
-        public override string Kind => Text == "null" ? "null" : "a boolean";
-    }
-
     /// <summary>Parses one JSON value followed only by whitespace; throws <see cref="FormatException"/> with the position.</summary>
-    public static Value Parse(string text)
+    public static JsonValue Parse(string text)
     {
         int position = 0;
-        Value value = ParseValue(text, ref position, 0);
+        JsonValue value = ParseValue(text, ref position, 0);
         SkipWhitespace(text, ref position);
         if (position < text.Length)
         {
@@ -89,7 +30,7 @@ internal static class HeaderJson
         return value;
     }
 
-    private static Value ParseValue(string text, ref int position, int depth)
+    private static JsonValue ParseValue(string text, ref int position, int depth)
     {
         if (depth > MaxDepth)
         {
@@ -110,13 +51,16 @@ internal static class HeaderJson
             case '[':
                 return ParseArray(text, ref position, depth);
             case '"':
-                return new StringValue(ParseString(text, ref position));
+                return JsonValue.NewString(ParseString(text, ref position));
             case 't':
-                return Literal(text, ref position, "true");
+                Literal(text, ref position, "true");
+                return JsonValue.NewBoolean(true);
             case 'f':
-                return Literal(text, ref position, "false");
+                Literal(text, ref position, "false");
+                return JsonValue.NewBoolean(false);
             case 'n':
-                return Literal(text, ref position, "null");
+                Literal(text, ref position, "null");
+                return JsonValue.Null;
             default:
                 if (c == '-' || (c >= '0' && c <= '9'))
                 {
@@ -127,9 +71,9 @@ internal static class HeaderJson
         }
     }
 
-    private static ObjectValue ParseObject(string text, ref int position, int depth)
+    private static JsonValue ParseObject(string text, ref int position, int depth)
     {
-        var result = new ObjectValue();
+        JsonValue result = JsonValue.NewObject();
         position++; // '{'
         SkipWhitespace(text, ref position);
         if (position < text.Length && text[position] == '}')
@@ -149,7 +93,7 @@ internal static class HeaderJson
             string key = ParseString(text, ref position);
             SkipWhitespace(text, ref position);
             Expect(text, ref position, ':');
-            result.Members.Add(new KeyValuePair<string, Value>(key, ParseValue(text, ref position, depth + 1)));
+            result.Members.Add(new KeyValuePair<string, JsonValue>(key, ParseValue(text, ref position, depth + 1)));
             SkipWhitespace(text, ref position);
             if (position < text.Length && text[position] == ',')
             {
@@ -162,9 +106,9 @@ internal static class HeaderJson
         }
     }
 
-    private static ArrayValue ParseArray(string text, ref int position, int depth)
+    private static JsonValue ParseArray(string text, ref int position, int depth)
     {
-        var result = new ArrayValue();
+        JsonValue result = JsonValue.NewArray();
         position++; // '['
         SkipWhitespace(text, ref position);
         if (position < text.Length && text[position] == ']')
@@ -249,7 +193,7 @@ internal static class HeaderJson
         }
     }
 
-    private static NumberValue ParseNumber(string text, ref int position)
+    private static JsonValue ParseNumber(string text, ref int position)
     {
         int start = position;
         if (text[position] == '-')
@@ -286,7 +230,7 @@ internal static class HeaderJson
             }
         }
 
-        return new NumberValue(text.Substring(start, position - start));
+        return JsonValue.NewNumber(text.Substring(start, position - start));
     }
 
     private static int Digits(string text, ref int position)
@@ -300,7 +244,7 @@ internal static class HeaderJson
         return position - start;
     }
 
-    private static LiteralValue Literal(string text, ref int position, string literal)
+    private static void Literal(string text, ref int position, string literal)
     {
         if (string.CompareOrdinal(text, position, literal, 0, literal.Length) != 0)
         {
@@ -308,7 +252,6 @@ internal static class HeaderJson
         }
 
         position += literal.Length;
-        return new LiteralValue(literal);
     }
 
     private static void Expect(string text, ref int position, char expected)

@@ -2,7 +2,7 @@ namespace RnnGen.IO;
 
 /// <summary>
 /// The element types the safetensors format defines, in the format's own order (the order its writers sort
-/// tensors by, largest first). RnnGen reads <see cref="F32"/>, <see cref="F64"/>, <see cref="F16"/> and
+/// tensors by, largest first; the order of the one dtype table in Shared/SafeTensorsHeader.cs, which names and sizes them). RnnGen reads <see cref="F32"/>, <see cref="F64"/>, <see cref="F16"/> and
 /// <see cref="BF16"/> into floating-point parameters; files holding other types (an int64 counter, say)
 /// still load, and only reading such a tensor as floating-point values fails.
 /// </summary>
@@ -58,24 +58,10 @@ public enum SafeTensorsDType
 public static class SafeTensorsDTypes
 {
     /// <summary>Bytes per element.</summary>
-    public static int Size(this SafeTensorsDType dtype) => dtype switch
-    {
-        SafeTensorsDType.Bool or SafeTensorsDType.U8 or SafeTensorsDType.I8 or SafeTensorsDType.F8E5M2 or SafeTensorsDType.F8E4M3 => 1,
-        SafeTensorsDType.I16 or SafeTensorsDType.U16 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 => 2,
-        SafeTensorsDType.I32 or SafeTensorsDType.U32 or SafeTensorsDType.F32 => 4,
-        SafeTensorsDType.F64 or SafeTensorsDType.I64 or SafeTensorsDType.U64 => 8,
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown safetensors dtype."),
-    };
+    public static int Size(this SafeTensorsDType dtype) => SafeTensorsHeader.DTypeSize(Index(dtype));
 
     /// <summary>The name in a file's header, e.g. <c>F32</c> or <c>F8_E4M3</c>.</summary>
-    public static string Name(this SafeTensorsDType dtype) => dtype switch
-    {
-        SafeTensorsDType.Bool => "BOOL",
-        SafeTensorsDType.F8E5M2 => "F8_E5M2",
-        SafeTensorsDType.F8E4M3 => "F8_E4M3",
-        _ when Enum.IsDefined(dtype) => dtype.ToString(),
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown safetensors dtype."),
-    };
+    public static string Name(this SafeTensorsDType dtype) => SafeTensorsHeader.DTypeName(Index(dtype));
 
     /// <summary>True for the types RnnGen converts to and from floating-point parameters: F16, BF16, F32 and F64.</summary>
     public static bool IsSupportedFloat(this SafeTensorsDType dtype) =>
@@ -85,25 +71,12 @@ public static class SafeTensorsDTypes
     public static bool TryParse(string name, out SafeTensorsDType dtype)
     {
         ArgumentNullException.ThrowIfNull(name);
-        dtype = name switch
-        {
-            "BOOL" => SafeTensorsDType.Bool,
-            "U8" => SafeTensorsDType.U8,
-            "I8" => SafeTensorsDType.I8,
-            "F8_E5M2" => SafeTensorsDType.F8E5M2,
-            "F8_E4M3" => SafeTensorsDType.F8E4M3,
-            "I16" => SafeTensorsDType.I16,
-            "U16" => SafeTensorsDType.U16,
-            "F16" => SafeTensorsDType.F16,
-            "BF16" => SafeTensorsDType.BF16,
-            "I32" => SafeTensorsDType.I32,
-            "U32" => SafeTensorsDType.U32,
-            "F32" => SafeTensorsDType.F32,
-            "F64" => SafeTensorsDType.F64,
-            "I64" => SafeTensorsDType.I64,
-            "U64" => SafeTensorsDType.U64,
-            _ => (SafeTensorsDType)(-1),
-        };
+        dtype = (SafeTensorsDType)SafeTensorsHeader.DTypeIndex(name);
         return dtype >= 0;
     }
+
+    private static int Index(SafeTensorsDType dtype) =>
+        (uint)dtype < (uint)SafeTensorsHeader.DTypeCount
+            ? (int)dtype
+            : throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown safetensors dtype.");
 }

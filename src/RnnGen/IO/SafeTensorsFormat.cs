@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -11,18 +10,13 @@ namespace RnnGen.IO;
 /// <summary>
 /// The safetensors format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
 /// <c>{name: {dtype, shape, data_offsets: [begin, end)}, "__metadata__": {string: string}}</c>, then the data
-/// section, with offsets relative to its start. Reading validates as the Rust <c>safetensors</c> crate does;
+/// section, with offsets relative to its start. Reading validates as the Rust <c>safetensors</c> crate does: the JSON
+/// syntax here, every other rule in <see cref="SafeTensorsHeader"/>, which the generator's build-time check shares;
 /// writing lays the file out as it does (largest dtype first, then by name; header padded with spaces to a
 /// multiple of 8), so a file read and written again comes back byte for byte.
 /// </summary>
 internal static class SafeTensorsFormat
 {
-    /// <summary>The header size limit the Rust crate enforces.</summary>
-    public const long MaxHeaderLength = 100_000_000;
-
-    /// <summary>The reserved key for free-form string metadata.</summary>
-    public const string MetadataKey = "__metadata__";
-
     /// <summary>One tensor as parsed: its entry and where its bytes sit in the data section.</summary>
     public readonly record struct Entry(TensorInfo Info, long Begin, long End);
 
@@ -30,33 +24,36 @@ internal static class SafeTensorsFormat
     /// <exception cref="InvalidDataException">Anything about the bytes is wrong.</exception>
     public static (List<Entry> Tensors, Dictionary<string, string> Metadata, int DataStart) Parse(ReadOnlySpan<byte> file, string source)
     {
-        if (file.Length < 8)
+        SafeTensorsHeader header;
+        int dataStart;
+        try
         {
-            throw Error(source, null, $"the file is {file.Length} bytes, shorter than the 8-byte header length every safetensors file starts with (truncated?)");
+            SafeTensorsHeader.CheckFileLength(file.Length);
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
+            SafeTensorsHeader.CheckHeaderLength(headerLength, file.Length);
+            dataStart = 8 + (int)headerLength;
+            ReadOnlySpan<byte> json = file[8..dataStart];
+            CheckUtf8(json);
+            SafeTensorsHeader.CheckOpening(json.IsEmpty ? -1 : json[0]);
+            header = SafeTensorsHeader.Validate(ReadJson(json, source), file.Length - dataStart);
+        }
+        catch (SafeTensorsHeader.InvalidHeaderException e)
+        {
+            throw Error(source, e.Tensor, e.Problem);
         }
 
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
-        if (headerLength > MaxHeaderLength)
+        var tensors = new List<Entry>(header.Tensors.Count);
+        foreach (SafeTensorsHeader.Tensor tensor in header.Tensors)
         {
-            throw Error(source, null, $"the header length is {headerLength} bytes, above the format's limit of {MaxHeaderLength} (not a safetensors file?)");
+            tensors.Add(new Entry(new TensorInfo(tensor.Name, (SafeTensorsDType)tensor.DTypeIndex, tensor.Shape, tensor.Count), tensor.Begin, tensor.End));
         }
 
-        if (headerLength > (ulong)(file.Length - 8))
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, string> pair in header.Metadata)
         {
-            throw Error(source, null, $"the header length is {headerLength} bytes, but only {file.Length - 8} bytes follow the length field (truncated?)");
+            metadata.Add(pair.Key, pair.Value);
         }
 
-        int dataStart = 8 + (int)headerLength;
-        ReadOnlySpan<byte> header = file[8..dataStart];
-        long dataLength = file.Length - dataStart;
-        CheckUtf8(header, source);
-        if (header.IsEmpty || header[0] != (byte)'{')
-        {
-            throw Error(source, null, "the header does not start with '{'; a safetensors header is a JSON object");
-        }
-
-        (List<Entry> tensors, Dictionary<string, string> metadata) = ParseHeader(header, source);
-        CheckLayout(tensors, dataLength, source);
         return (tensors, metadata, dataStart);
     }
 
@@ -75,7 +72,7 @@ internal static class SafeTensorsFormat
             writer.WriteStartObject();
             if (metadata.Count > 0)
             {
-                writer.WriteStartObject(MetadataKey);
+                writer.WriteStartObject(SafeTensorsHeader.MetadataKey);
                 foreach (KeyValuePair<string, string> pair in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
                 {
                     writer.WriteString(pair.Key, pair.Value);
@@ -123,7 +120,7 @@ internal static class SafeTensorsFormat
         }
     }
 
-    private static void CheckUtf8(ReadOnlySpan<byte> header, string source)
+    private static void CheckUtf8(ReadOnlySpan<byte> header)
     {
         if (Utf8.IsValid(header))
         {
@@ -143,264 +140,64 @@ internal static class SafeTensorsFormat
             }
         }
 
-        throw Error(source, null, $"the header is not valid UTF-8 (first invalid byte at header offset {position})");
+        throw SafeTensorsHeader.NotUtf8(position);
     }
 
-    private static (List<Entry>, Dictionary<string, string>) ParseHeader(ReadOnlySpan<byte> header, string source)
+    /// <summary>The header's JSON syntax (strict: no comments, no trailing commas, only whitespace after the object) into the tree the rules judge.</summary>
+    private static SafeTensorsHeader.JsonValue ReadJson(ReadOnlySpan<byte> json, string source)
     {
-        var tensors = new List<Entry>();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        bool sawMetadata = false;
-        var reader = new Utf8JsonReader(header, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false });
         try
         {
-            reader.Read(); // '{', checked by the caller
-            while (true)
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.EndObject)
-                {
-                    break;
-                }
-
-                string name = GetString(ref reader, source, null);
-                reader.Read();
-                if (name == MetadataKey)
-                {
-                    if (sawMetadata)
-                    {
-                        throw Error(source, null, $"'{MetadataKey}' appears twice in the header");
-                    }
-
-                    sawMetadata = true;
-                    ReadMetadata(ref reader, metadata, source);
-                }
-                else
-                {
-                    if (!names.Add(name))
-                    {
-                        throw Error(source, name, "the name appears twice in the header");
-                    }
-
-                    tensors.Add(ReadTensor(ref reader, name, source));
-                }
-            }
-
-            // Only whitespace (the writers' space padding) may follow the object.
+            reader.Read();
+            SafeTensorsHeader.JsonValue root = ReadValue(ref reader, source);
             if (reader.Read())
             {
                 throw Error(source, null, $"unexpected {reader.TokenType} after the header's JSON object");
             }
+
+            return root;
         }
         catch (JsonException e)
         {
             throw Error(source, null, $"the header is not valid JSON ({e.Message})", e);
         }
-
-        return (tensors, metadata);
     }
 
-    private static void ReadMetadata(ref Utf8JsonReader reader, Dictionary<string, string> metadata, string source)
+    private static SafeTensorsHeader.JsonValue ReadValue(ref Utf8JsonReader reader, string source)
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        switch (reader.TokenType)
         {
-            return;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw Error(source, null, $"'{MetadataKey}' must be an object of strings, found {Describe(reader.TokenType)}");
-        }
-
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-        {
-            string key = GetString(ref reader, source, null);
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                throw Error(source, null, $"'{MetadataKey}' entry '{key}' must be a string, found {Describe(reader.TokenType)}");
-            }
-
-            if (!metadata.TryAdd(key, GetString(ref reader, source, null)))
-            {
-                throw Error(source, null, $"'{MetadataKey}' entry '{key}' appears twice");
-            }
-        }
-    }
-
-    private static Entry ReadTensor(ref Utf8JsonReader reader, string name, string source)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw Error(source, name, $"expected an object with dtype, shape and data_offsets, found {Describe(reader.TokenType)}");
-        }
-
-        string? dtypeName = null;
-        List<ulong>? shape = null, offsets = null;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-        {
-            string field = GetString(ref reader, source, name);
-            reader.Read();
-            switch (field)
-            {
-                case "dtype":
-                    Once(dtypeName);
-                    dtypeName = reader.TokenType == JsonTokenType.String
-                        ? GetString(ref reader, source, name)
-                        : throw Error(source, name, $"'dtype' must be a string, found {Describe(reader.TokenType)}");
-                    break;
-                case "shape":
-                    Once(shape);
-                    shape = ReadIntegers(ref reader, name, "shape", source);
-                    break;
-                case "data_offsets":
-                    Once(offsets);
-                    offsets = ReadIntegers(ref reader, name, "data_offsets", source);
-                    break;
-                default:
-                    reader.Skip(); // unknown fields are ignored, as serde does
-                    break;
-            }
-
-            void Once(object? previous)
-            {
-                if (previous is not null)
+            case JsonTokenType.StartObject:
+                SafeTensorsHeader.JsonValue obj = SafeTensorsHeader.JsonValue.NewObject();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    throw Error(source, name, $"'{field}' appears twice");
+                    string key = GetString(ref reader, source);
+                    reader.Read();
+                    obj.Members.Add(new(key, ReadValue(ref reader, source)));
                 }
-            }
-        }
 
-        if (dtypeName is null || shape is null || offsets is null)
-        {
-            string missing = dtypeName is null ? "dtype" : shape is null ? "shape" : "data_offsets";
-            throw Error(source, name, $"'{missing}' is missing");
-        }
+                return obj;
+            case JsonTokenType.StartArray:
+                SafeTensorsHeader.JsonValue array = SafeTensorsHeader.JsonValue.NewArray();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    array.Items.Add(ReadValue(ref reader, source));
+                }
 
-        if (!SafeTensorsDTypes.TryParse(dtypeName, out SafeTensorsDType dtype))
-        {
-            throw Error(source, name, $"unknown dtype '{dtypeName}'");
-        }
-
-        if (offsets.Count != 2)
-        {
-            throw Error(source, name, $"'data_offsets' must hold two numbers [begin, end), found {offsets.Count}");
-        }
-
-        // Checked arithmetic throughout: a hostile shape must not wrap around to a plausible size.
-        long[] dimensions = new long[shape.Count];
-        long count = 1;
-        for (int i = 0; i < shape.Count; i++)
-        {
-            if (shape[i] > long.MaxValue)
-            {
-                throw Error(source, name, $"shape {FormatShape(shape)} overflows: entry {shape[i]} is too large");
-            }
-
-            dimensions[i] = (long)shape[i];
-            long product;
-            try
-            {
-                product = checked(count * dimensions[i]);
-            }
-            catch (OverflowException)
-            {
-                throw Error(source, name, $"shape {FormatShape(shape)} overflows: its element count exceeds 2^63");
-            }
-
-            count = product;
-        }
-
-        long bytes;
-        try
-        {
-            bytes = checked(count * dtype.Size());
-        }
-        catch (OverflowException)
-        {
-            throw Error(source, name, $"shape {FormatShape(shape)} of {dtype.Name()} overflows: its byte length exceeds 2^63");
-        }
-
-        ulong begin = offsets[0], end = offsets[1];
-        if (end < begin)
-        {
-            throw Error(source, name, $"data_offsets [{begin}, {end}) end before they begin");
-        }
-
-        if (end - begin != (ulong)bytes)
-        {
-            throw Error(source, name, $"shape {FormatShape(shape)} of {dtype.Name()} needs {bytes} bytes, but data_offsets [{begin}, {end}) hold {end - begin}");
-        }
-
-        if (end > long.MaxValue)
-        {
-            throw Error(source, name, $"data_offsets [{begin}, {end}) lie beyond any file");
-        }
-
-        return new Entry(new TensorInfo(name, dtype, dimensions, count), (long)begin, (long)end);
-    }
-
-    private static List<ulong> ReadIntegers(ref Utf8JsonReader reader, string name, string field, string source)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw Error(source, name, $"'{field}' must be an array of non-negative integers, found {Describe(reader.TokenType)}");
-        }
-
-        var values = new List<ulong>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out ulong value))
-            {
-                string found = reader.TokenType == JsonTokenType.Number ? Encoding.UTF8.GetString(reader.ValueSpan) : Describe(reader.TokenType);
-                throw Error(source, name, $"'{field}' entries must be non-negative integers, found {found}");
-            }
-
-            values.Add(value);
-        }
-
-        return values;
-    }
-
-    /// <summary>Sorted by offset, the tensors must tile the data section exactly: no gap, no overlap, nothing past its end.</summary>
-    private static void CheckLayout(List<Entry> tensors, long dataLength, string source)
-    {
-        foreach (Entry entry in tensors)
-        {
-            if (entry.End > dataLength)
-            {
-                throw Error(source, entry.Info.Name, $"data_offsets [{entry.Begin}, {entry.End}) run out of bounds: the data section has {dataLength} bytes (truncated?)");
-            }
-        }
-
-        // Ties on begin (zero-sized tensors) are ordered by end, then name, so the walk below is deterministic.
-        var ordered = tensors.OrderBy(t => t.Begin).ThenBy(t => t.End).ThenBy(t => t.Info.Name, StringComparer.Ordinal).ToList();
-        long position = 0;
-        string? previous = null;
-        foreach (Entry entry in ordered)
-        {
-            if (entry.Begin > position)
-            {
-                throw Error(source, entry.Info.Name, $"data_offsets [{entry.Begin}, {entry.End}) leave a gap: bytes [{position}, {entry.Begin}) of the data section belong to no tensor");
-            }
-
-            if (entry.Begin < position)
-            {
-                throw Error(source, entry.Info.Name, $"data_offsets [{entry.Begin}, {entry.End}) overlap tensor '{previous}', which ends at {position}");
-            }
-
-            position = entry.End;
-            previous = entry.Info.Name;
-        }
-
-        if (position != dataLength)
-        {
-            throw Error(source, null, $"the data section has {dataLength} bytes but its tensors cover only the first {position}: {dataLength - position} bytes belong to no tensor");
+                return array;
+            case JsonTokenType.String:
+                return SafeTensorsHeader.JsonValue.NewString(GetString(ref reader, source));
+            case JsonTokenType.Number:
+                return SafeTensorsHeader.JsonValue.NewNumber(Encoding.UTF8.GetString(reader.ValueSpan)); // numbers are never escaped
+            case JsonTokenType.True or JsonTokenType.False:
+                return SafeTensorsHeader.JsonValue.NewBoolean(reader.TokenType == JsonTokenType.True);
+            default:
+                return SafeTensorsHeader.JsonValue.Null;
         }
     }
 
-    private static string GetString(ref Utf8JsonReader reader, string source, string? tensor)
+    private static string GetString(ref Utf8JsonReader reader, string source)
     {
         try
         {
@@ -409,23 +206,9 @@ internal static class SafeTensorsFormat
         catch (InvalidOperationException e)
         {
             // An escape such as "\uD800" that decodes to invalid UTF-16.
-            throw Error(source, tensor, $"the header holds an invalid JSON string ({e.Message})", e);
+            throw Error(source, null, $"the header holds an invalid JSON string ({e.Message})", e);
         }
     }
-
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        _ => token.ToString(),
-    };
-
-    private static string FormatShape(List<ulong> shape) =>
-        "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
     private static InvalidDataException Error(string source, string? tensor, string problem, Exception? inner = null) =>
         WeightFileErrors.Format(source, tensor, problem, inner);

@@ -193,9 +193,9 @@ public sealed class WeightFile
     public void Write<T>(string name, ReadOnlySpan<T> values, ReadOnlySpan<int> shape, SafeTensorsDType dtype) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (name == SafeTensorsFormat.MetadataKey)
+        if (name == SafeTensorsHeader.MetadataKey)
         {
-            throw new ArgumentException($"'{SafeTensorsFormat.MetadataKey}' is reserved for the file's metadata.", nameof(name));
+            throw new ArgumentException($"'{SafeTensorsHeader.MetadataKey}' is reserved for the file's metadata.", nameof(name));
         }
 
         if (!dtype.IsSupportedFloat())

@@ -42,7 +42,7 @@ internal static class WeightsSidecar
         return $"rnngen-weights-header 1\nfile: {fileName}\nlength: {8 + headerLength + offset}\nheader-length: {headerLength}\nheader:\n{json}";
     }
 
-    /// <summary>A sidecar as the targets write it for a file whose header could not be read.</summary>
+    /// <summary>A sidecar as the targets write it for a file they could not read (the error line is the whole message).</summary>
     public static AdditionalText Unreadable(string fileName, string error) =>
         new InMemoryAdditionalText($"/repo/obj/Release/net10.0/rnngen/{fileName}.rnngen", $"rnngen-weights-header 1\nfile: {fileName}\nlength: 3\nerror: {error}\n");
 }
