@@ -26,7 +26,7 @@ public class EmbeddedWeightsTests
         var cell = new Lstm7x13(new Random(1));
         float[] before = cell.Parameters.ToArray();
         var e = Assert.Throws<FileNotFoundException>(() =>
-            CellWeights.LoadEmbedded(cell, typeof(EmbeddedTagger).Assembly, "models/missing.safetensors", "rnn."));
+            CellWeights.Load(cell, WeightFile.LoadEmbedded(typeof(EmbeddedTagger).Assembly, "models/missing.safetensors"), "rnn."));
         Assert.Contains("embedded:RnnGen.Tests/missing.safetensors: the assembly has no embedded weights 'missing.safetensors'", e.Message);
         Assert.Contains("it embeds tagger.safetensors", e.Message);
         Assert.Contains("<RnnGenWeights Include=\"missing.safetensors\" />", e.Message);
@@ -40,7 +40,7 @@ public class EmbeddedWeightsTests
         var cell = new Lstm3x5(new Random(2));
         float[] before = cell.Parameters.ToArray();
         SafeTensorsFiles.AssertWeightError(
-            () => CellWeights.LoadEmbedded(cell, typeof(EmbeddedTagger).Assembly, "tagger.safetensors", "rnn."),
+            () => CellWeights.Load(cell, WeightFile.LoadEmbedded(typeof(EmbeddedTagger).Assembly, "tagger.safetensors"), "rnn."),
             WeightFileErrors.MismatchKind, "embedded:RnnGen.Tests/tagger.safetensors: rnn.weight_ih_l0: expected [20, 3], found [52, 7]");
         Assert.Equal(before, cell.Parameters.ToArray());
     }

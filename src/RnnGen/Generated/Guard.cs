@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace RnnGen;
+namespace RnnGen.Generated;
 
 /// <summary>Argument checks shared by the reference cells and the generated code.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -2,8 +2,9 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using RnnGen.Simd;
 
-namespace RnnGen.Simd;
+namespace RnnGen.Generated;
 
 /// <summary>
 /// The base of every generated cell's nested <c>Kernels</c> class: short names for loads, stores and the
