@@ -1,6 +1,5 @@
 using RnnGen.IO;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;
@@ -9,7 +8,7 @@ namespace RnnGen.Tests.Interop;
 public class EmbeddedWeightsTests
 {
     [Fact]
-    public void The_generated_factory_loads_the_embedded_PyTorch_model()
+    public void TheGeneratedFactoryLoadsTheEmbeddedPyTorchModel()
     {
         // The targets embed the file under a fixed name; FromEmbeddedWeights reads it with the attribute's prefix.
         Assert.Contains("RnnGen.Weights.tagger.safetensors", typeof(EmbeddedTagger).Assembly.GetManifestResourceNames());
@@ -21,7 +20,7 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
-    public void Missing_embedded_weights_are_a_clear_run_time_error()
+    public void MissingEmbeddedWeightsAreAClearRunTimeError()
     {
         var cell = new Lstm7x13(new Random(1));
         float[] before = cell.Parameters.ToArray();
@@ -34,7 +33,7 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
-    public void Embedded_weights_of_the_wrong_shape_are_a_clear_run_time_error()
+    public void EmbeddedWeightsOfTheWrongShapeAreAClearRunTimeError()
     {
         // The build checks what attributes name; code that loads embedded weights by hand is checked at run time.
         var cell = new Lstm3x5(new Random(2));

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.Intrinsics;
 using RnnGen.Simd;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Simd;

@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Contracts;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// Allocation measured in the steady state. The runtime's own first-time work (tiered recompilation, on-stack

@@ -1,7 +1,7 @@
 using System.Numerics;
 using RnnGen.Reference;
 
-namespace RnnGen.Tests.Fixtures;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>Drives any <see cref="IRecurrentCell{T}"/> through a fixture's case, so every implementation is checked the same way.</summary>
 public static class FixtureRunner

@@ -3,17 +3,19 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Xunit;
 
-namespace RnnGen.Tests.Fixtures;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
-/// One PyTorch whole-model case (tests/fixtures/make_fixtures.py, <c>write_model_fixtures</c>): a stacked,
-/// bidirectional, projected or bias-free nn.LSTM / nn.GRU, with or without a linear head, its parameters and a
-/// sequence, the upstream gradients of L = Σ outputs⊙R1 + Σ final_state⊙R2, and what PyTorch computed from them in
-/// float64 (the truth) and float32. States are in RnnGen's (PyTorch's) layout: h_n rows, then c_n rows.
+/// One PyTorch minibatch case (tests/fixtures/make_fixtures.py, <c>write_batch_fixtures</c>): B sequences at once through
+/// one of the whole-model fixtures' models, full length or ragged (padded at the end and run through
+/// pack_padded_sequence / pad_packed_sequence), the upstream gradients of L = Σ outputs⊙R1 + Σ final_states⊙R2, and what
+/// PyTorch computed in float64 (the truth) and float32. Everything is in RnnGen's batch layout: inputs, outputs and their
+/// gradients [T, B, *] (time-major, row t·B + b), states and their gradients [B, S] (stream after stream, each in the
+/// single-stream state layout: h_n rows, then c_n rows).
 /// </summary>
-public sealed class ModelFixture
+public sealed class BatchFixture
 {
-    private static readonly ConcurrentDictionary<string, ModelFixture> Cache = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, BatchFixture> Cache = new(StringComparer.Ordinal);
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -21,40 +23,48 @@ public sealed class ModelFixture
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
 
-    private ModelFixture(string name, ModelShape shape, int steps, double weightScale, string[] parameterNames, FixtureFile file, string path)
+    private BatchFixture(string name, ModelShape shape, FixtureFile file, string path)
     {
         Name = name;
         Shape = shape;
-        Steps = steps;
-        WeightScale = weightScale;
-        ParameterNames = parameterNames;
+        Steps = file.Steps;
+        Batch = file.Batch;
+        Lengths = file.Lengths;
+        WeightScale = file.WeightScale;
+        ParameterNames = file.ParameterNames ?? [];
         // The data and the float32 results are float32 values written as their shortest decimal: read as float32.
         Parameters = Float32(file.Parameters, path, "parameters");
         Inputs = Float32(file.Inputs, path, "inputs");
-        InitialState = Float32(file.InitialState, path, "initial_state");
+        InitialStates = Float32(file.InitialStates, path, "initial_states");
         OutputGradients = Float32(file.OutputGradients, path, "output_gradients");
-        StateGradient = Float32(file.StateGradient, path, "state_gradient");
+        StateGradients = Float32(file.StateGradients, path, "state_gradients");
         Float64 = Results(file.Float64, path, "float64", float32: false);
         Float32Results = Results(file.Float32, path, "float32", float32: true);
     }
 
-    /// <summary>Where the model fixtures sit next to the test assembly.</summary>
-    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
+    /// <summary>Where the batch fixtures sit next to the test assembly.</summary>
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "fixtures", "batches");
 
-    /// <summary>Every model fixture's name, sorted; fails loudly when none were copied.</summary>
+    /// <summary>Every batch fixture's name, sorted; fails loudly when none were copied.</summary>
     public static IReadOnlyList<string> Names { get; } = FindNames();
 
     /// <summary>The names as xunit <c>MemberData</c>.</summary>
     public static TheoryData<string> Cases => new(Names);
 
-    /// <summary>The file name without extension, e.g. <c>lstm_proj_l2_bi_head</c>.</summary>
+    /// <summary>The file name without extension, e.g. <c>gru_l2_bi_b3_ragged</c>.</summary>
     public string Name { get; }
 
-    /// <summary>The model's shape (with the names a PyTorch module with submodules rnn and head has when there is a head).</summary>
+    /// <summary>The model's shape (names rnn/head when there is a head, "" without).</summary>
     public ModelShape Shape { get; }
 
-    /// <summary>T.</summary>
+    /// <summary>T, the longest stream's length: every [T, B, *] tensor has T·B rows.</summary>
     public int Steps { get; }
+
+    /// <summary>B.</summary>
+    public int Batch { get; }
+
+    /// <summary>Each stream's own length (0..T), or null when every stream is T steps long.</summary>
+    public int[]? Lengths { get; }
 
     /// <summary>1 for PyTorch's default init; 4 saturates the gates.</summary>
     public double WeightScale { get; }
@@ -62,22 +72,25 @@ public sealed class ModelFixture
     /// <summary>The state_dict names, in order.</summary>
     public IReadOnlyList<string> ParameterNames { get; }
 
-    /// <summary>Every parameter in state_dict order: the layout of <see cref="IRecurrentModel{T}.Parameters"/>.</summary>
+    /// <summary>Every parameter in state_dict order.</summary>
     public double[] Parameters { get; }
 
-    /// <summary>T·I values.</summary>
+    /// <summary>[T, B, I].</summary>
     public double[] Inputs { get; }
 
-    /// <summary>The initial state: h0 rows then c0 rows.</summary>
-    public double[] InitialState { get; }
+    /// <summary>[B, S].</summary>
+    public double[] InitialStates { get; }
 
-    /// <summary>R1 = dL/d outputs, T·OutputSize values.</summary>
+    /// <summary>R1 = dL/d outputs, [T, B, O].</summary>
     public double[] OutputGradients { get; }
 
-    /// <summary>R2 = dL/d final state.</summary>
-    public double[] StateGradient { get; }
+    /// <summary>R2 = dL/d final states, [B, S].</summary>
+    public double[] StateGradients { get; }
 
-    /// <summary>PyTorch in float64: the truth.</summary>
+    /// <summary>
+    /// PyTorch in float64, the truth: outputs [T, B, O], final_states [B, S] (as <see cref="CellResults.FinalState"/>),
+    /// parameter_gradients, input_gradients [T, B, I], initial_state_gradients [B, S] (as <see cref="CellResults.InitialStateGradient"/>).
+    /// </summary>
     public CellResults Float64 { get; }
 
     /// <summary>PyTorch in float32 on the same data.</summary>
@@ -87,7 +100,7 @@ public sealed class ModelFixture
     public double PyTorchFloat32Error(ResultTensor tensor) => Error.Relative(Float32Results[tensor], Float64[tensor]);
 
     /// <summary>One fixture by name.</summary>
-    public static ModelFixture Load(string name) => Cache.GetOrAdd(name, Read);
+    public static BatchFixture Load(string name) => Cache.GetOrAdd(name, Read);
 
     public override string ToString() => Name;
 
@@ -98,10 +111,10 @@ public sealed class ModelFixture
             : [];
         return names.Length > 0
             ? names
-            : throw new InvalidOperationException($"No model fixtures in {Directory}; the test project copies them from tests/fixtures/models/*.json.");
+            : throw new InvalidOperationException($"No batch fixtures in {Directory}; the test project copies them from tests/fixtures/batches/*.json.");
     }
 
-    private static ModelFixture Read(string name)
+    private static BatchFixture Read(string name)
     {
         string path = Path.Combine(Directory, name + ".json");
         using FileStream stream = File.OpenRead(path);
@@ -115,7 +128,7 @@ public sealed class ModelFixture
         var shape = new ModelShape(
             kind, file.Input, file.Hidden, file.Layers, file.Bidirectional, file.ProjSize, file.Bias, file.Head,
             rnnName: file.RnnName ?? "", headName: file.HeadName ?? "");
-        var fixture = new ModelFixture(name, shape, file.Steps, file.WeightScale, file.ParameterNames ?? [], file, path);
+        var fixture = new BatchFixture(name, shape, file, path);
         fixture.CheckLengths(path);
         return fixture;
     }
@@ -134,26 +147,36 @@ public sealed class ModelFixture
             ? Float32(values, path, $"{key}.{tensor}")
             : values ?? throw new InvalidDataException($"{path}: '{key}.{tensor}' is missing.");
         return new CellResults(
-            Read(results.Outputs, "outputs"), Read(results.FinalState, "final_state"), Read(results.ParameterGradients, "parameter_gradients"),
-            Read(results.InputGradients, "input_gradients"), Read(results.InitialStateGradient, "initial_state_gradient"));
+            Read(results.Outputs, "outputs"), Read(results.FinalStates, "final_states"), Read(results.ParameterGradients, "parameter_gradients"),
+            Read(results.InputGradients, "input_gradients"), Read(results.InitialStateGradients, "initial_state_gradients"));
     }
 
-    // A fixture whose lengths or names disagree with its shape would make every comparison meaningless.
+    // A fixture whose sizes, lengths or names disagree with its shape would make every comparison meaningless.
     private void CheckLengths(string path)
     {
-        int t = Steps;
+        int rows = Steps * Batch;
+        if (Steps <= 0 || Batch <= 0)
+        {
+            throw new InvalidDataException($"{path}: steps {Steps} and batch {Batch} must be positive.");
+        }
+
+        if (Lengths is not null && (Lengths.Length != Batch || Lengths.Any(l => l < 0 || l > Steps)))
+        {
+            throw new InvalidDataException($"{path}: lengths [{string.Join(", ", Lengths)}] are not {Batch} values in 0..{Steps}.");
+        }
+
         Check(Parameters.Length, Shape.ParameterCount, "parameters");
-        Check(Inputs.Length, t * Shape.InputSize, "inputs");
-        Check(InitialState.Length, Shape.StateSize, "initial_state");
-        Check(OutputGradients.Length, t * Shape.OutputSize, "output_gradients");
-        Check(StateGradient.Length, Shape.StateSize, "state_gradient");
+        Check(Inputs.Length, rows * Shape.InputSize, "inputs");
+        Check(InitialStates.Length, Batch * Shape.StateSize, "initial_states");
+        Check(OutputGradients.Length, rows * Shape.OutputSize, "output_gradients");
+        Check(StateGradients.Length, Batch * Shape.StateSize, "state_gradients");
         foreach ((string key, CellResults r) in new[] { ("float64", Float64), ("float32", Float32Results) })
         {
-            Check(r.Outputs.Length, t * Shape.OutputSize, key + ".outputs");
-            Check(r.FinalState.Length, Shape.StateSize, key + ".final_state");
+            Check(r.Outputs.Length, rows * Shape.OutputSize, key + ".outputs");
+            Check(r.FinalState.Length, Batch * Shape.StateSize, key + ".final_states");
             Check(r.ParameterGradients.Length, Shape.ParameterCount, key + ".parameter_gradients");
-            Check(r.InputGradients.Length, t * Shape.InputSize, key + ".input_gradients");
-            Check(r.InitialStateGradient.Length, Shape.StateSize, key + ".initial_state_gradient");
+            Check(r.InputGradients.Length, rows * Shape.InputSize, key + ".input_gradients");
+            Check(r.InitialStateGradient.Length, Batch * Shape.StateSize, key + ".initial_state_gradients");
         }
 
         string[] expected = Shape.Tensors.Select(x => x.Name).ToArray();
@@ -185,13 +208,15 @@ public sealed class ModelFixture
         public string? RnnName { get; set; }
         public string? HeadName { get; set; }
         public int Steps { get; set; }
+        public int Batch { get; set; }
+        public int[]? Lengths { get; set; }
         public double WeightScale { get; set; }
         public string[]? ParameterNames { get; set; }
         public double[]? Parameters { get; set; }
         public double[]? Inputs { get; set; }
-        public double[]? InitialState { get; set; }
+        public double[]? InitialStates { get; set; }
         public double[]? OutputGradients { get; set; }
-        public double[]? StateGradient { get; set; }
+        public double[]? StateGradients { get; set; }
 
         [JsonPropertyName("float64")]
         public ResultsFile? Float64 { get; set; }
@@ -203,9 +228,9 @@ public sealed class ModelFixture
     private sealed class ResultsFile
     {
         public double[]? Outputs { get; set; }
-        public double[]? FinalState { get; set; }
+        public double[]? FinalStates { get; set; }
         public double[]? ParameterGradients { get; set; }
         public double[]? InputGradients { get; set; }
-        public double[]? InitialStateGradient { get; set; }
+        public double[]? InitialStateGradients { get; set; }
     }
 }

@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Reference;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// Small model shapes by name (I = 3, H = 4, P = 2, head M = 3) covering every option of <see cref="ModelShape"/>, so

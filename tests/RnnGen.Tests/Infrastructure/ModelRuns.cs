@@ -1,7 +1,6 @@
 using System.Numerics;
-using RnnGen.Tests.Fixtures;
 
-namespace RnnGen.Tests.Generated;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// One sequence for a whole model: inputs, initial state and the upstream gradients of L = Σ outputs⊙R1 +

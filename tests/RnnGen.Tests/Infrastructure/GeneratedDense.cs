@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Generated;
+namespace RnnGen.Tests.Infrastructure;
 
 // The dense shapes the parity tests cover: inputs below, at and above 4 and 8 lanes, with and without tails; outputs
 // below, at and above the forward kernel's block of 4 rows.

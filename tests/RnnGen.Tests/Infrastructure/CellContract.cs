@@ -1,14 +1,12 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Reference;
 using Xunit;
 using Xunit.Abstractions;
-using static RnnGen.Tests.Reference.ContractHelpers;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ContractHelpers;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
-namespace RnnGen.Tests.Contracts;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// The <see cref="IRecurrentCell{T}"/> contract, written once for every implementation and element type. Each check

@@ -1,7 +1,6 @@
 using System.Numerics;
-using RnnGen.Tests.Fixtures;
 
-namespace RnnGen.Tests.Generated;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// One minibatch for a whole model, in RnnGen's batch layout: inputs [T, B, I] (row t·B + b is step t of stream b),

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using RnnGen.Reference;
 using Xunit;
 
-namespace RnnGen.Tests.Reference;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>Builds reference cells by kind and the data the reference tests feed them.</summary>
 internal static class ReferenceTestCells

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using RnnGen.Tests.Fixtures;
 
-namespace RnnGen.Tests.Reference;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// The state_dict of a PyTorch model fixture as PyTorch itself listed it (<c>parameter_names</c> and

@@ -1,9 +1,9 @@
 using System.Numerics;
 using RnnGen.Reference;
 using Xunit;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
-namespace RnnGen.Tests.Reference;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>Everything a model's tape records (every layer and direction, the masks, the head's inputs), to show a call left it alone.</summary>
 internal sealed class ModelTapeSnapshot<T>

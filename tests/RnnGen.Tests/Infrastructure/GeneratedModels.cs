@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Generated;
+namespace RnnGen.Tests.Infrastructure;
 
 // Whole generated models. First one class per PyTorch model fixture shape (tests/fixtures/models): exactly the
 // fixture's sizes, layers, directions, proj_size, bias and head, with the attribute's default names, which are the

@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
-using RnnGen.Tests.Fixtures;
 using Xunit;
 
-namespace RnnGen.Tests.Interop;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>The safetensors fixtures (tests/fixtures/safetensors, made by make_fixtures.py from PyTorch) and hand-built files for bad-file tests.</summary>
 internal static class SafeTensorsFiles

@@ -1,6 +1,6 @@
 using RnnGen.Reference;
 
-namespace RnnGen.Tests.Reference;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// Central differences of L = Σ outputs⊙R₁ + Σ final_state⊙R₂ for a whole <see cref="ReferenceModel{T}"/> of double,

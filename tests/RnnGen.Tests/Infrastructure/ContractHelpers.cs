@@ -1,8 +1,8 @@
 using System.Numerics;
 using Xunit;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
-namespace RnnGen.Tests.Reference;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>What the <see cref="IRecurrentCell{T}"/> contract tests of every implementation (reference and generated) share.</summary>
 internal static class ContractHelpers

@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Generated;
+namespace RnnGen.Tests.Infrastructure;
 
 // The shapes the parity tests cover: every tail path of both vector widths (sizes below, at and above 4 and
 // 8, odd sizes, and the benchmark size) and, for frozen cells, packed tiles of 8 and 16 units, one or several,

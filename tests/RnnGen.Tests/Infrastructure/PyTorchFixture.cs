@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Xunit;
 
-namespace RnnGen.Tests.Fixtures;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>
 /// Loads the PyTorch fixtures that tests/fixtures/make_fixtures.py writes and the test project copies into

@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Interop;
+namespace RnnGen.Tests.Infrastructure;
 
 // The two layers of tests/fixtures/safetensors/lstm2_5x8 (a 2-layer nn.LSTM): layer 0 reads 5 features, layer 1 reads layer 0's 8.
 [Lstm(input: 5, hidden: 8)] public partial class Lstm5x8;

@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Fixtures;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>How far a result is from the truth, scaled so one bound fits tensors of any magnitude.</summary>
 public static class Error

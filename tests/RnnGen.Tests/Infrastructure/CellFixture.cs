@@ -1,4 +1,4 @@
-namespace RnnGen.Tests.Fixtures;
+namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>The five tensors a fixture records for each precision, named as in the JSON.</summary>
 public enum ResultTensor

@@ -1,7 +1,8 @@
+using RnnGen.Generator.Tests.Infrastructure;
 using Xunit;
 using Xunit.Sdk;
 
-namespace RnnGen.Generator.Tests.Infrastructure;
+namespace RnnGen.Generator.Tests;
 
 /// <summary>The snapshot helper itself, on a throwaway folder: a mismatch writes .received.cs and fails; a match cleans up.</summary>
 public sealed class SnapshotHelperTests : IDisposable
