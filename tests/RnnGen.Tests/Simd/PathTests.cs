@@ -61,6 +61,14 @@ public sealed class PathTests
         Assert.False(Vector256.IsHardwareAccelerated && !Vector128.IsHardwareAccelerated, "Vector256 accelerated but Vector128 not");
     }
 
+    [Fact]
+    public void TheRuntimeKnobsAndTheCpuDecideThePath()
+    {
+        // Worked out from DOTNET_* and the CPU's instruction sets, not from Vector*.IsHardwareAccelerated.
+        Assert.Equal(SimdEnvironment.Widest, SimdSupport.Widest);
+        Assert.Equal(SimdEnvironment.Widest, Lstm64x128.ActivePath);
+    }
+
     [Theory]
     [MemberData(nameof(AllGeneratedShapes))]
     public void EachCellTakesTheWidestPathItsHiddenUnitsFill(CellKind kind, int input, int hidden)
