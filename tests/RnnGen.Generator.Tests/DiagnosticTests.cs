@@ -56,7 +56,7 @@ public class DiagnosticTests
         """, ("RNNG003", "'Tagger' has [Lstm] but is generic"));
 
     [Fact]
-    public void RNNG003_AndRNNG001_AreBothReported() => Expect("""
+    public void RNNG003_RNNG001_AreBothReported() => Expect("""
         using RnnGen;
         [Gru(input: 3, hidden: 5)]
         public class [|Tagger|]<T> { }
@@ -109,7 +109,7 @@ public class DiagnosticTests
     [InlineData("[Lstm(3, 5)]\n[[|Gru(3, 5)|]]")]
     [InlineData("[[|Gru(3, 5)|]]\n[Lstm(3, 5)]")]
     [InlineData("[Lstm(hidden: 5), [|Gru(hidden: 5)|]]")]
-    public void RNNG005_BothCellAttributes_IsReportedOnceAtTheGruAttribute(string attributes) => Expect($$"""
+    public void RNNG005_BothCellAttributesAreReportedOnceAtTheGruAttribute(string attributes) => Expect($$"""
         using RnnGen;
         namespace Models;
         {{attributes}}
@@ -226,7 +226,7 @@ public class DiagnosticTests
         """, ("RNNG001", "'Head' has [Dense] but is not declared partial"));
 
     [Fact]
-    public void Dense_RNNG002_And_RNNG003() => Expect("""
+    public void Dense_RNNG002_RNNG003_AreBothReported() => Expect("""
         using RnnGen;
         public class Outer
         {
@@ -426,7 +426,7 @@ public class DiagnosticTests
     [InlineData("Lstm(3, 5, [|Dropout = 0.3|])")]
     [InlineData("Lstm(3, 5, Layers = 1, [|Dropout = 0.3|])")]
     [InlineData("Gru(3, 5, Bidirectional = true, [|Dropout = 0.3|])")]
-    public void RNNG027_DropoutWithOneLayer_WarnsAndStillGenerates(string attribute)
+    public void RNNG027_DropoutWithOneLayerWarnsAndStillGenerates(string attribute)
     {
         GeneratorRun run = ExpectWarning($$"""
             using RnnGen;
@@ -499,7 +499,7 @@ public class DiagnosticTests
     [InlineData("[Lstm(input: 3, hidden: 5)]\n[Dense(input: 5, output: 2)]")]
     [InlineData("[Dense(input: 5, output: 2)]\n[Gru(input: 3, hidden: 5)]")]
     [InlineData("[Lstm(3, 5), Dense(5, 2)]")]
-    public void CellAndDenseOnOneClass_IsOneModelWithAHead(string attributes)
+    public void CellAndDenseOnOneClassIsOneModelWithAHead(string attributes)
     {
         GeneratorRun run = GeneratorHarness.Run($$"""
             using RnnGen;

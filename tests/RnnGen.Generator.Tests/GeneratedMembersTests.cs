@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Reflection;
+using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,50 +17,27 @@ namespace RnnGen.Generator.Tests;
 /// </summary>
 public class GeneratedMembersTests
 {
-    /// <summary>Models in every shape the options make: cells, stacks, directions, projections, biases, heads, weights.</summary>
-    public static TheoryData<string> Models => new()
-    {
-        "[Lstm(input: 3, hidden: 5)]",
-        "[Gru(input: 3, hidden: 5)]",
-        "[Lstm(5)]",
-        "[Lstm(input: 3, hidden: 5, Layers = 2)]",
-        "[Gru(input: 3, hidden: 5, Layers = 2, Dropout = 0.5)]",
-        "[Lstm(input: 3, hidden: 5, Bidirectional = true)]",
-        "[Gru(input: 3, hidden: 5, Bidirectional = true)]",
-        "[Lstm(input: 3, hidden: 5, ProjectionSize = 2)]",
-        "[Lstm(input: 3, hidden: 5, Bias = false)]",
-        "[Gru(input: 3, hidden: 5, Bias = false)]",
-        "[Lstm(input: 3, hidden: 5)] [Dense(input: 5, output: 2)]",
-        "[Gru(input: 3, hidden: 5)] [Dense(input: 5, output: 2, Name = \"fc\")]",
-        "[Lstm(input: 3, hidden: 5, Layers = 2, Bidirectional = true, ProjectionSize = 2)] [Dense(input: 4, output: 2)]",
-        "[Lstm(input: 3, hidden: 5, Layers = 2, Bidirectional = true, ProjectionSize = 2, Bias = false, Dropout = 0.25, Name = \"lstm\")] [Dense(input: 4, output: 2)]",
-        "[Gru(input: 3, hidden: 5, Layers = 3, Bidirectional = true, Bias = false)] [Dense(input: 10, output: 2)]",
-        "[Gru(input: 3, hidden: 5, Layers = 2, Bias = false)] [Dense(input: 5, output: 1)]",
-        "[Lstm(input: 3, hidden: 5, Weights = \"w.safetensors\")]",
-        "[Gru(input: 3, hidden: 5, Layers = 2, Bidirectional = true, Weights = \"w.safetensors\", WeightsPrefix = \"m.\")] [Dense(input: 10, output: 2)]",
-        "[Lstm(input: 3, hidden: 5, ProjectionSize = 2, Weights = \"w.safetensors\", WeightsLayer = 1)]",
-    };
+    /// <summary>
+    /// Every combination of the options that can change what a model declares: kind × Layers × Bidirectional ×
+    /// ProjectionSize (LSTM only) × Bias × Dropout (stacks only) × a Dense head × embedded weights × Name: 288 models.
+    /// </summary>
+    public static IEnumerable<object[]> Models => ModelAttributes().Select(a => new object[] { a });
 
-    public static TheoryData<string> DenseLayers => new()
-    {
-        "[Dense(input: 3, output: 1)]",
-        "[Dense(input: 13, output: 5, Name = \"head\")]",
-    };
+    /// <summary>A dense layer's only option is its Name.</summary>
+    public static IEnumerable<object[]> DenseLayers => DenseAttributes().Select(a => new object[] { a });
 
     [Theory]
     [MemberData(nameof(Models))]
     public void EveryMemberAModelDeclaresIsReserved(string attributes)
     {
-        string source = Generate(attributes);
-        AssertReserved(source, Reserved("Names"));
+        AssertReserved(Generated.Value[attributes], Reserved("Names"));
     }
 
     [Theory]
     [MemberData(nameof(DenseLayers))]
     public void EveryMemberADenseLayerDeclaresIsReserved(string attributes)
     {
-        string source = Generate(attributes);
-        AssertReserved(source, Reserved("DenseNames"));
+        AssertReserved(Generated.Value[attributes], Reserved("DenseNames"));
     }
 
     /// <summary>The other direction: no stale reservations; every reserved name is declared by some model above.</summary>
@@ -66,9 +45,9 @@ public class GeneratedMembersTests
     public void EveryReservedNameIsDeclaredBySomeModel()
     {
         var declared = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string attributes in Models)
+        foreach (string attributes in ModelAttributes())
         {
-            declared.UnionWith(DeclaredMembers(Generate(attributes)).Names);
+            declared.UnionWith(Generated.Value[attributes].Names);
         }
 
         Assert.Empty(Reserved("Names").Except(declared).Order(StringComparer.Ordinal));
@@ -78,19 +57,28 @@ public class GeneratedMembersTests
     public void EveryReservedDenseNameIsDeclaredByADenseLayer()
     {
         var declared = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string attributes in DenseLayers)
+        foreach (string attributes in DenseAttributes())
         {
-            declared.UnionWith(DeclaredMembers(Generate(attributes)).Names);
+            declared.UnionWith(Generated.Value[attributes].Names);
         }
 
         Assert.Empty(Reserved("DenseNames").Except(declared).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>LSTM: 2 directions × 2 projections × 2 biases × 2 heads × 2 weights × 2 names × (1 layer + 2 layers × 2 dropouts) = 192; GRU, no projection: 96.</summary>
+    [Fact]
+    public void TheCombinationsAreAllThereOnce()
+    {
+        string[] models = [.. ModelAttributes()];
+        Assert.Equal(192 + 96, models.Length);
+        Assert.Equal(models.Length, models.Distinct(StringComparer.Ordinal).Count());
     }
 
     /// <summary>The walk sees every kind of member, and ignores nested types' members and explicit interface implementations.</summary>
     [Fact]
     public void TheWalkFindsEveryKindOfMember()
     {
-        (HashSet<string> names, List<string> constructors, List<string> others) = DeclaredMembers("""
+        (HashSet<string> names, List<string> constructors, List<string> others) = DeclaredMembers("Tagger", """
             namespace N
             {
                 partial class Tagger : System.IDisposable
@@ -121,9 +109,9 @@ public class GeneratedMembersTests
         Assert.Equal(["operator +"], others);
     }
 
-    private static void AssertReserved(string source, IReadOnlySet<string> reserved)
+    private static void AssertReserved(Members members, IReadOnlySet<string> reserved)
     {
-        (HashSet<string> names, List<string> constructors, List<string> others) = DeclaredMembers(source);
+        (HashSet<string> names, List<string> constructors, List<string> others) = members;
         Assert.NotEmpty(names);
         Assert.Empty(names.Where(n => !reserved.Contains(n)).Order(StringComparer.Ordinal));
 
@@ -134,34 +122,83 @@ public class GeneratedMembersTests
         Assert.Empty(others);
     }
 
-    /// <summary>Runs the generator over one class named Tagger with <paramref name="attributes"/> and returns its code.</summary>
-    private static string Generate(string attributes)
+    private static IEnumerable<string> ModelAttributes()
     {
-        GeneratorRun run = GeneratorHarness.Run($$"""
-            using RnnGen;
-            namespace Models;
-            {{attributes}}
-            public partial class Tagger { }
-            """);
+        bool[] both = [false, true];
+        foreach (string kind in new[] { "Lstm", "Gru" })
+        foreach (int layers in new[] { 1, 2 })
+        foreach (bool bidirectional in both)
+        foreach (int projection in kind == "Lstm" ? new[] { 0, 2 } : [0])
+        foreach (bool bias in both)
+        foreach (double dropout in layers > 1 ? new[] { 0, 0.25 } : [0])
+        foreach (bool head in both)
+        foreach (bool weights in both)
+        foreach (bool named in both)
+        {
+            string?[] options =
+            [
+                "input: 3",
+                "hidden: 5",
+                layers != 1 ? $"Layers = {layers}" : null,
+                bidirectional ? "Bidirectional = true" : null,
+                projection > 0 ? $"ProjectionSize = {projection}" : null,
+                bias ? null : "Bias = false",
+                dropout > 0 ? $"Dropout = {dropout.ToString(CultureInfo.InvariantCulture)}" : null,
+                weights ? "Weights = \"w.safetensors\"" : null,
+                named ? $"Name = \"{kind.ToLowerInvariant()}\"" : null,
+            ];
+            string attributes = $"[{kind}({string.Join(", ", options.OfType<string>())})]";
+            if (head)
+            {
+                int features = (projection > 0 ? projection : 5) * (bidirectional ? 2 : 1);
+                attributes += $" [Dense(input: {features}, output: 2{(named ? ", Name = \"fc\"" : "")})]";
+            }
+
+            yield return attributes;
+        }
+    }
+
+    private static IEnumerable<string> DenseAttributes() =>
+        ["[Dense(input: 3, output: 1)]", "[Dense(input: 13, output: 5, Name = \"head\")]"];
+
+    /// <summary>
+    /// Every combination above as a class of its own (M0, M1, …) in one compilation, generated by one run: 290 runs of
+    /// their own would take minutes.
+    /// </summary>
+    private static readonly Lazy<Dictionary<string, Members>> Generated = new(() =>
+    {
+        string[] attributes = [.. ModelAttributes().Concat(DenseAttributes())];
+        var source = new StringBuilder("using RnnGen;\nnamespace Models;\n");
+        for (int i = 0; i < attributes.Length; i++)
+        {
+            source.Append(CultureInfo.InvariantCulture, $"{attributes[i]}\npublic partial class M{i} {{ }}\n");
+        }
+
+        GeneratorRun run = GeneratorHarness.Run(source.ToString());
 
         // Named weights without a sidecar: RNNG008 (the build-time check), and the code is generated all the same.
         Assert.Empty(run.Diagnostics.Where(d => d.Id != "RNNG008"));
-        Assert.Equal(["Models.Tagger.g.cs"], run.HintNames);
-        return run.Source("Models.Tagger.g.cs");
-    }
+        Assert.Equal(attributes.Length, run.HintNames.Length);
+        return attributes
+            .Select((a, i) => (a, Members: DeclaredMembers($"M{i}", run.Source($"Models.M{i}.g.cs"))))
+            .ToDictionary(x => x.a, x => x.Members, StringComparer.Ordinal);
+    });
+
+    /// <summary>What one class declares: member names, constructors by parameter list, and members of any other kind.</summary>
+    private sealed record Members(HashSet<string> Names, List<string> Constructors, List<string> Others);
 
     /// <summary>
-    /// The members declared directly in the generated partial class Tagger (every part of it in the file): names of
+    /// The members declared directly in the partial class <paramref name="className"/> (every part of it in the file): names of
     /// fields, properties, events, methods, indexers ("Item") and nested types, not the members of those types.
     /// Explicit interface implementations are left out: they are not in the class's member-name space, so a user
     /// member cannot collide with them. Constructors are listed by parameter list, anything else by kind.
     /// </summary>
-    private static (HashSet<string> Names, List<string> Constructors, List<string> Others) DeclaredMembers(string source)
+    private static Members DeclaredMembers(string className, string source)
     {
         SyntaxTree tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest));
         Assert.Empty(tree.GetDiagnostics());
         ClassDeclarationSyntax[] parts = [.. tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>()
-            .Where(c => c.Identifier.ValueText == "Tagger" && c.Parent is not TypeDeclarationSyntax)];
+            .Where(c => c.Identifier.ValueText == className && c.Parent is not TypeDeclarationSyntax)];
         Assert.NotEmpty(parts);
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -206,7 +243,7 @@ public class GeneratedMembersTests
             }
         }
 
-        return (names, constructors, others);
+        return new Members(names, constructors, others);
 
         void AddUnlessExplicit(ExplicitInterfaceSpecifierSyntax? explicitInterface, string name)
         {

@@ -88,7 +88,7 @@ public class WeightsCheckTests
     /// must not come with the hint to "set WeightsLayer" because other layers have it.
     /// </summary>
     [Fact]
-    public void RNNG010_ForAStackedModel_DoesNotSuggestWeightsLayer()
+    public void RNNG010_DoesNotSuggestWeightsLayerForAStackedModel()
     {
         GeneratorRun run = Run(Model, StateDict().Where(t => t.Name != "rnn.weight_hr_l1_reverse"));
         Diagnostic diagnostic = Assert.Single(run.Diagnostics);
@@ -100,7 +100,7 @@ public class WeightsCheckTests
     /// 'weight_hh_l0'; no WeightsLayer would find the reverse one, so the hint must not suggest it either.
     /// </summary>
     [Fact]
-    public void RNNG010_ForAMissingReverseDirection_DoesNotSuggestWeightsLayer()
+    public void RNNG010_DoesNotSuggestWeightsLayerForAMissingReverseDirection()
     {
         const string bidirectional = """
             using RnnGen;
@@ -120,7 +120,7 @@ public class WeightsCheckTests
 
     /// <summary>A file of a module without projection (no weight_hr, weight_hh [20, 5]): every weight_hr is missing, every weight_hh the wrong shape.</summary>
     [Fact]
-    public void AFileWithoutProjection_ReportsEveryMissingAndMisshapenTensor()
+    public void AFileWithoutProjectionReportsEveryMissingAndMisshapenTensor()
     {
         List<HeaderEntry> unprojected = [.. StateDict()
             .Where(t => !t.Name.Contains("weight_hr", StringComparison.Ordinal))
@@ -230,7 +230,7 @@ public class WeightsCheckTests
     }
 
     [Fact]
-    public void RNNG008_ASidecarOfAnotherCase_IsHinted()
+    public void RNNG008_ASidecarOfAnotherCaseIsHinted()
     {
         (string source, _) = Markup.Parse(Model);
         Expect(GeneratorHarness.RunWithAdditionalTexts([WeightsSidecar.For("Model.safetensors", StateDict())], source),

@@ -86,8 +86,8 @@ internal static class DenseEmitter
         /// <param name="outputs">R·<see cref="OutputSize"/> values, overwritten; must not overlap <paramref name="inputs"/>.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int rows = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
+            int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.Generated.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
             Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
         }
 
@@ -98,10 +98,10 @@ internal static class DenseEmitter
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with += (dW += dy⊗x, db += dy).</param>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
         {
-            int rows = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
-            global::RnnGen.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
-            global::RnnGen.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
+            int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.Generated.Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
+            global::RnnGen.Generated.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
+            global::RnnGen.Generated.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
             Kernels.Backward(
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradients), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradients),
@@ -174,7 +174,7 @@ internal static class DenseEmitter
         var spec = new DenseSpec(input, output, new TypeHierarchy(null, EquatableArray<ContainingType>.Empty, name));
         Width[] widths = Width.For(spec.Input);
         w.Line($"/// <summary>{title} kernels (y = W·x + b, {N(input)} inputs, {N(output)} outputs), one per instruction path; callers have checked every length.</summary>");
-        using (w.Block($"{accessibility} abstract class {name} : global::RnnGen.Simd.KernelBase"))
+        using (w.Block($"{accessibility} abstract class {name} : global::RnnGen.Generated.KernelBase"))
         {
             w.Lines($$"""
                 public const int InputSize = {{N(input)}};

@@ -7,7 +7,7 @@ namespace RnnGen.Generator.Emitting;
 
 /// <summary>
 /// Writes a layer's frozen kernels: <c>Freeze</c> (the copy a model's snapshot keeps), <c>FrozenStep</c>, and where it
-/// fits the packed step. The packed layout (RnnGen.Simd.KernelBase.PackTiles) holds the weights per tile of hidden units,
+/// fits the packed step. The packed layout (RnnGen.Generated.KernelBase.PackTiles) holds the weights per tile of hidden units,
 /// column-major within the tile, so the step broadcasts one value of z = [x; h] at a time against contiguous weights of
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
 /// multiple of 8; elsewhere the copy is plain and the layer's own step runs on it.
@@ -66,7 +66,7 @@ internal static class FrozenEmitter
             /// <summary>Floats of a frozen copy: packed on the Vector256 path, the parameters as they are elsewhere.</summary>
             public static int FrozenLength => PackedPath ? PackedLength : ParameterCount;
 
-            /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Simd.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
+            /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Generated.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
             private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen)
             {
                 if (PackedPath)

@@ -51,7 +51,7 @@ internal static class LayerKernelsEmitter
         string projection = spec.Projection > 0 ? $", projected to {N(spec.Projection)}" : "";
         string bias = spec.Bias ? "" : ", without biases";
         w.Line($"/// <summary>{title}: the {kind}'s fixed-size kernels for {N(spec.Input)} inputs and {N(spec.Hidden)} hidden units{projection}{bias}, one per instruction path; callers have checked every length.</summary>");
-        using (w.Block($"public abstract class {name} : global::RnnGen.Simd.KernelBase"))
+        using (w.Block($"public abstract class {name} : global::RnnGen.Generated.KernelBase"))
         {
             EmitConstants(w, kernels);
             w.Line();

@@ -2,7 +2,7 @@ namespace RnnGen.Generator.Emitting;
 
 /// <summary>
 /// One instruction path of the emitted kernels: 256-bit vectors, 128-bit vectors or scalar. Kernel bodies are
-/// written once and rendered per width through the width-suffixed helpers of RnnGen.Simd.KernelBase.
+/// written once and rendered per width through the width-suffixed helpers of RnnGen.Generated.KernelBase.
 /// </summary>
 internal sealed record Width(string Suffix, int Lanes, string Condition)
 {

@@ -12,6 +12,3 @@ internal sealed record DenseSpec(int Input, int Output, TypeHierarchy Type, stri
     /// <summary>A file name unique to this type (see <see cref="TypeHierarchy.QualifiedMetadataName"/>).</summary>
     public string HintName => Type.QualifiedMetadataName + ".g.cs";
 }
-
-/// <summary>What parsing one [Dense] type yields: a spec to emit, or the diagnostics that explain why not.</summary>
-internal sealed record DenseParseResult(DenseSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

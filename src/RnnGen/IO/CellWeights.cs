@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Reflection;
 
 namespace RnnGen.IO;
 
@@ -51,15 +50,6 @@ public static class CellWeights
     /// <inheritdoc cref="Load{T}(IRecurrentCell{T}, string, string, bool, int)"/>
     public static void Load<T>(IRecurrentCell<T> cell, WeightFile file, string prefix = "", bool strict = false, int layer = 0)
         where T : IFloatingPointIeee754<T> => ModelWeights.Load(cell, file, prefix, strict, layer);
-
-    /// <summary>
-    /// Loads the cell's parameters from the weights <paramref name="assembly"/> embeds as <paramref name="fileName"/>
-    /// (an <c>&lt;RnnGenWeights Include="…" /&gt;</c> item; see <see cref="WeightFile.LoadEmbedded"/>).
-    /// </summary>
-    /// <exception cref="FileNotFoundException">The assembly embeds no such weights.</exception>
-    /// <exception cref="InvalidDataException">The embedded file is invalid, or a tensor is missing or has another shape or a non-float dtype.</exception>
-    public static void LoadEmbedded<T>(IRecurrentCell<T> cell, Assembly assembly, string fileName, string prefix = "", int layer = 0)
-        where T : IFloatingPointIeee754<T> => ModelWeights.LoadEmbedded(cell, assembly, fileName, prefix, layer);
 
     /// <summary>
     /// Saves the cell's four tensors as a new safetensors file at <paramref name="path"/> (F32 for float cells, F64 for

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Reflection;
 using RnnGen.Layout;
 
 namespace RnnGen.IO;
@@ -86,19 +85,6 @@ public static class ModelWeights
         }
 
         values.CopyTo(model.Parameters);
-    }
-
-    /// <summary>
-    /// Loads the model's parameters from the weights <paramref name="assembly"/> embeds as <paramref name="fileName"/>
-    /// (an <c>&lt;RnnGenWeights Include="…" /&gt;</c> item; see <see cref="WeightFile.LoadEmbedded"/>).
-    /// </summary>
-    /// <exception cref="FileNotFoundException">The assembly embeds no such weights.</exception>
-    /// <exception cref="InvalidDataException">The embedded file is invalid or does not fit the model.</exception>
-    public static void LoadEmbedded<T>(IRecurrentModel<T> model, Assembly assembly, string fileName, string prefix = "", int layer = 0)
-        where T : IFloatingPointIeee754<T>
-    {
-        CheckArguments(model, prefix, layer);
-        Load(model, WeightFile.LoadEmbedded(assembly, fileName), prefix, strict: false, layer);
     }
 
     /// <summary>

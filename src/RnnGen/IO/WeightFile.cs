@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Reflection;
+using RnnGen.Generated;
 
 namespace RnnGen.IO;
 

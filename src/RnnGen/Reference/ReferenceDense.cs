@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Generated;
 using RnnGen.IO;
 
 namespace RnnGen.Reference;

@@ -1,36 +1,10 @@
 // Compiled into both the runtime library and the generator (which cannot reference it): the one definition of a
 // recurrent model's sizes, parameter tensors and state rows, so the emitted constants, the runtime's tapes and weight
-// files, and the build-time weight checks can never disagree. Keep it netstandard2.0-clean and free of other types.
+// files, and the build-time weight checks can never disagree. Keep it (and TensorSlot.cs) netstandard2.0-clean and free of other runtime types.
 using System.Collections.Generic;
 using System.Globalization;
 
 namespace RnnGen.Layout;
-
-/// <summary>One parameter tensor of a model: its state_dict name, shape, and where it sits in the flat parameters.</summary>
-internal sealed class TensorSlot
-{
-    public TensorSlot(string name, int[] shape, int offset)
-    {
-        Name = name;
-        Shape = shape;
-        Offset = offset;
-        int length = 1;
-        foreach (int dimension in shape)
-        {
-            length *= dimension;
-        }
-
-        Length = length;
-    }
-
-    public string Name { get; }
-
-    public int[] Shape { get; }
-
-    public int Offset { get; }
-
-    public int Length { get; }
-}
 
 /// <summary>
 /// The layout of a PyTorch recurrent module (<c>nn.LSTM</c> / <c>nn.GRU</c> with <c>num_layers</c>, <c>bidirectional</c>,

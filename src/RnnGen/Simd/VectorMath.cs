@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 
 namespace RnnGen.Simd;
 
-/// <summary>The few vector operations generated kernels need beyond operators, for every path width.</summary>
-public static class VectorMath
+/// <summary>The few vector operations the kernels need beyond operators, for every path width (generated code reaches them through KernelBase).</summary>
+internal static class VectorMath
 {
     /// <summary>a·b + c, fused (one rounding) where the hardware has FMA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

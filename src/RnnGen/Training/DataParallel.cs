@@ -4,28 +4,6 @@ using System.Runtime.ExceptionServices;
 namespace RnnGen.Training;
 
 /// <summary>
-/// What one shard of a minibatch computes: its forward and backward passes, with its parameter gradients added (+=) into
-/// <paramref name="gradients"/> (zeroed before the call); returns the shard's loss.
-/// </summary>
-/// <param name="shard">Which shard, 0 to <see cref="DataParallel.Shards"/> − 1: the same shard always gets the same sequences.</param>
-/// <param name="gradients">This shard's own gradient buffers, one per buffer of the <see cref="ParameterSet"/>.</param>
-public delegate float ShardStep(int shard, ShardGradients gradients);
-
-/// <summary>One shard's gradient buffers, laid out like the <see cref="ParameterSet"/>'s, zeroed before its step.</summary>
-public readonly ref struct ShardGradients
-{
-    private readonly float[][] _buffers;
-
-    internal ShardGradients(float[][] buffers) => _buffers = buffers;
-
-    /// <summary>Buffers, as many as the parameter set has.</summary>
-    public int Count => _buffers.Length;
-
-    /// <summary>The gradients for the parameter set's buffer <paramref name="index"/>.</summary>
-    public Span<float> this[int index] => _buffers[index];
-}
-
-/// <summary>
 /// Data-parallel training on one machine: each minibatch is split into a fixed number of shards, the shards run on worker
 /// threads, each with its own gradient buffers (and, in the caller's step, its own tape), and their gradients are added
 /// into the <see cref="ParameterSet"/>'s in shard order. The shard, not the thread, is the unit of work, so the results

@@ -1,18 +1,5 @@
 namespace RnnGen.Training;
 
-/// <summary>What held the NaN or infinity a <see cref="NonFiniteValueException"/> reports.</summary>
-public enum NonFiniteQuantity
-{
-    /// <summary>A gradient: the loss or the backward pass produced NaN or ±∞.</summary>
-    Gradient,
-
-    /// <summary>A parameter the optimizer step would have produced (it overflowed float).</summary>
-    Parameter,
-
-    /// <summary>An optimizer state value (a momentum buffer, Adam's moments) the step would have produced.</summary>
-    OptimizerState,
-}
-
 /// <summary>
 /// Training met a NaN or an infinity and refused to write it. The toolkit's policy: gradient clipping
 /// (<see cref="ParameterSet.ClipGradientNorm"/>, <see cref="ParameterSet.ClipGradientValue"/>) and

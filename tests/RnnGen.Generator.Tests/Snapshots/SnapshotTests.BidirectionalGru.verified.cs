@@ -263,7 +263,7 @@ namespace Models
             }
 
             /// <summary>Layer 0: the GRU's fixed-size kernels for 2 inputs and 3 hidden units, one per instruction path; callers have checked every length.</summary>
-            public abstract class FirstLayer : global::RnnGen.Simd.KernelBase
+            public abstract class FirstLayer : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 2;
                 public const int HiddenSize = 3;

@@ -55,8 +55,8 @@ namespace Models
         /// <param name="outputs">R·<see cref="OutputSize"/> values, overwritten; must not overlap <paramref name="inputs"/>.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int rows = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
+            int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.Generated.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
             Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
         }
 
@@ -67,10 +67,10 @@ namespace Models
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with += (dW += dy⊗x, db += dy).</param>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
         {
-            int rows = global::RnnGen.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
-            global::RnnGen.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
-            global::RnnGen.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
+            int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.Generated.Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
+            global::RnnGen.Generated.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
+            global::RnnGen.Generated.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
             Kernels.Backward(
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradients), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradients),
@@ -126,7 +126,7 @@ namespace Models
         #endregion
 
         /// <summary>The layer's kernels (y = W·x + b, 13 inputs, 5 outputs), one per instruction path; callers have checked every length.</summary>
-        private abstract class Kernels : global::RnnGen.Simd.KernelBase
+        private abstract class Kernels : global::RnnGen.Generated.KernelBase
         {
             public const int InputSize = 13;
             public const int OutputSize = 5;

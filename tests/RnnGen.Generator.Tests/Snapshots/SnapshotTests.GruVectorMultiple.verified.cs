@@ -342,7 +342,7 @@ namespace Models
             }
 
             /// <summary>Layer 0: the GRU's fixed-size kernels for 8 inputs and 16 hidden units, one per instruction path; callers have checked every length.</summary>
-            public abstract class FirstLayer : global::RnnGen.Simd.KernelBase
+            public abstract class FirstLayer : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 8;
                 public const int HiddenSize = 16;
@@ -378,7 +378,7 @@ namespace Models
                 /// <summary>Floats of a frozen copy: packed on the Vector256 path, the parameters as they are elsewhere.</summary>
                 public static int FrozenLength => PackedPath ? PackedLength : ParameterCount;
 
-                /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Simd.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
+                /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Generated.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
                 private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen)
                 {
                     if (PackedPath)

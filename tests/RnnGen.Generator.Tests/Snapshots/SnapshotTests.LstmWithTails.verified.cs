@@ -342,7 +342,7 @@ namespace Models
             }
 
             /// <summary>Layer 0: the LSTM's fixed-size kernels for 3 inputs and 5 hidden units, one per instruction path; callers have checked every length.</summary>
-            public abstract class FirstLayer : global::RnnGen.Simd.KernelBase
+            public abstract class FirstLayer : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 3;
                 public const int HiddenSize = 5;

@@ -309,7 +309,7 @@ namespace Models
             }
 
             /// <summary>Layer 0: the LSTM's fixed-size kernels for 4 inputs and 8 hidden units, projected to 3, without biases, one per instruction path; callers have checked every length.</summary>
-            public abstract class FirstLayer : global::RnnGen.Simd.KernelBase
+            public abstract class FirstLayer : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 4;
                 public const int HiddenSize = 8;
@@ -345,7 +345,7 @@ namespace Models
                 /// <summary>Floats of a frozen copy: packed on the Vector256 path, the parameters as they are elsewhere.</summary>
                 public static int FrozenLength => PackedPath ? PackedLength : ParameterCount;
 
-                /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Simd.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
+                /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Generated.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
                 private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen)
                 {
                     if (PackedPath)

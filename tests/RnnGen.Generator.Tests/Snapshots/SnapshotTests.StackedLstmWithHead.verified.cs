@@ -309,7 +309,7 @@ namespace Models
             }
 
             /// <summary>Layer 0: the LSTM's fixed-size kernels for 2 inputs and 3 hidden units, one per instruction path; callers have checked every length.</summary>
-            public abstract class FirstLayer : global::RnnGen.Simd.KernelBase
+            public abstract class FirstLayer : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 2;
                 public const int HiddenSize = 3;
@@ -686,7 +686,7 @@ namespace Models
             }
 
             /// <summary>Layer 1: the LSTM's fixed-size kernels for 3 inputs and 3 hidden units, one per instruction path; callers have checked every length.</summary>
-            public abstract class UpperLayers : global::RnnGen.Simd.KernelBase
+            public abstract class UpperLayers : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 3;
                 public const int HiddenSize = 3;
@@ -1063,7 +1063,7 @@ namespace Models
             }
 
             /// <summary>The head's kernels (y = W·x + b, 3 inputs, 2 outputs), one per instruction path; callers have checked every length.</summary>
-            public abstract class Head : global::RnnGen.Simd.KernelBase
+            public abstract class Head : global::RnnGen.Generated.KernelBase
             {
                 public const int InputSize = 3;
                 public const int OutputSize = 2;

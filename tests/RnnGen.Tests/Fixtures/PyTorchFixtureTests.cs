@@ -1,3 +1,4 @@
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Fixtures;
@@ -8,7 +9,7 @@ public sealed class PyTorchFixtureTests
     public static TheoryData<string> Cases => PyTorchFixture.Cases;
 
     [Fact]
-    public void Every_case_the_script_writes_is_present()
+    public void EveryCaseTheScriptWritesIsPresent()
     {
         // Mirrors CASES in tests/fixtures/make_fixtures.py, so a missing copy fails here, not silently.
         string[] expected = ["gru_3x5", "gru_7x13", "gru_7x13_s4", "gru_8x16", "lstm_3x5", "lstm_7x13", "lstm_7x13_s4", "lstm_8x16"];
@@ -17,7 +18,7 @@ public sealed class PyTorchFixtureTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Inputs_are_float32_values(string name)
+    public void InputsAreFloat32Values(string name)
     {
         // The script rounds all data to float32 so a float cell sees exactly what the double one sees.
         CellFixture f = PyTorchFixture.Load(name);
@@ -29,7 +30,7 @@ public sealed class PyTorchFixtureTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PyTorch_float32_error_is_float_sized(string name)
+    public void PyTorchFloat32ErrorIsFloatSized(string name)
     {
         // Sanity for the yardstick: nonzero (the runs really differ in precision) and near float epsilon.
         CellFixture f = PyTorchFixture.Load(name);

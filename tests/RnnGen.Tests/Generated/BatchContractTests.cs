@@ -1,5 +1,6 @@
 using System.Globalization;
 using RnnGen.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Generated;

@@ -1,5 +1,5 @@
 using RnnGen.Reference;
-using RnnGen.Tests.Fixtures;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using RnnGen.Tests.Contracts;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Generated;

@@ -1,3 +1,4 @@
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Generated;

@@ -1,9 +1,9 @@
 using System.Runtime.Intrinsics;
 using RnnGen.Reference;
 using RnnGen.Simd;
-using RnnGen.Tests.Fixtures;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Generated;
 
@@ -94,7 +94,7 @@ public class DenseTests
         float[] y = new float[5];
         layer.Forward(new float[13], y);
         Assert.Equal([2.5f, 0, 0, 0, 0], y);
-        Assert.True(Enum.IsDefined(Dense13x5.ActivePath));
+        Assert.Equal(SimdEnvironment.PathFor(Dense13x5.InputSize), Dense13x5.ActivePath);
     }
 
     /// <summary>nn.Linear's default: weight and bias uniform on ±1/√N, drawn in parameter order like every RnnGen module.</summary>
@@ -183,7 +183,7 @@ public class DenseTests
         float[] x = Uniform<float>(random, Rows * input, 1), y = new float[Rows * output], dy = Uniform<float>(random, Rows * output, 1);
         float[] dx = new float[Rows * input], dp = new float[layer.ParameterCount];
 
-        long bytes = Contracts.SteadyState.Allocations(() => [Measure()])[0];
+        long bytes = SteadyState.Allocations(() => [Measure()])[0];
         Assert.True(bytes == 0, $"1000 Forward + Backward calls over {Rows} vectors allocated {bytes} bytes");
 
         long Measure()

@@ -1,3 +1,4 @@
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Generated;
@@ -125,7 +126,7 @@ public sealed class FrozenTests
         const int steps = 100;
         float[] inputs = Uniform(new Random(42), steps * input), outputs = new float[steps * hidden], state = new float[frozen.StateSize];
 
-        long[] bytes = Contracts.SteadyState.Allocations(Measure);
+        long[] bytes = SteadyState.Allocations(Measure);
         (long step, long forward) = (bytes[0], bytes[1]);
         Assert.True(step == 0, $"10000 Steps allocated {step} bytes");
         Assert.True(forward == 0, $"Forward over {steps} steps allocated {forward} bytes");

@@ -1,11 +1,9 @@
 using RnnGen.Reference;
-using RnnGen.Tests.Contracts;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
-using static RnnGen.Tests.Reference.ContractHelpers;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ContractHelpers;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Generated;
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using RnnGen.IO;
 using RnnGen.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Generated;

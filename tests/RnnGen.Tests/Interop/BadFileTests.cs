@@ -1,9 +1,9 @@
 using System.Text;
 using RnnGen.IO;
 using RnnGen.Reference;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
-using static RnnGen.Tests.Interop.SafeTensorsFiles;
+using static RnnGen.Tests.Infrastructure.SafeTensorsFiles;
 
 namespace RnnGen.Tests.Interop;
 
@@ -65,7 +65,7 @@ public class BadFileTests
 
     [Theory]
     [MemberData(nameof(FormatCases))]
-    public void Invalid_files_are_rejected_and_the_cell_is_unchanged(string what, byte[] file, string kind, string[] parts)
+    public void InvalidFilesAreRejectedAndTheCellIsUnchanged(string what, byte[] file, string kind, string[] parts)
     {
         _ = what;
         var cell = new Lstm3x5(new Random(11));
@@ -76,7 +76,7 @@ public class BadFileTests
     }
 
     [Fact]
-    public void Errors_from_a_path_name_the_path_and_the_tensor()
+    public void ErrorsFromAPathNameThePathAndTheTensor()
     {
         string path = Path.Combine(Path.GetTempPath(), $"rnngen-bad-{Guid.NewGuid():N}.safetensors");
         try
@@ -96,7 +96,7 @@ public class BadFileTests
     }
 
     [Fact]
-    public void A_missing_file_is_a_FileNotFoundException()
+    public void AMissingFileIsAFileNotFoundException()
     {
         var cell = new Lstm3x5(new Random(1));
         float[] before = cell.Parameters.ToArray();
@@ -142,7 +142,7 @@ public class BadFileTests
 
     [Theory]
     [MemberData(nameof(MismatchCases))]
-    public void Files_that_do_not_fit_the_cell_are_rejected_and_the_cell_is_unchanged(string what, byte[] file, string kind, string[] parts)
+    public void FilesThatDoNotFitTheCellAreRejectedAndTheCellIsUnchanged(string what, byte[] file, string kind, string[] parts)
     {
         _ = what;
         var cell = new Lstm3x5(new Random(12));
@@ -152,7 +152,7 @@ public class BadFileTests
     }
 
     [Fact]
-    public void Strict_mode_rejects_extra_tensors_under_the_prefix_only()
+    public void StrictModeRejectsExtraTensorsUnderThePrefixOnly()
     {
         var file = WeightFile.Parse(Lstm3x5("rnn."));
         file.Write<float>("rnn.extra", [1f, 2f], [2]);
@@ -170,7 +170,7 @@ public class BadFileTests
     }
 
     [Fact]
-    public void A_failure_on_the_last_tensor_still_writes_nothing()
+    public void AFailureOnTheLastTensorStillWritesNothing()
     {
         // weight_ih_l0, weight_hh_l0 and bias_ih_l0 are fine; only bias_hh_l0 is wrong.
         var file = WeightFile.Parse(Lstm3x5(scale: 3));
@@ -182,7 +182,7 @@ public class BadFileTests
     }
 
     [Fact]
-    public void Bad_arguments_are_argument_errors_not_file_errors()
+    public void BadArgumentsAreArgumentErrorsNotFileErrors()
     {
         var cell = new Lstm3x5();
         Assert.Throws<ArgumentOutOfRangeException>(() => cell.LoadWeights(new MemoryStream(Lstm3x5()), layer: -1));

@@ -1,5 +1,4 @@
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -17,7 +18,7 @@ public sealed class BuildTimeDiagnosticsTests(ITestOutputHelper output) : IDispo
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void Missing_invalid_and_misshapen_weights_fail_the_build_with_clear_diagnostics()
+    public void MissingInvalidAndMisshapenWeightsFailTheBuildWithClearDiagnostics()
     {
         string repo = RepositoryRoot();
         string configuration = typeof(BuildTimeDiagnosticsTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)

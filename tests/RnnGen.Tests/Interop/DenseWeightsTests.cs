@@ -1,8 +1,7 @@
 using System.Text.Json;
 using RnnGen.IO;
 using RnnGen.Reference;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;

@@ -1,6 +1,5 @@
 using RnnGen.IO;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;
@@ -9,7 +8,7 @@ namespace RnnGen.Tests.Interop;
 public class EmbeddedWeightsTests
 {
     [Fact]
-    public void The_generated_factory_loads_the_embedded_PyTorch_model()
+    public void TheGeneratedFactoryLoadsTheEmbeddedPyTorchModel()
     {
         // The targets embed the file under a fixed name; FromEmbeddedWeights reads it with the attribute's prefix.
         Assert.Contains("RnnGen.Weights.tagger.safetensors", typeof(EmbeddedTagger).Assembly.GetManifestResourceNames());
@@ -21,12 +20,12 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
-    public void Missing_embedded_weights_are_a_clear_run_time_error()
+    public void MissingEmbeddedWeightsAreAClearRunTimeError()
     {
         var cell = new Lstm7x13(new Random(1));
         float[] before = cell.Parameters.ToArray();
         var e = Assert.Throws<FileNotFoundException>(() =>
-            CellWeights.LoadEmbedded(cell, typeof(EmbeddedTagger).Assembly, "models/missing.safetensors", "rnn."));
+            CellWeights.Load(cell, WeightFile.LoadEmbedded(typeof(EmbeddedTagger).Assembly, "models/missing.safetensors"), "rnn."));
         Assert.Contains("embedded:RnnGen.Tests/missing.safetensors: the assembly has no embedded weights 'missing.safetensors'", e.Message);
         Assert.Contains("it embeds tagger.safetensors", e.Message);
         Assert.Contains("<RnnGenWeights Include=\"missing.safetensors\" />", e.Message);
@@ -34,13 +33,13 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
-    public void Embedded_weights_of_the_wrong_shape_are_a_clear_run_time_error()
+    public void EmbeddedWeightsOfTheWrongShapeAreAClearRunTimeError()
     {
         // The build checks what attributes name; code that loads embedded weights by hand is checked at run time.
         var cell = new Lstm3x5(new Random(2));
         float[] before = cell.Parameters.ToArray();
         SafeTensorsFiles.AssertWeightError(
-            () => CellWeights.LoadEmbedded(cell, typeof(EmbeddedTagger).Assembly, "tagger.safetensors", "rnn."),
+            () => CellWeights.Load(cell, WeightFile.LoadEmbedded(typeof(EmbeddedTagger).Assembly, "tagger.safetensors"), "rnn."),
             WeightFileErrors.MismatchKind, "embedded:RnnGen.Tests/tagger.safetensors: rnn.weight_ih_l0: expected [20, 3], found [52, 7]");
         Assert.Equal(before, cell.Parameters.ToArray());
     }

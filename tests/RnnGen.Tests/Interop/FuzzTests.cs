@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using RnnGen.IO;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -16,7 +16,7 @@ public class FuzzTests(ITestOutputHelper output)
     private const int Cases = 6000;
 
     [Fact]
-    public void Mutated_files_only_ever_throw_the_documented_error()
+    public void MutatedFilesOnlyEverThrowTheDocumentedError()
     {
         var random = new Random(20251127);
         (string Name, byte[] Bytes, string Prefix)[] seeds =

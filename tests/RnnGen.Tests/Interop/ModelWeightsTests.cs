@@ -1,11 +1,10 @@
 using System.Numerics;
 using RnnGen.IO;
 using RnnGen.Reference;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
-using static RnnGen.Tests.Interop.SafeTensorsFiles;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.SafeTensorsFiles;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Interop;
 

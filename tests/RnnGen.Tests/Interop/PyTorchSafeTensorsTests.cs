@@ -2,8 +2,7 @@ using System.Numerics;
 using System.Text.Json;
 using RnnGen.IO;
 using RnnGen.Reference;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;
@@ -19,7 +18,7 @@ public class PyTorchSafeTensorsTests
 
     [Theory]
     [MemberData(nameof(PyTorchFixture.Cases), MemberType = typeof(PyTorchFixture))]
-    public void Generated_cell_loads_the_PyTorch_export_and_reproduces_PyTorch(string name)
+    public void GeneratedCellLoadsThePyTorchExportAndReproducesPyTorch(string name)
     {
         CellFixture fixture = PyTorchFixture.Load(name);
         IRecurrentCell<float> cell = GeneratedCells.Create(fixture.Kind, fixture.InputSize, fixture.HiddenSize, new Random(1));
@@ -34,7 +33,7 @@ public class PyTorchSafeTensorsTests
     [Theory]
     [InlineData("lstm_7x13")]
     [InlineData("gru_7x13")]
-    public void Float64_exports_load_into_float_and_double_cells(string name)
+    public void Float64ExportsLoadIntoFloatAndDoubleCells(string name)
     {
         CellFixture fixture = PyTorchFixture.Load(name);
         IRecurrentCell<float> cell = GeneratedCells.Create(fixture.Kind, fixture.InputSize, fixture.HiddenSize);
@@ -61,7 +60,7 @@ public class PyTorchSafeTensorsTests
     [InlineData("gru_3x5", false)]
     [InlineData("lstm_7x13_f64", true)]
     [InlineData("gru_7x13_f64", true)]
-    public void Saving_a_loaded_cell_gives_PyTorchs_file_byte_for_byte(string name, bool asDouble)
+    public void SavingALoadedCellGivesPyTorchsFileByteForByte(string name, bool asDouble)
     {
         // What save_file wrote and what SaveWeights writes are the same bytes: same names, dtype, order and padding.
         byte[] original = SafeTensorsFiles.Bytes(name);
@@ -90,7 +89,7 @@ public class PyTorchSafeTensorsTests
     [InlineData("lstm2_5x8")]
     [InlineData("dtypes")]
     [InlineData("gru_8x16")]
-    public void A_file_read_and_written_again_is_unchanged(string name)
+    public void AFileReadAndWrittenAgainIsUnchanged(string name)
     {
         // Every tensor (I64 included) and the metadata survive, laid out as the safetensors package lays them out.
         byte[] original = SafeTensorsFiles.Bytes(name);
@@ -98,7 +97,7 @@ public class PyTorchSafeTensorsTests
     }
 
     [Fact]
-    public void Whole_model_state_dict_loads_with_a_prefix_and_the_head_shares_the_file()
+    public void WholeModelStateDictLoadsWithAPrefixAndTheHeadSharesTheFile()
     {
         CellFixture fixture = PyTorchFixture.Load("lstm_7x13");
         var file = WeightFile.Load(SafeTensorsFiles.PathOf("tagger"));
@@ -136,7 +135,7 @@ public class PyTorchSafeTensorsTests
     }
 
     [Fact]
-    public void Two_layer_LSTM_loads_layer_by_layer_and_reproduces_PyTorch()
+    public void TwoLayerLstmLoadsLayerByLayerAndReproducesPyTorch()
     {
         string path = SafeTensorsFiles.PathOf("lstm2_5x8");
         var layer0 = new Lstm5x8();
@@ -176,7 +175,7 @@ public class PyTorchSafeTensorsTests
     }
 
     [Fact]
-    public void Strict_mode_sees_the_other_layers_under_the_same_prefix()
+    public void StrictModeSeesTheOtherLayersUnderTheSamePrefix()
     {
         // strict means "this prefix holds exactly this cell": a 2-layer file under "" holds more.
         var cell = new Lstm5x8(new Random(3));
@@ -190,7 +189,7 @@ public class PyTorchSafeTensorsTests
     [InlineData("f16")]
     [InlineData("bf16")]
     [InlineData("f64")]
-    public void Conversions_to_float_match_PyTorchs(string dtype)
+    public void ConversionsToFloatMatchPyTorchs(string dtype)
     {
         // PyTorch stored each value as F16/BF16/F64 and beside it the float32 it converts that to.
         var file = WeightFile.Load(SafeTensorsFiles.PathOf("dtypes"));
@@ -210,7 +209,7 @@ public class PyTorchSafeTensorsTests
     [Theory]
     [InlineData("f16", SafeTensorsDType.F16)]
     [InlineData("bf16", SafeTensorsDType.BF16)]
-    public void Writing_half_precision_rounds_as_PyTorch_does(string dtype, SafeTensorsDType type)
+    public void WritingHalfPrecisionRoundsAsPyTorchDoes(string dtype, SafeTensorsDType type)
     {
         // The F64 originals written as F16/BF16 by RnnGen read back as the values PyTorch's .to() produced.
         var file = WeightFile.Load(SafeTensorsFiles.PathOf("dtypes"));
@@ -222,7 +221,7 @@ public class PyTorchSafeTensorsTests
     }
 
     [Fact]
-    public void Metadata_and_non_float_tensors_are_read_and_a_non_float_read_is_refused()
+    public void MetadataAndNonFloatTensorsAreReadAndANonFloatReadIsRefused()
     {
         var file = WeightFile.Load(SafeTensorsFiles.PathOf("dtypes"));
         Assert.Equal("pt", file.Metadata["format"]);

@@ -1,6 +1,6 @@
 using RnnGen.IO;
 using RnnGen.Reference;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;
@@ -13,7 +13,7 @@ public sealed class SaveTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void A_failure_midway_leaves_the_old_file_intact_and_no_temporary_file()
+    public void AFailureMidwayLeavesTheOldFileIntactAndNoTemporaryFile()
     {
         string path = Path.Combine(_directory, "model.safetensors");
         new Lstm3x5(new Random(1)).SaveWeights(path);
@@ -29,7 +29,7 @@ public sealed class SaveTests : IDisposable
     }
 
     [Fact]
-    public void A_save_replaces_the_file_whole_and_leaves_nothing_else()
+    public void ASaveReplacesTheFileWholeAndLeavesNothingElse()
     {
         string path = Path.Combine(_directory, "model.safetensors");
         File.WriteAllText(path, "an older, longer file that the new one must replace entirely, not overwrite in place .....................");
@@ -43,7 +43,7 @@ public sealed class SaveTests : IDisposable
     }
 
     [Fact]
-    public void A_save_into_a_missing_folder_fails_and_creates_nothing()
+    public void ASaveIntoAMissingFolderFailsAndCreatesNothing()
     {
         string path = Path.Combine(_directory, "no-such-folder", "model.safetensors");
         Assert.Throws<DirectoryNotFoundException>(() => new Lstm3x5().SaveWeights(path));
@@ -51,7 +51,7 @@ public sealed class SaveTests : IDisposable
     }
 
     [Fact]
-    public void Generated_and_reference_cells_round_trip_bit_for_bit()
+    public void GeneratedAndReferenceCellsRoundTripBitForBit()
     {
         string path = Path.Combine(_directory, "cells.safetensors");
         var lstm = new Lstm16x17(new Random(5));
@@ -78,7 +78,7 @@ public sealed class SaveTests : IDisposable
     }
 
     [Fact]
-    public void Several_modules_share_one_file()
+    public void SeveralModulesShareOneFile()
     {
         // A cell and a head (plain tensors) written into one WeightFile, saved once, read back by each.
         var rnn = new Lstm7x13(new Random(11));
@@ -106,7 +106,7 @@ public sealed class SaveTests : IDisposable
     }
 
     [Fact]
-    public void The_writer_lays_files_out_as_the_safetensors_crate_does()
+    public void TheWriterLaysFilesOutAsTheSafetensorsCrateDoes()
     {
         // Byte layouts from the format's reference implementation: an empty file, metadata only, one F32 tensor.
         byte[] empty = [8, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'}', 32, 32, 32, 32, 32, 32];

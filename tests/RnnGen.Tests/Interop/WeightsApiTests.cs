@@ -1,7 +1,7 @@
 using System.Reflection;
 using RnnGen.IO;
 using RnnGen.Reference;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Interop;
@@ -13,7 +13,7 @@ public class WeightsApiTests
 
     [Theory]
     [MemberData(nameof(CellTypes))]
-    public void Load_and_save_have_the_promised_signatures(Type type)
+    public void LoadAndSaveHaveThePromisedSignatures(Type type)
     {
         // void LoadWeights(string path, string prefix = "", bool strict = false, int layer = 0), and so on.
         foreach (Type source in new[] { typeof(string), typeof(Stream), typeof(WeightFile) })
@@ -25,7 +25,7 @@ public class WeightsApiTests
     }
 
     [Fact]
-    public void Only_cells_that_name_weights_get_the_factory()
+    public void OnlyCellsThatNameWeightsGetTheFactory()
     {
         MethodInfo factory = typeof(EmbeddedTagger).GetMethod("FromEmbeddedWeights", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)!;
         Assert.Equal(typeof(EmbeddedTagger), factory.ReturnType);
@@ -33,7 +33,7 @@ public class WeightsApiTests
     }
 
     [Fact]
-    public void Tensor_names_follow_PyTorch()
+    public void TensorNamesFollowPyTorch()
     {
         string[] expected = ["model.rnn.weight_ih_l2", "model.rnn.weight_hh_l2", "model.rnn.bias_ih_l2", "model.rnn.bias_hh_l2"];
         Assert.Equal(expected, CellWeights.TensorNames("model.rnn.", 2));

@@ -1,4 +1,5 @@
 using RnnGen.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 

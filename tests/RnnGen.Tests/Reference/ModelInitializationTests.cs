@@ -1,6 +1,7 @@
 using RnnGen.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Reference;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using RnnGen.Tests.Fixtures;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Reference;

@@ -1,10 +1,10 @@
 using System.Numerics;
 using RnnGen.Reference;
-using RnnGen.Tests.Contracts;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
-using static RnnGen.Tests.Reference.ContractHelpers;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ContractHelpers;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Reference;
 

@@ -1,4 +1,4 @@
-using RnnGen.Tests.Fixtures;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -27,7 +27,7 @@ public sealed class ReferenceVsPyTorchTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Double_matches_PyTorch_float64(string name)
+    public void DoubleMatchesPyTorchFloat64(string name)
     {
         CellFixture fixture = PyTorchFixture.Load(name);
         CellResults ours = FixtureRunner.Run(FixtureRunner.CreateReference<double>(fixture), fixture);
@@ -40,7 +40,7 @@ public sealed class ReferenceVsPyTorchTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Float_matches_PyTorch_float64_within_float_error(string name)
+    public void FloatMatchesPyTorchFloat64WithinFloatError(string name)
     {
         CellFixture fixture = PyTorchFixture.Load(name);
         CellResults ours = FixtureRunner.Run(FixtureRunner.CreateReference<float>(fixture), fixture);

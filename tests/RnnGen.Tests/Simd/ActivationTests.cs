@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using RnnGen.Simd;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.Intrinsics;
 using RnnGen.Simd;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Simd;
@@ -59,6 +59,14 @@ public sealed class PathTests
 
         // A 256-bit path without a 128-bit one would mean the probes are inconsistent.
         Assert.False(Vector256.IsHardwareAccelerated && !Vector128.IsHardwareAccelerated, "Vector256 accelerated but Vector128 not");
+    }
+
+    [Fact]
+    public void TheRuntimeKnobsAndTheCpuDecideThePath()
+    {
+        // Worked out from DOTNET_* and the CPU's instruction sets, not from Vector*.IsHardwareAccelerated.
+        Assert.Equal(SimdEnvironment.Widest, SimdSupport.Widest);
+        Assert.Equal(SimdEnvironment.Widest, Lstm64x128.ActivePath);
     }
 
     [Theory]

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Generated;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Training;
 using Xunit;
 using Xunit.Abstractions;
@@ -231,7 +230,7 @@ public sealed class AllocationSensitiveCollection;
 /// about every 100 ms on thread-pool threads, also while nothing of RnnGen runs (measured over idle 20 ms sleeps; a fresh
 /// awaited task each time, the size of a Task.Delay promise and its timer), and 3.7 to 4 KB in the first window after
 /// the previous test ended (its result being reported, presumably). So the process-wide window is retried, up to 20 times, until one is clean, as
-/// <see cref="Contracts.SteadyState"/> does for the runtime's own first-time work: an allocation per update, or per
+/// <see cref="SteadyState"/> does for the runtime's own first-time work: an allocation per update, or per
 /// window, would be in every window; the bytes of the windows before the clean one are in the failure message and the
 /// test output.
 /// </summary>

@@ -1,6 +1,6 @@
 using RnnGen.Training;
 using Xunit;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Training;
 

@@ -1,9 +1,8 @@
 using RnnGen.Reference;
-using RnnGen.Tests.Fixtures;
-using RnnGen.Tests.Reference;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
-using static RnnGen.Tests.Reference.ReferenceTestCells;
+using static RnnGen.Tests.Infrastructure.ReferenceTestCells;
 
 namespace RnnGen.Tests.Training;
 

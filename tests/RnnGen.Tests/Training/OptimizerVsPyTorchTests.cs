@@ -1,5 +1,5 @@
 using System.Text.Json;
-using RnnGen.Tests.Fixtures;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Training;
 using Xunit;
 

@@ -1,0 +1,24 @@
+using RnnGen.Layout;
+
+namespace RnnGen.Generator.Model;
+
+/// <summary>
+/// One direction of one layer, as its kernels see it: the kind, the sizes, the projection (P, or 0) and whether it has
+/// biases. Every layer above the first has the same one, so a model has at most two.
+/// </summary>
+internal sealed record LayerSpec(CellKind Kind, int Input, int Hidden, int Projection, bool Bias)
+{
+    public int Gates => Kind == CellKind.Lstm ? 4 : 3;
+
+    /// <summary>G·H: rows of each weight matrix.</summary>
+    public int GateRows => Gates * Hidden;
+
+    /// <summary>Hout: the width of h (P when projected).</summary>
+    public int Recurrent => Projection > 0 ? Projection : Hidden;
+
+    public int StateSize => Recurrent + (Kind == CellKind.Lstm ? Hidden : 0);
+
+    public int ParameterCount => GateRows * (Input + Recurrent) + (Bias ? 2 * GateRows : 0) + Projection * Hidden;
+
+    public ModelLayout Layout => new(Kind == CellKind.Lstm, Input, Hidden, 1, 1, Projection, Bias, 0, "", "");
+}

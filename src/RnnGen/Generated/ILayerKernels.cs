@@ -1,0 +1,85 @@
+using System.ComponentModel;
+
+namespace RnnGen.Generated;
+
+/// <summary>
+/// The fixed-size kernels of one layer shape, as a generated model exposes them to <see cref="ModelRunner{TModel, TFirst, TUpper, THead}"/>.
+/// All pointers are checked by the caller; <c>w</c> is the start of one layer-direction's parameters in state_dict
+/// order, and a layer state is contiguous: h (<see cref="RecurrentSize"/> values), then for an LSTM c.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface ILayerKernels
+{
+    /// <summary>Features the layer reads per step.</summary>
+    static abstract int InputSize { get; }
+
+    /// <summary>Hout: the width of h, the layer's output per direction.</summary>
+    static abstract int RecurrentSize { get; }
+
+    /// <summary>h then c: one direction's state.</summary>
+    static abstract int StateSize { get; }
+
+    /// <summary>One direction's parameters.</summary>
+    static abstract int ParameterCount { get; }
+
+    /// <summary>Values recorded per step (the tape's layout for this kind).</summary>
+    static abstract int ActivationsPerStep { get; }
+
+    /// <summary>Pre-activation gradients kept per step.</summary>
+    static abstract int GradientsPerStep { get; }
+
+    /// <summary>Floats one backward step needs: dL/d(previous state) first, then scratch.</summary>
+    static abstract int BackwardScratch { get; }
+
+    /// <summary>Floats of a frozen copy of one direction's parameters (packed where a packed kernel runs).</summary>
+    static abstract int FrozenLength { get; }
+
+    /// <summary>One step: previous → next (distinct), recording the activations.</summary>
+    static abstract void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations);
+
+    /// <summary>
+    /// One step of <paramref name="count"/> streams, reading each weight once for all of them: stream b reads
+    /// x + b·xStride and previous + b·StateSize, writes next + b·StateSize and activations + b·activationsStride (0: a
+    /// scratch row every stream overwrites).
+    /// </summary>
+    static abstract void StepBatch(ref float w, ref float x, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, int count);
+
+    /// <summary>One step back: dL/d(next) and dL/d(output h) → da, dL/d(previous) into dPrev, and (if asked) dL/dx.</summary>
+    static abstract void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx);
+
+    /// <summary>
+    /// One step back for <paramref name="count"/> streams: stream b's previous, dNext at + b·StateSize, activations at
+    /// + b·ActivationsPerStep, da at + b·GradientsPerStep, dPrev at + b·BackwardScratch, dOut at + b·dOutStride, dx at
+    /// + b·dxStride.
+    /// </summary>
+    static abstract void BackwardStepBatch(
+        ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride,
+        ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count);
+
+    /// <summary>The parameter gradients of all steps at once: row t of da, inputs and activations with row t of states (the state before step t).</summary>
+    static abstract void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps);
+
+    /// <summary>Writes the frozen copy of one direction's parameters (<see cref="FrozenLength"/> floats).</summary>
+    static abstract void Freeze(ReadOnlySpan<float> parameters, Span<float> frozen);
+
+    /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+    static abstract void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch);
+
+    /// <summary>Scratch floats per stream that <see cref="FrozenStepBatch"/> needs beyond the single step's.</summary>
+    static abstract int FrozenScratchPerStream { get; }
+
+    /// <summary>
+    /// One step of <paramref name="count"/> streams on a frozen copy, in place (stream b's state at + b·StateSize, input at
+    /// x + b·xStride); scratch holds count·FrozenScratchPerStream + StateSize + ActivationsPerStep floats.
+    /// </summary>
+    static abstract void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count);
+
+    /// <summary>Whether <see cref="StepBatchPacked"/> reads weights packed by <see cref="Freeze"/> (else the parameters themselves).</summary>
+    static abstract bool PacksForBatch { get; }
+
+    /// <summary>
+    /// <see cref="StepBatch"/> on <paramref name="packed"/>: a frozen copy (<see cref="Freeze"/>) when <see cref="PacksForBatch"/>,
+    /// else the parameters; sums holds count·4·H floats of gate sums. Records what Step records.
+    /// </summary>
+    static abstract void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count);
+}

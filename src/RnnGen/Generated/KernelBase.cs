@@ -1,0 +1,265 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using RnnGen.Simd;
+
+namespace RnnGen.Generated;
+
+/// <summary>
+/// The base of every generated cell's nested <c>Kernels</c> class: short names for loads, stores and the
+/// activation functions, so the generated kernels read like the equations. Names are suffixed by width
+/// (256, 128, 1 for scalar) so one kernel body serves every path.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class KernelBase
+{
+    /// <summary>Not constructible: the generated subclasses hold only static members.</summary>
+    protected KernelBase()
+    {
+    }
+
+    /// <summary>8 floats from p[i…i+7], unchecked (the generated caller has checked the lengths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Load256(ref float p, nint i) => Vector256.LoadUnsafe(ref p, (nuint)i);
+
+    /// <summary>4 floats from p[i…i+3], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Load128(ref float p, nint i) => Vector128.LoadUnsafe(ref p, (nuint)i);
+
+    /// <summary>p[i], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Load1(ref float p, nint i) => Unsafe.Add(ref p, i);
+
+    /// <summary>A reference to the first element of <paramref name="span"/> (checked by the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ref float Ref(ReadOnlySpan<float> span) => ref MemoryMarshal.GetReference(span);
+
+    /// <summary>A reference to the first element of <paramref name="array"/>, without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ref float Ref(float[] array) => ref MemoryMarshal.GetArrayDataReference(array);
+
+    /// <summary>
+    /// Copies <paramref name="count"/> floats, unchecked. With a constant count (a state, a row of outputs) the JIT
+    /// turns small copies into a few vector moves instead of a call to memmove.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Copy(ref float source, ref float destination, int count) =>
+        Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), ref Unsafe.As<float, byte>(ref source), (uint)count * sizeof(float));
+
+    /// <summary>A reference to p[i], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ref float At(ref float p, nint i) => ref Unsafe.Add(ref p, i);
+
+    /// <summary>Writes 8 floats to p[i…i+7], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(Vector256<float> value, ref float p, nint i) => value.StoreUnsafe(ref p, (nuint)i);
+
+    /// <summary>Writes 4 floats to p[i…i+3], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(Vector128<float> value, ref float p, nint i) => value.StoreUnsafe(ref p, (nuint)i);
+
+    /// <summary>Writes p[i], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(float value, ref float p, nint i) => Unsafe.Add(ref p, i) = value;
+
+    /// <summary>x in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Broadcast256(float x) => Vector256.Create(x);
+
+    /// <summary>x in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Broadcast128(float x) => Vector128.Create(x);
+
+    /// <summary>x itself (the scalar path's broadcast).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Broadcast1(float x) => x;
+
+    /// <summary>Eight strided floats p[i], p[i+s], …, p[i+7s] as one vector (a column of a row-major matrix).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Gather256(ref float p, nint i, int stride) => Vector256.Create(
+        Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride),
+        Unsafe.Add(ref p, i + 4 * stride), Unsafe.Add(ref p, i + 5 * stride), Unsafe.Add(ref p, i + 6 * stride), Unsafe.Add(ref p, i + 7 * stride));
+
+    /// <summary>Four strided floats p[i], p[i+s], p[i+2s], p[i+3s] as one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Gather128(ref float p, nint i, int stride) => Vector128.Create(
+        Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride));
+
+    /// <inheritdoc cref="Activations.Sigmoid(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Sigmoid(Vector256<float> x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Sigmoid(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Sigmoid(Vector128<float> x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Sigmoid(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sigmoid(float x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Tanh(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Tanh(Vector256<float> x) => Activations.Tanh(x);
+
+    /// <inheritdoc cref="Activations.Tanh(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> Tanh(Vector128<float> x) => Activations.Tanh(x);
+
+    /// <inheritdoc cref="Activations.Tanh(float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Tanh(float x) => Activations.Tanh(x);
+
+    /// <summary>
+    /// States and recurrent gradients smaller than this are stored as zero. Arithmetic that produces or reads
+    /// subnormal floats (below 2^−126) takes a microcode assist on x86, some 50× slower, and .NET has no
+    /// flush-to-zero mode: a state decaying towards zero (silence in an audio stream, a vanishing gradient)
+    /// stalled a (64,128) LSTM at ~0.4 ms a step for dozens of steps. 1e-30 rather than 2^−126, so that the
+    /// next step's products of weights with the state stay normal too; it is 25 orders of magnitude below
+    /// what a float32 network resolves.
+    /// </summary>
+    protected const float FlushThreshold = 1e-30f;
+
+    /// <summary>x with lanes below <see cref="FlushThreshold"/> in magnitude set to zero (NaN and ±∞ pass through).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> FlushTiny(Vector256<float> x) =>
+        Vector256.AndNot(x, Vector256.LessThan(Vector256.Abs(x), Vector256.Create(FlushThreshold)));
+
+    /// <inheritdoc cref="FlushTiny(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> FlushTiny(Vector128<float> x) =>
+        Vector128.AndNot(x, Vector128.LessThan(Vector128.Abs(x), Vector128.Create(FlushThreshold)));
+
+    /// <inheritdoc cref="FlushTiny(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float FlushTiny(float x) => MathF.Abs(x) < FlushThreshold ? 0f : x;
+
+    /// <summary>a·b + c, fused where the hardware can.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <summary>a·b + c, fused where the hardware can.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <summary>a·b + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float MultiplyAdd(float a, float b, float c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <inheritdoc cref="VectorMath.SumEach(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> SumEach(
+        Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7) =>
+        VectorMath.SumEach(a0, a1, a2, a3, a4, a5, a6, a7);
+
+    /// <inheritdoc cref="VectorMath.SumEach(Vector128{float}, Vector128{float}, Vector128{float}, Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> SumEach(Vector128<float> a0, Vector128<float> a1, Vector128<float> a2, Vector128<float> a3) =>
+        VectorMath.SumEach(a0, a1, a2, a3);
+
+    /// <summary>The sum of the lanes of <paramref name="x"/> (a dot product's last step).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(Vector256<float> x) => Vector256.Sum(x);
+
+    /// <summary>The sum of the lanes of <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(Vector128<float> x) => Vector128.Sum(x);
+
+    /// <summary>x itself (the scalar path's lane sum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(float x) => x;
+
+    /// <inheritdoc cref="VectorMath.TailMask256(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> TailMask256(int valid) => VectorMath.TailMask256(valid);
+
+    /// <inheritdoc cref="VectorMath.TailMask128(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> TailMask128(int valid) => VectorMath.TailMask128(valid);
+
+    /// <summary>
+    /// A pinned array with room for <paramref name="length"/> floats from a 64-byte boundary, which is at
+    /// <paramref name="offset"/> (<see cref="CacheAligned"/>).
+    /// </summary>
+    protected static float[] AllocateAligned(int length, out int offset) => CacheAligned.Allocate<float>(length, out offset);
+
+    /// <summary>Where the first 64-byte boundary of a pinned array from <see cref="AllocateAligned"/> is, in floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static int AlignedOffset(float[] pinned) => CacheAligned.Start(pinned);
+
+    /// <summary>
+    /// Repacks one layer-direction's PyTorch-layout parameters for the column-streaming kernels of a frozen copy. Hidden
+    /// units are split into tiles of <paramref name="tile"/>; per tile, column k of the stacked matrix [W_ih | W_hh] holds
+    /// that tile's rows of every gate side by side (gate g's units at g·tile…), so one broadcast of z[k] (z = [x; h])
+    /// feeds contiguous vectors of outputs and no horizontal sums are needed. The biases follow, per tile: b_ih + b_hh per
+    /// gate, except that <paramref name="separateBiasGate"/> (a GRU's n, whose recurrent part r scales) keeps b_ih at its
+    /// place and b_hh after the gates; zeros for a layer without biases. A projection's weight_hr follows as it is.
+    /// </summary>
+    /// <param name="parameters">weight_ih [G·H, I], weight_hh [G·H, Hout], then the biases (when <paramref name="bias"/>) and weight_hr [P, H].</param>
+    /// <param name="packed">Where the packed copy goes.</param>
+    /// <param name="gates">G.</param>
+    /// <param name="input">I.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="projection">P, or 0: h then has H values.</param>
+    /// <param name="bias">Whether the layer has biases.</param>
+    /// <param name="tile">Hidden units per tile; divides H.</param>
+    /// <param name="separateBiasGate">The gate whose two biases stay apart, or −1.</param>
+    protected static void PackTiles(
+        ReadOnlySpan<float> parameters, Span<float> packed, int gates, int input, int hidden, int projection, bool bias, int tile, int separateBiasGate)
+    {
+        int recurrent = projection > 0 ? projection : hidden;
+        int rows = gates * hidden, columns = input + recurrent, tiles = hidden / tile, width = gates * tile;
+        int biasesPerTile = (gates + (separateBiasGate >= 0 ? 1 : 0)) * tile;
+        ReadOnlySpan<float> wih = parameters.Slice(0, rows * input);
+        ReadOnlySpan<float> whh = parameters.Slice(rows * input, rows * recurrent);
+        int afterWeights = rows * columns;
+        ReadOnlySpan<float> bih = bias ? parameters.Slice(afterWeights, rows) : default;
+        ReadOnlySpan<float> bhh = bias ? parameters.Slice(afterWeights + rows, rows) : default;
+        Span<float> weights = packed.Slice(0, tiles * columns * width);
+        Span<float> biases = packed.Slice(weights.Length, tiles * biasesPerTile);
+        biases.Clear();
+        for (int t = 0; t < tiles; t++)
+        {
+            Span<float> tileWeights = weights.Slice(t * columns * width, columns * width);
+            Span<float> b = biases.Slice(t * biasesPerTile, biasesPerTile);
+            for (int g = 0; g < gates; g++)
+            {
+                for (int u = 0; u < tile; u++)
+                {
+                    int row = g * hidden + t * tile + u, lane = g * tile + u;
+                    for (int k = 0; k < input; k++)
+                    {
+                        tileWeights[k * width + lane] = wih[row * input + k];
+                    }
+
+                    for (int k = 0; k < recurrent; k++)
+                    {
+                        tileWeights[(input + k) * width + lane] = whh[row * recurrent + k];
+                    }
+
+                    if (!bias)
+                    {
+                        continue;
+                    }
+
+                    if (g == separateBiasGate)
+                    {
+                        b[lane] = bih[row];
+                        b[gates * tile + u] = bhh[row];
+                    }
+                    else
+                    {
+                        b[lane] = bih[row] + bhh[row];
+                    }
+                }
+            }
+        }
+
+        if (projection > 0)
+        {
+            int hr = afterWeights + (bias ? 2 * rows : 0);
+            parameters.Slice(hr, projection * hidden).CopyTo(packed.Slice(weights.Length + biases.Length, projection * hidden));
+        }
+    }
+}
