@@ -87,7 +87,7 @@ internal static partial class ModelEmitter
                 public static {{name}} FromEmbeddedWeights()
                 {
                     var model = new {{name}}();
-                    global::RnnGen.IO.ModelWeights.LoadEmbedded(model, typeof({{name}}).Assembly, {{file}}, {{prefix}}, {{N(weights.Layer)}});
+                    {{RuntimeTypes.LoadEmbedded}}(model, typeof({{name}}).Assembly, {{file}}, {{prefix}}, {{N(weights.Layer)}});
                     return model;
                 }
                 """);

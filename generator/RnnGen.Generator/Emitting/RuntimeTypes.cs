@@ -1,0 +1,27 @@
+namespace RnnGen.Generator.Emitting;
+
+/// <summary>
+/// The runtime plumbing the generated code calls (types users never name themselves), spelled in one place so that
+/// moving them in the runtime library is one edit here.
+/// </summary>
+internal static class RuntimeTypes
+{
+    /// <summary>The base of every generated kernel class: the per-width load/store/math helpers and the packing.</summary>
+    public const string KernelBase = "global::RnnGen.Simd.KernelBase";
+
+    /// <summary>The argument checks of the generated public methods.</summary>
+    public const string Guard = "global::RnnGen.Guard";
+
+    /// <summary>PyTorch's default initialisations.</summary>
+    public const string Initialization = "global::RnnGen.Initialization";
+
+    /// <summary>Loading weights compiled into the model's assembly.</summary>
+    public const string LoadEmbedded = "global::RnnGen.IO.ModelWeights.LoadEmbedded";
+
+    /// <summary>The shared model driver and the contracts its type arguments implement.</summary>
+    public const string ModelRunner = "global::RnnGen.Generated.ModelRunner";
+    public const string ILayerKernels = "global::RnnGen.Generated.ILayerKernels";
+    public const string IHeadKernels = "global::RnnGen.Generated.IHeadKernels";
+    public const string IModelKernels = "global::RnnGen.Generated.IModelKernels";
+    public const string NoHead = "global::RnnGen.Generated.NoHead";
+}
