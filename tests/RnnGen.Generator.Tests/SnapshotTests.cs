@@ -6,9 +6,9 @@ namespace RnnGen.Generator.Tests;
 
 /// <summary>
 /// The generated code for representative declarations, approved in Snapshots/: whole files once per concept (LSTM and
-/// GRU kernels at a tail shape and a vector multiple, a dense layer with tails and a scalar one, a stacked model with a
-/// head, a bidirectional model, a projected model without biases), and for the namespace and nesting cases only the
-/// wrapper around the class, so one kernel change touches only the concept snapshots. Each case must also compile with
+/// GRU kernels at a tail shape and a vector multiple, a dense layer with tails (every path, the scalar one included), a
+/// stacked model with a head, a bidirectional model, a projected model without biases), and for the namespace and nesting
+/// cases only the wrapper around the class, so one kernel change touches only the concept snapshots. Each case must also compile with
 /// no diagnostic at all (hidden ones and documentation warnings included), both for the newest consumer (net10.0,
 /// C# latest) and the oldest (net8.0, C# 12).
 /// </summary>
@@ -230,7 +230,10 @@ public class SnapshotTests
         }
         """);
 
-    /// <summary>Fewer inputs than 4 lanes: the scalar kernels only. Nested, to reopen containing types as cells do.</summary>
+    /// <summary>
+    /// A dense layer nested in a class in the global namespace: the wrapper reopens the containing type as cells' do. (Its
+    /// 3 inputs and 1 output fill no vector, so only the scalar path exists; DenseWithTails shows the scalar bodies.)
+    /// </summary>
     [Fact]
     public void DenseScalarNestedInGlobalNamespace() => VerifyWrapper("Model.Head.g.cs", """
         /// <summary>Container.</summary>

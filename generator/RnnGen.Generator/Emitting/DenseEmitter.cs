@@ -1,27 +1,15 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>
 /// Writes one generated dense layer, <c>y = W·x + b</c> in PyTorch nn.Linear's layout: the public surface (constants,
-/// parameters, Forward, Backward, weight files) around a nested <c>Kernels</c> class with one row kernel per instruction
-/// path. Every kernel runs along the input dimension N (the rows of W are contiguous there), so the vector paths are
-/// those N fills: <see cref="Width.For"/> of the input size.
+/// parameters, Forward, Backward, weight files) around a nested <c>Kernels</c> class built from the matrix products
+/// the cells' kernels use (<see cref="MatrixEmitter"/>), one body per instruction path.
 /// </summary>
 internal static class DenseEmitter
 {
-    private const string AggressiveOptimization =
-        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
-
-    private const string AggressiveInlining =
-        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
-
-    /// <summary>Output rows whose dot products share each load of x in the forward kernel.</summary>
-    private const int RowBlock = 4;
-
     public static string Emit(DenseSpec spec) =>
         FileShell.Emit(spec.Type, $"[Dense(input: {N(spec.Input)}, output: {N(spec.Output)})]", w =>
         {
@@ -33,7 +21,7 @@ internal static class DenseEmitter
                 w.Line();
                 EmitWeightFiles(w, spec.Name);
                 w.Line();
-                EmitKernels(w, "Kernels", "The layer's", spec.Input, spec.Output, accessibility: "private");
+                EmitKernels(w, "Kernels", "The layer's", spec.Input, spec.Output, standalone: true);
             }
         });
 
@@ -49,7 +37,9 @@ internal static class DenseEmitter
         /// <summary>M·N + M parameters: weight [M, N], then bias [M].</summary>
         public const int ParameterCount = {{N(spec.ParameterCount)}};
 
-        private readonly float[] _parameters = new float[ParameterCount];
+        // Pinned, with the parameters from its first cache-line boundary, as a model's: rows of W whose length is a multiple
+        // of 8 floats then start 32-byte aligned, so the kernels' vector loads never straddle two cache lines.
+        private readonly float[] _parameters = Kernels.AllocateParameters();
 
         /// <summary>A layer with PyTorch's default initialisation (uniform on ±1/√N) drawn from <see cref="global::System.Random.Shared"/>.</summary>
         public {{spec.Type.Name}}() : this(null)
@@ -59,23 +49,23 @@ internal static class DenseEmitter
         /// <summary>A layer with PyTorch's default initialisation (uniform on ±1/√N) drawn from <paramref name="random"/>, in parameter order.</summary>
         public {{spec.Type.Name}}(global::System.Random? random)
         {
-            global::RnnGen.Initialization.UniformLinear<float>(_parameters, InputSize, random);
+            {{RuntimeTypes.Initialization}}.UniformLinear<float>(Parameters, InputSize, random);
         }
 
         /// <summary>The instruction path this process runs for this layer's input size.</summary>
         public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.ActivePath;
 
         /// <summary>All parameters: weight, then bias (PyTorch layout). Writes take effect at the next call.</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => new(_parameters, Kernels.ParameterStart(_parameters), ParameterCount);
 
         /// <summary>The buffer of <see cref="Parameters"/> as memory, for optimizers and clipping that keep it across calls.</summary>
-        public global::System.Memory<float> ParameterMemory => _parameters;
+        public global::System.Memory<float> ParameterMemory => new(_parameters, Kernels.ParameterStart(_parameters), ParameterCount);
 
         /// <summary>weight, [{{N(spec.Output)}}, {{N(spec.Input)}}].</summary>
-        public global::System.Span<float> Weight => new(_parameters, 0, OutputSize * InputSize);
+        public global::System.Span<float> Weight => Parameters.Slice(0, OutputSize * InputSize);
 
         /// <summary>bias, [{{N(spec.Output)}}].</summary>
-        public global::System.Span<float> Bias => new(_parameters, Kernels.BiasOffset, OutputSize);
+        public global::System.Span<float> Bias => Parameters.Slice(Kernels.BiasOffset, OutputSize);
 
         int global::RnnGen.IDenseLayer<float>.InputSize => InputSize;
         int global::RnnGen.IDenseLayer<float>.OutputSize => OutputSize;
@@ -86,9 +76,9 @@ internal static class DenseEmitter
         /// <param name="outputs">R·<see cref="OutputSize"/> values, overwritten; must not overlap <paramref name="inputs"/>.</param>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Generated.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
-            Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
+            int rows = {{RuntimeTypes.Guard}}.Rows(inputs.Length, InputSize, nameof(inputs));
+            {{RuntimeTypes.Guard}}.Length(outputs.Length, rows * OutputSize, nameof(outputs));
+            Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
         }
 
         /// <summary>The gradients through <see cref="Forward"/> for the same input vectors. Allocates nothing.</summary>
@@ -98,12 +88,12 @@ internal static class DenseEmitter
         /// <param name="parameterGradients"><see cref="ParameterCount"/> values in the layout of <see cref="Parameters"/>, accumulated with += (dW += dy⊗x, db += dy).</param>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> inputGradients, global::System.Span<float> parameterGradients)
         {
-            int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.Generated.Guard.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
-            global::RnnGen.Generated.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
-            global::RnnGen.Generated.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
+            int rows = {{RuntimeTypes.Guard}}.Rows(inputs.Length, InputSize, nameof(inputs));
+            {{RuntimeTypes.Guard}}.Length(outputGradients.Length, rows * OutputSize, nameof(outputGradients));
+            {{RuntimeTypes.Guard}}.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
+            {{RuntimeTypes.Guard}}.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
             Kernels.Backward(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradients), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradients),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(parameterGradients), rows, computeDx: !inputGradients.IsEmpty);
         }
@@ -164,68 +154,116 @@ internal static class DenseEmitter
         w.Line("#endregion");
     }
 
-    /// <summary>
-    /// The kernels of a dense layer of these sizes as a nested class named <paramref name="name"/>: one row kernel per
-    /// instruction path, the loops over rows, and an <c>Api</c> struct through which a model's runner calls them as
-    /// its head.
-    /// </summary>
-    public static void EmitKernels(SourceWriter w, string name, string title, int input, int output, string accessibility = "public")
+    /// <summary>The dense kernels' signatures: the dispatched products (Backward, which calls two of them, is written out).</summary>
+    private static class Kernels
     {
-        var spec = new DenseSpec(input, output, new TypeHierarchy(null, EquatableArray<ContainingType>.Empty, name));
-        Width[] widths = Width.For(spec.Input);
+        public static readonly Kernel Forward = new("Forward", "ref float w, ref float xs, ref float ys, int rows", Accessibility: "public");
+        public static readonly Kernel ParameterGradients = new("ParameterGradients", "ref float dp, ref float x, ref float dy, int steps");
+        public static readonly Kernel InputGradients = new("InputGradients", "ref float w, ref float dy, ref float dx, int count");
+
+        public static readonly Kernel[] Dispatched = [Forward, ParameterGradients, InputGradients];
+    }
+
+    /// <summary>
+    /// The kernels of a dense layer of these sizes as a nested class named <paramref name="name"/>: the products of
+    /// <see cref="MatrixEmitter"/> a cell's kernels use (row dot products forward, the outer products and the transposed
+    /// product back), one body per instruction path, and an <c>Api</c> struct through which a model's runner calls them
+    /// as its head. A <paramref name="standalone"/> layer's kernels also allocate its cache-aligned parameters.
+    /// </summary>
+    public static void EmitKernels(SourceWriter w, string name, string title, int input, int output, bool standalone = false)
+    {
+        // The vector paths are those either dimension fills; a loop along a dimension narrower than the vector is scalar.
+        Width[] widths = Width.For(System.Math.Max(input, output));
+        var weights = new MatrixOperand("0", 1, input, "InputSize", RowsName: "OutputSize");
+        var outputGradients = new RowsOperand("dy", "OutputSize");
         w.Line($"/// <summary>{title} kernels (y = W·x + b, {N(input)} inputs, {N(output)} outputs), one per instruction path; callers have checked every length.</summary>");
-        using (w.Block($"{accessibility} abstract class {name} : global::RnnGen.Generated.KernelBase"))
+        using (w.Block($"{(standalone ? "private" : "public")} abstract class {name} : {RuntimeTypes.KernelBase}"))
         {
             w.Lines($$"""
                 public const int InputSize = {{N(input)}};
                 public const int OutputSize = {{N(output)}};
-                public const int ParameterCount = {{N(spec.ParameterCount)}};
+                public const int ParameterCount = {{N(output * input + output)}};
                 public const int BiasOffset = OutputSize * InputSize;
 
                 """);
+            if (standalone)
+            {
+                w.Lines("""
+                    /// <summary>A pinned buffer for the parameters, used from <see cref="ParameterStart"/>, its first cache-line boundary.</summary>
+                    public static float[] AllocateParameters() => AllocateAligned(ParameterCount, out _);
+
+                    /// <summary>Where the parameters start in a buffer from <see cref="AllocateParameters"/>.</summary>
+                    public static int ParameterStart(float[] buffer) => AlignedOffset(buffer);
+
+                    """);
+            }
+
             FileShell.EmitActivePath(w, widths);
             w.Line();
             w.Lines("""
-                /// <summary>y = W·x + b for each of the rows.</summary>
-                public static void Forward(ref float w, ref float x, ref float y, int rows)
-                {
-                    for (nint t = 0; t < rows; t++)
-                    {
-                        ForwardRow(ref w, ref At(ref x, t * InputSize), ref At(ref y, t * OutputSize));
-                    }
-                }
-
-                /// <summary>Per row: the parameter gradients, then (unless skipped) the input gradients.</summary>
+                /// <summary>The parameter gradients of all rows, then (unless skipped) their input gradients.</summary>
                 public static void Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx)
                 {
-                    for (nint t = 0; t < rows; t++)
+                    ParameterGradients(ref dp, ref x, ref dy, rows);
+                    if (computeDx)
                     {
-                        ref float dyRow = ref At(ref dy, t * OutputSize);
-                        ParameterGradients(ref dp, ref At(ref x, t * InputSize), ref dyRow);
-                        if (computeDx)
-                        {
-                            InputGradients(ref w, ref dyRow, ref At(ref dx, t * InputSize));
-                        }
+                        InputGradients(ref w, ref dy, ref dx, rows);
                     }
                 }
                 """);
-            FileShell.EmitDispatch(w, widths, "ForwardRow", "ref float w, ref float x, ref float y", "ref w, ref x, ref y");
-            FileShell.EmitDispatch(w, widths, "ParameterGradients", "ref float dp, ref float x, ref float dy", "ref dp, ref x, ref dy");
-            FileShell.EmitDispatch(w, widths, "InputGradients", "ref float w, ref float dy, ref float dx", "ref w, ref dy, ref dx");
+            foreach (Kernel kernel in Kernels.Dispatched)
+            {
+                kernel.EmitDispatch(w, widths);
+            }
+
             foreach (Width width in widths)
             {
+                string path = width.PathName;
+                var product = new ProductSource("0", input, "InputSize", "x", "xTail", "wx");
+                // A vector of outputs at a time where they fill one; else output by output, a vector of inputs at a time.
+                bool vectorOfOutputs = width.IsScalar || output >= width.Lanes;
                 w.Line();
-                if (width.IsScalar)
+                if (vectorOfOutputs)
                 {
-                    EmitScalar(w);
+                    MatrixEmitter.RowsHelper(w, width, "Outputs", "y = W·x + b for the outputs starting at r.", [product], ["BiasOffset"]);
                 }
                 else
                 {
-                    EmitVector(w, spec, width);
+                    MatrixEmitter.RowHelper(w, width, "Output", "y = W·x + b for output r.", product, "BiasOffset");
                 }
+
+                Kernels.Forward.EmitBody(w, width, $"y = W·x + b for each of the rows on the {path} path.", () =>
+                {
+                    using (w.Block("for (nint t = 0; t < rows; t++)"))
+                    {
+                        w.Line("ref float x = ref At(ref xs, t * InputSize);");
+                        w.Line("ref float y = ref At(ref ys, t * OutputSize);");
+                        if (vectorOfOutputs)
+                        {
+                            MatrixEmitter.ForEachUnit(w, width, output, "OutputSize", u => w.Line($"Store(Outputs{u.Suffix}(ref w, j, ref x), ref y, j);"));
+                        }
+                        else
+                        {
+                            using (w.Block("for (nint j = 0; j < OutputSize; j++)"))
+                            {
+                                w.Line($"Store(Output{width.Suffix}(ref w, j, ref x), ref y, j);");
+                            }
+                        }
+                    }
+                });
+                Kernels.ParameterGradients.EmitBody(w, width, $"dW += Σ_t dy_t ⊗ x_t and db += Σ_t dy_t over all the steps (rows) on the {path} path.", () =>
+                {
+                    w.Line("// dW += Σ_t dy_t ⊗ x_t");
+                    MatrixEmitter.AccumulateOuterProducts(w, width, weights, outputGradients, new RowsOperand("x", "InputSize"));
+                    w.Line();
+                    w.Line("// db += Σ_t dy_t");
+                    MatrixEmitter.AccumulateBias(w, width, output, "OutputSize", "BiasOffset", outputGradients);
+                });
+                Kernels.InputGradients.EmitBody(w, width, $"dx = Wᵀ·dy for each of the count rows on the {path} path.",
+                    () => MatrixEmitter.TransposedProducts(w, width, weights, outputGradients, new RowsOperand("dx", "InputSize"), null, flush: false));
             }
 
-            const string Contract = "global::RnnGen.Generated.IHeadKernels";
+            const string Contract = RuntimeTypes.IHeadKernels;
             w.Line();
             w.Lines($$"""
                 /// <summary>These kernels as a model's runner calls them for its head.</summary>
@@ -234,7 +272,7 @@ internal static class DenseEmitter
                     static int {{Contract}}.InputSize => InputSize;
                     static int {{Contract}}.OutputSize => OutputSize;
                     static int {{Contract}}.ParameterCount => ParameterCount;
-                    static void {{Contract}}.Forward(ref float w, ref float x, ref float y, int rows) => Forward(ref w, ref x, ref y, rows);
+                    {{Kernels.Forward.ApiMember(Contract)}}
                     static void {{Contract}}.Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx) =>
                         Backward(ref w, ref x, ref dy, ref dx, ref dp, rows, computeDx);
                 }
@@ -244,177 +282,4 @@ internal static class DenseEmitter
 
     private static string XmlName(string name) =>
         (name + ".").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    private static void EmitScalar(SourceWriter w) => w.Lines($$"""
-        /// <summary>y = W·x + b for one vector on the Scalar path: one dot product per output.</summary>
-        {{AggressiveOptimization}}
-        private static void ForwardRow1(ref float w, ref float x, ref float y)
-        {
-            for (nint r = 0; r < OutputSize; r++)
-            {
-                ref float row = ref At(ref w, r * InputSize);
-                float sum = 0f;
-                for (nint k = 0; k < InputSize; k++)
-                {
-                    sum = MultiplyAdd(Load1(ref row, k), Load1(ref x, k), sum);
-                }
-
-                Store(sum + Load1(ref w, BiasOffset + r), ref y, r);
-            }
-        }
-
-        /// <summary>dW += dy⊗x and db += dy for one vector on the Scalar path.</summary>
-        {{AggressiveOptimization}}
-        private static void ParameterGradients1(ref float dp, ref float x, ref float dy)
-        {
-            for (nint r = 0; r < OutputSize; r++)
-            {
-                float g = Load1(ref dy, r);
-                ref float target = ref At(ref dp, r * InputSize);
-                for (nint k = 0; k < InputSize; k++)
-                {
-                    Store(MultiplyAdd(Load1(ref x, k), g, Load1(ref target, k)), ref target, k);
-                }
-
-                At(ref dp, BiasOffset + r) += g;
-            }
-        }
-
-        /// <summary>dx = Wᵀ·dy for one vector on the Scalar path, column by column.</summary>
-        {{AggressiveOptimization}}
-        private static void InputGradients1(ref float w, ref float dy, ref float dx)
-        {
-            for (nint c = 0; c < InputSize; c++)
-            {
-                float sum = 0f;
-                for (nint r = 0; r < OutputSize; r++)
-                {
-                    sum = MultiplyAdd(Load1(ref w, r * InputSize + c), Load1(ref dy, r), sum);
-                }
-
-                Store(sum, ref dx, c);
-            }
-        }
-        """);
-
-    /// <summary>
-    /// The vector kernels. N that is not a multiple of the width ends in an overlapping last vector: masked where the
-    /// kernel accumulates (dot products, dW), recomputed where it overwrites (dx, whose overlapping lanes come out bit
-    /// for bit the same).
-    /// </summary>
-    private static void EmitVector(SourceWriter w, DenseSpec spec, Width width)
-    {
-        int lanes = width.Lanes;
-        string s = width.Suffix;
-        bool tail = spec.Input % lanes != 0;
-        string last = $"InputSize - {lanes}";
-        string xTail = tail ? $"var xTail = {width.Load("x", last)} & TailMask{s}(InputSize % {lanes});   // the lanes before the last {N(spec.Input % lanes)} are already counted" : "";
-
-        w.Line($"/// <summary>y = W·x + b for one vector on the {width.PathName} path: dot products along the rows of W, {RowBlock} rows sharing each load of x.</summary>");
-        w.Line(AggressiveOptimization);
-        using (w.Block($"private static void ForwardRow{s}(ref float w, ref float x, ref float y)"))
-        {
-            if (tail)
-            {
-                w.Line(xTail);
-            }
-
-            w.Line("nint r = 0;");
-            foreach (int block in spec.Output >= RowBlock ? new[] { RowBlock, 1 } : new[] { 1 })
-            {
-                if (block == 1 && spec.Output >= RowBlock && spec.Output % RowBlock == 0)
-                {
-                    continue;
-                }
-
-                using (w.Block(block > 1 ? $"for (; r <= OutputSize - {block}; r += {block})" : "for (; r < OutputSize; r++)"))
-                {
-                    string rowOffset(int i) => i == 0 ? "" : i == 1 ? "InputSize + " : $"{i} * InputSize + ";
-                    w.Line("ref float row = ref At(ref w, r * InputSize);");
-                    w.Line(string.Join(" ", Enumerable.Range(0, block).Select(i => $"var a{i} = {width.Zero};")));
-                    using (w.Block($"for (nint k = 0; k <= {last}; k += {lanes})"))
-                    {
-                        w.Line($"var v = {width.Load("x", "k")};");
-                        for (int i = 0; i < block; i++)
-                        {
-                            w.Line($"a{i} = MultiplyAdd({width.Load("row", rowOffset(i) + "k")}, v, a{i});");
-                        }
-                    }
-
-                    for (int i = 0; i < block; i++)
-                    {
-                        if (tail)
-                        {
-                            w.Line($"a{i} = MultiplyAdd({width.Load("row", rowOffset(i) + last)}, xTail, a{i});");
-                        }
-                    }
-
-                    for (int i = 0; i < block; i++)
-                    {
-                        string r = i == 0 ? "r" : $"r + {i}";
-                        w.Line($"Store(Sum(a{i}) + Load1(ref w, BiasOffset + {r}), ref y, {r});");
-                    }
-                }
-            }
-        }
-
-        w.Line();
-        w.Line($"/// <summary>dW += dy⊗x and db += dy for one vector on the {width.PathName} path, along the rows of dW.</summary>");
-        w.Line(AggressiveOptimization);
-        using (w.Block($"private static void ParameterGradients{s}(ref float dp, ref float x, ref float dy)"))
-        {
-            if (tail)
-            {
-                w.Line(xTail);
-            }
-
-            using (w.Block("for (nint r = 0; r < OutputSize; r++)"))
-            {
-                w.Line("float g = Load1(ref dy, r);");
-                w.Line($"var d = {width.Broadcast("g")};");
-                w.Line("ref float target = ref At(ref dp, r * InputSize);");
-                using (w.Block($"for (nint k = 0; k <= {last}; k += {lanes})"))
-                {
-                    w.Line($"Store(MultiplyAdd({width.Load("x", "k")}, d, {width.Load("target", "k")}), ref target, k);");
-                }
-
-                if (tail)
-                {
-                    w.Line($"Store(MultiplyAdd(xTail, d, {width.Load("target", last)}), ref target, {last});");
-                }
-
-                w.Line("At(ref dp, BiasOffset + r) += g;");
-            }
-        }
-
-        w.Line();
-        w.Line($"/// <summary>dx = Wᵀ·dy for one vector on the {width.PathName} path, {N(lanes)} columns at a time.</summary>");
-        w.Line(AggressiveOptimization);
-        using (w.Block($"private static void InputGradients{s}(ref float w, ref float dy, ref float dx)"))
-        {
-            using (w.Block($"for (nint c = 0; c <= {last}; c += {lanes})"))
-            {
-                w.Line($"Columns{s}(ref w, ref dy, ref dx, c);");
-            }
-
-            if (tail)
-            {
-                w.Line($"Columns{s}(ref w, ref dy, ref dx, {last});   // overlaps the loop's last vector; those lanes are recomputed identically");
-            }
-        }
-
-        w.Line();
-        w.Line($"/// <summary>dx[c…c+{N(lanes - 1)}] = Σ_r W[r, c…]·dy[r].</summary>");
-        w.Line(AggressiveInlining);
-        using (w.Block($"private static void Columns{s}(ref float w, ref float dy, ref float dx, nint c)"))
-        {
-            w.Line($"var sum = {width.Zero};");
-            using (w.Block("for (nint r = 0; r < OutputSize; r++)"))
-            {
-                w.Line($"sum = MultiplyAdd({width.Load("w", "r * InputSize + c")}, {width.Broadcast("Load1(ref dy, r)")}, sum);");
-            }
-
-            w.Line("Store(sum, ref dx, c);");
-        }
-    }
 }

@@ -7,8 +7,8 @@ namespace RnnGen.Generator.Emitting;
 
 /// <summary>
 /// What every generated file shares: the header (what made it, from which attribute), the namespace and containing
-/// types reopened as partial around the class, the <c>[GeneratedCode]</c> line, and the pieces every kernel class
-/// repeats (the instruction path in use, a dispatcher to the per-path bodies).
+/// types reopened as partial around the class, the <c>[GeneratedCode]</c> line, and the instruction path every kernel
+/// class reports (its dispatchers: <see cref="Kernel"/>).
 /// </summary>
 internal static class FileShell
 {
@@ -57,22 +57,5 @@ internal static class FileShell
         string path = string.Join(" : ", widths.Where(x => !x.IsScalar).Select(x => $"{x.Condition} ? global::RnnGen.Simd.SimdPath.{x.PathName}")
             .Concat(["global::RnnGen.Simd.SimdPath.Scalar;"]));
         w.Line("    " + path);
-    }
-
-    /// <summary>A method that calls the body of the widest accelerated path: <c>{name}256</c>, <c>{name}128</c>, <c>{name}1</c>.</summary>
-    public static void EmitDispatch(SourceWriter w, IReadOnlyList<Width> widths, string name, string parameters, string arguments)
-    {
-        w.Line();
-        using (w.Block($"private static void {name}({parameters})"))
-        {
-            for (int i = 0; i < widths.Count; i++)
-            {
-                string call = $"{name}{widths[i].Suffix}({arguments});";
-                w.Line(widths.Count == 1 ? call
-                    : i == 0 ? $"if ({widths[i].Condition}) {call}"
-                    : i < widths.Count - 1 ? $"else if ({widths[i].Condition}) {call}"
-                    : $"else {call}");
-            }
-        }
     }
 }

@@ -52,7 +52,7 @@ internal static class FrozenEmitter
         }
 
         int gates = spec.Gates, vectors = tile / 8, tiles = spec.Hidden / tile, width = gates * tile;
-        int biases = (gates + (kernels.SeparateBiasGate >= 0 ? 1 : 0)) * tile;
+        int biases = kernels.PackedSums * tile;
         string hr = kernels.Projected ? "PackedHrOffset = PackedBiasOffset + Tiles * TileBiases, PackedLength = PackedHrOffset + ProjectionSize * HiddenSize" : "PackedLength = PackedBiasOffset + Tiles * TileBiases";
         w.Lines($$"""
             /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
@@ -141,10 +141,9 @@ internal static class FrozenEmitter
         int gates = spec.Gates, width = gates * tile;
         int streams = (Registers - 1) / (gates + 1);
         int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
-        bool gru = kernels.SeparateBiasGate >= 0;
-        int partials = (gates + (gru ? 1 : 0)) * 8;
+        int partials = kernels.PackedSums * 8;
         w.Lines($$"""
-            /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units{{(gru ? " (plus the n gate's W_in x + b_in)" : "")}}.</summary>
+            /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units by gate{{kernels.PackedSumsNote}}.</summary>
             public const int FrozenScratchPerStream = HiddenSize + {{N(partials)}};
 
             /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × {{N(width * 4)}} bytes stay in L1).</summary>
@@ -197,18 +196,9 @@ internal static class FrozenEmitter
                         }
 
             """);
-        if (gru)
+        if (kernels.PackedSetAside($"At(ref partial, b * {N(partials)})", g => N(8 * g)) is string setAside)
         {
-            w.Lines($$"""
-                        // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
-                        for (nint b = 0; b < count; b++)
-                        {
-                            ref float sums = ref At(ref partial, b * {{N(partials)}});
-                            Store(Load256(ref sums, 16), ref sums, 24);
-                            Store(Load256(ref bias, 3 * Tile + sub), ref sums, 16);
-                        }
-
-                """);
+            w.Lines(Indent(setAside, 12));
         }
 
         w.Lines($$"""
@@ -266,54 +256,16 @@ internal static class FrozenEmitter
     private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials)
     {
         string[] gates = kernels.GateNames;
-        bool gru = kernels.SeparateBiasGate >= 0;
-        string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
+        string Acc(int g, int s) => Accumulator(gates, g, s);
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")}' sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private static void Block{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
         {
-            for (int s = 0; s < streams; s++)
-            {
-                for (int g = 0; g < gates.Length; g++)
-                {
-                    w.Line($"var {Acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref partial, {Plus(s * partials, g * 8)});");
-                }
-            }
-
-            // Each stream's inputs and the column walk by reference, so the loop body is loads and FMAs only.
-            for (int s = 1; s < streams; s++)
-            {
-                w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
-            }
-
-            w.Line("ref float column = ref chunk;");
-            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
-            {
-                for (int s = 0; s < streams; s++)
-                {
-                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
-                }
-
-                for (int g = 0; g < gates.Length; g++)
-                {
-                    w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
-                    for (int s = 0; s < streams; s++)
-                    {
-                        w.Line($"{Acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {Acc(g, s)});");
-                    }
-                }
-            }
-
+            string Offset(int g, int s) => Plus(s * partials, g * 8);
+            EmitColumnSums(w, gates, tile, streams, "partial", Offset);
             using (w.Block("if (!last)"))
             {
-                for (int s = 0; s < streams; s++)
-                {
-                    for (int g = 0; g < gates.Length; g++)
-                    {
-                        w.Line($"Store({Acc(g, s)}, ref partial, {Plus(s * partials, g * 8)});");
-                    }
-                }
-
+                EmitStoreSums(w, gates, streams, "partial", Offset);
                 w.Line("return;");
             }
 
@@ -327,10 +279,7 @@ internal static class FrozenEmitter
                         w.Line($"ref float next{N(s)} = ref At(ref next, {N(s)} * StateSize);");
                     }
 
-                    string bindings = gru
-                        ? $"var ar = {Acc(0, s)}; var az = {Acc(1, s)}; var anx = Load256(ref partial, {Plus(s * partials, 24)}); var anh = {Acc(2, s)};"
-                        : $"var ai = {Acc(0, s)}; var af = {Acc(1, s)}; var ag = {Acc(2, s)}; var ao = {Acc(3, s)};";
-                    w.Line(bindings);
+                    w.Line(kernels.PackedBindings(g => Acc(g, s), $"Load256(ref partial, {Plus(s * partials, gates.Length * 8)})"));
                     var update = new SourceWriter();
                     kernels.EmitStateUpdate(update, Width.V256, StateTargets.Packed);
                     string text = update.ToString().TrimEnd('\n');
@@ -384,15 +333,14 @@ internal static class FrozenEmitter
     {
         int gates = kernels.Spec.Gates;
         int streams = (Registers - 1) / (gates + 1);
-        bool gru = kernels.SeparateBiasGate >= 0;
         string sumsCall(string z, string zStride, string bias, string first) =>
             $"ref chunk, ref At(ref {z}), {zStride}, n, ref {bias}, {first}, ref At(ref sums, b * GateSums + j)";
         w.Lines($$"""
             /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
             public static bool PacksForBatch => PackedPath;
 
-            /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate{{(gru ? ", the n gate's recurrent part at 2H and its input part at 3H" : "")}}.</summary>
-            private const int GateSums = 4 * HiddenSize;
+            /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate{{kernels.PackedSumsNote}}.</summary>
+            private const int GateSums = {{N(kernels.PackedSums)}} * HiddenSize;
 
             /// <summary>
             /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
@@ -424,18 +372,9 @@ internal static class FrozenEmitter
                         }
 
             """);
-        if (gru)
+        if (kernels.PackedSetAside("At(ref sums, b * GateSums + j)", g => GateOffset(g, "HiddenSize")) is string setAside)
         {
-            w.Lines("""
-                            // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
-                            for (nint b = 0; b < count; b++)
-                            {
-                                ref float row = ref At(ref sums, b * GateSums + j);
-                                Store(Load256(ref row, 2 * HiddenSize), ref row, 3 * HiddenSize);
-                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 2 * HiddenSize);
-                            }
-
-                """);
+            w.Lines(Indent(setAside, 12));
         }
 
         w.Lines($$"""
@@ -464,9 +403,7 @@ internal static class FrozenEmitter
                     ref float activations = ref At(ref activationRows, b * activationsStride);
                     for (nint j = 0; j < HiddenSize; j += 8)
                     {
-                        {{(gru
-                            ? "var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j);"
-                            : "var ai = Load256(ref row, j); var af = Load256(ref row, HiddenSize + j); var ag = Load256(ref row, 2 * HiddenSize + j); var ao = Load256(ref row, 3 * HiddenSize + j);")}}
+                        {{kernels.PackedBindings(g => $"Load256(ref row, {Plus(GateOffset(g, "HiddenSize"), "j")})", $"Load256(ref row, {Plus(GateOffset(gates, "HiddenSize"), "j")})")}}
             """);
         var update = new SourceWriter();
         kernels.EmitStateUpdate(update, Width.V256, StateTargets.Recording);
@@ -487,52 +424,77 @@ internal static class FrozenEmitter
     private static void EmitSumsBlock(SourceWriter w, LayerKernels kernels, int tile, int streams)
     {
         string[] gates = kernels.GateNames;
-        string Acc(int g, int s) => $"a{gates[g]}{N(s)}";
         string Offset(int g, int s) => string.Join(" + ", new[] { s == 0 ? null : $"{N(s)} * GateSums", g == 0 ? null : g == 1 ? "HiddenSize" : $"{N(g)} * HiddenSize" }.Where(t => t is not null).DefaultIfEmpty("0"));
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "'s" : "s'")} gate sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private static void Sums{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)"))
         {
+            EmitColumnSums(w, gates, tile, streams, "sums", Offset);
+            EmitStoreSums(w, gates, streams, "sums", Offset);
+        }
+    }
+
+    /// <summary>The accumulator of gate g for stream s in a register block: a{gate}{s}.</summary>
+    private static string Accumulator(string[] gates, int g, int s) => $"a{gates[g]}{N(s)}";
+
+    /// <summary>
+    /// A register block's sums over the chunk's columns: each accumulator starts from the tile's bias (first) or from
+    /// <paramref name="sums"/> at <paramref name="offset"/>(g, s); then per packed column, each stream's z_k is broadcast
+    /// once and each gate's weights loaded once for all streams. Inputs and columns go by reference, so the loop body is
+    /// loads and FMAs only.
+    /// </summary>
+    private static void EmitColumnSums(SourceWriter w, string[] gates, int tile, int streams, string sums, System.Func<int, int, string> offset)
+    {
+        string acc(int g, int s) => Accumulator(gates, g, s);
+        for (int s = 0; s < streams; s++)
+        {
+            for (int g = 0; g < gates.Length; g++)
+            {
+                w.Line($"var {acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref {sums}, {offset(g, s)});");
+            }
+        }
+
+        for (int s = 1; s < streams; s++)
+        {
+            w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
+        }
+
+        w.Line("ref float column = ref chunk;");
+        using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+        {
             for (int s = 0; s < streams; s++)
             {
-                for (int g = 0; g < gates.Length; g++)
-                {
-                    w.Line($"var {Acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref sums, {Offset(g, s)});");
-                }
+                w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
             }
 
-            for (int s = 1; s < streams; s++)
+            for (int g = 0; g < gates.Length; g++)
             {
-                w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
-            }
-
-            w.Line("ref float column = ref chunk;");
-            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
-            {
+                w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
                 for (int s = 0; s < streams; s++)
                 {
-                    w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
-                }
-
-                for (int g = 0; g < gates.Length; g++)
-                {
-                    w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
-                    for (int s = 0; s < streams; s++)
-                    {
-                        w.Line($"{Acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {Acc(g, s)});");
-                    }
-                }
-            }
-
-            for (int s = 0; s < streams; s++)
-            {
-                for (int g = 0; g < gates.Length; g++)
-                {
-                    w.Line($"Store({Acc(g, s)}, ref sums, {Offset(g, s)});");
+                    w.Line($"{acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {acc(g, s)});");
                 }
             }
         }
     }
+
+    /// <summary>Every accumulator of a register block back to <paramref name="sums"/> at <paramref name="offset"/>(g, s).</summary>
+    private static void EmitStoreSums(SourceWriter w, string[] gates, int streams, string sums, System.Func<int, int, string> offset)
+    {
+        for (int s = 0; s < streams; s++)
+        {
+            for (int g = 0; g < gates.Length; g++)
+            {
+                w.Line($"Store({Accumulator(gates, g, s)}, ref {sums}, {offset(g, s)});");
+            }
+        }
+    }
+
+    /// <summary>The offset of gate block g: 0, size, 2 * size, ….</summary>
+    private static string GateOffset(int g, string size) => g == 0 ? "0" : g == 1 ? size : $"{N(g)} * {size}";
+
+    /// <summary>a + b, leaving out zeros.</summary>
+    private static string Plus(string a, string b) => a == "0" ? b : b == "0" ? a : $"{a} + {b}";
 
     private static string Indent(string text, int spaces) =>
         string.Join("\n", text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
@@ -601,18 +563,13 @@ internal static class FrozenEmitter
                     using (w.Block(""))
                     {
                         w.Line($"nint j = tile * Tile + {N(8 * v)};");
-                        w.Line(kernels.PackedBindings(v));
+                        w.Line(kernels.PackedBindings(g => $"a{kernels.GateNames[g]}{N(v)}", $"anx{N(v)}"));
                         kernels.EmitStateUpdate(w, Width.V256, StateTargets.Packed);
                     }
                 }
             }
 
-            if (kernels is LstmKernels { Projected: true } lstm)
-            {
-                w.Line();
-                w.Line("ref float hr = ref At(ref w, PackedHrOffset - WeightHrOffset);   // weight_hr follows the tiles, indexed as in the parameters");
-                lstm.EmitProjection(w, Width.V256, weights: "hr");
-            }
+            kernels.EmitPackedAfterTiles(w);
         }
     }
 

@@ -9,13 +9,31 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 
     public override string ActivationsLayout => $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
 
+    public override string KindName => "GRU";
+
+    public override string StateLayout => "h";
+
     public override string[] GateNames => ["r", "z", "n"];
 
     public override int SeparateBiasGate => 2;
 
     public override string PackedBiasComment => "// r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)";
 
-    public override string PackedBindings(int vector) => $"var ar = ar{N(vector)}; var az = az{N(vector)}; var anx = anx{N(vector)}; var anh = an{N(vector)};";
+    public override string PackedBindings(System.Func<int, string> gateSum, string aside) =>
+        $"var ar = {gateSum(0)}; var az = {gateSum(1)}; var anx = {aside}; var anh = {gateSum(2)};";
+
+    public override string PackedSumsNote => ", then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place)";
+
+    public override string? PackedSetAside(string sumsRow, System.Func<int, string> slot) => $$"""
+        // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+        for (nint b = 0; b < count; b++)
+        {
+            ref float row = ref {{sumsRow}};
+            Store(Load256(ref row, {{slot(2)}}), ref row, {{slot(3)}});
+            Store(Load256(ref bias, 3 * Tile + sub), ref row, {{slot(2)}});
+        }
+
+        """;
 
     private string Bi(string gate) => Spec.Bias ? $" + b_i{gate}" : "";
 
@@ -49,15 +67,7 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
     public override void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets)
     {
-        string tape = targets.Record
-            ? """
-              Store(r, ref activations, j);
-              Store(z, ref activations, HiddenSize + j);
-              Store(n, ref activations, 2 * HiddenSize + j);
-              Store(anh, ref activations, 3 * HiddenSize + j);
-
-              """
-            : "";
+        string tape = Tape(targets, "r", "z", "n", "anh");
         w.Lines($$"""
             var r = Sigmoid(ar);  // r = σ(·): how much of h feeds the candidate
             var z = Sigmoid(az);  // z = σ(·): how much of h to keep
@@ -108,23 +118,23 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 
     public override BackwardProduct[] BackwardProducts =>
     [
-        new("// dx = W_ihᵀ·da_ih", 3, Spec.Input, "InputSize", "WeightIhOffset", "0", "dx", null, null, "", Flush: false, InputGradient: true),
-        new("// dh = z⊙dh' + W_hhᵀ·da_hh", 3, Hidden, "HiddenSize", "WeightHhOffset", "GateRows", "dPrev", "direct", "HiddenSize", "z⊙dh'", Flush: true, InputGradient: false),
+        new("// dx = W_ihᵀ·da_ih", InputWeights, "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = z⊙dh' + W_hhᵀ·da_hh", RecurrentWeights, "GateRows", "dPrev", "direct", "HiddenSize", "z⊙dh'", Flush: true, InputGradient: false),
     ];
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
     {
         w.Line("// dW_ih += Σ_t da_ih,t ⊗ x_t");
-        MatrixEmitter.AccumulateOuterProducts(w, width, 3, Spec.Input, "InputSize", "WeightIhOffset", "da", "GradientsPerStep", "0", "inputs", "InputSize");
+        MatrixEmitter.AccumulateOuterProducts(w, width, InputWeights, RowsOperand.Gradients(), new("inputs", "InputSize"));
         w.Line();
         w.Line("// dW_hh += Σ_t da_hh,t ⊗ h_t−1");
-        MatrixEmitter.AccumulateOuterProducts(w, width, 3, Hidden, "HiddenSize", "WeightHhOffset", "da", "GradientsPerStep", "GateRows", "states", "StateSize");
+        MatrixEmitter.AccumulateOuterProducts(w, width, RecurrentWeights, RowsOperand.Gradients("GateRows"), new("states", "StateSize"));
         if (Spec.Bias)
         {
             w.Line();
             w.Line("// db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t");
-            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
-            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "GateRows");
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", RowsOperand.Gradients());
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", RowsOperand.Gradients("GateRows"));
         }
     }
 }

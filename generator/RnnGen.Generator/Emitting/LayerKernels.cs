@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -16,12 +17,12 @@ internal sealed record StateTargets(string HiddenSource, string CellSource, bool
 }
 
 /// <summary>
-/// One transposed product of a backward step: <c>Destination = (Addend +) Wᵀ·da</c> over <see cref="Gates"/> gate blocks of
-/// rows, W at <see cref="WeightsOffset"/> with <see cref="Columns"/> columns, da from <see cref="DaOffset"/>. The input
-/// gradient (dx) is skipped when not asked for; the recurrent one is flushed (it feeds the next step back).
+/// One transposed product of a backward step: <c>Destination = (Addend +) Wᵀ·da</c> over the gate blocks of
+/// <see cref="Weights"/>, da from <see cref="DaOffset"/>. The input gradient (dx) is skipped when not asked for; the
+/// recurrent one is flushed (it feeds the next step back).
 /// </summary>
 internal sealed record BackwardProduct(
-    string Comment, int Gates, int Columns, string ColumnsName, string WeightsOffset, string DaOffset, string Destination,
+    string Comment, MatrixOperand Weights, string DaOffset, string Destination,
     string? Addend, string? AddendOffset, string AddendComment, bool Flush, bool InputGradient);
 
 /// <summary>
@@ -53,6 +54,12 @@ internal abstract class LayerKernels(LayerSpec spec)
 
     /// <summary>Floats one backward step needs: dL/d previous state first, then any scratch (ModelLayout.BackwardScratch).</summary>
     public int BackwardScratch => Spec.Layout.BackwardScratch;
+
+    /// <summary>The kind as PyTorch names it (nn.LSTM, nn.GRU), for the generated comments.</summary>
+    public abstract string KindName { get; }
+
+    /// <summary>What a state holds, for the generated comments.</summary>
+    public abstract string StateLayout { get; }
 
     /// <summary>A sentence on what the tape's activations hold, for the generated comments.</summary>
     public abstract string ActivationsLayout { get; }
@@ -161,20 +168,17 @@ internal abstract class LayerKernels(LayerSpec spec)
         foreach (BackwardProduct product in BackwardProducts)
         {
             w.Line();
-            if (product.InputGradient)
-            {
-                using (w.Block("if (computeDx)"))
-                {
-                    w.Line(product.Comment);
-                    MatrixEmitter.TransposedProduct(w, width, product.Gates, product.Columns, product.ColumnsName, product.WeightsOffset, "da", product.DaOffset, product.Destination, product.Addend, product.Flush);
-                }
-            }
-            else
-            {
-                w.Line(product.Comment);
-                MatrixEmitter.TransposedProduct(w, width, product.Gates, product.Columns, product.ColumnsName, product.WeightsOffset, "da", product.DaOffset, product.Destination, product.Addend, product.Flush);
-            }
+            EmitProduct(w, product, product.Comment, () => MatrixEmitter.TransposedProduct(
+                w, width, product.Weights, new VectorOperand("da", product.DaOffset), product.Destination, product.Addend, product.Flush));
         }
+    }
+
+    /// <summary>One backward product after its comment; the input gradient's only when computeDx asks for it.</summary>
+    private static void EmitProduct(SourceWriter w, BackwardProduct product, string comment, System.Action emit)
+    {
+        using SourceWriter.Scope? scope = product.InputGradient ? w.Block("if (computeDx)") : null;
+        w.Line(comment);
+        emit();
     }
 
     /// <summary>
@@ -217,24 +221,10 @@ internal abstract class LayerKernels(LayerSpec spec)
         foreach (BackwardProduct product in BackwardProducts)
         {
             w.Line();
-            string addend = product.Addend is null ? "" : $" + {product.AddendComment}";
-            void Emit() => MatrixEmitter.BatchedTransposedProduct(
-                w, width, product.Gates, product.Columns, product.ColumnsName, product.WeightsOffset, product.DaOffset,
-                product.InputGradient ? "dxRows" : "dPrevRows", product.InputGradient ? "dxStride" : "BackwardScratch",
-                product.Addend is null ? null : product.AddendOffset, product.Flush);
-            if (product.InputGradient)
-            {
-                using (w.Block("if (computeDx)"))
-                {
-                    w.Line($"{product.Comment}, for every stream");
-                    Emit();
-                }
-            }
-            else
-            {
-                w.Line($"{product.Comment}, for every stream");
-                Emit();
-            }
+            RowsOperand destination = product.InputGradient ? new("dxRows", "dxStride") : new("dPrevRows", "BackwardScratch");
+            EmitProduct(w, product, $"{product.Comment}, for every stream", () => MatrixEmitter.BatchedTransposedProduct(
+                w, width, product.Weights, new RowsOperand("daRows", "GradientsPerStep", product.DaOffset), destination,
+                product.Addend is null ? null : product.AddendOffset, product.Flush));
         }
     }
 
@@ -252,13 +242,48 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>A comment on where the packed step's accumulators start.</summary>
     public abstract string PackedBiasComment { get; }
 
-    /// <summary>The packed step's per-vector bindings of the pre-activations EmitStateUpdate reads.</summary>
-    public abstract string PackedBindings(int vector);
+    /// <summary>
+    /// The packed kernels' bindings of the pre-activations EmitStateUpdate reads: gate g's sums are
+    /// <paramref name="gateSum"/>(g), the sums set aside after the gates (<see cref="PackedSetAside"/>) are <paramref name="aside"/>.
+    /// </summary>
+    public abstract string PackedBindings(System.Func<int, string> gateSum, string aside);
+
+    /// <summary>Sums the packed kernels keep per unit: one per gate, plus the separate gate's input part (<see cref="SeparateBiasGate"/>).</summary>
+    public int PackedSums => Spec.Gates + (SeparateBiasGate >= 0 ? 1 : 0);
+
+    /// <summary>What the packed sums hold beyond one per gate, for the generated comments ("" when nothing).</summary>
+    public virtual string PackedSumsNote => "";
+
+    /// <summary>
+    /// In the batched packed kernels, between the input sums and the recurrent ones, for every stream b: what must stay apart
+    /// from the recurrent part (a GRU's n: W_in x + b_in), moved after the gates, its slot restarted from the separate bias.
+    /// <paramref name="sumsRow"/> is stream b's sums; <paramref name="slot"/>(g) the offset of gate g's 8 sums in it. Null when nothing.
+    /// </summary>
+    public virtual string? PackedSetAside(string sumsRow, System.Func<int, string> slot) => null;
+
+    /// <summary>What the packed step does after every tile, if anything (an LSTM projection: h' = W_hr·m).</summary>
+    public virtual void EmitPackedAfterTiles(SourceWriter w)
+    {
+    }
+
+    /// <summary>
+    /// When the step records: the lines that store <paramref name="values"/> of units j… into the tape's activations, one
+    /// block of H after another; nothing otherwise.
+    /// </summary>
+    protected static string Tape(StateTargets targets, params string[] values) =>
+        !targets.Record ? "" : string.Concat(values.Select((v, k) =>
+            $"Store({v}, ref activations, {(k == 0 ? "j" : k == 1 ? "HiddenSize + j" : $"{N(k)} * HiddenSize + j")});\n"));
 
     public static LayerKernels For(LayerSpec spec) => spec.Kind == CellKind.Lstm ? new LstmKernels(spec) : new GruKernels(spec);
 
     /// <summary>The bias vectors a gate row starts from: b_ih and b_hh, or none.</summary>
     protected string[] GateBiases => Spec.Bias ? ["BiasIhOffset", "BiasHhOffset"] : [];
+
+    /// <summary>weight_ih [G·H, I].</summary>
+    protected MatrixOperand InputWeights => new("WeightIhOffset", Spec.Gates, Spec.Input, "InputSize");
+
+    /// <summary>weight_hh [G·H, Hout].</summary>
+    protected MatrixOperand RecurrentWeights => new("WeightHhOffset", Spec.Gates, Spec.Recurrent, Recurrent);
 
     /// <summary>W_ih·x: the input-side product.</summary>
     protected ProductSource InputProduct => new("WeightIhOffset", Spec.Input, "InputSize", "x", "xTail", "wx");

@@ -12,33 +12,18 @@ namespace RnnGen.Generator.Emitting;
 /// </summary>
 internal static class LayerKernelsEmitter
 {
-    // Kernels are compiled fully optimised on first call: a latency-critical stream should not run its
-    // first thousand steps in unoptimised tier-0 code. (They gain nothing from profile-guided tiers.)
-    private const string AggressiveOptimization =
-        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
-
-    /// <summary>One kernel's name and signature, declared once for its dispatcher, its per-path bodies and the Api struct.</summary>
-    private sealed record Kernel(string Name, string Parameters, string Arguments)
+    /// <summary>The layer kernels' signatures (see <see cref="LayerKernels"/> for what the parameters hold).</summary>
+    private static class Kernels
     {
-        public static readonly Kernel Step = new(
-            "Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations",
-            "ref w, ref x, ref previous, ref next, ref activations");
+        public static readonly Kernel Step = new("Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations");
 
-        public static readonly Kernel BackwardStep = new(
-            "BackwardStep", "ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx",
-            "ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx");
+        public static readonly Kernel BackwardStep = new("BackwardStep", "ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx");
 
-        public static readonly Kernel ParameterGradients = new(
-            "ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps",
-            "ref dp, ref da, ref inputs, ref states, ref activations, steps");
+        public static readonly Kernel ParameterGradients = new("ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps");
 
-        public static readonly Kernel StepBatch = new(
-            "StepBatch", "ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count",
-            "ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count");
+        public static readonly Kernel StepBatch = new("StepBatch", "ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count");
 
-        public static readonly Kernel BackwardStepBatch = new(
-            "BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count",
-            "ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count");
+        public static readonly Kernel BackwardStepBatch = new("BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count");
 
         public static readonly Kernel[] Dispatched = [Step, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
     }
@@ -47,71 +32,41 @@ internal static class LayerKernelsEmitter
     {
         LayerKernels kernels = LayerKernels.For(spec);
         Width[] widths = Width.For(spec.Hidden);
-        string kind = spec.Kind == CellKind.Lstm ? "LSTM" : "GRU";
         string projection = spec.Projection > 0 ? $", projected to {N(spec.Projection)}" : "";
         string bias = spec.Bias ? "" : ", without biases";
-        w.Line($"/// <summary>{title}: the {kind}'s fixed-size kernels for {N(spec.Input)} inputs and {N(spec.Hidden)} hidden units{projection}{bias}, one per instruction path; callers have checked every length.</summary>");
-        using (w.Block($"public abstract class {name} : global::RnnGen.Generated.KernelBase"))
+        w.Line($"/// <summary>{title}: the {kernels.KindName}'s fixed-size kernels for {N(spec.Input)} inputs and {N(spec.Hidden)} hidden units{projection}{bias}, one per instruction path; callers have checked every length.</summary>");
+        using (w.Block($"public abstract class {name} : {RuntimeTypes.KernelBase}"))
         {
             EmitConstants(w, kernels);
             w.Line();
             FileShell.EmitActivePath(w, widths);
             w.Line();
             FrozenEmitter.EmitKernels(w, kernels);
-            foreach (Kernel kernel in Kernel.Dispatched)
+            foreach (Kernel kernel in Kernels.Dispatched)
             {
-                FileShell.EmitDispatch(w, widths, kernel.Name, kernel.Parameters, kernel.Arguments);
+                kernel.EmitDispatch(w, widths);
             }
-
 
             foreach (Width width in widths)
             {
                 w.Line();
                 kernels.EmitStepHelpers(w, width);
-                w.Line();
-                w.Line($"/// <summary>One step forward on the {width.PathName} path: previous → next, recording {kernels.ActivationsLayout}.</summary>");
-                w.Line(AggressiveOptimization);
-                using (w.Block($"private static void {Kernel.Step.Name}{width.Suffix}({Kernel.Step.Parameters})"))
-                {
-                    kernels.EmitStep(w, width);
-                }
-
-                w.Line();
-                w.Line($"/// <summary>One step of count streams on the {width.PathName} path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>");
-                w.Line(AggressiveOptimization);
-                using (w.Block($"private static void {Kernel.StepBatch.Name}{width.Suffix}({Kernel.StepBatch.Parameters})"))
-                {
-                    kernels.EmitStepBatch(w, width);
-                }
-
-                w.Line();
-                w.Line($"/// <summary>One step back on the {width.PathName} path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>");
-                w.Line(AggressiveOptimization);
-                using (w.Block($"private static void {Kernel.BackwardStep.Name}{width.Suffix}({Kernel.BackwardStep.Parameters})"))
-                {
-                    kernels.EmitBackwardStep(w, width);
-                }
-
-                w.Line();
-                w.Line($"/// <summary>One step back of count streams on the {width.PathName} path (each stream's rows at its stride).</summary>");
-                w.Line(AggressiveOptimization);
-                using (w.Block($"private static void {Kernel.BackwardStepBatch.Name}{width.Suffix}({Kernel.BackwardStepBatch.Parameters})"))
-                {
-                    kernels.EmitBackwardStepBatch(w, width);
-                }
-
+                string path = width.PathName;
+                Kernels.Step.EmitBody(w, width, $"One step forward on the {path} path: previous → next, recording {kernels.ActivationsLayout}.",
+                    () => kernels.EmitStep(w, width));
+                Kernels.StepBatch.EmitBody(w, width, $"One step of count streams on the {path} path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.",
+                    () => kernels.EmitStepBatch(w, width));
+                Kernels.BackwardStep.EmitBody(w, width, $"One step back on the {path} path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.",
+                    () => kernels.EmitBackwardStep(w, width));
+                Kernels.BackwardStepBatch.EmitBody(w, width, $"One step back of count streams on the {path} path (each stream's rows at its stride).",
+                    () => kernels.EmitBackwardStepBatch(w, width));
                 if (!width.IsScalar && !kernels.Projected)
                 {
-                    MatrixEmitter.TransposedBlocks(w, width, kernels.BackwardProducts.Where(p => p.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Columns)));
+                    MatrixEmitter.TransposedBlocks(w, width, kernels.BackwardProducts.Where(p => p.Weights.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Weights.Columns)));
                 }
 
-                w.Line();
-                w.Line($"/// <summary>The parameter gradients of all steps at once on the {width.PathName} path, from the recorded da, inputs and states.</summary>");
-                w.Line(AggressiveOptimization);
-                using (w.Block($"private static void {Kernel.ParameterGradients.Name}{width.Suffix}({Kernel.ParameterGradients.Parameters})"))
-                {
-                    kernels.EmitParameterGradients(w, width);
-                }
+                Kernels.ParameterGradients.EmitBody(w, width, $"The parameter gradients of all steps at once on the {path} path, from the recorded da, inputs and states.",
+                    () => kernels.EmitParameterGradients(w, width));
             }
 
             w.Line();
@@ -130,10 +85,9 @@ internal static class LayerKernelsEmitter
             w.Line($"public const int ProjectionSize = {N(spec.Projection)};");
         }
 
-        string state = spec.Kind == CellKind.Lstm ? $"{r} + HiddenSize: h then c" : "h";
         w.Lines($$"""
 
-            /// <summary>One direction's state ({{state}}) and parameters.</summary>
+            /// <summary>One direction's state ({{kernels.StateLayout}}) and parameters.</summary>
             public const int StateSize = {{N(spec.StateSize)}};
             public const int ParameterCount = {{N(spec.ParameterCount)}};
 
@@ -166,7 +120,7 @@ internal static class LayerKernelsEmitter
     /// <summary>The struct the runner takes as a type argument: every member forwards to the kernels above.</summary>
     private static void EmitApi(SourceWriter w, LayerKernels kernels)
     {
-        const string Contract = "global::RnnGen.Generated.ILayerKernels";
+        const string Contract = RuntimeTypes.ILayerKernels;
         w.Line("/// <summary>These kernels as the model's runner calls them.</summary>");
         using (w.Block($"public readonly struct Api : {Contract}"))
         {
@@ -180,9 +134,9 @@ internal static class LayerKernelsEmitter
                 static int {{Contract}}.BackwardScratch => BackwardScratch;
                 static int {{Contract}}.FrozenLength => FrozenLength;
                 """);
-            foreach (Kernel kernel in Kernel.Dispatched)
+            foreach (Kernel kernel in Kernels.Dispatched)
             {
-                w.Line($"static void {Contract}.{kernel.Name}({kernel.Parameters}) => {kernel.Name}({kernel.Arguments});");
+                w.Line(kernel.ApiMember(Contract));
             }
 
             w.Lines($$"""

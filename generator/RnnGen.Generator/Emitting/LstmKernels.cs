@@ -10,15 +10,36 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
 {
     public override string ActivationsLayout => Projected ? "i, f, g, o, tanh(c') and m = o⊙tanh(c')" : "i, f, g, o and tanh(c')";
 
+    public override string KindName => "LSTM";
+
+    public override string StateLayout => $"{Recurrent} + HiddenSize: h then c";
+
     public override string[] GateNames => ["i", "f", "g", "o"];
 
     public override int SeparateBiasGate => -1;
 
     public override string PackedBiasComment => "// every gate starts from b_ih + b_hh";
 
-    public override string PackedBindings(int vector) => $"var ai = ai{N(vector)}; var af = af{N(vector)}; var ag = ag{N(vector)}; var ao = ao{N(vector)};";
+    public override string PackedBindings(System.Func<int, string> gateSum, string aside) =>
+        $"var ai = {gateSum(0)}; var af = {gateSum(1)}; var ag = {gateSum(2)}; var ao = {gateSum(3)};";
+
+    /// <summary>With a projection, after every tile's m: h' = W_hr·m from the weight_hr the packed copy keeps after the tiles.</summary>
+    public override void EmitPackedAfterTiles(SourceWriter w)
+    {
+        if (!Projected)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line("ref float hr = ref At(ref w, PackedHrOffset - WeightHrOffset);   // weight_hr follows the tiles, indexed as in the parameters");
+        EmitProjection(w, Width.V256, weights: "hr");
+    }
 
     public override string? BackwardPrelude => Projected ? "ref float dm = ref At(ref dPrev, StateSize);   // dL/dm, behind the projection" : null;
+
+    /// <summary>weight_hr [P, H].</summary>
+    private MatrixOperand ProjectionWeights => new("WeightHrOffset", 1, Hidden, "HiddenSize", RowsName: "ProjectionSize");
 
     /// <summary>W_hr·m: the projection's rows, H columns each.</summary>
     private ProductSource ProjectionProduct => new("WeightHrOffset", Hidden, "HiddenSize", "m", "mTail", "wr");
@@ -54,7 +75,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
     public override void EmitAfterUnits(SourceWriter w, Width width) => EmitProjection(w, width);
 
     /// <summary>With a projection, after every unit's m: h' = W_hr·m into next (P values).</summary>
-    public void EmitProjection(SourceWriter w, Width width, string weights = "w")
+    private void EmitProjection(SourceWriter w, Width width, string weights = "w")
     {
         if (!Projected)
         {
@@ -70,16 +91,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
     /// <summary>The gate equations from the pre-activations ai, af, ag, ao of units j…: c' and h' (or m) into next.</summary>
     public override void EmitStateUpdate(SourceWriter w, Width u, StateTargets targets)
     {
-        string tape = targets.Record
-            ? """
-              Store(i, ref activations, j);
-              Store(f, ref activations, HiddenSize + j);
-              Store(g, ref activations, 2 * HiddenSize + j);
-              Store(o, ref activations, 3 * HiddenSize + j);
-              Store(tanhC, ref activations, 4 * HiddenSize + j);
-
-              """
-            : "";
+        string tape = Tape(targets, "i", "f", "g", "o", "tanhC");
         string output = Projected
             ? "Store(o * tanhC, ref m, j);  // m = o⊙tanh(c'), projected to h' below"
             : "Store(FlushTiny(o * tanhC), ref next, j);  // h' = o⊙tanh(c')";
@@ -103,7 +115,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             w.Line("// Back through h' = W_hr·m: dh' = dL/d(next h) + dL/d(output), kept for weight_hr's gradient; dm = W_hrᵀ·dh'");
             MatrixEmitter.ForEachUnit(w, width, Spec.Projection, "ProjectionSize", u =>
                 w.Line($"Store({u.Load("dNext", "j")} + {u.Load("dOut", "j")}, ref da, 4 * HiddenSize + j);"));
-            MatrixEmitter.TransposedProduct(w, width, 1, Hidden, "HiddenSize", "WeightHrOffset", "da", "4 * HiddenSize", "dm", null, flush: false, rowsName: "ProjectionSize");
+            MatrixEmitter.TransposedProduct(w, width, ProjectionWeights, new VectorOperand("da", "4 * HiddenSize"), "dm", null, flush: false);
             w.Line();
             dh = "dm";
         }
@@ -132,23 +144,23 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
 
     public override BackwardProduct[] BackwardProducts =>
     [
-        new("// dx = W_ihᵀ·da", 4, Spec.Input, "InputSize", "WeightIhOffset", "0", "dx", null, null, "", Flush: false, InputGradient: true),
-        new("// dh = W_hhᵀ·da", 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "0", "dPrev", null, null, "", Flush: true, InputGradient: false),
+        new("// dx = W_ihᵀ·da", InputWeights, "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = W_hhᵀ·da", RecurrentWeights, "0", "dPrev", null, null, "", Flush: true, InputGradient: false),
     ];
 
     public override void EmitParameterGradients(SourceWriter w, Width width)
     {
         w.Line("// dW_ih += Σ_t da_t ⊗ x_t");
-        MatrixEmitter.AccumulateOuterProducts(w, width, 4, Spec.Input, "InputSize", "WeightIhOffset", "da", "GradientsPerStep", "0", "inputs", "InputSize");
+        MatrixEmitter.AccumulateOuterProducts(w, width, InputWeights, RowsOperand.Gradients(), new("inputs", "InputSize"));
         w.Line();
         w.Line("// dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)");
-        MatrixEmitter.AccumulateOuterProducts(w, width, 4, Spec.Recurrent, Recurrent, "WeightHhOffset", "da", "GradientsPerStep", "0", "states", "StateSize");
+        MatrixEmitter.AccumulateOuterProducts(w, width, RecurrentWeights, RowsOperand.Gradients(), new("states", "StateSize"));
         if (Spec.Bias)
         {
             w.Line();
             w.Line("// db_ih += Σ_t da_t, db_hh += Σ_t da_t");
-            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", "da", "GradientsPerStep", "0");
-            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", "da", "GradientsPerStep", "0");
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasIhOffset", RowsOperand.Gradients());
+            MatrixEmitter.AccumulateBias(w, width, Spec.GateRows, "GateRows", "BiasHhOffset", RowsOperand.Gradients());
         }
 
         if (Projected)
@@ -156,7 +168,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             w.Line();
             w.Line("// dW_hr += Σ_t dh'_t ⊗ m_t");
             w.Line("ref float m = ref At(ref activations, 5 * HiddenSize);");
-            MatrixEmitter.AccumulateOuterProducts(w, width, 1, Hidden, "HiddenSize", "WeightHrOffset", "da", "GradientsPerStep", "4 * HiddenSize", "m", "ActivationsPerStep", rowsName: "ProjectionSize");
+            MatrixEmitter.AccumulateOuterProducts(w, width, ProjectionWeights, RowsOperand.Gradients("4 * HiddenSize"), new("m", "ActivationsPerStep"));
         }
     }
 }

@@ -33,7 +33,7 @@ internal static class MatrixEmitter
         {
             foreach (ProductSource s in sources)
             {
-                w.Line($"ref float {s.RowsName} = ref At(ref w, {s.WeightsOffset} + r * {s.ColumnsName});");
+                w.Line($"ref float {s.RowsName} = ref At(ref w, {Plus(s.WeightsOffset, $"r * {s.ColumnsName}")});");
             }
 
             int lanes = width.Lanes;
@@ -118,6 +118,36 @@ internal static class MatrixEmitter
         }
     }
 
+    /// <summary>
+    /// A helper returning W[r, :]·v + b[r] for one row: a dot product along the row, one vector of columns at a time (the
+    /// overlapping last one masked), reduced once. For a matrix with fewer rows than lanes, whose rows RowsHelper cannot
+    /// take a vector at a time; it needs at least lanes columns.
+    /// </summary>
+    public static void RowHelper(SourceWriter w, Width width, string name, string summary, ProductSource source, string biasOffset)
+    {
+        int lanes = width.Lanes;
+        string columns = source.ColumnsName, last = $"{columns} - {N(lanes)}";
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        using (w.Block($"private static float {name}{width.Suffix}(ref float w, nint r, ref float {source.Vector})"))
+        {
+            w.Line($"ref float {source.RowsName} = ref At(ref w, {Plus(source.WeightsOffset, $"r * {columns}")});");
+            w.Line($"var a = {width.Zero};");
+            using (w.Block($"for (nint k = 0; k <= {last}; k += {N(lanes)})"))
+            {
+                w.Line($"a = MultiplyAdd({width.Load(source.RowsName, "k")}, {width.Load(source.Vector, "k")}, a);");
+            }
+
+            if (source.Columns % lanes != 0)
+            {
+                w.Line($"var {source.TailName} = {width.Load(source.Vector, last)} & TailMask{width.Suffix}({columns} % {N(lanes)});   // the overlapping last vector: zero in the columns already counted");
+                w.Line($"a = MultiplyAdd({width.Load(source.RowsName, last)}, {source.TailName}, a);");
+            }
+
+            w.Line($"return Sum(a) + Load1(ref w, {biasOffset} + r);");
+        }
+    }
+
     /// <summary>Column vectors per iteration of the backward loops: 2 × G accumulators keep both FMA pipes busy.</summary>
     private const int ColumnUnroll = 2;
 
@@ -126,23 +156,22 @@ internal static class MatrixEmitter
     /// Rows are summed per gate block, two column vectors at a time, into independent accumulators. With
     /// <paramref name="flush"/>, results below 1e-30 are stored as zero (the recurrent gradient feeds the next step).
     /// </summary>
-    public static void TransposedProduct(
-        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daOffset, string dst, string? addend, bool flush, string rowsName = "HiddenSize")
+    public static void TransposedProduct(SourceWriter w, Width width, MatrixOperand weights, VectorOperand da, string dst, string? addend, bool flush)
     {
-        if (!width.IsScalar && columns >= RowStreamingColumns * width.Lanes)
+        if (!width.IsScalar && weights.Columns >= RowStreamingColumns * width.Lanes)
         {
-            TransposedProductBlocked(w, width, gates, columns, columnsName, weightsOffset, da, daOffset, dst, addend, flush, rowsName);
+            TransposedProductBlocked(w, width, weights, da, dst, addend, flush);
             return;
         }
 
-        ColumnLoops(w, ref width, columns, columnsName, masked: false, (unroll, _) =>
+        (int gates, string columnsName, string rowsName) = (weights.Gates, weights.ColumnsName, weights.RowsName);
+        ColumnLoops(w, ref width, weights.Columns, columnsName, masked: false, (unroll, _) =>
         {
             w.Line(string.Join(" ", Gates(gates, unroll).Select(a => $"var {a} = {width.Zero};")));
             using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
-                w.Line($"ref float row = ref At(ref w, {weightsOffset} + j * {columnsName} + c);   // W[j, c] of the first gate block");
-                w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")});");
+                w.Line($"ref float row = ref At(ref w, {Plus(weights.Offset, $"j * {columnsName} + c")});{FirstGateBlock(gates, "W")}");
+                w.Line($"ref float dRow = ref At(ref {da.Name}, {Plus(da.Offset, "j")});");
                 for (int g = 0; g < gates; g++)
                 {
                     w.Line($"var d{g} = {width.Broadcast($"Load1(ref dRow, {GateOffset(g, rowsName)})")};");
@@ -183,29 +212,17 @@ internal static class MatrixEmitter
     /// dst[b, c] = (addend[b, c] +) Σ_r W[r, c]·da[b, r] for every stream b of count, over the gate blocks' rows: the
     /// transposed products of a batched backward step. Blocks of V column vectors for S streams stay in registers, each
     /// weight vector loaded once for the S streams; the rows go in chunks that stay in L1 while every block of streams uses
-    /// them, the sums carried between chunks in dst itself. da of stream b is at daRows + b·GradientsPerStep + daOffset;
-    /// dst at dstRows + b·dstStride (+ addendOffset for the addend). Narrower than one vector: stream by stream.
+    /// them, the sums carried between chunks in dst itself. Stream b's da is row b of <paramref name="da"/>, its dst row b
+    /// of <paramref name="dst"/> (its addend <paramref name="addendOffset"/> further on). Narrower than one vector: stream by stream.
     /// </summary>
-    public static void BatchedTransposedProduct(
-        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset, string daOffset,
-        string dstRows, string dstStride, string? addendOffset, bool flush, string rowsName = "HiddenSize")
+    public static void BatchedTransposedProduct(SourceWriter w, Width width, MatrixOperand weights, RowsOperand da, RowsOperand dst, string? addendOffset, bool flush)
     {
         int lanes = width.Lanes;
+        (int gates, int columns, string columnsName, string rowsName) = (weights.Gates, weights.Columns, weights.ColumnsName, weights.RowsName);
         using SourceWriter.Scope scope = w.Block("");
         if (columns < lanes)
         {
-            using (w.Block("for (nint b = 0; b < count; b++)"))
-            {
-                w.Line($"ref float da = ref At(ref daRows, b * GradientsPerStep);");
-                w.Line($"ref float dst = ref At(ref {dstRows}, b * {dstStride});");
-                if (addendOffset is not null)
-                {
-                    w.Line($"ref float addend = ref At(ref dst, {addendOffset});");
-                }
-
-                TransposedProduct(w, width, gates, columns, columnsName, weightsOffset, "da", daOffset, "dst", addendOffset is null ? null : "addend", flush, rowsName);
-            }
-
+            TransposedProducts(w, width, weights, da, dst, addendOffset, flush);
             return;
         }
 
@@ -213,8 +230,8 @@ internal static class MatrixEmitter
         int chunk = ChunkFloats / block;
         string rows = gates == 1 ? rowsName : $"{N(gates)} * {rowsName}";
         string helper = $"TransposedBlock{width.Suffix}_{{0}}x{N(vectors)}";
-        string dst = $"ref At(ref {dstRows}, b * {dstStride} + c)";
-        string addend = addendOffset is null ? $"{dst}, false" : $"ref At(ref {dstRows}, b * {dstStride} + c + {addendOffset}), true";
+        string dstAt = $"ref At(ref {dst.Name}, b * {dst.Stride} + c)";
+        string addend = addendOffset is null ? $"{dstAt}, false" : $"ref At(ref {dst.Name}, b * {dst.Stride} + c + {addendOffset}), true";
         using (w.Block($"for (nint start = 0; start < {columnsName}; start += {N(block)})"))
         {
             w.Line(columns % block == 0 ? "nint c = start;" : $"nint c = start < {columnsName} - {N(block)} ? start : {columnsName} - {N(block)};   // the last block overlaps: its first chunk starts afresh, so no column is counted twice");
@@ -223,11 +240,11 @@ internal static class MatrixEmitter
                 w.Lines($$"""
                     int rows = (int)global::System.Math.Min({{N(chunk)}}, {{rows}} - r0);
                     bool first = r0 == 0, last = r0 + rows == {{rows}};
-                    ref float weights = ref At(ref w, {{weightsOffset}} + r0 * {{columnsName}} + c);
+                    ref float weights = ref At(ref w, {{Plus(weights.Offset, $"r0 * {columnsName} + c")}});
                     nint b = 0;
                     """);
                 string Call(string streamsText) =>
-                    $"{string.Format(System.Globalization.CultureInfo.InvariantCulture, helper, streamsText)}(ref weights, {columnsName}, ref At(ref daRows, b * GradientsPerStep + {Plus(daOffset, "r0")}), GradientsPerStep, rows, {dst}, {dstStride}, {addend}, first, last, {(flush ? "true" : "false")});";
+                    $"{string.Format(System.Globalization.CultureInfo.InvariantCulture, helper, streamsText)}(ref weights, {columnsName}, ref At(ref {da.Name}, b * {da.Stride} + {Plus(da.Offset, "r0")}), {da.Stride}, rows, {dstAt}, {dst.Stride}, {addend}, first, last, {(flush ? "true" : "false")});";
                 using (w.Block($"for (; b + {N(streams)} <= count; b += {N(streams)})"))
                 {
                     w.Line(Call(N(streams)));
@@ -245,6 +262,25 @@ internal static class MatrixEmitter
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// dst[b, c] = (addend[b, c] +) Σ_r W[r, c]·da[b, r] for every stream b of count, one <see cref="TransposedProduct"/>
+    /// after another: row b of <paramref name="da"/> and <paramref name="dst"/> (its addend <paramref name="addendOffset"/> on).
+    /// </summary>
+    public static void TransposedProducts(SourceWriter w, Width width, MatrixOperand weights, RowsOperand da, RowsOperand dst, string? addendOffset, bool flush)
+    {
+        using (w.Block("for (nint b = 0; b < count; b++)"))
+        {
+            w.Line($"ref float da = ref At(ref {da.Name}, b * {da.Stride});");
+            w.Line($"ref float dst = ref At(ref {dst.Name}, b * {dst.Stride});");
+            if (addendOffset is not null)
+            {
+                w.Line($"ref float addend = ref At(ref dst, {addendOffset});");
+            }
+
+            TransposedProduct(w, width, weights, new VectorOperand("da", da.Offset), "dst", addendOffset is null ? null : "addend", flush);
         }
     }
 
@@ -334,11 +370,10 @@ internal static class MatrixEmitter
     /// gate blocks in memory order, its gradient broadcast and multiply-added into one accumulator per column
     /// vector. Nothing but the weights is read in the loop and each sum is stored once.
     /// </summary>
-    private static void TransposedProductBlocked(
-        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daOffset, string dst, string? addend, bool flush, string rowsName)
+    private static void TransposedProductBlocked(SourceWriter w, Width width, MatrixOperand weights, VectorOperand da, string dst, string? addend, bool flush)
     {
         int lanes = width.Lanes, block = RowStreamingColumns * lanes;
+        (int gates, int columns, string columnsName, string rowsName) = (weights.Gates, weights.Columns, weights.ColumnsName, weights.RowsName);
         using SourceWriter.Scope scope = w.Block("");   // its own scope: a kernel may hold two of these products
         string last = columns % block == 0 ? "" : $" ({columnsName} is not a multiple of {N(block)}: the last block overlaps the one before; a sum stored twice is the same sum)";
         w.Line($"// Blocks of {N(block)} columns{last}.");
@@ -350,8 +385,8 @@ internal static class MatrixEmitter
                 w.Line($"var s{N(v)} = {width.Zero};");
             }
 
-            w.Line($"ref float row = ref At(ref w, {weightsOffset} + c);   // W[0, c…]");
-            w.Line($"ref float dRow = ref At(ref {da}, {daOffset});");
+            w.Line($"ref float row = ref At(ref w, {Plus(weights.Offset, "c")});   // W[0, c…]");
+            w.Line($"ref float dRow = ref At(ref {da.Name}, {da.Offset});");
             using (w.Block(gates == 1 ? $"for (nint r = 0; r < {rowsName}; r++)" : $"for (nint r = 0; r < {N(gates)} * {rowsName}; r++)"))
             {
                 w.Line($"var d = {width.Broadcast("Load1(ref dRow, r)")};");
@@ -376,10 +411,9 @@ internal static class MatrixEmitter
     /// dW[r, c] += Σ_t da[t, r]·x[t, c]: the weight gradient of all steps as one matrix product, rows grouped by gate
     /// so each unit's <paramref name="gates"/> rows share every load of x.
     /// </summary>
-    public static void AccumulateOuterProducts(
-        SourceWriter w, Width width, int gates, int columns, string columnsName, string weightsOffset,
-        string da, string daStride, string daOffset, string x, string xStride, string rowsName = "HiddenSize")
+    public static void AccumulateOuterProducts(SourceWriter w, Width width, MatrixOperand weights, RowsOperand da, RowsOperand x)
     {
+        (int gates, int columns, string columnsName, string rowsName) = (weights.Gates, weights.Columns, weights.ColumnsName, weights.RowsName);
         // Blocks of steps; per unit, its gates' gradients for the block are first gathered into a small contiguous
         // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape. A
         // block's x rows (steps × columns) are read again for every unit: at most 16 KB of them, so they stay in L1.
@@ -390,20 +424,20 @@ internal static class MatrixEmitter
         }
 
         using SourceWriter.Scope scope = w.Block("");
-        w.Line($"global::System.Span<float> gathered = stackalloc float[{N(stepBlock)} * {N(gates)}];");
+        w.Line($"global::System.Span<float> gathered = stackalloc float[{Times(N(stepBlock), gates)}];");
         w.Line("ref float dBlock = ref Ref(gathered);");
         using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {N(stepBlock)})"))
         {
             w.Line($"nint count = steps - t0 < {N(stepBlock)} ? steps - t0 : {N(stepBlock)};");
-            w.Line($"ref float xBlock = ref At(ref {x}, t0 * {xStride});");
+            w.Line($"ref float xBlock = ref At(ref {x.Name}, {Plus(x.Offset, $"t0 * {x.Stride}")});");
             using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
-                w.Line($"ref float dRow = ref At(ref {da}, {Plus(daOffset, "j")} + t0 * {daStride});");
+                w.Line($"ref float dRow = ref At(ref {da.Name}, {Plus(da.Offset, "j")} + t0 * {da.Stride});");
                 using (w.Block("for (nint t = 0; t < count; t++)"))
                 {
                     for (int g = 0; g < gates; g++)
                     {
-                        w.Line($"Store(Load1(ref dRow, {Plus($"t * {daStride}", GateOffset(g, rowsName))}), ref dBlock, {Plus($"t * {N(gates)}", N(g))});");
+                        w.Line($"Store(Load1(ref dRow, {Plus($"t * {da.Stride}", GateOffset(g, rowsName))}), ref dBlock, {Plus(Times("t", gates), N(g))});");
                     }
                 }
 
@@ -411,19 +445,19 @@ internal static class MatrixEmitter
                 int vectors = System.Math.Min(4, 15 / (gates + 1));
                 ColumnLoops(w, ref width, columns, columnsName, masked: true, vectors, (unroll, masked) =>
                 {
-                    w.Line($"ref float target = ref At(ref dp, {weightsOffset} + j * {columnsName} + c);   // dW[j, c] of the first gate block");
+                    w.Line($"ref float target = ref At(ref dp, {Plus(weights.Offset, $"j * {columnsName} + c")});{FirstGateBlock(gates, "dW")}");
                     string target(int g, int u) => Plus(GateOffset(g, $"{rowsName} * {columnsName}"), ColumnOffset(u, width));
                     w.Line(string.Join(" ", Enumerable.Range(0, gates).SelectMany(g => Enumerable.Range(0, unroll).Select(u => $"var s{g}{u} = {width.Load("target", target(g, u))};"))));
                     using (w.Block("for (nint t = 0; t < count; t++)"))
                     {
                         for (int u = 0; u < unroll; u++)
                         {
-                            w.Line($"var x{u} = {width.Load("xBlock", Plus($"t * {xStride} + c", ColumnOffset(u, width)))}{(masked ? " & keep" : "")};");
+                            w.Line($"var x{u} = {width.Load("xBlock", Plus($"t * {x.Stride} + c", ColumnOffset(u, width)))}{(masked ? " & keep" : "")};");
                         }
 
                         for (int g = 0; g < gates; g++)
                         {
-                            w.Line($"var d{g} = {width.Broadcast($"Load1(ref dBlock, {Plus($"t * {N(gates)}", N(g))})")};");
+                            w.Line($"var d{g} = {width.Broadcast($"Load1(ref dBlock, {Plus(Times("t", gates), N(g))})")};");
                             for (int u = 0; u < unroll; u++)
                             {
                                 w.Line($"s{g}{u} = MultiplyAdd(x{u}, d{g}, s{g}{u});");
@@ -505,16 +539,26 @@ internal static class MatrixEmitter
 
     private static string N(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>a · n, leaving out a factor of 1.</summary>
+    private static string Times(string a, int n) => n == 1 ? a : $"{a} * {N(n)}";
+
+    /// <summary>With several gate blocks, the comment that the reference is to the first one's.</summary>
+    private static string FirstGateBlock(int gates, string matrix) => gates == 1 ? "" : $"   // {matrix}[j, c] of the first gate block";
+
     /// <summary>a + b, leaving out zeros.</summary>
     private static string Plus(string a, string b) => a == "0" ? b : b == "0" ? a : $"{a} + {b}";
 
-    /// <summary>db[r] += Σ_t da[t, r] for r in [0, rows).</summary>
-    public static void AccumulateBias(
-        SourceWriter w, Width width, int rows, string rowsName, string biasOffset, string da, string daStride, string daOffset)
+    /// <summary>db[r] += Σ_t da[t, r] for r in [0, rows) (fewer rows than lanes: scalar).</summary>
+    public static void AccumulateBias(SourceWriter w, Width width, int rows, string rowsName, string biasOffset, RowsOperand da)
     {
+        if (rows < width.Lanes)
+        {
+            width = Width.Scalar;
+        }
+
         int lanes = width.Lanes;
         bool masked = !width.IsScalar && rows % lanes != 0;
-        string daIndex = daOffset == "0" ? $"t * {daStride} + r" : $"t * {daStride} + {daOffset} + r";
+        string daIndex = $"t * {da.Stride} + {Plus(da.Offset, "r")}";
         string loop = width.IsScalar ? $"for (nint r = 0; r < {rowsName}; r++)" : $"for (nint block = 0; block < {rowsName}; block += {lanes})";
         using (w.Block(loop))
         {
@@ -531,7 +575,7 @@ internal static class MatrixEmitter
             w.Line($"var s = {width.Load("dp", $"{biasOffset} + r")};");
             using (w.Block("for (nint t = 0; t < steps; t++)"))
             {
-                w.Line($"s += {width.Load(da, daIndex)}{(masked ? " & keep" : "")};");
+                w.Line($"s += {width.Load(da.Name, daIndex)}{(masked ? " & keep" : "")};");
             }
 
             w.Line($"Store(s, ref dp, {biasOffset} + r);");

@@ -87,7 +87,7 @@ internal static partial class ModelEmitter
                 public static {{name}} FromEmbeddedWeights()
                 {
                     var model = new {{name}}();
-                    global::RnnGen.IO.ModelWeights.Load(model, global::RnnGen.IO.WeightFile.LoadEmbedded(typeof({{name}}).Assembly, {{file}}), {{prefix}}, strict: false, layer: {{N(weights.Layer)}});
+                    {{RuntimeTypes.ModelWeights}}.Load(model, {{RuntimeTypes.WeightFile}}.LoadEmbedded(typeof({{name}}).Assembly, {{file}}), {{prefix}}, strict: false, layer: {{N(weights.Layer)}});
                     return model;
                 }
                 """);

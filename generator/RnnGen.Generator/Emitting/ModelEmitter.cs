@@ -198,7 +198,7 @@ internal static partial class ModelEmitter
             /// <summary>A model with PyTorch's default initialisation ({{init}}) drawn from <paramref name="random"/>, in parameter order.</summary>
             public {{name}}(global::System.Random? random)
             {
-                global::RnnGen.Initialization.UniformModel<float>(Parameters, Shape, random);
+                {{RuntimeTypes.Initialization}}.UniformModel<float>(Parameters, Shape, random);
             }
 
             /// <summary>All parameters in the module's state_dict order and layout (<see cref="Shape"/>.Tensors). Writes take effect at the next call.</summary>
@@ -236,41 +236,16 @@ internal static partial class ModelEmitter
                 """);
         }
 
-        w.Lines("""
-
-            global::RnnGen.ModelShape global::RnnGen.IRecurrentModel<float>.Shape => Shape;
-            int global::RnnGen.IRecurrentModel<float>.InputSize => InputSize;
-            int global::RnnGen.IRecurrentModel<float>.OutputSize => OutputSize;
-            int global::RnnGen.IRecurrentModel<float>.StateSize => StateSize;
-            int global::RnnGen.IRecurrentModel<float>.ParameterCount => ParameterCount;
-            """);
+        w.Line();
+        w.Lines(ShapeMembers("global::RnnGen.IRecurrentModel<float>"));
+        w.Line("int global::RnnGen.IRecurrentModel<float>.ParameterCount => ParameterCount;");
     }
 
     private static void EmitPasses(SourceWriter w, ModelShapeSpec shape)
     {
         w.Lines(StreamingMembers(shape, "Kernels.Runner.Step(Parameters, ", "Kernels.Runner.Forward(Parameters, "));
+        w.Lines(SequenceMembers(shape, "Kernels.Runner.Forward(Parameters, ", "Kernels.Runner.ForwardBatch(Parameters, "));
         w.Lines($$"""
-            /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
-            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
-
-            /// <summary>Runs a sequence through every layer{{(shape.HeadOutputs > 0 ? " and the head" : "")}}{{(shape.Bidirectional ? ", each direction over the whole sequence" : "")}}. Allocates nothing.</summary>
-            /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
-            /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
-            /// <param name="state">The initial state in, the final state out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
-            public void Forward({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} state, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.Forward(Parameters, inputs, outputs, state, workspace);
-
-            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
-            public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
-
-            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
-            /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
-            /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
-            /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
-            /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
-            public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.ForwardBatch(Parameters, inputs, outputs, states, workspace);
 
             /// <summary>Preallocates what training over up to <paramref name="maxSteps"/> steps records (one per thread).</summary>
             public global::RnnGen.Tape<float> CreateTape(int maxSteps) => new(Shape, maxSteps);
@@ -329,6 +304,42 @@ internal static partial class ModelEmitter
                 Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
             """);
     }
+
+    /// <summary>The explicit implementations of a model contract's shape properties.</summary>
+    private static string ShapeMembers(string contract) => $$"""
+        global::RnnGen.ModelShape {{contract}}.Shape => Shape;
+        int {{contract}}.InputSize => InputSize;
+        int {{contract}}.OutputSize => OutputSize;
+        int {{contract}}.StateSize => StateSize;
+        """;
+
+    /// <summary>
+    /// The sequence passes through a workspace, shared by the model and its frozen snapshot: <paramref name="forward"/> and
+    /// <paramref name="forwardBatch"/> are calls opened up to their inputs argument.
+    /// </summary>
+    private static string SequenceMembers(ModelShapeSpec shape, string forward, string forwardBatch) => $$"""
+        /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
+
+        /// <summary>Runs a sequence through every layer{{(shape.HeadOutputs > 0 ? " and the head" : "")}}{{(shape.Bidirectional ? ", each direction over the whole sequence" : "")}}. Allocates nothing.</summary>
+        /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="state">The initial state in, the final state out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
+        public void Forward({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} state, global::RnnGen.Workspace<float> workspace) =>
+            {{forward}}inputs, outputs, state, workspace);
+
+        /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
+        public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
+
+        /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
+        /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
+        /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
+        /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
+        /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
+        public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states, global::RnnGen.Workspace<float> workspace) =>
+            {{forwardBatch}}inputs, outputs, states, workspace);
+        """;
 
     /// <summary>
     /// The streaming members (for a model that runs forward in time only), shared by the model and its frozen snapshot:
@@ -423,37 +434,10 @@ internal static partial class ModelEmitter
                     """);
             }
 
-            w.Lines("""
-                global::RnnGen.ModelShape global::RnnGen.IFrozenModel<float>.Shape => Shape;
-                int global::RnnGen.IFrozenModel<float>.InputSize => InputSize;
-                int global::RnnGen.IFrozenModel<float>.OutputSize => OutputSize;
-                int global::RnnGen.IFrozenModel<float>.StateSize => StateSize;
-
-                """);
+            w.Lines(ShapeMembers("global::RnnGen.IFrozenModel<float>"));
+            w.Line();
             w.Lines(StreamingMembers(shape, "Kernels.Runner.FrozenStep(Weights, ", "Kernels.Runner.FrozenForward(Weights, "));
-            w.Lines($$"""
-                /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
-                public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
-
-                /// <summary>Runs a sequence through every layer{{(shape.HeadOutputs > 0 ? " and the head" : "")}}. Allocates nothing.</summary>
-                /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
-                /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
-                /// <param name="state">The initial state in, the final state out.</param>
-                /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
-                public void Forward({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} state, global::RnnGen.Workspace<float> workspace) =>
-                    Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
-
-                /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
-                public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
-
-                /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
-                /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
-                /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
-                /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
-                /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
-                public void ForwardBatch({{ReadOnlySpan}} inputs, {{Span}} outputs, {{Span}} states, global::RnnGen.Workspace<float> workspace) =>
-                    Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
-                """);
+            w.Lines(SequenceMembers(shape, "Kernels.Runner.FrozenForward(Weights, ", "Kernels.Runner.FrozenForwardBatch(Weights, "));
         }
     }
 
@@ -462,22 +446,22 @@ internal static partial class ModelEmitter
         LayerSpec first = shape.Layer(0);
         bool upper = shape.Layers > 1 && shape.Layer(1) != first;
         string upperApi = upper ? "UpperLayers.Api" : "FirstLayer.Api";
-        string head = shape.HeadOutputs > 0 ? "Head.Api" : "global::RnnGen.Generated.NoHead";
+        string head = shape.HeadOutputs > 0 ? "Head.Api" : RuntimeTypes.NoHead;
         w.Line("/// <summary>The fixed-size kernels: one class per layer shape (each with one kernel per instruction path), the head's, and the runner that drives them.</summary>");
         using (w.Block("private static class Kernels"))
         {
             w.Lines($$"""
                 /// <summary>Layers, directions and head of this model, for the runner (RnnGen.Generated.ModelRunner).</summary>
-                public abstract class Runner : global::RnnGen.Generated.ModelRunner<Model, FirstLayer.Api, {{upperApi}}, {{head}}>
+                public abstract class Runner : {{RuntimeTypes.ModelRunner}}<Model, FirstLayer.Api, {{upperApi}}, {{head}}>
                 {
                 }
 
                 /// <summary>The model's shape as the runner reads it.</summary>
-                public readonly struct Model : global::RnnGen.Generated.IModelKernels
+                public readonly struct Model : {{RuntimeTypes.IModelKernels}}
                 {
-                    static global::RnnGen.ModelShape global::RnnGen.Generated.IModelKernels.Shape => Shape;
-                    static int global::RnnGen.Generated.IModelKernels.Layers => Layers;
-                    static int global::RnnGen.Generated.IModelKernels.Directions => Directions;
+                    static global::RnnGen.ModelShape {{RuntimeTypes.IModelKernels}}.Shape => Shape;
+                    static int {{RuntimeTypes.IModelKernels}}.Layers => Layers;
+                    static int {{RuntimeTypes.IModelKernels}}.Directions => Directions;
                 }
 
                 """);

@@ -171,7 +171,7 @@ namespace Models
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
 
-            /// <summary>Runs a sequence through every layer. Allocates nothing.</summary>
+            /// <summary>Runs a sequence through every layer, each direction over the whole sequence. Allocates nothing.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="state">The initial state in, the final state out.</param>
@@ -179,10 +179,10 @@ namespace Models
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
 
-            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
 
-            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>

@@ -18,7 +18,9 @@ namespace Models
         /// <summary>M·N + M parameters: weight [M, N], then bias [M].</summary>
         public const int ParameterCount = 70;
 
-        private readonly float[] _parameters = new float[ParameterCount];
+        // Pinned, with the parameters from its first cache-line boundary, as a model's: rows of W whose length is a multiple
+        // of 8 floats then start 32-byte aligned, so the kernels' vector loads never straddle two cache lines.
+        private readonly float[] _parameters = Kernels.AllocateParameters();
 
         /// <summary>A layer with PyTorch's default initialisation (uniform on ±1/√N) drawn from <see cref="global::System.Random.Shared"/>.</summary>
         public Head() : this(null)
@@ -28,23 +30,23 @@ namespace Models
         /// <summary>A layer with PyTorch's default initialisation (uniform on ±1/√N) drawn from <paramref name="random"/>, in parameter order.</summary>
         public Head(global::System.Random? random)
         {
-            global::RnnGen.Initialization.UniformLinear<float>(_parameters, InputSize, random);
+            global::RnnGen.Initialization.UniformLinear<float>(Parameters, InputSize, random);
         }
 
         /// <summary>The instruction path this process runs for this layer's input size.</summary>
         public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.ActivePath;
 
         /// <summary>All parameters: weight, then bias (PyTorch layout). Writes take effect at the next call.</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => new(_parameters, Kernels.ParameterStart(_parameters), ParameterCount);
 
         /// <summary>The buffer of <see cref="Parameters"/> as memory, for optimizers and clipping that keep it across calls.</summary>
-        public global::System.Memory<float> ParameterMemory => _parameters;
+        public global::System.Memory<float> ParameterMemory => new(_parameters, Kernels.ParameterStart(_parameters), ParameterCount);
 
         /// <summary>weight, [5, 13].</summary>
-        public global::System.Span<float> Weight => new(_parameters, 0, OutputSize * InputSize);
+        public global::System.Span<float> Weight => Parameters.Slice(0, OutputSize * InputSize);
 
         /// <summary>bias, [5].</summary>
-        public global::System.Span<float> Bias => new(_parameters, Kernels.BiasOffset, OutputSize);
+        public global::System.Span<float> Bias => Parameters.Slice(Kernels.BiasOffset, OutputSize);
 
         int global::RnnGen.IDenseLayer<float>.InputSize => InputSize;
         int global::RnnGen.IDenseLayer<float>.OutputSize => OutputSize;
@@ -57,7 +59,7 @@ namespace Models
         {
             int rows = global::RnnGen.Generated.Guard.Rows(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.Generated.Guard.Length(outputs.Length, rows * OutputSize, nameof(outputs));
-            Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
+            Kernels.Forward(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), rows);
         }
 
         /// <summary>The gradients through <see cref="Forward"/> for the same input vectors. Allocates nothing.</summary>
@@ -72,7 +74,7 @@ namespace Models
             global::RnnGen.Generated.Guard.LengthOrEmpty(inputGradients.Length, rows * InputSize, nameof(inputGradients));
             global::RnnGen.Generated.Guard.Length(parameterGradients.Length, ParameterCount, nameof(parameterGradients));
             Kernels.Backward(
-                ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
+                ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Parameters), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputGradients), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputGradients),
                 ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(parameterGradients), rows, computeDx: !inputGradients.IsEmpty);
         }
@@ -133,267 +135,380 @@ namespace Models
             public const int ParameterCount = 70;
             public const int BiasOffset = OutputSize * InputSize;
 
+            /// <summary>A pinned buffer for the parameters, used from <see cref="ParameterStart"/>, its first cache-line boundary.</summary>
+            public static float[] AllocateParameters() => AllocateAligned(ParameterCount, out _);
+
+            /// <summary>Where the parameters start in a buffer from <see cref="AllocateParameters"/>.</summary>
+            public static int ParameterStart(float[] buffer) => AlignedOffset(buffer);
+
             /// <summary>The instruction path this process runs for these sizes.</summary>
             public static global::RnnGen.Simd.SimdPath ActivePath =>
                 global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
-            /// <summary>y = W·x + b for each of the rows.</summary>
-            public static void Forward(ref float w, ref float x, ref float y, int rows)
-            {
-                for (nint t = 0; t < rows; t++)
-                {
-                    ForwardRow(ref w, ref At(ref x, t * InputSize), ref At(ref y, t * OutputSize));
-                }
-            }
-
-            /// <summary>Per row: the parameter gradients, then (unless skipped) the input gradients.</summary>
+            /// <summary>The parameter gradients of all rows, then (unless skipped) their input gradients.</summary>
             public static void Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx)
             {
+                ParameterGradients(ref dp, ref x, ref dy, rows);
+                if (computeDx)
+                {
+                    InputGradients(ref w, ref dy, ref dx, rows);
+                }
+            }
+
+            public static void Forward(ref float w, ref float xs, ref float ys, int rows)
+            {
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Forward256(ref w, ref xs, ref ys, rows);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Forward128(ref w, ref xs, ref ys, rows);
+                else Forward1(ref w, ref xs, ref ys, rows);
+            }
+
+            private static void ParameterGradients(ref float dp, ref float x, ref float dy, int steps)
+            {
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref x, ref dy, steps);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref x, ref dy, steps);
+                else ParameterGradients1(ref dp, ref x, ref dy, steps);
+            }
+
+            private static void InputGradients(ref float w, ref float dy, ref float dx, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) InputGradients256(ref w, ref dy, ref dx, count);
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) InputGradients128(ref w, ref dy, ref dx, count);
+                else InputGradients1(ref w, ref dy, ref dx, count);
+            }
+
+            /// <summary>y = W·x + b for output r.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static float Output256(ref float w, nint r, ref float x)
+            {
+                ref float wx = ref At(ref w, r * InputSize);
+                var a = Broadcast256(0f);
+                for (nint k = 0; k <= InputSize - 8; k += 8)
+                {
+                    a = MultiplyAdd(Load256(ref wx, k), Load256(ref x, k), a);
+                }
+                var xTail = Load256(ref x, InputSize - 8) & TailMask256(InputSize % 8);   // the overlapping last vector: zero in the columns already counted
+                a = MultiplyAdd(Load256(ref wx, InputSize - 8), xTail, a);
+                return Sum(a) + Load1(ref w, BiasOffset + r);
+            }
+
+            /// <summary>y = W·x + b for each of the rows on the Vector256 path.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Forward256(ref float w, ref float xs, ref float ys, int rows)
+            {
                 for (nint t = 0; t < rows; t++)
                 {
-                    ref float dyRow = ref At(ref dy, t * OutputSize);
-                    ParameterGradients(ref dp, ref At(ref x, t * InputSize), ref dyRow);
-                    if (computeDx)
+                    ref float x = ref At(ref xs, t * InputSize);
+                    ref float y = ref At(ref ys, t * OutputSize);
+                    for (nint j = 0; j < OutputSize; j++)
                     {
-                        InputGradients(ref w, ref dyRow, ref At(ref dx, t * InputSize));
+                        Store(Output256(ref w, j, ref x), ref y, j);
                     }
                 }
             }
 
-            private static void ForwardRow(ref float w, ref float x, ref float y)
-            {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ForwardRow256(ref w, ref x, ref y);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ForwardRow128(ref w, ref x, ref y);
-                else ForwardRow1(ref w, ref x, ref y);
-            }
-
-            private static void ParameterGradients(ref float dp, ref float x, ref float dy)
-            {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref x, ref dy);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref x, ref dy);
-                else ParameterGradients1(ref dp, ref x, ref dy);
-            }
-
-            private static void InputGradients(ref float w, ref float dy, ref float dx)
-            {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) InputGradients256(ref w, ref dy, ref dx);
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) InputGradients128(ref w, ref dy, ref dx);
-                else InputGradients1(ref w, ref dy, ref dx);
-            }
-
-            /// <summary>y = W·x + b for one vector on the Vector256 path: dot products along the rows of W, 4 rows sharing each load of x.</summary>
+            /// <summary>dW += Σ_t dy_t ⊗ x_t and db += Σ_t dy_t over all the steps (rows) on the Vector256 path.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ForwardRow256(ref float w, ref float x, ref float y)
+            private static void ParameterGradients256(ref float dp, ref float x, ref float dy, int steps)
             {
-                var xTail = Load256(ref x, InputSize - 8) & TailMask256(InputSize % 8);   // the lanes before the last 5 are already counted
-                nint r = 0;
-                for (; r <= OutputSize - 4; r += 4)
+                // dW += Σ_t dy_t ⊗ x_t
                 {
-                    ref float row = ref At(ref w, r * InputSize);
-                    var a0 = Broadcast256(0f); var a1 = Broadcast256(0f); var a2 = Broadcast256(0f); var a3 = Broadcast256(0f);
-                    for (nint k = 0; k <= InputSize - 8; k += 8)
+                    global::System.Span<float> gathered = stackalloc float[64];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        var v = Load256(ref x, k);
-                        a0 = MultiplyAdd(Load256(ref row, k), v, a0);
-                        a1 = MultiplyAdd(Load256(ref row, InputSize + k), v, a1);
-                        a2 = MultiplyAdd(Load256(ref row, 2 * InputSize + k), v, a2);
-                        a3 = MultiplyAdd(Load256(ref row, 3 * InputSize + k), v, a3);
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref x, t0 * InputSize);
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float dRow = ref At(ref dy, j + t0 * OutputSize);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                            }
+                            for (nint block = 0; block < InputSize; block += 8)
+                            {
+                                nint c = block < InputSize - 8 ? block : InputSize - 8;
+                                var keep = c == block ? TailMask256(8) : TailMask256(InputSize % 8);   // the overlapping last vector adds only its new lanes
+                                ref float target = ref At(ref dp, j * InputSize + c);
+                                var s00 = Load256(ref target, 0);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load256(ref xBlock, t * InputSize + c) & keep;
+                                    var d0 = Broadcast256(Load1(ref dBlock, t));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                }
+                                Store(s00, ref target, 0);
+                            }
+                        }
                     }
-                    a0 = MultiplyAdd(Load256(ref row, InputSize - 8), xTail, a0);
-                    a1 = MultiplyAdd(Load256(ref row, InputSize + InputSize - 8), xTail, a1);
-                    a2 = MultiplyAdd(Load256(ref row, 2 * InputSize + InputSize - 8), xTail, a2);
-                    a3 = MultiplyAdd(Load256(ref row, 3 * InputSize + InputSize - 8), xTail, a3);
-                    Store(Sum(a0) + Load1(ref w, BiasOffset + r), ref y, r);
-                    Store(Sum(a1) + Load1(ref w, BiasOffset + r + 1), ref y, r + 1);
-                    Store(Sum(a2) + Load1(ref w, BiasOffset + r + 2), ref y, r + 2);
-                    Store(Sum(a3) + Load1(ref w, BiasOffset + r + 3), ref y, r + 3);
                 }
-                for (; r < OutputSize; r++)
-                {
-                    ref float row = ref At(ref w, r * InputSize);
-                    var a0 = Broadcast256(0f);
-                    for (nint k = 0; k <= InputSize - 8; k += 8)
-                    {
-                        var v = Load256(ref x, k);
-                        a0 = MultiplyAdd(Load256(ref row, k), v, a0);
-                    }
-                    a0 = MultiplyAdd(Load256(ref row, InputSize - 8), xTail, a0);
-                    Store(Sum(a0) + Load1(ref w, BiasOffset + r), ref y, r);
-                }
-            }
 
-            /// <summary>dW += dy⊗x and db += dy for one vector on the Vector256 path, along the rows of dW.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ParameterGradients256(ref float dp, ref float x, ref float dy)
-            {
-                var xTail = Load256(ref x, InputSize - 8) & TailMask256(InputSize % 8);   // the lanes before the last 5 are already counted
+                // db += Σ_t dy_t
                 for (nint r = 0; r < OutputSize; r++)
                 {
-                    float g = Load1(ref dy, r);
-                    var d = Broadcast256(g);
-                    ref float target = ref At(ref dp, r * InputSize);
-                    for (nint k = 0; k <= InputSize - 8; k += 8)
+                    var s = Load1(ref dp, BiasOffset + r);
+                    for (nint t = 0; t < steps; t++)
                     {
-                        Store(MultiplyAdd(Load256(ref x, k), d, Load256(ref target, k)), ref target, k);
+                        s += Load1(ref dy, t * OutputSize + r);
                     }
-                    Store(MultiplyAdd(xTail, d, Load256(ref target, InputSize - 8)), ref target, InputSize - 8);
-                    At(ref dp, BiasOffset + r) += g;
+                    Store(s, ref dp, BiasOffset + r);
                 }
             }
 
-            /// <summary>dx = Wᵀ·dy for one vector on the Vector256 path, 8 columns at a time.</summary>
+            /// <summary>dx = Wᵀ·dy for each of the count rows on the Vector256 path.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void InputGradients256(ref float w, ref float dy, ref float dx)
+            private static void InputGradients256(ref float w, ref float dy, ref float dx, int count)
             {
-                for (nint c = 0; c <= InputSize - 8; c += 8)
+                for (nint b = 0; b < count; b++)
                 {
-                    Columns256(ref w, ref dy, ref dx, c);
+                    ref float da = ref At(ref dy, b * OutputSize);
+                    ref float dst = ref At(ref dx, b * InputSize);
+                    for (nint block = 0; block < InputSize; block += 8)
+                    {
+                        nint c = block < InputSize - 8 ? block : InputSize - 8;
+                        var s00 = Broadcast256(0f);
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float row = ref At(ref w, j * InputSize + c);
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Broadcast256(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                        }
+                        Store(s00, ref dst, c);
+                    }
                 }
-                Columns256(ref w, ref dy, ref dx, InputSize - 8);   // overlaps the loop's last vector; those lanes are recomputed identically
             }
 
-            /// <summary>dx[c…c+7] = Σ_r W[r, c…]·dy[r].</summary>
+            /// <summary>y = W·x + b for the outputs starting at r.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Columns256(ref float w, ref float dy, ref float dx, nint c)
+            private static global::System.Runtime.Intrinsics.Vector128<float> Outputs128(ref float w, nint r, ref float x)
             {
-                var sum = Broadcast256(0f);
-                for (nint r = 0; r < OutputSize; r++)
-                {
-                    sum = MultiplyAdd(Load256(ref w, r * InputSize + c), Broadcast256(Load1(ref dy, r)), sum);
-                }
-                Store(sum, ref dx, c);
+                ref float wx = ref At(ref w, r * InputSize);
+                var vx0 = Load128(ref x, 0);
+                var a0 = Load128(ref wx, 0) * vx0;
+                var a1 = Load128(ref wx, InputSize) * vx0;
+                var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                var vx4 = Load128(ref x, 4);
+                a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                var vx8 = Load128(ref x, 8);
+                a0 = MultiplyAdd(Load128(ref wx, 8), vx8, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + 8), vx8, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 8), vx8, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 8), vx8, a3);
+                // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                var xTail = Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4);
+                a0 = MultiplyAdd(Load128(ref wx, InputSize - 4), xTail, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + InputSize - 4), xTail, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + InputSize - 4), xTail, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + InputSize - 4), xTail, a3);
+                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasOffset + r);
+                return sum;
             }
 
-            /// <summary>y = W·x + b for one vector on the Vector128 path: dot products along the rows of W, 4 rows sharing each load of x.</summary>
+            /// <summary>y = W·x + b for each of the rows on the Vector128 path.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ForwardRow128(ref float w, ref float x, ref float y)
+            private static void Forward128(ref float w, ref float xs, ref float ys, int rows)
             {
-                var xTail = Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4);   // the lanes before the last 1 are already counted
-                nint r = 0;
-                for (; r <= OutputSize - 4; r += 4)
+                for (nint t = 0; t < rows; t++)
                 {
-                    ref float row = ref At(ref w, r * InputSize);
-                    var a0 = Broadcast128(0f); var a1 = Broadcast128(0f); var a2 = Broadcast128(0f); var a3 = Broadcast128(0f);
-                    for (nint k = 0; k <= InputSize - 4; k += 4)
+                    ref float x = ref At(ref xs, t * InputSize);
+                    ref float y = ref At(ref ys, t * OutputSize);
+                    for (nint unit = 0; unit < OutputSize; unit += 4)
                     {
-                        var v = Load128(ref x, k);
-                        a0 = MultiplyAdd(Load128(ref row, k), v, a0);
-                        a1 = MultiplyAdd(Load128(ref row, InputSize + k), v, a1);
-                        a2 = MultiplyAdd(Load128(ref row, 2 * InputSize + k), v, a2);
-                        a3 = MultiplyAdd(Load128(ref row, 3 * InputSize + k), v, a3);
+                        nint j = unit < OutputSize - 4 ? unit : OutputSize - 4;
+                        Store(Outputs128(ref w, j, ref x), ref y, j);
                     }
-                    a0 = MultiplyAdd(Load128(ref row, InputSize - 4), xTail, a0);
-                    a1 = MultiplyAdd(Load128(ref row, InputSize + InputSize - 4), xTail, a1);
-                    a2 = MultiplyAdd(Load128(ref row, 2 * InputSize + InputSize - 4), xTail, a2);
-                    a3 = MultiplyAdd(Load128(ref row, 3 * InputSize + InputSize - 4), xTail, a3);
-                    Store(Sum(a0) + Load1(ref w, BiasOffset + r), ref y, r);
-                    Store(Sum(a1) + Load1(ref w, BiasOffset + r + 1), ref y, r + 1);
-                    Store(Sum(a2) + Load1(ref w, BiasOffset + r + 2), ref y, r + 2);
-                    Store(Sum(a3) + Load1(ref w, BiasOffset + r + 3), ref y, r + 3);
-                }
-                for (; r < OutputSize; r++)
-                {
-                    ref float row = ref At(ref w, r * InputSize);
-                    var a0 = Broadcast128(0f);
-                    for (nint k = 0; k <= InputSize - 4; k += 4)
-                    {
-                        var v = Load128(ref x, k);
-                        a0 = MultiplyAdd(Load128(ref row, k), v, a0);
-                    }
-                    a0 = MultiplyAdd(Load128(ref row, InputSize - 4), xTail, a0);
-                    Store(Sum(a0) + Load1(ref w, BiasOffset + r), ref y, r);
                 }
             }
 
-            /// <summary>dW += dy⊗x and db += dy for one vector on the Vector128 path, along the rows of dW.</summary>
+            /// <summary>dW += Σ_t dy_t ⊗ x_t and db += Σ_t dy_t over all the steps (rows) on the Vector128 path.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ParameterGradients128(ref float dp, ref float x, ref float dy)
+            private static void ParameterGradients128(ref float dp, ref float x, ref float dy, int steps)
             {
-                var xTail = Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4);   // the lanes before the last 1 are already counted
-                for (nint r = 0; r < OutputSize; r++)
+                // dW += Σ_t dy_t ⊗ x_t
                 {
-                    float g = Load1(ref dy, r);
-                    var d = Broadcast128(g);
-                    ref float target = ref At(ref dp, r * InputSize);
-                    for (nint k = 0; k <= InputSize - 4; k += 4)
+                    global::System.Span<float> gathered = stackalloc float[64];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        Store(MultiplyAdd(Load128(ref x, k), d, Load128(ref target, k)), ref target, k);
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref x, t0 * InputSize);
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float dRow = ref At(ref dy, j + t0 * OutputSize);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                            }
+                            for (nint block = 0; block < InputSize; block += 4)
+                            {
+                                nint c = block < InputSize - 4 ? block : InputSize - 4;
+                                var keep = c == block ? TailMask128(4) : TailMask128(InputSize % 4);   // the overlapping last vector adds only its new lanes
+                                ref float target = ref At(ref dp, j * InputSize + c);
+                                var s00 = Load128(ref target, 0);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load128(ref xBlock, t * InputSize + c) & keep;
+                                    var d0 = Broadcast128(Load1(ref dBlock, t));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                }
+                                Store(s00, ref target, 0);
+                            }
+                        }
                     }
-                    Store(MultiplyAdd(xTail, d, Load128(ref target, InputSize - 4)), ref target, InputSize - 4);
-                    At(ref dp, BiasOffset + r) += g;
                 }
-            }
 
-            /// <summary>dx = Wᵀ·dy for one vector on the Vector128 path, 4 columns at a time.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void InputGradients128(ref float w, ref float dy, ref float dx)
-            {
-                for (nint c = 0; c <= InputSize - 4; c += 4)
+                // db += Σ_t dy_t
+                for (nint block = 0; block < OutputSize; block += 4)
                 {
-                    Columns128(ref w, ref dy, ref dx, c);
+                    nint r = block < OutputSize - 4 ? block : OutputSize - 4;
+                    var keep = r == block ? TailMask128(4) : TailMask128(OutputSize % 4);
+                    var s = Load128(ref dp, BiasOffset + r);
+                    for (nint t = 0; t < steps; t++)
+                    {
+                        s += Load128(ref dy, t * OutputSize + r) & keep;
+                    }
+                    Store(s, ref dp, BiasOffset + r);
                 }
-                Columns128(ref w, ref dy, ref dx, InputSize - 4);   // overlaps the loop's last vector; those lanes are recomputed identically
             }
 
-            /// <summary>dx[c…c+3] = Σ_r W[r, c…]·dy[r].</summary>
+            /// <summary>dx = Wᵀ·dy for each of the count rows on the Vector128 path.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void InputGradients128(ref float w, ref float dy, ref float dx, int count)
+            {
+                for (nint b = 0; b < count; b++)
+                {
+                    ref float da = ref At(ref dy, b * OutputSize);
+                    ref float dst = ref At(ref dx, b * InputSize);
+                    for (nint c = 0; c <= InputSize - 8; c += 8)
+                    {
+                        var s00 = Broadcast128(0f); var s01 = Broadcast128(0f);
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float row = ref At(ref w, j * InputSize + c);
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Broadcast128(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                            s01 = MultiplyAdd(Load128(ref row, 4), d0, s01);
+                        }
+                        Store(s00, ref dst, c);
+                        Store(s01, ref dst, c + 4);
+                    }
+                    for (nint block = InputSize - InputSize % 8; block < InputSize; block += 4)
+                    {
+                        nint c = block < InputSize - 4 ? block : InputSize - 4;
+                        var s00 = Broadcast128(0f);
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float row = ref At(ref w, j * InputSize + c);
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Broadcast128(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
+                        }
+                        Store(s00, ref dst, c);
+                    }
+                }
+            }
+
+            /// <summary>y = W·x + b for the outputs starting at r.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Columns128(ref float w, ref float dy, ref float dx, nint c)
+            private static float Outputs1(ref float w, nint r, ref float x)
             {
-                var sum = Broadcast128(0f);
-                for (nint r = 0; r < OutputSize; r++)
+                ref float wx = ref At(ref w, r * InputSize);
+                var sum = Load1(ref w, BiasOffset + r);
+                for (nint k = 0; k < InputSize; k++)
                 {
-                    sum = MultiplyAdd(Load128(ref w, r * InputSize + c), Broadcast128(Load1(ref dy, r)), sum);
+                    sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
                 }
-                Store(sum, ref dx, c);
+                return sum;
             }
 
-            /// <summary>y = W·x + b for one vector on the Scalar path: one dot product per output.</summary>
+            /// <summary>y = W·x + b for each of the rows on the Scalar path.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ForwardRow1(ref float w, ref float x, ref float y)
+            private static void Forward1(ref float w, ref float xs, ref float ys, int rows)
             {
-                for (nint r = 0; r < OutputSize; r++)
+                for (nint t = 0; t < rows; t++)
                 {
-                    ref float row = ref At(ref w, r * InputSize);
-                    float sum = 0f;
-                    for (nint k = 0; k < InputSize; k++)
+                    ref float x = ref At(ref xs, t * InputSize);
+                    ref float y = ref At(ref ys, t * OutputSize);
+                    for (nint j = 0; j < OutputSize; j++)
                     {
-                        sum = MultiplyAdd(Load1(ref row, k), Load1(ref x, k), sum);
+                        Store(Outputs1(ref w, j, ref x), ref y, j);
                     }
-
-                    Store(sum + Load1(ref w, BiasOffset + r), ref y, r);
-                }
-            }
-
-            /// <summary>dW += dy⊗x and db += dy for one vector on the Scalar path.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void ParameterGradients1(ref float dp, ref float x, ref float dy)
-            {
-                for (nint r = 0; r < OutputSize; r++)
-                {
-                    float g = Load1(ref dy, r);
-                    ref float target = ref At(ref dp, r * InputSize);
-                    for (nint k = 0; k < InputSize; k++)
-                    {
-                        Store(MultiplyAdd(Load1(ref x, k), g, Load1(ref target, k)), ref target, k);
-                    }
-
-                    At(ref dp, BiasOffset + r) += g;
                 }
             }
 
-            /// <summary>dx = Wᵀ·dy for one vector on the Scalar path, column by column.</summary>
+            /// <summary>dW += Σ_t dy_t ⊗ x_t and db += Σ_t dy_t over all the steps (rows) on the Scalar path.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void InputGradients1(ref float w, ref float dy, ref float dx)
+            private static void ParameterGradients1(ref float dp, ref float x, ref float dy, int steps)
             {
-                for (nint c = 0; c < InputSize; c++)
+                // dW += Σ_t dy_t ⊗ x_t
                 {
-                    float sum = 0f;
-                    for (nint r = 0; r < OutputSize; r++)
+                    global::System.Span<float> gathered = stackalloc float[64];
+                    ref float dBlock = ref Ref(gathered);
+                    for (nint t0 = 0; t0 < steps; t0 += 64)
                     {
-                        sum = MultiplyAdd(Load1(ref w, r * InputSize + c), Load1(ref dy, r), sum);
+                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        ref float xBlock = ref At(ref x, t0 * InputSize);
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float dRow = ref At(ref dy, j + t0 * OutputSize);
+                            for (nint t = 0; t < count; t++)
+                            {
+                                Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                            }
+                            for (nint c = 0; c < InputSize; c++)
+                            {
+                                ref float target = ref At(ref dp, j * InputSize + c);
+                                var s00 = Load1(ref target, 0);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load1(ref xBlock, t * InputSize + c);
+                                    var d0 = Load1(ref dBlock, t);
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                }
+                                Store(s00, ref target, 0);
+                            }
+                        }
                     }
+                }
 
-                    Store(sum, ref dx, c);
+                // db += Σ_t dy_t
+                for (nint r = 0; r < OutputSize; r++)
+                {
+                    var s = Load1(ref dp, BiasOffset + r);
+                    for (nint t = 0; t < steps; t++)
+                    {
+                        s += Load1(ref dy, t * OutputSize + r);
+                    }
+                    Store(s, ref dp, BiasOffset + r);
+                }
+            }
+
+            /// <summary>dx = Wᵀ·dy for each of the count rows on the Scalar path.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void InputGradients1(ref float w, ref float dy, ref float dx, int count)
+            {
+                for (nint b = 0; b < count; b++)
+                {
+                    ref float da = ref At(ref dy, b * OutputSize);
+                    ref float dst = ref At(ref dx, b * InputSize);
+                    for (nint c = 0; c < InputSize; c++)
+                    {
+                        var s00 = 0f;
+                        for (nint j = 0; j < OutputSize; j++)
+                        {
+                            ref float row = ref At(ref w, j * InputSize + c);
+                            ref float dRow = ref At(ref da, j);
+                            var d0 = Load1(ref dRow, 0);
+                            s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                        }
+                        Store(s00, ref dst, c);
+                    }
                 }
             }
 
@@ -403,7 +518,7 @@ namespace Models
                 static int global::RnnGen.Generated.IHeadKernels.InputSize => InputSize;
                 static int global::RnnGen.Generated.IHeadKernels.OutputSize => OutputSize;
                 static int global::RnnGen.Generated.IHeadKernels.ParameterCount => ParameterCount;
-                static void global::RnnGen.Generated.IHeadKernels.Forward(ref float w, ref float x, ref float y, int rows) => Forward(ref w, ref x, ref y, rows);
+                static void global::RnnGen.Generated.IHeadKernels.Forward(ref float w, ref float xs, ref float ys, int rows) => Forward(ref w, ref xs, ref ys, rows);
                 static void global::RnnGen.Generated.IHeadKernels.Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx) =>
                     Backward(ref w, ref x, ref dy, ref dx, ref dp, rows, computeDx);
             }

@@ -258,10 +258,10 @@ namespace Models
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
 
-            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
 
-            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
@@ -404,7 +404,7 @@ namespace Models
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
-                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units (plus the n gate's W_in x + b_in).</summary>
+                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units by gate, then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place).</summary>
                 public const int FrozenScratchPerStream = HiddenSize + 32;
 
                 /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × 192 bytes stay in L1).</summary>
@@ -460,13 +460,13 @@ namespace Models
                                 }
                             }
 
-                        // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
-                        for (nint b = 0; b < count; b++)
-                        {
-                            ref float sums = ref At(ref partial, b * 32);
-                            Store(Load256(ref sums, 16), ref sums, 24);
-                            Store(Load256(ref bias, 3 * Tile + sub), ref sums, 16);
-                        }
+                            // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref partial, b * 32);
+                                Store(Load256(ref row, 16), ref row, 24);
+                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 16);
+                            }
 
                             // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
                             for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
@@ -658,7 +658,7 @@ namespace Models
                 /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
                 public static bool PacksForBatch => PackedPath;
 
-                /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate, the n gate's recurrent part at 2H and its input part at 3H.</summary>
+                /// <summary>Gate sums per stream of <see cref="StepBatchPacked"/>: a = b + W_ih·x + W_hh·h by gate, then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place).</summary>
                 private const int GateSums = 4 * HiddenSize;
 
                 /// <summary>
@@ -694,7 +694,7 @@ namespace Models
                                 }
                             }
 
-                            // The n gate keeps W_in x + b_in apart and restarts from b_hn for its recurrent part.
+                            // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
                             for (nint b = 0; b < count; b++)
                             {
                                 ref float row = ref At(ref sums, b * GateSums + j);
@@ -731,7 +731,7 @@ namespace Models
                         ref float activations = ref At(ref activationRows, b * activationsStride);
                         for (nint j = 0; j < HiddenSize; j += 8)
                         {
-                            var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j);
+                            var ar = Load256(ref row, j); var az = Load256(ref row, HiddenSize + j); var anx = Load256(ref row, 3 * HiddenSize + j); var anh = Load256(ref row, 2 * HiddenSize + j);
                             var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
                             var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
                             var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))

@@ -258,10 +258,10 @@ namespace Models
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
 
-            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
 
-            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>

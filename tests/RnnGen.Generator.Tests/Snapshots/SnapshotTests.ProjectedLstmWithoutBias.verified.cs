@@ -225,10 +225,10 @@ namespace Models
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
 
-            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
 
-            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
@@ -617,7 +617,7 @@ namespace Models
                         var s00 = Broadcast256(0f);
                         for (nint j = 0; j < ProjectionSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightHrOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float row = ref At(ref w, WeightHrOffset + j * HiddenSize + c);
                             ref float dRow = ref At(ref da, 4 * HiddenSize + j);
                             var d0 = Broadcast256(Load1(ref dRow, 0));
                             s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
@@ -792,7 +792,7 @@ namespace Models
                     // dW_hr += Σ_t dh'_t ⊗ m_t
                     ref float m = ref At(ref activations, 5 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 1];
+                        global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
                         for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
@@ -803,17 +803,17 @@ namespace Models
                                 ref float dRow = ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
                                 for (nint block = 0; block < HiddenSize; block += 8)
                                 {
                                     nint c = block;
-                                    ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
                                     var s00 = Load256(ref target, 0);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * ActivationsPerStep + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 1));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                     }
                                     Store(s00, ref target, 0);
@@ -922,7 +922,7 @@ namespace Models
                         var s00 = Broadcast128(0f); var s01 = Broadcast128(0f);
                         for (nint j = 0; j < ProjectionSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightHrOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float row = ref At(ref w, WeightHrOffset + j * HiddenSize + c);
                             ref float dRow = ref At(ref da, 4 * HiddenSize + j);
                             var d0 = Broadcast128(Load1(ref dRow, 0));
                             s00 = MultiplyAdd(Load128(ref row, 0), d0, s00);
@@ -1101,7 +1101,7 @@ namespace Models
                     // dW_hr += Σ_t dh'_t ⊗ m_t
                     ref float m = ref At(ref activations, 5 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 1];
+                        global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
                         for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
@@ -1112,17 +1112,17 @@ namespace Models
                                 ref float dRow = ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
                                 for (nint block = 0; block < HiddenSize; block += 4)
                                 {
                                     nint c = block;
-                                    ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
                                     var s00 = Load128(ref target, 0);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * ActivationsPerStep + c);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 1));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                     }
                                     Store(s00, ref target, 0);
@@ -1223,7 +1223,7 @@ namespace Models
                         var s00 = 0f;
                         for (nint j = 0; j < ProjectionSize; j++)
                         {
-                            ref float row = ref At(ref w, WeightHrOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float row = ref At(ref w, WeightHrOffset + j * HiddenSize + c);
                             ref float dRow = ref At(ref da, 4 * HiddenSize + j);
                             var d0 = Load1(ref dRow, 0);
                             s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
@@ -1397,7 +1397,7 @@ namespace Models
                     // dW_hr += Σ_t dh'_t ⊗ m_t
                     ref float m = ref At(ref activations, 5 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 1];
+                        global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
                         for (nint t0 = 0; t0 < steps; t0 += 64)
                         {
@@ -1408,16 +1408,16 @@ namespace Models
                                 ref float dRow = ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep);
                                 for (nint t = 0; t < count; t++)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
-                                    ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
                                     var s00 = Load1(ref target, 0);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * ActivationsPerStep + c);
-                                        var d0 = Load1(ref dBlock, t * 1);
+                                        var d0 = Load1(ref dBlock, t);
                                         s00 = MultiplyAdd(x0, d0, s00);
                                     }
                                     Store(s00, ref target, 0);

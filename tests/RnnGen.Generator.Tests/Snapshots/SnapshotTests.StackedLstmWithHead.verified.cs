@@ -231,10 +231,10 @@ namespace Models
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
                 Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
 
-            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams needs.</summary>
+            /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
 
-            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+            /// <summary>B sequences through a workspace, every stream together: inputs [T, B, I], outputs [T, B, O], states [B, S] (time-major, row t·B + b).</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten.</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
@@ -1074,91 +1074,126 @@ namespace Models
                 public static global::RnnGen.Simd.SimdPath ActivePath =>
                     global::RnnGen.Simd.SimdPath.Scalar;
 
-                /// <summary>y = W·x + b for each of the rows.</summary>
-                public static void Forward(ref float w, ref float x, ref float y, int rows)
-                {
-                    for (nint t = 0; t < rows; t++)
-                    {
-                        ForwardRow(ref w, ref At(ref x, t * InputSize), ref At(ref y, t * OutputSize));
-                    }
-                }
-
-                /// <summary>Per row: the parameter gradients, then (unless skipped) the input gradients.</summary>
+                /// <summary>The parameter gradients of all rows, then (unless skipped) their input gradients.</summary>
                 public static void Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx)
                 {
+                    ParameterGradients(ref dp, ref x, ref dy, rows);
+                    if (computeDx)
+                    {
+                        InputGradients(ref w, ref dy, ref dx, rows);
+                    }
+                }
+
+                public static void Forward(ref float w, ref float xs, ref float ys, int rows)
+                {
+                    Forward1(ref w, ref xs, ref ys, rows);
+                }
+
+                private static void ParameterGradients(ref float dp, ref float x, ref float dy, int steps)
+                {
+                    ParameterGradients1(ref dp, ref x, ref dy, steps);
+                }
+
+                private static void InputGradients(ref float w, ref float dy, ref float dx, int count)
+                {
+                    InputGradients1(ref w, ref dy, ref dx, count);
+                }
+
+                /// <summary>y = W·x + b for the outputs starting at r.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static float Outputs1(ref float w, nint r, ref float x)
+                {
+                    ref float wx = ref At(ref w, r * InputSize);
+                    var sum = Load1(ref w, BiasOffset + r);
+                    for (nint k = 0; k < InputSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wx, k), Load1(ref x, k), sum);
+                    }
+                    return sum;
+                }
+
+                /// <summary>y = W·x + b for each of the rows on the Scalar path.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Forward1(ref float w, ref float xs, ref float ys, int rows)
+                {
                     for (nint t = 0; t < rows; t++)
                     {
-                        ref float dyRow = ref At(ref dy, t * OutputSize);
-                        ParameterGradients(ref dp, ref At(ref x, t * InputSize), ref dyRow);
-                        if (computeDx)
+                        ref float x = ref At(ref xs, t * InputSize);
+                        ref float y = ref At(ref ys, t * OutputSize);
+                        for (nint j = 0; j < OutputSize; j++)
                         {
-                            InputGradients(ref w, ref dyRow, ref At(ref dx, t * InputSize));
+                            Store(Outputs1(ref w, j, ref x), ref y, j);
                         }
                     }
                 }
 
-                private static void ForwardRow(ref float w, ref float x, ref float y)
-                {
-                    ForwardRow1(ref w, ref x, ref y);
-                }
-
-                private static void ParameterGradients(ref float dp, ref float x, ref float dy)
-                {
-                    ParameterGradients1(ref dp, ref x, ref dy);
-                }
-
-                private static void InputGradients(ref float w, ref float dy, ref float dx)
-                {
-                    InputGradients1(ref w, ref dy, ref dx);
-                }
-
-                /// <summary>y = W·x + b for one vector on the Scalar path: one dot product per output.</summary>
+                /// <summary>dW += Σ_t dy_t ⊗ x_t and db += Σ_t dy_t over all the steps (rows) on the Scalar path.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void ForwardRow1(ref float w, ref float x, ref float y)
+                private static void ParameterGradients1(ref float dp, ref float x, ref float dy, int steps)
                 {
+                    // dW += Σ_t dy_t ⊗ x_t
+                    {
+                        global::System.Span<float> gathered = stackalloc float[64];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        {
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref x, t0 * InputSize);
+                            for (nint j = 0; j < OutputSize; j++)
+                            {
+                                ref float dRow = ref At(ref dy, j + t0 * OutputSize);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                                }
+                                for (nint c = 0; c < InputSize; c++)
+                                {
+                                    ref float target = ref At(ref dp, j * InputSize + c);
+                                    var s00 = Load1(ref target, 0);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load1(ref xBlock, t * InputSize + c);
+                                        var d0 = Load1(ref dBlock, t);
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                    }
+                                    Store(s00, ref target, 0);
+                                }
+                            }
+                        }
+                    }
+
+                    // db += Σ_t dy_t
                     for (nint r = 0; r < OutputSize; r++)
                     {
-                        ref float row = ref At(ref w, r * InputSize);
-                        float sum = 0f;
-                        for (nint k = 0; k < InputSize; k++)
+                        var s = Load1(ref dp, BiasOffset + r);
+                        for (nint t = 0; t < steps; t++)
                         {
-                            sum = MultiplyAdd(Load1(ref row, k), Load1(ref x, k), sum);
+                            s += Load1(ref dy, t * OutputSize + r);
                         }
-
-                        Store(sum + Load1(ref w, BiasOffset + r), ref y, r);
+                        Store(s, ref dp, BiasOffset + r);
                     }
                 }
 
-                /// <summary>dW += dy⊗x and db += dy for one vector on the Scalar path.</summary>
+                /// <summary>dx = Wᵀ·dy for each of the count rows on the Scalar path.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void ParameterGradients1(ref float dp, ref float x, ref float dy)
+                private static void InputGradients1(ref float w, ref float dy, ref float dx, int count)
                 {
-                    for (nint r = 0; r < OutputSize; r++)
+                    for (nint b = 0; b < count; b++)
                     {
-                        float g = Load1(ref dy, r);
-                        ref float target = ref At(ref dp, r * InputSize);
-                        for (nint k = 0; k < InputSize; k++)
+                        ref float da = ref At(ref dy, b * OutputSize);
+                        ref float dst = ref At(ref dx, b * InputSize);
+                        for (nint c = 0; c < InputSize; c++)
                         {
-                            Store(MultiplyAdd(Load1(ref x, k), g, Load1(ref target, k)), ref target, k);
+                            var s00 = 0f;
+                            for (nint j = 0; j < OutputSize; j++)
+                            {
+                                ref float row = ref At(ref w, j * InputSize + c);
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Load1(ref dRow, 0);
+                                s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                            }
+                            Store(s00, ref dst, c);
                         }
-
-                        At(ref dp, BiasOffset + r) += g;
-                    }
-                }
-
-                /// <summary>dx = Wᵀ·dy for one vector on the Scalar path, column by column.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void InputGradients1(ref float w, ref float dy, ref float dx)
-                {
-                    for (nint c = 0; c < InputSize; c++)
-                    {
-                        float sum = 0f;
-                        for (nint r = 0; r < OutputSize; r++)
-                        {
-                            sum = MultiplyAdd(Load1(ref w, r * InputSize + c), Load1(ref dy, r), sum);
-                        }
-
-                        Store(sum, ref dx, c);
                     }
                 }
 
@@ -1168,7 +1203,7 @@ namespace Models
                     static int global::RnnGen.Generated.IHeadKernels.InputSize => InputSize;
                     static int global::RnnGen.Generated.IHeadKernels.OutputSize => OutputSize;
                     static int global::RnnGen.Generated.IHeadKernels.ParameterCount => ParameterCount;
-                    static void global::RnnGen.Generated.IHeadKernels.Forward(ref float w, ref float x, ref float y, int rows) => Forward(ref w, ref x, ref y, rows);
+                    static void global::RnnGen.Generated.IHeadKernels.Forward(ref float w, ref float xs, ref float ys, int rows) => Forward(ref w, ref xs, ref ys, rows);
                     static void global::RnnGen.Generated.IHeadKernels.Backward(ref float w, ref float x, ref float dy, ref float dx, ref float dp, int rows, bool computeDx) =>
                         Backward(ref w, ref x, ref dy, ref dx, ref dp, rows, computeDx);
                 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using RnnGen.Reference;
 using RnnGen.Simd;
@@ -162,6 +164,18 @@ public class DenseTests
     }
 
     [Fact]
+    public void ParametersStartOnACacheLine()
+    {
+        foreach ((int input, int output) in GeneratedDense.Shapes)
+        {
+            IDenseLayer<float> layer = GeneratedDense.Create(input, output);
+            Assert.Equal(0, Address(layer.Parameters) % 64);
+            Assert.Equal(0, Address(layer.ParameterMemory.Span) % 64);
+            Assert.Equal(0, Address(layer.Weight) % 64);
+        }
+    }
+
+    [Fact]
     public void TakesTheWidestPathItsInputsFill()
     {
         SimdPath widest = SimdSupport.Widest;
@@ -198,4 +212,6 @@ public class DenseTests
             return GC.GetAllocatedBytesForCurrentThread() - start;
         }
     }
+
+    private static unsafe nint Address(Span<float> span) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 }
