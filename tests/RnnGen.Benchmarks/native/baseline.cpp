@@ -154,19 +154,33 @@ void bptt(const Options& o)
         }
         return acc;
     };
-    // alternate the two measurements so both see the same machine
-    std::vector<double> fw, fb;
+    auto recurrence = [&](long n) {
+        for(long s = 0; s < n; ++s)
+            net->recurrence(dy.data());
+        return (double)net->dx(0, 0);
+    };
+    auto weights = [&](long n) {
+        for(long s = 0; s < n; ++s)
+            net->weight_gradients();
+        return (double)net->dw(0, 0);
+    };
+    // alternate the measurements so all see the same machine; medians over the rounds
+    std::vector<double> fw, fb, rec, wg;
     for(int round = 0; round < 3; ++round)
     {
         fw.push_back(time_steps(forward, o.reps, o.target_ms).median / T);
         fb.push_back(time_steps(both, o.reps, o.target_ms).median / T);
+        rec.push_back(time_steps(recurrence, o.reps, o.target_ms).median / T);
+        wg.push_back(time_steps(weights, o.reps, o.target_ms).median / T);
     }
-    std::sort(fw.begin(), fw.end());
-    std::sort(fb.begin(), fb.end());
+    for(auto* v : { &fw, &fb, &rec, &wg })
+        std::sort(v->begin(), v->end());
     const double f = fw[1], total = fb[1], flops = 2.0 * 4 * H * (I + H);
     std::printf("native LSTM(%d,%d) T=%d (%s), per time step, medians of 3 x %d repetitions:\n", I, H, T, kIsa, o.reps);
     std::printf("  forward (stores gates)  : %8.1f ns  (%.1f GFLOP/s)\n", f, flops / f);
     std::printf("  backward                : %8.1f ns  (total - forward)\n", total - f);
+    std::printf("    recurrence alone      : %8.1f ns  (gate gradients, W^T dP per step)\n", rec[1]);
+    std::printf("    weight gradient alone : %8.1f ns  (dW over all steps, db)\n", wg[1]);
     std::printf("  forward + backward      : %8.1f ns  (%.1f GFLOP/s on 3x the step's FLOPs)\n", total, 3 * flops / total);
 }
 

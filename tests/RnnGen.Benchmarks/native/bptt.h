@@ -2,7 +2,7 @@
 //   forward   per step the kernel of step.h on z_t = [x_t ; h_{t-1}] (kept: Z [T][K]), storing the activated gates
 //             (A [T][tiles][4U]) and c_t (C [T+1][H]).
 //   backward  per step, t = T-1 .. 0: the gate pre-activation gradients dP_t from dh, dc and the stored gates
-//             (D [tiles][T][4U]); then dz_t = W^T dP_t in one pass over the packed weights (eight columns of W at a
+//             (D [tiles][T][4U]); then dz_t = W^T dP_t in one pass over the packed weights (8 or 16 columns of W at a
 //             time, their horizontal sums deferred to one transposition per eight columns); dz_t = [dx_t ; dh_{t-1}].
 //             After the loop the weight gradient as one product over all steps, dW[tile][k] = sum_t z_t[k] dP_t[tile]
 //             (register block: all 4U rows of a tile x a few columns k; z transposed first so each column's z_t are
@@ -24,6 +24,8 @@ public:
     // columns per register block of the weight-gradient product: NA x KB accumulators + KB broadcasts + 1 load
     static constexpr int KB = kVectorRegisters >= 32 ? 3 : 1;
     static_assert(K % KB == 0, "K must be a multiple of the column block");
+    // columns of W^T dP per block: one accumulator each (their lanes summed at the end), more chains with more registers
+    static constexpr int DZ = kVectorRegisters >= 32 && K % 16 == 0 ? 16 : 8;
 
     LstmTraining(const CellWeights& w, int T)
         : T_(T), w_((size_t)tiles * K * width), b_((size_t)tiles * width), z_((size_t)T * K), zt_((size_t)K * T),
@@ -94,8 +96,9 @@ public:
     float dw(int row, int k) const { return dw_.get()[((size_t)(row % H / U) * K + k) * width + row / H * U + row % U]; }
     float db(int row) const { return db_.get()[(row % H / U) * width + row / H * U + row % U]; }
 
-private:
-    void recurrence(const float* dy) noexcept
+    // The two halves of backward (public so that the benchmark can time them apart).  Per step, t = T-1 .. 0: the
+    // gate gradients, then dz_t = W^T dP_t, whose dh part feeds step t-1.
+    __attribute__((noinline)) void recurrence(const float* dy) noexcept
     {
         float* dh = dh_.get();
         float* dc = dc_.get();
@@ -125,14 +128,14 @@ private:
                     store(dc + u, mul(dct, f));
                 }
             }
-            // dz_t[k] = sum over tiles and rows of W[tile][k][row] dP_t[tile][row], eight k at a time
+            // dz_t[k] = sum over tiles and rows of W[tile][k][row] dP_t[tile][row], DZ columns k at a time
             float* dz = dz_.get() + (size_t)t * K;
-            for(int k = 0; k < K; k += 8)
+            for(int k = 0; k < K; k += DZ)
             {
-                vf acc[8];
+                vf acc[DZ / 8][8];
                 RNNGEN_UNROLL
-                for(int j = 0; j < 8; ++j)
-                    acc[j] = zero();
+                for(int j = 0; j < DZ; ++j)
+                    acc[j / 8][j % 8] = zero();
                 for(int tile = 0; tile < tiles; ++tile)
                 {
                     const float* wk = w_.get() + ((size_t)tile * K + k) * width;
@@ -142,17 +145,20 @@ private:
                     {
                         const vf d = load(dp + 8 * a);
                         RNNGEN_UNROLL
-                        for(int j = 0; j < 8; ++j)
-                            acc[j] = fma(load(wk + (size_t)j * width + 8 * a), d, acc[j]);
+                        for(int j = 0; j < DZ; ++j)
+                            acc[j / 8][j % 8] = fma(load(wk + (size_t)j * width + 8 * a), d, acc[j / 8][j % 8]);
                     }
                 }
-                storeu(dz + k, lane_sums(acc));
+                RNNGEN_UNROLL
+                for(int q = 0; q < DZ / 8; ++q)
+                    storeu(dz + k + 8 * q, lane_sums(acc[q]));
             }
             std::memcpy(dh, dz + I, sizeof(float) * H);
         }
     }
 
-    void weight_gradients() noexcept
+    // dW = sum_t dP_t z_t^T and db = sum_t dP_t, over the dP and z the recurrence and the forward left behind.
+    __attribute__((noinline)) void weight_gradients() noexcept
     {
         const float* Z = z_.get();
         float* ZT = zt_.get();
@@ -192,6 +198,7 @@ private:
         }
     }
 
+private:
     // acc[j][a] += sum_t dP[t][8a ..] * zt[j][t]: each dP vector loaded once for KB FMAs
     RNNGEN_INLINE void accumulate_streams_t(vf (&acc)[KB][NA], const float* __restrict dp, const float* __restrict zt) const noexcept
     {
