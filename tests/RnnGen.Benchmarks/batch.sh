@@ -25,7 +25,7 @@ for r in $(seq 1 "$rounds"); do
     awk -F, -v round="$r" '$1 == "hand-avx2" || ($1 == "hand-batch" && $5 == 32) { print round, $2 ":" $3 "x" $4, "limit" $5, $6 }' "$out/limit-$r.csv" >> "$out/all.txt"
   fi
   echo "round $r/$rounds: RnnGen" >&2
-  dotnet run -c Release --no-build --project "$here" -- --compare --filter '*.BatchBenchmarks.*' --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 ||
+  dotnet run -c Release --no-build --project "$here" -- --compare --buildTimeout 600 --filter '*.BatchBenchmarks.*' --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 ||
     { tail -20 "$out/bdn-$r.log" >&2; exit 1; }
   ! grep -q "executed benchmarks: 0" "$out/bdn-$r.log" || { grep -m 5 "error" "$out/bdn-$r.log" >&2; exit 1; }
   awk -F';' -v round="$r" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }

@@ -31,7 +31,7 @@ for r in $(seq 1 "$rounds"); do
     RNN_WSCALE=4 "$limit" bptt > "$out/limit-bptt-$r.txt"
   fi
   echo "round $r/$rounds: RnnGen and ONNX Runtime" >&2
-  dotnet run -c Release --no-build --project "$here" -- --compare --filter '*LimitStep*' '*LimitTraining*' '*OnnxRuntimeBenchmarks*' \
+  dotnet run -c Release --no-build --project "$here" -- --compare --buildTimeout 600 --filter '*LimitStep*' '*LimitTraining*' '*OnnxRuntimeBenchmarks*' \
     --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 || { tail -20 "$out/bdn-$r.log" >&2; exit 1; }
 done
 

@@ -22,7 +22,7 @@ dotnet build "$here" -c Release --nologo -v q >/dev/null
 [ -z "$before" ] || dotnet build "$before/tests/RnnGen.Benchmarks" -c Release --nologo -v q >/dev/null
 bdn() {   # bdn <project dir> <artifacts> <filter…>: one BenchmarkDotNet run, its medians as "<kind> <method> <ns>"
   local project=$1 artifacts=$2; shift 2
-  dotnet run -c Release --no-build --project "$project" -- --filter "$@" --artifacts "$artifacts" > "$artifacts.log" 2>&1 ||
+  dotnet run -c Release --no-build --project "$project" -- --buildTimeout 600 --filter "$@" --artifacts "$artifacts" > "$artifacts.log" 2>&1 ||
     { tail -20 "$artifacts.log" >&2; exit 1; }
   ! grep -q "executed benchmarks: 0" "$artifacts.log" || { grep -m 5 "error" "$artifacts.log" >&2; exit 1; }
   for f in "$artifacts"/results/*-report.csv; do
