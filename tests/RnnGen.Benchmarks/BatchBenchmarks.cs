@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 namespace RnnGen.Benchmarks;
 
 /// <summary>
-/// Many streams at once (batch.sh sets these against the hand-tuned limit's step-batch): the frozen snapshot's
+/// Many streams at once (batch.sh sets these against the C++ baseline's step-batch, native/run): the frozen snapshot's
 /// StepBatch at B = 32, per stream-step, against its Step at B = 1, for the three sizes where the weights outgrow L1;
 /// and minibatch training (ForwardBatch with a tape + BackwardBatch, T = 100, B = 32) against today's per-sequence
 /// Forward + Backward, per sequence-step. Weights ×4, as in the other grids.

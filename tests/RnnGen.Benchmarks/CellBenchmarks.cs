@@ -139,8 +139,10 @@ public class DecayedStateBenchmarks
 }
 
 /// <summary>
-/// What compare.sh sets against the hand-tuned C++ limit (../shared/bench/limit): Step at the anchor grid and
-/// training at LSTM (64,128), T = 100, with weights ×4 as the limit's RNN_WSCALE=4 run uses.
+/// What compare.sh sets against the C++ baseline (native/, and optionally another yardstick with RNNGEN_LIMIT): Step at
+/// the grid of <see cref="Cells.Shapes"/> and training at LSTM (64,128), T = 100, with weights ×4 as the baseline's
+/// RNN_WSCALE=4 run uses. (The names date from when that yardstick was an external "limit" kernel; minibatch.sh's
+/// RNNGEN_BEFORE runs LimitTraining of older checkouts, so they stay.)
 /// </summary>
 [MemoryDiagnoser]
 public class LimitStep
@@ -179,7 +181,7 @@ public class LimitTraining
     [GlobalSetup]
     public void Setup() => _inner.Setup();
 
-    /// <summary>Forward with tape + Backward with input gradients, per step (the limit's "forward + backward").</summary>
+    /// <summary>Forward with tape + Backward with input gradients, per step (the baseline's "forward + backward").</summary>
     [Benchmark(OperationsPerInvoke = 100)]
     public void Training() => _inner.Training();
 }

@@ -11,7 +11,7 @@ namespace RnnGen.Benchmarks;
 [Gru(input: 64, hidden: 128)] public partial class Gru64x128;
 [Gru(input: 128, hidden: 256)] public partial class Gru128x256;
 
-/// <summary>The benchmark grid of ../shared/anchors.md: LSTM and GRU at five sizes.</summary>
+/// <summary>The benchmark grid (that of the C++ baseline's <c>native/run step</c>): LSTM and GRU at five sizes.</summary>
 public static class Cells
 {
     public static readonly string[] Shapes = ["1x8", "8x32", "32x64", "64x128", "128x256"];
@@ -62,7 +62,7 @@ public static class Cells
         }
     }
 
-    /// <summary>Inputs uniform on (−1, 1), as the C++ limit draws them.</summary>
+    /// <summary>Inputs uniform on (−1, 1), as the C++ baseline (native/) draws them.</summary>
     public static float[] Inputs(int count)
     {
         var random = new Random(7);

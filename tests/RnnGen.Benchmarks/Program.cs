@@ -11,6 +11,13 @@ using Perfolizer.Horology;
 //   --quick    a short job (3 warm-ups, 5 iterations) for a first look;
 //   --compare  the job compare.sh uses (5 warm-ups, 15 iterations);
 //   neither    BenchmarkDotNet's default job.
+// dotnet run -c Release --project tests/RnnGen.Benchmarks -- --check-onnx
+//   checks the ONNX models of OnnxRuntimeBenchmarks against the generated cells (exit status 1 if they disagree).
+if (args.Contains("--check-onnx"))
+{
+    return RnnGen.Benchmarks.OnnxParity.Run();
+}
+
 bool quick = args.Contains("--quick"), compare = args.Contains("--compare");
 string[] rest = args.Where(a => a is not ("--quick" or "--compare")).ToArray();
 IConfig config = DefaultConfig.Instance
@@ -27,3 +34,4 @@ else if (compare)
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(RnnGen.Benchmarks.Cells).Assembly).Run(rest, config);
+return 0;
