@@ -61,9 +61,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// <exception cref="ArgumentOutOfRangeException">A count is not positive, or the buffers would be too large.</exception>
     public Tape(ModelShape shape, int maxSteps, int batchSize, Random? dropoutRandom)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        SequenceBuffers.CheckArguments(shape, maxSteps, batchSize);
         Shape = shape;
         MaxSteps = maxSteps;
         BatchSize = batchSize;
@@ -145,11 +143,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// <summary>Throws unless this tape was made for a model of <paramref name="shape"/> and batches of <paramref name="batchSize"/>.</summary>
     internal void EnsureFits(ModelShape shape, int batchSize, string paramName)
     {
-        if (!shape.Equals(Shape))
-        {
-            throw new ArgumentException($"The tape was created for {ModelShape.Describe(Shape, shape)}, not for {ModelShape.Describe(shape, Shape)}; create one with this model's CreateTape.", paramName);
-        }
-
+        SequenceBuffers.EnsureShape(Shape, shape, "tape", "CreateTape", paramName);
         if (batchSize != BatchSize)
         {
             throw new ArgumentException(
