@@ -21,18 +21,10 @@ public static class BatchStates
         where T : IFloatingPointIeee754<T>
     {
         int batch = Check(shape, states.Length, h.Length, c.Length);
-        int rows = shape.Layers * shape.Directions, hout = shape.RecurrentSize, hidden = shape.HiddenSize;
-        for (int b = 0; b < batch; b++)
+        for (int i = 0, blocks = Blocks(shape, batch); i < blocks; i++)
         {
-            ReadOnlySpan<T> state = states.Slice(b * shape.StateSize, shape.StateSize);
-            for (int row = 0; row < rows; row++)
-            {
-                state.Slice(row * hout, hout).CopyTo(h.Slice((row * batch + b) * hout, hout));
-                if (shape.Kind == CellKind.Lstm)
-                {
-                    state.Slice(rows * hout + row * hidden, hidden).CopyTo(c.Slice((row * batch + b) * hidden, hidden));
-                }
-            }
+            (int state, int pyTorch, int length, bool cell) = Block(shape, batch, i);
+            states.Slice(state, length).CopyTo((cell ? c : h).Slice(pyTorch, length));
         }
     }
 
@@ -46,19 +38,33 @@ public static class BatchStates
         where T : IFloatingPointIeee754<T>
     {
         int batch = Check(shape, states.Length, h.Length, c.Length);
-        int rows = shape.Layers * shape.Directions, hout = shape.RecurrentSize, hidden = shape.HiddenSize;
-        for (int b = 0; b < batch; b++)
+        for (int i = 0, blocks = Blocks(shape, batch); i < blocks; i++)
         {
-            Span<T> state = states.Slice(b * shape.StateSize, shape.StateSize);
-            for (int row = 0; row < rows; row++)
-            {
-                h.Slice((row * batch + b) * hout, hout).CopyTo(state.Slice(row * hout, hout));
-                if (shape.Kind == CellKind.Lstm)
-                {
-                    c.Slice((row * batch + b) * hidden, hidden).CopyTo(state.Slice(rows * hout + row * hidden, hidden));
-                }
-            }
+            (int state, int pyTorch, int length, bool cell) = Block(shape, batch, i);
+            (cell ? c : h).Slice(pyTorch, length).CopyTo(states.Slice(state, length));
         }
+    }
+
+    /// <summary>The contiguous blocks the two layouts share: every stream's h rows, and for an LSTM its c rows.</summary>
+    private static int Blocks(ModelShape shape, int batch) =>
+        batch * shape.Layers * shape.Directions * (shape.Kind == CellKind.Lstm ? 2 : 1);
+
+    /// <summary>
+    /// Block <paramref name="index"/> (stream b's row, layer·D + direction, of h, then of c): where it starts in RnnGen's
+    /// states and in PyTorch's h_n (or c_n, when <c>cell</c>), and its length. Both conversions copy by this one map.
+    /// </summary>
+    private static (int State, int PyTorch, int Length, bool Cell) Block(ModelShape shape, int batch, int index)
+    {
+        int rows = shape.Layers * shape.Directions, hout = shape.RecurrentSize, hidden = shape.HiddenSize;
+        int perStream = shape.Kind == CellKind.Lstm ? 2 * rows : rows;
+        int b = index / perStream, block = index % perStream, stream = b * shape.StateSize;
+        if (block < rows)
+        {
+            return (stream + block * hout, (block * batch + b) * hout, hout, false);
+        }
+
+        int row = block - rows;
+        return (stream + rows * hout + row * hidden, (row * batch + b) * hidden, hidden, true);
     }
 
     private static int Check(ModelShape shape, int states, int h, int c)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Generated;
 using RnnGen.Layout;
 using RnnGen.Simd;
 
@@ -61,9 +62,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// <exception cref="ArgumentOutOfRangeException">A count is not positive, or the buffers would be too large.</exception>
     public Tape(ModelShape shape, int maxSteps, int batchSize, Random? dropoutRandom)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        SequenceBuffers.CheckArguments(shape, maxSteps, batchSize);
         Shape = shape;
         MaxSteps = maxSteps;
         BatchSize = batchSize;
@@ -145,11 +144,7 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
     /// <summary>Throws unless this tape was made for a model of <paramref name="shape"/> and batches of <paramref name="batchSize"/>.</summary>
     internal void EnsureFits(ModelShape shape, int batchSize, string paramName)
     {
-        if (!shape.Equals(Shape))
-        {
-            throw new ArgumentException($"The tape was created for {ModelShape.Describe(Shape, shape)}, not for {ModelShape.Describe(shape, Shape)}; create one with this model's CreateTape.", paramName);
-        }
-
+        SequenceBuffers.EnsureShape(Shape, shape, "tape", "CreateTape", paramName);
         if (batchSize != BatchSize)
         {
             throw new ArgumentException(
@@ -180,9 +175,28 @@ public sealed class Tape<T> where T : IFloatingPointIeee754<T>
         Ragged = false;
     }
 
-    /// <summary>Starts a new record whose streams have their own lengths (each at most <paramref name="steps"/>).</summary>
+    /// <summary>
+    /// Starts a new record whose streams have their own lengths, as a batched pass's caller gave them: one for each of
+    /// the tape's streams, each from 0 to <paramref name="steps"/>; none (empty) means every stream is that long.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths are not one a stream, or one is out of range.</exception>
     internal void BeginRecording(int steps, ReadOnlySpan<int> lengths)
     {
+        if (lengths.IsEmpty)
+        {
+            BeginRecording(steps);
+            return;
+        }
+
+        Guard.Length(lengths.Length, BatchSize, nameof(lengths));
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if ((uint)lengths[b] > (uint)steps)
+            {
+                throw new ArgumentException($"lengths[{b}] is {lengths[b]}; each stream's length must be between 0 and the sequence's {steps} steps.", nameof(lengths));
+            }
+        }
+
         BeginRecording(steps);
         lengths.CopyTo(_lengths);
         foreach (int length in lengths)

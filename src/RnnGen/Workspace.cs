@@ -27,9 +27,7 @@ public sealed class Workspace<T> where T : IFloatingPointIeee754<T>
     /// <exception cref="ArgumentOutOfRangeException">A count is not positive, or the buffers would be too large.</exception>
     public Workspace(ModelShape shape, int maxSteps, int batchSize)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        SequenceBuffers.CheckArguments(shape, maxSteps, batchSize);
         Shape = shape;
         MaxSteps = maxSteps;
         BatchSize = batchSize;
@@ -57,11 +55,7 @@ public sealed class Workspace<T> where T : IFloatingPointIeee754<T>
     /// <summary>Throws unless this workspace was made for <paramref name="shape"/> and holds <paramref name="steps"/> steps of <paramref name="batchSize"/> streams.</summary>
     internal void EnsureFits(ModelShape shape, int steps, int batchSize, string paramName)
     {
-        if (!shape.Equals(Shape))
-        {
-            throw new ArgumentException($"The workspace was created for {ModelShape.Describe(Shape, shape)}, not for {ModelShape.Describe(shape, Shape)}; create one with this model's CreateWorkspace.", paramName);
-        }
-
+        SequenceBuffers.EnsureShape(Shape, shape, "workspace", "CreateWorkspace", paramName);
         if (steps > MaxSteps)
         {
             throw new ArgumentException($"The sequence has {steps} steps but the workspace holds at most {MaxSteps}; create it with CreateWorkspace({steps}) or more.", paramName);

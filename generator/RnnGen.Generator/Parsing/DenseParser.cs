@@ -3,7 +3,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Diagnostics;
 using RnnGen.Generator.Model;
 
@@ -21,55 +20,38 @@ internal static class DenseParser
 
     public static DenseParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (TypeDeclarationSyntax)context.TargetNode;
-        AttributeData attribute = context.Attributes[0];
-        Location identifier = declaration.Identifier.GetLocation();
-        var diagnostics = new List<DiagnosticInfo>();
-
-        void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
-            diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
+        var target = new AnnotatedClass(context);
 
         // On a class with [Lstm] or [Gru] the layer is that model's head: the model's parser reads and checks it.
-        if (Declarations.HasAttribute(type, ModelParser.LstmAttributeName) || Declarations.HasAttribute(type, ModelParser.GruAttributeName))
+        if (Declarations.HasAttribute(target.Type, ModelParser.LstmAttributeName) || Declarations.HasAttribute(target.Type, ModelParser.GruAttributeName))
         {
-            return Result(null, diagnostics);
+            return Result(null, target.Diagnostics);
         }
 
-        Declarations.CheckDeclaration(type, declaration, AttributeName, identifier, GeneratedMembers.DenseNames, Report);
+        Declarations.CheckDeclaration(target.Type, target.Declaration, AttributeName, target.Identifier, GeneratedMembers.DenseNames, target.Report);
 
-        ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
+        ImmutableArray<TypedConstant> args = target.Attribute.ConstructorArguments;
         if (args.Length != 2 || args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
         {
             // The attribute does not bind (a compiler error is already reported): nothing to add.
-            return Result(null, diagnostics);
+            return Result(null, target.Diagnostics);
         }
 
         int input = (int)args[0].Value!, output = (int)args[1].Value!;
-        CheckRange(input, "input");
-        CheckRange(output, "output");
-        Declarations.CheckReservedMembers(type, GeneratedMembers.DenseNames, AttributeName, Report, cancellationToken);
+        target.CheckSize(target.Attribute, AttributeName, input, "input");
+        target.CheckSize(target.Attribute, AttributeName, output, "output");
+        Declarations.CheckReservedMembers(target.Type, GeneratedMembers.DenseNames, AttributeName, target.Report, cancellationToken);
 
-        string name = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string ?? "";
+        string name = target.Attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string ?? "";
         if (name.Length > 0 && (name[0] == '.' || name[name.Length - 1] == '.' || name.Any(char.IsWhiteSpace)))
         {
-            Report(DiagnosticDescriptors.InvalidModuleName, Declarations.NamedArgumentLocation(attribute, "Name") ?? identifier, type.Name, AttributeName, name,
+            target.Report(DiagnosticDescriptors.InvalidModuleName, Declarations.NamedArgumentLocation(target.Attribute, "Name") ?? target.Identifier, target.Type.Name, AttributeName, name,
                 name.Any(char.IsWhiteSpace) ? "a state_dict name has no white space" : "RnnGen adds the '.' between a module's name and its tensors', so the name neither starts nor ends with one");
         }
 
-        return diagnostics.Count > 0
-            ? Result(null, diagnostics)
-            : Result(new DenseSpec(input, output, Declarations.Hierarchy(type, declaration), name), diagnostics);
-
-        void CheckRange(int value, string parameter)
-        {
-            if (value < 1 || value > DiagnosticDescriptors.MaxSize)
-            {
-                Report(DiagnosticDescriptors.SizeOutOfRange, Declarations.ArgumentLocation(attribute, parameter) ?? identifier,
-                    type.Name, AttributeName, parameter, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "the sizes RnnGen generates fixed-size code for");
-            }
-        }
+        return target.Diagnostics.Count > 0
+            ? Result(null, target.Diagnostics)
+            : Result(new DenseSpec(input, output, Declarations.Hierarchy(target.Type, target.Declaration), name), target.Diagnostics);
     }
 
     private static DenseParseResult Result(DenseSpec? spec, List<DiagnosticInfo> diagnostics) =>

@@ -74,15 +74,12 @@ internal static class HeaderJson
     private static JsonValue ParseObject(string text, ref int position, int depth)
     {
         JsonValue result = JsonValue.NewObject();
-        position++; // '{'
-        SkipWhitespace(text, ref position);
-        if (position < text.Length && text[position] == '}')
+        if (OpenIsEmpty(text, ref position, '}'))
         {
-            position++;
             return result;
         }
 
-        while (true)
+        do
         {
             SkipWhitespace(text, ref position);
             if (position >= text.Length || text[position] != '"')
@@ -94,42 +91,55 @@ internal static class HeaderJson
             SkipWhitespace(text, ref position);
             Expect(text, ref position, ':');
             result.Members.Add(new KeyValuePair<string, JsonValue>(key, ParseValue(text, ref position, depth + 1)));
-            SkipWhitespace(text, ref position);
-            if (position < text.Length && text[position] == ',')
-            {
-                position++;
-                continue;
-            }
-
-            Expect(text, ref position, '}');
-            return result;
         }
+        while (HasNext(text, ref position, '}'));
+
+        return result;
     }
 
     private static JsonValue ParseArray(string text, ref int position, int depth)
     {
         JsonValue result = JsonValue.NewArray();
-        position++; // '['
-        SkipWhitespace(text, ref position);
-        if (position < text.Length && text[position] == ']')
+        if (OpenIsEmpty(text, ref position, ']'))
         {
-            position++;
             return result;
         }
 
-        while (true)
+        do
         {
             result.Items.Add(ParseValue(text, ref position, depth + 1));
-            SkipWhitespace(text, ref position);
-            if (position < text.Length && text[position] == ',')
-            {
-                position++;
-                continue;
-            }
-
-            Expect(text, ref position, ']');
-            return result;
         }
+        while (HasNext(text, ref position, ']'));
+
+        return result;
+    }
+
+    /// <summary>Steps over an object's or array's opening bracket; true, past <paramref name="close"/> too, when it is empty.</summary>
+    private static bool OpenIsEmpty(string text, ref int position, char close)
+    {
+        position++;
+        SkipWhitespace(text, ref position);
+        if (position < text.Length && text[position] == close)
+        {
+            position++;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>After an element: true past a ',' (another element follows), else steps over <paramref name="close"/> or throws.</summary>
+    private static bool HasNext(string text, ref int position, char close)
+    {
+        SkipWhitespace(text, ref position);
+        if (position < text.Length && text[position] == ',')
+        {
+            position++;
+            return true;
+        }
+
+        Expect(text, ref position, close);
+        return false;
     }
 
     private static string ParseString(string text, ref int position)

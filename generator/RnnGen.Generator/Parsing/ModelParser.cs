@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Diagnostics;
 using RnnGen.Generator.Model;
 
@@ -21,99 +20,92 @@ internal static class ModelParser
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind kind, CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (TypeDeclarationSyntax)context.TargetNode;
-        AttributeData attribute = context.Attributes[0];
+        var target = new AnnotatedClass(context);
         string attributeName = kind == CellKind.Lstm ? "Lstm" : "Gru";
-        Location identifier = declaration.Identifier.GetLocation();
-        var diagnostics = new List<DiagnosticInfo>();
-
-        void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
-            diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
 
         // One type, one recurrent module: the [Gru] pass reports the conflict, the [Lstm] pass stays silent.
-        if (Declarations.HasAttribute(type, kind == CellKind.Lstm ? GruAttributeName : LstmAttributeName))
+        if (Declarations.HasAttribute(target.Type, kind == CellKind.Lstm ? GruAttributeName : LstmAttributeName))
         {
             if (kind == CellKind.Gru)
             {
-                Report(DiagnosticDescriptors.BothCellAttributes, Declarations.AttributeLocation(attribute) ?? identifier, type.Name);
+                target.Report(DiagnosticDescriptors.BothCellAttributes, Declarations.AttributeLocation(target.Attribute) ?? target.Identifier, target.Type.Name);
             }
 
-            return Result(null, diagnostics);
+            return Result(null, target.Diagnostics);
         }
 
-        Declarations.CheckDeclaration(type, declaration, attributeName, identifier, GeneratedMembers.Names, Report);
+        Declarations.CheckDeclaration(target.Type, target.Declaration, attributeName, target.Identifier, GeneratedMembers.Names, target.Report);
 
-        (int input, int hidden, bool inputGiven)? sizes = ReadSizes(attribute);
+        (int input, int hidden, bool inputGiven)? sizes = ReadSizes(target.Attribute);
         if (sizes is null)
         {
             // The attribute does not bind (a compiler error is already reported): nothing to add.
-            return Result(null, diagnostics);
+            return Result(null, target.Diagnostics);
         }
 
         (int input, int hidden, bool inputGiven) = sizes.Value;
         // [Lstm(hidden: 0)] copies hidden into input: report the one argument the user wrote, once.
         if (inputGiven)
         {
-            CheckSize(attribute, attributeName, input, "input");
+            target.CheckSize(target.Attribute, attributeName, input, "input");
         }
 
-        bool hiddenValid = CheckSize(attribute, attributeName, hidden, "hidden");
+        bool hiddenValid = target.CheckSize(target.Attribute, attributeName, hidden, "hidden");
 
         // The module's options (PyTorch's num_layers, bidirectional, proj_size, bias, dropout) and its name.
-        int layers = Named<int>(attribute, "Layers") ?? 1;
-        bool bidirectional = Named<bool>(attribute, "Bidirectional") ?? false;
-        int projection = Named<int>(attribute, "ProjectionSize") ?? 0;
-        bool bias = Named<bool>(attribute, "Bias") ?? true;
-        double dropout = Named<double>(attribute, "Dropout") ?? 0;
-        string? name = NamedString(attribute, "Name");
+        int layers = Named<int>(target.Attribute, "Layers") ?? 1;
+        bool bidirectional = Named<bool>(target.Attribute, "Bidirectional") ?? false;
+        int projection = Named<int>(target.Attribute, "ProjectionSize") ?? 0;
+        bool bias = Named<bool>(target.Attribute, "Bias") ?? true;
+        double dropout = Named<double>(target.Attribute, "Dropout") ?? 0;
+        string? name = NamedString(target.Attribute, "Name");
         int directions = bidirectional ? 2 : 1;
         if (projection != 0 && hiddenValid && (projection < 1 || projection >= hidden))
         {
-            Report(DiagnosticDescriptors.ProjectionOutOfRange, Declarations.NamedArgumentLocation(attribute, "ProjectionSize") ?? identifier,
-                type.Name, N(projection), N(hidden - 1));
+            target.Report(DiagnosticDescriptors.ProjectionOutOfRange, Declarations.NamedArgumentLocation(target.Attribute, "ProjectionSize") ?? target.Identifier,
+                target.Type.Name, N(projection), N(hidden - 1));
         }
 
         int recurrent = projection > 0 && projection < hidden ? projection : hidden;
         int layerState = recurrent + (kind == CellKind.Lstm ? hidden : 0);
-        Location layersLocation = Declarations.NamedArgumentLocation(attribute, "Layers") ?? identifier;
+        Location layersLocation = Declarations.NamedArgumentLocation(target.Attribute, "Layers") ?? target.Identifier;
         if (layers < 1 || layers > DiagnosticDescriptors.MaxLayers)
         {
-            Report(DiagnosticDescriptors.LayersOutOfRange, layersLocation, type.Name, attributeName, N(layers),
+            target.Report(DiagnosticDescriptors.LayersOutOfRange, layersLocation, target.Type.Name, attributeName, N(layers),
                 $"it must be between 1 and {N(DiagnosticDescriptors.MaxLayers)}");
         }
         else if (hiddenValid && !bidirectional && StreamingStack(kind, layers, hidden, recurrent, projection) > DiagnosticDescriptors.MaxStreamingState)
         {
-            Report(DiagnosticDescriptors.LayersOutOfRange, layersLocation, type.Name, attributeName, N(layers),
+            target.Report(DiagnosticDescriptors.LayersOutOfRange, layersLocation, target.Type.Name, attributeName, N(layers),
                 $"a streaming step keeps every layer's state and one step's scratch on the stack, {N((int)StreamingStack(kind, layers, hidden, recurrent, projection))} floats, more than 256 KB; use fewer layers or smaller ones");
         }
 
         if (!(dropout >= 0 && dropout < 1))
         {
-            Report(DiagnosticDescriptors.DropoutOutOfRange, Declarations.NamedArgumentLocation(attribute, "Dropout") ?? identifier,
-                type.Name, attributeName, dropout.ToString("R", CultureInfo.InvariantCulture));
+            target.Report(DiagnosticDescriptors.DropoutOutOfRange, Declarations.NamedArgumentLocation(target.Attribute, "Dropout") ?? target.Identifier,
+                target.Type.Name, attributeName, dropout.ToString("R", CultureInfo.InvariantCulture));
         }
         else if (dropout > 0 && layers == 1)
         {
-            Report(DiagnosticDescriptors.DropoutWithoutLayers, Declarations.NamedArgumentLocation(attribute, "Dropout") ?? identifier,
-                type.Name, attributeName, dropout.ToString("R", CultureInfo.InvariantCulture));
+            target.Report(DiagnosticDescriptors.DropoutWithoutLayers, Declarations.NamedArgumentLocation(target.Attribute, "Dropout") ?? target.Identifier,
+                target.Type.Name, attributeName, dropout.ToString("R", CultureInfo.InvariantCulture));
         }
 
         // A [Dense] on the same class is the model's head, applied to the top layer's output at every step.
         int headOutputs = 0;
         string headName = "";
-        AttributeData? dense = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseParser.DenseAttributeName);
+        AttributeData? dense = target.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseParser.DenseAttributeName);
         if (dense is not null)
         {
             ImmutableArray<TypedConstant> args = dense.ConstructorArguments;
             if (args.Length != 2 || args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int))
             {
-                return Result(null, diagnostics);
+                return Result(null, target.Diagnostics);
             }
 
             int headInput = (int)args[0].Value!, output = (int)args[1].Value!;
-            bool headInputValid = CheckSize(dense, "Dense", headInput, "input");
-            if (CheckSize(dense, "Dense", output, "output"))
+            bool headInputValid = target.CheckSize(dense, "Dense", headInput, "input");
+            if (target.CheckSize(dense, "Dense", output, "output"))
             {
                 headOutputs = output;
             }
@@ -122,8 +114,8 @@ internal static class ModelParser
             if (headInputValid && hiddenValid && headInput != layerOutput)
             {
                 string why = directions == 2 ? $"both directions' {N(recurrent)}" : projection > 0 ? $"the projection size" : "its hidden size";
-                Report(DiagnosticDescriptors.HeadInputMismatch, Declarations.ArgumentLocation(dense, "input") ?? identifier,
-                    type.Name, N(headInput), attributeName, N(layerOutput), why);
+                target.Report(DiagnosticDescriptors.HeadInputMismatch, Declarations.ArgumentLocation(dense, "input") ?? target.Identifier,
+                    target.Type.Name, N(headInput), attributeName, N(layerOutput), why);
             }
 
             headName = NamedString(dense, "Name") ?? "head";
@@ -131,40 +123,27 @@ internal static class ModelParser
         }
 
         string rnnName = name ?? (dense is not null ? "rnn" : "");
-        CheckName(attribute, attributeName, rnnName);
-        Declarations.CheckReservedMembers(type, GeneratedMembers.Names, attributeName, Report, cancellationToken);
+        CheckName(target.Attribute, attributeName, rnnName);
+        Declarations.CheckReservedMembers(target.Type, GeneratedMembers.Names, attributeName, target.Report, cancellationToken);
 
-        EmbeddedWeights? weights = ReadWeights(attribute, (location, problem) =>
-            Report(DiagnosticDescriptors.InvalidWeightsSetting, location ?? Declarations.AttributeLocation(attribute) ?? identifier, type.Name, attributeName, problem));
+        EmbeddedWeights? weights = ReadWeights(target.Attribute, (location, problem) =>
+            target.Report(DiagnosticDescriptors.InvalidWeightsSetting, location ?? Declarations.AttributeLocation(target.Attribute) ?? target.Identifier, target.Type.Name, attributeName, problem));
         if (weights is { Layer: > 0 } && layers > 1)
         {
-            Report(DiagnosticDescriptors.InvalidWeightsSetting, Declarations.NamedArgumentLocation(attribute, "WeightsLayer") ?? identifier, type.Name, attributeName,
+            target.Report(DiagnosticDescriptors.InvalidWeightsSetting, Declarations.NamedArgumentLocation(target.Attribute, "WeightsLayer") ?? target.Identifier, target.Type.Name, attributeName,
                 $"WeightsLayer picks one layer of a stacked file for a single-layer class; this one has Layers = {N(layers)} and reads them all");
         }
 
-        if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+        if (target.Diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
         {
-            return Result(null, diagnostics);
+            return Result(null, target.Diagnostics);
         }
 
         var shape = new ModelShapeSpec(kind, input, hidden, layers, bidirectional, projection, bias, headOutputs, dropout, rnnName, headName);
-        var spec = new ModelSpec(shape, Declarations.Hierarchy(type, declaration), weights);
-        WeightsReference? reference = weights is null ? null : new WeightsReference(type.Name, shape, weights,
-            LocationInfo.From(Declarations.NamedArgumentLocation(attribute, "Weights") ?? Declarations.AttributeLocation(attribute) ?? identifier));
-        return new ParseResult(spec, diagnostics.ToEquatableArray(), reference);
-
-        bool CheckSize(AttributeData owner, string ownerName, int value, string parameter)
-        {
-            if (value >= 1 && value <= DiagnosticDescriptors.MaxSize)
-            {
-                return true;
-            }
-
-            Report(DiagnosticDescriptors.SizeOutOfRange, Declarations.ArgumentLocation(owner, parameter) ?? identifier,
-                type.Name, ownerName, parameter, N(value),
-                ownerName == "Dense" ? "the sizes RnnGen generates fixed-size code for" : "larger cells would need more than 64 KB of stack scratch per step");
-            return false;
-        }
+        var spec = new ModelSpec(shape, Declarations.Hierarchy(target.Type, target.Declaration), weights);
+        WeightsReference? reference = weights is null ? null : new WeightsReference(target.Type.Name, shape, weights,
+            LocationInfo.From(Declarations.NamedArgumentLocation(target.Attribute, "Weights") ?? Declarations.AttributeLocation(target.Attribute) ?? target.Identifier));
+        return new ParseResult(spec, target.Diagnostics.ToEquatableArray(), reference);
 
         void CheckName(AttributeData owner, string ownerName, string value)
         {
@@ -173,7 +152,7 @@ internal static class ModelParser
                 : null;
             if (problem is not null)
             {
-                Report(DiagnosticDescriptors.InvalidModuleName, Declarations.NamedArgumentLocation(owner, "Name") ?? identifier, type.Name, ownerName, value, problem);
+                target.Report(DiagnosticDescriptors.InvalidModuleName, Declarations.NamedArgumentLocation(owner, "Name") ?? target.Identifier, target.Type.Name, ownerName, value, problem);
             }
         }
     }

@@ -2,22 +2,21 @@ namespace RnnGen;
 
 /// <summary>
 /// Generates a fixed-size, SIMD-vectorised GRU (PyTorch <c>nn.GRU</c> semantics, gates r, z, n) into the annotated
-/// <see langword="partial"/> class: one layer by default, or a whole module with <see cref="Layers"/>,
-/// <see cref="Bidirectional"/> and <see cref="Bias"/>, and with a [Dense] on the same class, its linear head.
+/// <see langword="partial"/> class: one layer by default, or a whole module with <see cref="RecurrentModuleAttribute.Layers"/>,
+/// <see cref="RecurrentModuleAttribute.Bidirectional"/> and <see cref="RecurrentModuleAttribute.Bias"/>, and with a [Dense] on the same class, its linear head.
 /// Constants, parameters in the module's state_dict order, streaming steps, sequence passes and the backward pass
 /// through time, all specialised for these sizes.
 /// </summary>
 /// <example><code>[Gru(input: 8, hidden: 64)] public partial class Denoiser;</code></example>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
-public sealed class GruAttribute : Attribute
+public sealed class GruAttribute : RecurrentModuleAttribute
 {
     /// <summary>A GRU cell reading <paramref name="input"/> features per step into <paramref name="hidden"/> units.</summary>
     /// <param name="input">Features per time step (I), 1 to 4096.</param>
     /// <param name="hidden">Hidden units (H), 1 to 4096.</param>
     public GruAttribute(int input, int hidden)
+        : base(input, hidden)
     {
-        Input = input;
-        Hidden = hidden;
     }
 
     /// <summary>A GRU cell whose input size equals its hidden size, as in a stacked layer.</summary>
@@ -25,44 +24,4 @@ public sealed class GruAttribute : Attribute
     public GruAttribute(int hidden) : this(hidden, hidden)
     {
     }
-
-    /// <summary>Features per time step (I).</summary>
-    public int Input { get; }
-
-    /// <summary>Hidden units (H).</summary>
-    public int Hidden { get; }
-
-    /// <summary>
-    /// The file name of trained weights to compile into the assembly, e.g. <c>"denoiser.safetensors"</c>; the project
-    /// embeds it with <c>&lt;RnnGenWeights Include="denoiser.safetensors" /&gt;</c>. The generator then checks the file's
-    /// tensors against this cell's sizes at build time and emits <c>static Denoiser FromEmbeddedWeights()</c>.
-    /// </summary>
-    public string? Weights { get; set; }
-
-    /// <summary>Prepended to the tensor names in <see cref="Weights"/>, e.g. <c>"rnn."</c> for a model whose RNN is <c>model.rnn</c>.</summary>
-    public string WeightsPrefix { get; set; } = "";
-
-    /// <summary>The layer of a stacked PyTorch RNN in <see cref="Weights"/>: names end in <c>_l{WeightsLayer}</c>.</summary>
-    public int WeightsLayer { get; set; }
-
-    /// <summary>Stacked layers (PyTorch's <c>num_layers</c>), 1 to 64; each layer above the first reads the outputs of the one below.</summary>
-    public int Layers { get; set; } = 1;
-
-    /// <summary>Whether every layer also runs backwards over the sequence (PyTorch's <c>bidirectional</c>); its outputs are the two directions' h side by side. A bidirectional model has no Step: it reads whole sequences.</summary>
-    public bool Bidirectional { get; set; }
-
-    /// <summary>Whether the layers have bias_ih and bias_hh (PyTorch's <c>bias</c>).</summary>
-    public bool Bias { get; set; } = true;
-
-    /// <summary>
-    /// The probability, in [0, 1), of zeroing each output of every layer but the last in training (PyTorch's
-    /// <c>dropout</c>): applied by the tape-taking Forward only, with masks drawn from the tape's random source.
-    /// </summary>
-    public double Dropout { get; set; }
-
-    /// <summary>
-    /// The module's name in the PyTorch model's state_dict, for weight files: tensors are named
-    /// <c>{Name}.weight_ih_l0</c>, … ("" for a bare module). Defaults to "" alone, "rnn" when the class also has a [Dense] head.
-    /// </summary>
-    public string? Name { get; set; }
 }

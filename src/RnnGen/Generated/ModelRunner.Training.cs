@@ -35,23 +35,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
         tape.EnsureFits(TModel.Shape, batch, nameof(tape));
         tape.EnsureCapacity(steps, nameof(tape));
-        if (lengths.IsEmpty)
-        {
-            tape.BeginRecording(steps);
-        }
-        else
-        {
-            Guard.Length(lengths.Length, batch, nameof(lengths));
-            for (int b = 0; b < batch; b++)
-            {
-                if ((uint)lengths[b] > (uint)steps)
-                {
-                    throw new ArgumentException($"lengths[{b}] is {lengths[b]}; each stream's length must be between 0 and the sequence's {steps} steps.", nameof(lengths));
-                }
-            }
-
-            tape.BeginRecording(steps, lengths);
-        }
+        tape.BeginRecording(steps, lengths);
 
         RecordCore(ref Ref(parameters), inputs, outputs, states, tape, batch, steps);
     }
