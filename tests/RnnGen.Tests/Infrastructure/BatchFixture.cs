@@ -17,11 +17,6 @@ public sealed class BatchFixture
 {
     private static readonly ConcurrentDictionary<string, BatchFixture> Cache = new(StringComparer.Ordinal);
 
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-    };
 
     private BatchFixture(string name, ModelShape shape, FixtureFile file, string path)
     {
@@ -46,7 +41,7 @@ public sealed class BatchFixture
     public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "fixtures", "batches");
 
     /// <summary>Every batch fixture's name, sorted; fails loudly when none were copied.</summary>
-    public static IReadOnlyList<string> Names { get; } = FindNames();
+    public static IReadOnlyList<string> Names { get; } = ModelFixtureFile.Names(Directory, "tests/fixtures/batches/*.json");
 
     /// <summary>The names as xunit <c>MemberData</c>.</summary>
     public static TheoryData<string> Cases => new(Names);
@@ -104,30 +99,11 @@ public sealed class BatchFixture
 
     public override string ToString() => Name;
 
-    private static string[] FindNames()
-    {
-        string[] names = System.IO.Directory.Exists(Directory)
-            ? System.IO.Directory.GetFiles(Directory, "*.json").Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal).ToArray()
-            : [];
-        return names.Length > 0
-            ? names
-            : throw new InvalidOperationException($"No batch fixtures in {Directory}; the test project copies them from tests/fixtures/batches/*.json.");
-    }
-
     private static BatchFixture Read(string name)
     {
         string path = Path.Combine(Directory, name + ".json");
-        using FileStream stream = File.OpenRead(path);
-        FixtureFile file = JsonSerializer.Deserialize<FixtureFile>(stream, Options) ?? throw new InvalidDataException($"{path} is empty.");
-        CellKind kind = file.Kind switch
-        {
-            "lstm" => CellKind.Lstm,
-            "gru" => CellKind.Gru,
-            _ => throw new InvalidDataException($"{path}: unknown kind '{file.Kind}'."),
-        };
-        var shape = new ModelShape(
-            kind, file.Input, file.Hidden, file.Layers, file.Bidirectional, file.ProjSize, file.Bias, file.Head,
-            rnnName: file.RnnName ?? "", headName: file.HeadName ?? "");
+        FixtureFile file = ModelFixtureFile.Read<FixtureFile>(path);
+        ModelShape shape = file.Shape(path);
         var fixture = new BatchFixture(name, shape, file, path);
         fixture.CheckLengths(path);
         return fixture;
@@ -195,27 +171,11 @@ public sealed class BatchFixture
     }
 
     // The JSON as written; snake_case names map through the naming policy.
-    private sealed class FixtureFile
+    private sealed class FixtureFile : ModelFixtureFile
     {
-        public string Kind { get; set; } = "";
-        public int Input { get; set; }
-        public int Hidden { get; set; }
-        public int Layers { get; set; }
-        public bool Bidirectional { get; set; }
-        public int ProjSize { get; set; }
-        public bool Bias { get; set; }
-        public int Head { get; set; }
-        public string? RnnName { get; set; }
-        public string? HeadName { get; set; }
-        public int Steps { get; set; }
         public int Batch { get; set; }
         public int[]? Lengths { get; set; }
-        public double WeightScale { get; set; }
-        public string[]? ParameterNames { get; set; }
-        public double[]? Parameters { get; set; }
-        public double[]? Inputs { get; set; }
         public double[]? InitialStates { get; set; }
-        public double[]? OutputGradients { get; set; }
         public double[]? StateGradients { get; set; }
 
         [JsonPropertyName("float64")]

@@ -15,11 +15,6 @@ public sealed class ModelFixture
 {
     private static readonly ConcurrentDictionary<string, ModelFixture> Cache = new(StringComparer.Ordinal);
 
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-    };
 
     private ModelFixture(string name, ModelShape shape, int steps, double weightScale, string[] parameterNames, FixtureFile file, string path)
     {
@@ -42,7 +37,7 @@ public sealed class ModelFixture
     public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
 
     /// <summary>Every model fixture's name, sorted; fails loudly when none were copied.</summary>
-    public static IReadOnlyList<string> Names { get; } = FindNames();
+    public static IReadOnlyList<string> Names { get; } = ModelFixtureFile.Names(Directory, "tests/fixtures/models/*.json");
 
     /// <summary>The names as xunit <c>MemberData</c>.</summary>
     public static TheoryData<string> Cases => new(Names);
@@ -91,30 +86,11 @@ public sealed class ModelFixture
 
     public override string ToString() => Name;
 
-    private static string[] FindNames()
-    {
-        string[] names = System.IO.Directory.Exists(Directory)
-            ? System.IO.Directory.GetFiles(Directory, "*.json").Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal).ToArray()
-            : [];
-        return names.Length > 0
-            ? names
-            : throw new InvalidOperationException($"No model fixtures in {Directory}; the test project copies them from tests/fixtures/models/*.json.");
-    }
-
     private static ModelFixture Read(string name)
     {
         string path = Path.Combine(Directory, name + ".json");
-        using FileStream stream = File.OpenRead(path);
-        FixtureFile file = JsonSerializer.Deserialize<FixtureFile>(stream, Options) ?? throw new InvalidDataException($"{path} is empty.");
-        CellKind kind = file.Kind switch
-        {
-            "lstm" => CellKind.Lstm,
-            "gru" => CellKind.Gru,
-            _ => throw new InvalidDataException($"{path}: unknown kind '{file.Kind}'."),
-        };
-        var shape = new ModelShape(
-            kind, file.Input, file.Hidden, file.Layers, file.Bidirectional, file.ProjSize, file.Bias, file.Head,
-            rnnName: file.RnnName ?? "", headName: file.HeadName ?? "");
+        FixtureFile file = ModelFixtureFile.Read<FixtureFile>(path);
+        ModelShape shape = file.Shape(path);
         var fixture = new ModelFixture(name, shape, file.Steps, file.WeightScale, file.ParameterNames ?? [], file, path);
         fixture.CheckLengths(path);
         return fixture;
@@ -172,25 +148,9 @@ public sealed class ModelFixture
     }
 
     // The JSON as written; snake_case names map through the naming policy.
-    private sealed class FixtureFile
+    private sealed class FixtureFile : ModelFixtureFile
     {
-        public string Kind { get; set; } = "";
-        public int Input { get; set; }
-        public int Hidden { get; set; }
-        public int Layers { get; set; }
-        public bool Bidirectional { get; set; }
-        public int ProjSize { get; set; }
-        public bool Bias { get; set; }
-        public int Head { get; set; }
-        public string? RnnName { get; set; }
-        public string? HeadName { get; set; }
-        public int Steps { get; set; }
-        public double WeightScale { get; set; }
-        public string[]? ParameterNames { get; set; }
-        public double[]? Parameters { get; set; }
-        public double[]? Inputs { get; set; }
         public double[]? InitialState { get; set; }
-        public double[]? OutputGradients { get; set; }
         public double[]? StateGradient { get; set; }
 
         [JsonPropertyName("float64")]
