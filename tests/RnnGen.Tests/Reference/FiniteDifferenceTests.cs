@@ -39,7 +39,7 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
     public void SmallCellEveryEntry(CellKind kind, double weightScale)
     {
         var problem = new Problem(kind, inputSize: 3, hiddenSize: 4, steps: 5, weightScale, seed: 11);
-        var result = new Comparison();
+        var result = new GradientComparison(Tolerance);
         problem.CheckParameters(Enumerable.Range(0, problem.Cell.ParameterCount), result);
         problem.CheckInputs(Enumerable.Range(0, problem.Inputs.Length), result);
         problem.CheckInitialState(Enumerable.Range(0, problem.InitialState.Length), result);
@@ -61,7 +61,7 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
             .Concat(Sample(random, ih, hh, 50))
             .Concat(Sample(random, ih + hh, b, 50))
             .Concat(Sample(random, ih + hh + b, b, 50));
-        var result = new Comparison();
+        var result = new GradientComparison(Tolerance);
         problem.CheckParameters(parameters, result);
         problem.CheckInputs(Sample(random, 0, problem.Inputs.Length, 100), result);
         problem.CheckInitialState(Enumerable.Range(0, problem.InitialState.Length), result);
@@ -75,18 +75,15 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
     public void DroppingTheFinalStateGradientIsCaught(CellKind kind)
     {
         var problem = new Problem(kind, inputSize: 3, hiddenSize: 4, steps: 5, weightScale: 1, seed: 11);
-        var result = new Comparison();
+        var result = new GradientComparison(Tolerance);
         problem.CheckInitialState(Enumerable.Range(0, problem.InitialState.Length), result, dropFinalStateGradient: true);
         Assert.True(result.Failures.Count > 0, "a Backward without the final-state gradient passed the finite-difference check");
     }
 
-    private void Report(Comparison result, string name)
+    private void Report(GradientComparison result, string name)
     {
-        output.WriteLine($"{name}: {result.Checked} entries, worst relative error {result.Worst:E2} at {result.WorstAt}");
-        Assert.True(
-            result.Failures.Count == 0,
-            $"{name}: {result.Failures.Count} of {result.Checked} entries fail |a − n| ≤ {Tolerance}·max(1, |a|, |n|):\n"
-            + string.Join("\n", result.Failures.Take(10)));
+        output.WriteLine(result.Summary(name));
+        result.AssertPassed(name);
     }
 
     /// <summary>count distinct indices from [start, start + length), drawn with a partial Fisher–Yates shuffle.</summary>
@@ -102,32 +99,6 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
         return indices.Take(count);
     }
 
-    private sealed class Comparison
-    {
-        public int Checked { get; private set; }
-
-        public double Worst { get; private set; }
-
-        public string WorstAt { get; private set; } = "-";
-
-        public List<string> Failures { get; } = [];
-
-        public void Add(string what, double analytic, double numeric)
-        {
-            double error = Math.Abs(analytic - numeric) / Math.Max(1, Math.Max(Math.Abs(analytic), Math.Abs(numeric)));
-            Checked++;
-            if (!(error <= Worst))
-            {
-                Worst = error;
-                WorstAt = what;
-            }
-
-            if (!(error <= Tolerance))
-            {
-                Failures.Add($"{what}: analytic {analytic:R}, numeric {numeric:R}, relative error {error:E2}");
-            }
-        }
-    }
 
     private sealed class Problem
     {
@@ -159,7 +130,7 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
 
         public double[] InitialState { get; }
 
-        public void CheckParameters(IEnumerable<int> indices, Comparison result)
+        public void CheckParameters(IEnumerable<int> indices, GradientComparison result)
         {
             var (_, _, parameterGradients) = Analytic(dropFinalStateGradient: false);
             foreach (int k in indices)
@@ -168,7 +139,7 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
             }
         }
 
-        public void CheckInputs(IEnumerable<int> indices, Comparison result)
+        public void CheckInputs(IEnumerable<int> indices, GradientComparison result)
         {
             var (inputGradients, _, _) = Analytic(dropFinalStateGradient: false);
             foreach (int k in indices)
@@ -177,7 +148,7 @@ public sealed class FiniteDifferenceTests(ITestOutputHelper output)
             }
         }
 
-        public void CheckInitialState(IEnumerable<int> indices, Comparison result, bool dropFinalStateGradient = false)
+        public void CheckInitialState(IEnumerable<int> indices, GradientComparison result, bool dropFinalStateGradient = false)
         {
             var (_, stateGradient, _) = Analytic(dropFinalStateGradient);
             foreach (int k in indices)
