@@ -51,31 +51,22 @@ internal sealed class TapeSnapshot<T>(Tape<T> tape)
 }
 
 /// <summary>Correctly sized arguments for every call over <c>steps</c> steps, filled with random values and remembered.</summary>
-internal sealed class CallArguments<T>
+internal sealed class CallArguments<T>(IRecurrentCell<T> cell, int steps, Random random) : CallArrays<T>(
+    new Dictionary<string, T[]>
+    {
+        ["input"] = new T[cell.InputSize],
+        ["state"] = new T[cell.StateSize],
+        ["inputs"] = new T[steps * cell.InputSize],
+        ["outputs"] = new T[steps * cell.HiddenSize],
+        ["outputGradients"] = new T[steps * cell.HiddenSize],
+        ["stateGradient"] = new T[cell.StateSize],
+        ["inputGradients"] = new T[steps * cell.InputSize],
+        ["parameterGradients"] = new T[cell.ParameterCount],
+    },
+    random)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Dictionary<string, T[]> _arrays;
-    private readonly Dictionary<string, T[]> _copies = [];
-
-    public CallArguments(IRecurrentCell<T> cell, int steps, Random random)
-    {
-        _arrays = new Dictionary<string, T[]>
-        {
-            ["input"] = new T[cell.InputSize],
-            ["state"] = new T[cell.StateSize],
-            ["inputs"] = new T[steps * cell.InputSize],
-            ["outputs"] = new T[steps * cell.HiddenSize],
-            ["outputGradients"] = new T[steps * cell.HiddenSize],
-            ["stateGradient"] = new T[cell.StateSize],
-            ["inputGradients"] = new T[steps * cell.InputSize],
-            ["parameterGradients"] = new T[cell.ParameterCount],
-        };
-        RowLength = cell.InputSize;
-        foreach (var name in _arrays.Keys.ToArray())
-        {
-            Fill(name, random);
-        }
-    }
+    private readonly int _inputSize = cell.InputSize;
 
     /// <summary>The parameter names of Step, both Forwards and Backward that take a span.</summary>
     public static IReadOnlyList<(string Method, string Parameter)> SpanParameters { get; } =
@@ -86,35 +77,29 @@ internal sealed class CallArguments<T>
         ("Backward", "outputGradients"), ("Backward", "stateGradient"), ("Backward", "inputGradients"), ("Backward", "parameterGradients"),
     ];
 
-    public T[] this[string name] => _arrays[name];
+    public T[] Input => this["input"];
 
-    public T[] Input => _arrays["input"];
+    public T[] State => this["state"];
 
-    public T[] State => _arrays["state"];
+    public T[] Inputs => this["inputs"];
 
-    public T[] Inputs => _arrays["inputs"];
+    public T[] Outputs => this["outputs"];
 
-    public T[] Outputs => _arrays["outputs"];
+    public T[] OutputGradients => this["outputGradients"];
 
-    public T[] OutputGradients => _arrays["outputGradients"];
+    public T[] StateGradient => this["stateGradient"];
 
-    public T[] StateGradient => _arrays["stateGradient"];
+    public T[] InputGradients => this["inputGradients"];
 
-    public T[] InputGradients => _arrays["inputGradients"];
-
-    public T[] ParameterGradients => _arrays["parameterGradients"];
-
-    private int RowLength { get; }
+    public T[] ParameterGradients => this["parameterGradients"];
 
     /// <summary>Makes <paramref name="name"/> <paramref name="delta"/> values longer; returns the number the message must name as expected.</summary>
     public int Resize(string name, int delta, Random random)
     {
-        int length = _arrays[name].Length;
-        _arrays[name] = new T[length + delta];
-        Fill(name, random);
+        int length = Lengthen(name, delta, random);
 
         // inputs only has to be whole rows, so the message names the row length.
-        return name == "inputs" ? RowLength : length;
+        return name == "inputs" ? _inputSize : length;
     }
 
     /// <summary>The call <paramref name="method"/> of <see cref="SpanParameters"/> with these arguments.</summary>
@@ -126,23 +111,4 @@ internal sealed class CallArguments<T>
         "Backward" => () => cell.Backward(tape, OutputGradients, StateGradient, InputGradients, ParameterGradients),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
-
-    public void AssertUnchanged()
-    {
-        foreach (var (name, values) in _arrays)
-        {
-            AssertBitwiseEqual<T>(_copies[name], values, name);
-        }
-    }
-
-    private void Fill(string name, Random random)
-    {
-        T[] values = _arrays[name];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = T.CreateChecked(2 * random.NextDouble() - 1);
-        }
-
-        _copies[name] = (T[])values.Clone();
-    }
 }

@@ -58,33 +58,23 @@ internal sealed class ModelTapeSnapshot<T>
 }
 
 /// <summary>Correctly sized, random arguments for every span a model's methods take over <c>steps</c> steps, remembered to show nothing was written.</summary>
-internal sealed class ModelCallArguments<T>
+internal sealed class ModelCallArguments<T>(ModelShape shape, int steps, Random random) : CallArrays<T>(
+    new Dictionary<string, T[]>
+    {
+        ["input"] = new T[shape.InputSize],
+        ["state"] = new T[shape.StateSize],
+        ["output"] = new T[shape.OutputSize],
+        ["inputs"] = new T[steps * shape.InputSize],
+        ["outputs"] = new T[steps * shape.OutputSize],
+        ["outputGradients"] = new T[steps * shape.OutputSize],
+        ["stateGradient"] = new T[shape.StateSize],
+        ["inputGradients"] = new T[steps * shape.InputSize],
+        ["parameterGradients"] = new T[shape.ParameterCount],
+    },
+    random)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Dictionary<string, T[]> _arrays;
-    private readonly Dictionary<string, T[]> _copies = [];
-    private readonly int _inputSize;
-
-    public ModelCallArguments(ModelShape shape, int steps, Random random)
-    {
-        _inputSize = shape.InputSize;
-        _arrays = new Dictionary<string, T[]>
-        {
-            ["input"] = new T[shape.InputSize],
-            ["state"] = new T[shape.StateSize],
-            ["output"] = new T[shape.OutputSize],
-            ["inputs"] = new T[steps * shape.InputSize],
-            ["outputs"] = new T[steps * shape.OutputSize],
-            ["outputGradients"] = new T[steps * shape.OutputSize],
-            ["stateGradient"] = new T[shape.StateSize],
-            ["inputGradients"] = new T[steps * shape.InputSize],
-            ["parameterGradients"] = new T[shape.ParameterCount],
-        };
-        foreach (string name in _arrays.Keys.ToArray())
-        {
-            Fill(name, random);
-        }
-    }
+    private readonly int _inputSize = shape.InputSize;
 
     /// <summary>(method, parameter) for every span parameter; Step and the streaming Forward only for one direction.</summary>
     public static IEnumerable<(string Method, string Parameter)> SpanParameters(bool bidirectional)
@@ -112,14 +102,10 @@ internal sealed class ModelCallArguments<T>
         yield return ("Backward", "parameterGradients");
     }
 
-    public T[] this[string name] => _arrays[name];
-
     /// <summary>Makes <paramref name="name"/> <paramref name="delta"/> values longer; returns what the message must give as expected.</summary>
     public string Resize(string name, int delta, Random random)
     {
-        int length = _arrays[name].Length;
-        _arrays[name] = new T[length + delta];
-        Fill(name, random);
+        int length = Lengthen(name, delta, random);
         return name == "inputs" ? $"expected a multiple of {_inputSize}" : $"expected {length}";
     }
 
@@ -132,23 +118,4 @@ internal sealed class ModelCallArguments<T>
         "Backward" => () => model.Backward(tape, this["outputGradients"], this["stateGradient"], this["inputGradients"], this["parameterGradients"]),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
-
-    public void AssertUnchanged()
-    {
-        foreach ((string name, T[] values) in _arrays)
-        {
-            AssertBitwiseEqual<T>(_copies[name], values, name);
-        }
-    }
-
-    private void Fill(string name, Random random)
-    {
-        T[] values = _arrays[name];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = T.CreateChecked(2 * random.NextDouble() - 1);
-        }
-
-        _copies[name] = (T[])values.Clone();
-    }
 }
