@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Brings src/RnnGen/PublicAPI.Unshipped.txt up to date after a deliberate public API change: builds with a SARIF
+# Brings every src/*/PublicAPI.Unshipped.txt up to date after a deliberate public API change: builds with a SARIF
 # error log and applies the entries the PublicApiAnalyzers ask for (RS0016 adds, RS0017 removes), as its IDE
 # code fix would. Review the diff before committing. Needs python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+for project in "$root"/src/*/; do
+[[ -f $project/PublicAPI.Unshipped.txt ]] || continue
 log=$(mktemp --suffix=.sarif)
-dotnet build "$root/src/RnnGen" -c Release -p:ErrorLog="$log%2Cversion=2.1" -p:TreatWarningsAsErrors=false >/dev/null || true
-python3 - "$log" "$root/src/RnnGen/PublicAPI.Unshipped.txt" <<'PY'
+dotnet build "$project" -c Release --no-incremental -p:ErrorLog="$log%2Cversion=2.1" -p:TreatWarningsAsErrors=false >/dev/null || true
+python3 - "$log" "$project/PublicAPI.Unshipped.txt" <<'PY'
 import json, sys
 log, path = sys.argv[1], sys.argv[2]
 lines = [l.rstrip('\n') for l in open(path, encoding='utf-8') if l.strip()]
@@ -24,4 +26,5 @@ with open(path, 'w', encoding='utf-8', newline='\n') as f:
     f.write('\n'.join(header + sorted(entries, key=str.lower)) + '\n')
 PY
 rm -f "$log"
-git -C "$root" diff --stat -- src/RnnGen/PublicAPI.Unshipped.txt
+done
+git -C "$root" diff --stat -- 'src/*/PublicAPI.Unshipped.txt'
