@@ -15,9 +15,9 @@ public static class KerasModels
 {
     public static IRecurrentModel<float>? Create(string file) => Path.GetFileNameWithoutExtension(file) switch
     {
-        "k3_lstm" or "tfk_lstm" => new KerasLstm(),
+        "k3_lstm" or "k3_lstm_float16" or "tfk_lstm" => new KerasLstm(),
         "k3_lstm_nobias" => new KerasLstmNoBias(),
-        "k3_gru" => new KerasGru(),
+        "k3_gru" or "k3_gru_float64" => new KerasGru(),
         "k3_bilstm_dense" => new KerasBiLstmDense(),
         "k3_gru_stacked" => new KerasGruStacked(),
         "tfk_bigru_dense" => new KerasBiGruDense(),
