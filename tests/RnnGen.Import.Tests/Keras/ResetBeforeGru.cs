@@ -18,7 +18,7 @@ internal static class ResetBeforeGru
         var outputs = new double[steps * hidden];
         for (int t = 0; t < steps; t++)
         {
-            ReadOnlySpan<float> x = inputs.AsSpan(t * inputSize, inputSize);
+            double[] x = Array.ConvertAll(inputs[(t * inputSize)..((t + 1) * inputSize)], v => (double)v);
             var r = new double[hidden];
             var z = new double[hidden];
             for (int j = 0; j < hidden; j++)
@@ -42,17 +42,7 @@ internal static class ResetBeforeGru
         return (outputs, h);
     }
 
-    private static double Row(double[] matrix, int row, ReadOnlySpan<float> x)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += matrix[row * x.Length + i] * x[i];
-        }
-
-        return sum;
-    }
-
+    /// <summary>Row <paramref name="row"/> of the row-major matrix times <paramref name="x"/>.</summary>
     private static double Row(double[] matrix, int row, double[] x)
     {
         double sum = 0;
