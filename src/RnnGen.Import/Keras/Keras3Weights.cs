@@ -8,7 +8,7 @@ namespace RnnGen.Import.Keras;
 /// is stored under <c>layers/</c>, each layer addressed not by its name but by its class in snake case with
 /// <c>_1</c>, <c>_2</c>, … per class in list order; a layer's own variables are datasets <c>0</c>, <c>1</c>, … of its
 /// <c>vars</c> group, an LSTM/GRU's under <c>cell/vars</c>, a Bidirectional's under <c>forward_layer/cell/vars</c>
-/// and <c>backward_layer/cell/vars</c>. Since Keras 3.6 each <c>vars</c> group also records the layer's name.
+/// and <c>backward_layer/cell/vars</c>, a TimeDistributed's wrapped layer's under <c>layer/vars</c>. Since Keras 3.6 each <c>vars</c> group also records the layer's name.
 /// </summary>
 internal sealed partial class Keras3Weights(IH5Group root, string source) : IKerasWeights
 {
@@ -35,6 +35,7 @@ internal sealed partial class Keras3Weights(IH5Group root, string source) : IKer
         {
             "Bidirectional" => [.. Vars(path + "/forward_layer/cell/vars", element), .. Vars(path + "/backward_layer/cell/vars", element)],
             "Dense" => Vars(path + "/vars", element),
+            "TimeDistributed" => Vars(path + "/layer/vars", element),
             _ => Vars(path + "/cell/vars", element),
         };
     }

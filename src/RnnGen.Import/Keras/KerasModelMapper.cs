@@ -186,9 +186,9 @@ internal sealed class KerasModelMapper(string source, IReadOnlyList<KerasLayer> 
 
         int last = stack[^1];
         int headIndex = NextReading(last);
-        if (headIndex >= 0 && layers[headIndex].ClassName == "Dense")
+        if (headIndex >= 0 && HeadDense(headIndex) is { } dense)
         {
-            MapHead(builder, headIndex, first);
+            MapHead(builder, headIndex, dense, first);
             NoteSkipped(builder, last, headIndex);
             details.Add($"Dense head '{layers[headIndex].Name}'");
         }
@@ -358,10 +358,19 @@ internal sealed class KerasModelMapper(string source, IReadOnlyList<KerasLayer> 
         return (GateBlocks.Reorder(bias.Values, h, order), new float[gates * h]);
     }
 
-    private void MapHead(ImportedModelBuilder builder, int index, RecurrentLayer first)
+    /// <summary>The Dense config of the layer at <paramref name="index"/> if it is a Dense or a TimeDistributed(Dense) (the same on a sequence), else null.</summary>
+    private KerasLayer? HeadDense(int index) => layers[index] switch
     {
-        KerasLayer dense = layers[index];
-        string element = $"layer '{dense.Name}'";
+        { ClassName: "Dense" } dense => dense,
+        { ClassName: "TimeDistributed" } wrapper when wrapper.Option("layer") is { ValueKind: JsonValueKind.Object } inner
+            && KerasLayer.FromEntry(inner, sequential: true) is { ClassName: "Dense" } dense => dense,
+        _ => null,
+    };
+
+    private void MapHead(ImportedModelBuilder builder, int index, KerasLayer dense, RecurrentLayer first)
+    {
+        string element = $"layer '{layers[index].Name}'";
+        CheckDType(layers[index], element);
         CheckDType(dense, element);
         string activation = dense.Text("activation") ?? "linear";
         if (activation != "linear")

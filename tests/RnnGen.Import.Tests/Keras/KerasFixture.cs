@@ -17,7 +17,7 @@ public sealed class KerasFixture
     public static readonly string[] Files =
     [
         "k3_lstm.keras", "k3_lstm_nobias.keras", "k3_gru.keras", "k3_lstm_float16.keras", "k3_gru_float64.keras", "k3_gru_reset_before.keras", "k3_bilstm_dense.keras",
-        "k3_gru_stacked.keras", "tfk_lstm.h5", "tfk_bigru_dense.h5", "k2_lstm_stacked_dense.h5", "k2_gru_reset_before.h5",
+        "k3_gru_stacked.keras", "k3_lstm_td_dense.keras", "tfk_lstm.h5", "tfk_gru_td_dense.h5", "tfk_bigru_dense.h5", "k2_lstm_stacked_dense.h5", "k2_gru_reset_before.h5",
     ];
 
     public static TheoryData<string> All => [.. Files];

@@ -9,6 +9,8 @@ namespace RnnGen.Import.Tests.Keras;
 [Gru(input: 3, hidden: 4, Layers = 2)] public partial class KerasGruStacked;
 [Gru(input: 3, hidden: 4, Bidirectional = true), Dense(input: 8, output: 2)] public partial class KerasBiGruDense;
 [Lstm(input: 3, hidden: 4, Layers = 2), Dense(input: 4, output: 2)] public partial class KerasLstmStackedDense;
+[Lstm(input: 3, hidden: 4), Dense(input: 4, output: 2)] public partial class KerasLstmDense;
+[Gru(input: 3, hidden: 4), Dense(input: 4, output: 2)] public partial class KerasGruDense;
 
 /// <summary>A new generated model of each fixture's declared shape.</summary>
 public static class KerasModels
@@ -22,6 +24,8 @@ public static class KerasModels
         "k3_gru_stacked" => new KerasGruStacked(),
         "tfk_bigru_dense" => new KerasBiGruDense(),
         "k2_lstm_stacked_dense" => new KerasLstmStackedDense(),
+        "k3_lstm_td_dense" => new KerasLstmDense(),
+        "tfk_gru_td_dense" => new KerasGruDense(),
         _ => null,
     };
 }
