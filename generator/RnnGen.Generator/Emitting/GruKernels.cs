@@ -9,7 +9,9 @@ namespace RnnGen.Generator.Emitting;
 /// </summary>
 internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override string? BackwardPrelude => "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
+    public override string? BackwardPrelude => Spec.ResetBefore
+        ? "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh' + r⊙d(r⊙h), the paths that skip W_h[r,z]"
+        : "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
 
     public override string ActivationsLayout => Spec.ResetBefore ? "r, z, n and r⊙h" : $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
 

@@ -29,7 +29,7 @@ internal static class GruVariantMetadata
 
         string found = actual is null ? $"absent, which means \"{Missing}\" (a PyTorch file)" : $"\"{actual}\"";
         string model = resetAfter
-            ? "PyTorch's GRU, reset gate after W_hn·h"
+            ? "PyTorch's GRU (reset gate after W_hn·h + b_hn)"
             : "a reset-before GRU (ResetAfter = false: Keras reset_after=False, ONNX linear_before_reset=0)";
         return $"metadata entry '{Key}' is {found}; this model is {model} and expects \"{expected}\"";
     }

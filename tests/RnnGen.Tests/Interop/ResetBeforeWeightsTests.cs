@@ -127,6 +127,9 @@ public sealed class ResetBeforeWeightsTests
     [Fact]
     public void AnLstmHasNoResetBeforeVariant()
     {
+        Assert.Null(typeof(LstmAttribute).GetProperty("ResetAfter"));   // [Lstm(…, ResetAfter = false)] does not compile
+        Assert.NotNull(typeof(GruAttribute).GetProperty("ResetAfter"));
+        Assert.True(new GruAttribute(3, 5).ResetAfter);
         Assert.Throws<ArgumentException>(() => new ModelShape(CellKind.Lstm, 3, 5, resetAfter: false));
         Assert.True(new ModelShape(CellKind.Lstm, 3, 5).ResetAfter);
         Assert.True(Lstm7x13.Shape.ResetAfter);
