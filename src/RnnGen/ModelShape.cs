@@ -30,11 +30,16 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <param name="dropout">The probability of zeroing each output of every layer but the last, in training (<c>dropout</c>), in [0, 1).</param>
     /// <param name="rnnName">The recurrent module's name in the state_dict ("" for a bare module): tensors are named <c>{rnnName}.weight_ih_l0</c>.</param>
     /// <param name="headName">The head's name in the state_dict: <c>{headName}.weight</c>.</param>
+    /// <param name="resetAfter">
+    /// A GRU's candidate: true (PyTorch's <c>nn.GRU</c>) applies the reset gate after the recurrent product,
+    /// n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); false (Keras <c>reset_after=False</c>, ONNX <c>linear_before_reset=0</c>,
+    /// Cho et al. 2014) before it, n = tanh(W_in x + b_in + W_hn (r⊙h) + b_hn). An LSTM's must be true.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">A size or setting is outside its range.</exception>
-    /// <exception cref="ArgumentException">A projection on a GRU.</exception>
+    /// <exception cref="ArgumentException">A projection, or resetAfter = false, on the wrong kind of cell.</exception>
     public ModelShape(
         CellKind kind, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, int projectionSize = 0,
-        bool bias = true, int headOutputs = 0, double dropout = 0, string rnnName = "", string headName = "")
+        bool bias = true, int headOutputs = 0, double dropout = 0, string rnnName = "", string headName = "", bool resetAfter = true)
     {
         if (kind is not (CellKind.Lstm or CellKind.Gru))
         {
@@ -51,6 +56,11 @@ public sealed class ModelShape : IEquatable<ModelShape>
         if (projectionSize != 0 && kind != CellKind.Lstm)
         {
             throw new ArgumentException("Only an LSTM has a projection (proj_size); a GRU's must be 0.", nameof(projectionSize));
+        }
+
+        if (!resetAfter && kind != CellKind.Gru)
+        {
+            throw new ArgumentException("Only a GRU has a reset-before variant (resetAfter = false); an LSTM's must be true.", nameof(resetAfter));
         }
 
         if (projectionSize < 0 || (projectionSize > 0 && projectionSize >= hiddenSize))
@@ -80,6 +90,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
 
         Kind = kind;
         Dropout = dropout;
+        ResetAfter = resetAfter;
         _layout = new ModelLayout(kind == CellKind.Lstm, inputSize, hiddenSize, layers, directions, projectionSize, bias, headOutputs, rnnName, headName);
 
         _tensors = _layout.Tensors().Select(t => new ParameterTensor(t.Name, t.Shape, t.Offset)).ToArray();
@@ -114,6 +125,12 @@ public sealed class ModelShape : IEquatable<ModelShape>
 
     /// <summary>Dropout between layers in training.</summary>
     public double Dropout { get; }
+
+    /// <summary>
+    /// A GRU's candidate: true (PyTorch) applies the reset gate after W_hn·h + b_hn, false (Keras reset_after=False, ONNX
+    /// linear_before_reset=0) to h before W_hn. Always true for an LSTM. Part of the shape: a tape of one refuses the other.
+    /// </summary>
+    public bool ResetAfter { get; }
 
     /// <summary>The recurrent module's name in the state_dict ("" for a bare module).</summary>
     public string RnnName => _layout.RnnName;
@@ -183,15 +200,18 @@ public sealed class ModelShape : IEquatable<ModelShape>
         other is not null && Kind == other.Kind && InputSize == other.InputSize && HiddenSize == other.HiddenSize
         && Layers == other.Layers && Directions == other.Directions && ProjectionSize == other.ProjectionSize
         && Bias == other.Bias && HeadOutputs == other.HeadOutputs && Dropout.Equals(other.Dropout)
-        && RnnName == other.RnnName && HeadName == other.HeadName;
+        && RnnName == other.RnnName && HeadName == other.HeadName && ResetAfter == other.ResetAfter;
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is ModelShape other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Kind, InputSize, HiddenSize, Layers, Directions, ProjectionSize, HeadOutputs, Dropout);
+    public override int GetHashCode() => HashCode.Combine(Kind, InputSize, HiddenSize, Layers, Directions, ProjectionSize, HeadOutputs, HashCode.Combine(Dropout, ResetAfter));
 
-    /// <summary>The shape as PyTorch would construct it, e.g. <c>LSTM(40, 128, num_layers=2, bidirectional=True) + Linear(256, 10)</c>.</summary>
+    /// <summary>
+    /// The shape as PyTorch would construct it, e.g. <c>LSTM(40, 128, num_layers=2, bidirectional=True) + Linear(256, 10)</c>;
+    /// a reset-before GRU, which PyTorch cannot build, adds Keras's <c>reset_after=False</c>.
+    /// </summary>
     public override string ToString()
     {
         var text = new System.Text.StringBuilder(Kind == CellKind.Lstm ? "LSTM(" : "GRU(");
@@ -219,6 +239,12 @@ public sealed class ModelShape : IEquatable<ModelShape>
         if (ProjectionSize > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $", proj_size={ProjectionSize}");
+        }
+
+        if (!ResetAfter)
+        {
+            // PyTorch cannot build this one: Keras's name for it.
+            text.Append(", reset_after=False");
         }
 
         text.Append(')');

@@ -177,6 +177,23 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>
+    /// The reset-before GRU (ResetAfter = false) at a tail shape on every path: the step's two passes over the units (r, z,
+    /// r⊙h, then n and h'), d(r⊙h) = W_hnᵀ·da_n between the backward passes, W_hn's gradient from the recorded r⊙h, the
+    /// batched kernels stream by stream, and the frozen copy unpacked.
+    /// </summary>
+    [Fact]
+    public void ResetBeforeGruWithTails() => VerifyCell("Models.Denoiser.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Gru(input: 7, hidden: 13, ResetAfter = false)]
+        public partial class Denoiser
+        {
+        }
+        """);
+
     /// <summary>A stacked model with a head: first and upper layer kernels, the head's, the runner, Step with an output. Small sizes keep the kernels scalar.</summary>
     [Fact]
     public void StackedLstmWithHead() => VerifyCell("Models.Tagger.g.cs", """

@@ -9,7 +9,8 @@ namespace RnnGen.Generator.Tests;
 /// <summary>
 /// The build-time check of embedded weights for a whole model, in-process: the header sidecar an <c>RnnGenWeights</c>
 /// item gets (see <see cref="WeightsSidecar"/>) is passed to the driver as an AdditionalFiles item, and every tensor of
-/// the model's state_dict (module, then head) must be in it with its shape and a floating-point dtype. Each error is
+/// the model's state_dict (module, then head) must be in it with its shape and a floating-point dtype, and a GRU's file
+/// must carry its variant's metadata entry (RNNG014: "rnngen.gru.reset_after", absent meaning "true"). Each error is
 /// reported at the attribute's <c>Weights = …</c> argument; the code is generated whatever the check finds.
 /// (tests/RnnGen.Tests/Interop/BuildTimeDiagnosticsTests.cs covers RNNG008–RNNG012 end to end through dotnet build.)
 /// </summary>
@@ -219,6 +220,57 @@ public class WeightsCheckTests
         Assert.Empty(Run(gru, tensors).Diagnostics);
         Expect(Run(gru, tensors.Select(t => t.Name == "gru.weight_hh_l1" ? t with { Shape = [20, 5] } : t)),
             gru, ("RNNG011", $"'{File}': gru.weight_hh_l1: expected [15, 5], found [20, 5]"));
+    }
+
+    private const string ResetBeforeGru = """
+        using RnnGen;
+        namespace Models;
+        [Gru(input: 3, hidden: 5, ResetAfter = false, [|Weights = "model.safetensors"|])]
+        public partial class Tagger { }
+        """;
+
+    private const string PyTorchGru = """
+        using RnnGen;
+        namespace Models;
+        [Gru(input: 3, hidden: 5, [|Weights = "model.safetensors"|])]
+        public partial class Tagger { }
+        """;
+
+    /// <summary>nn.GRU(3, 5)'s tensors, the same for both GRUs: only the metadata entry tells them apart.</summary>
+    private static readonly HeaderEntry[] GruTensors =
+        [new("weight_ih_l0", [15, 3]), new("weight_hh_l0", [15, 5]), new("bias_ih_l0", [15]), new("bias_hh_l0", [15])];
+
+    private static GeneratorRun RunGru(string markup, params (string Key, string Value)[] metadata) =>
+        GeneratorHarness.RunWithAdditionalTexts([WeightsSidecar.For(File, GruTensors, metadata)], Markup.Parse(markup).Source);
+
+    [Fact]
+    public void EachGruReadsAFileOfItsOwnVariant()
+    {
+        Assert.Empty(RunGru(ResetBeforeGru, ("rnngen.gru.reset_after", "false")).Diagnostics);
+        Assert.Empty(RunGru(PyTorchGru, ("rnngen.gru.reset_after", "true")).Diagnostics);
+        Assert.Empty(RunGru(PyTorchGru).Diagnostics);   // PyTorch writes no entry: its own GRU
+    }
+
+    [Fact]
+    public void RNNG014_AResetBeforeGruRefusesAPyTorchFile() =>
+        Expect(RunGru(ResetBeforeGru), ResetBeforeGru, ("RNNG014",
+            $"'Tagger' reads embedded weights '{File}' of another GRU: metadata entry 'rnngen.gru.reset_after' is absent, which means \"true\" (a PyTorch file); this model is a reset-before GRU (ResetAfter = false: Keras reset_after=False, ONNX linear_before_reset=0) and expects \"false\""));
+
+    [Fact]
+    public void RNNG014_AResetBeforeGruRefusesAFileMarkedTrue() =>
+        Expect(RunGru(ResetBeforeGru, ("rnngen.gru.reset_after", "true")), ResetBeforeGru, ("RNNG014", "metadata entry 'rnngen.gru.reset_after' is \"true\"; this model is a reset-before GRU"));
+
+    [Fact]
+    public void RNNG014_PyTorchsGruRefusesAResetBeforeFile() =>
+        Expect(RunGru(PyTorchGru, ("rnngen.gru.reset_after", "false")), PyTorchGru, ("RNNG014",
+            $"'Tagger' reads embedded weights '{File}' of another GRU: metadata entry 'rnngen.gru.reset_after' is \"false\"; this model is PyTorch's GRU (reset gate after W_hn·h + b_hn) and expects \"true\""));
+
+    /// <summary>An LSTM has one variant: the entry means nothing to it.</summary>
+    [Fact]
+    public void AnLstmIgnoresTheEntry()
+    {
+        (string source, _) = Markup.Parse(Model);
+        Assert.Empty(GeneratorHarness.RunWithAdditionalTexts([WeightsSidecar.For(File, StateDict(), ("rnngen.gru.reset_after", "false"))], source).Diagnostics);
     }
 
     [Fact]

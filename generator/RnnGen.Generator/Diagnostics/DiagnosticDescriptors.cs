@@ -103,6 +103,12 @@ internal static class DiagnosticDescriptors
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
         helpLinkUri: HelpLinkBase + "#rnng013");
 
+    public static readonly DiagnosticDescriptor WeightsGruVariantMismatch = new(
+        "RNNG014", "Embedded weights are for the other GRU",
+        "'{0}' reads embedded weights '{1}' of another GRU: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        helpLinkUri: HelpLinkBase + "#rnng014");
+
     public static readonly DiagnosticDescriptor PrimaryConstructor = new(
         "RNNG020", "Cell type cannot have a primary constructor",
         "'{0}' has [{1}] and a primary constructor; the generated constructors would have to call it, so declare an ordinary constructor instead",

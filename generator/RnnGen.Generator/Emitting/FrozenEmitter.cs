@@ -20,8 +20,11 @@ internal static class FrozenEmitter
     /// <summary>Independent FMA chains wanted in flight: with fewer accumulators per tile the columns alternate between two sets.</summary>
     private const int Chains = 8;
 
-    /// <summary>Hidden units per tile: 16 (two vectors per gate) when H allows, else 8; null when no packed kernel fits.</summary>
-    public static int? TileFor(LayerSpec spec) => spec.Hidden % 8 != 0 ? null : spec.Hidden % 16 == 0 ? 16 : 8;
+    /// <summary>
+    /// Hidden units per tile: 16 (two vectors per gate) when H allows, else 8; null when no packed kernel fits (or, for the
+    /// reset-before GRU, none is written: its n gate needs every unit's r before W_hn·(r⊙h), which a tile cannot see).
+    /// </summary>
+    public static int? TileFor(LayerSpec spec) => spec.Hidden % 8 != 0 || spec.ResetBefore ? null : spec.Hidden % 16 == 0 ? 16 : 8;
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -31,8 +34,9 @@ internal static class FrozenEmitter
         LayerSpec spec = kernels.Spec;
         if (TileFor(spec) is not int tile)
         {
-            w.Lines("""
-                /// <summary>Floats of a frozen copy: no packed kernel fits this size (H is not a multiple of 8), so it is the parameters as they are.</summary>
+            string why = spec.ResetBefore ? "the reset-before GRU has no packed kernel (W_hn·(r⊙h) needs every unit's r)" : "no packed kernel fits this size (H is not a multiple of 8)";
+            w.Lines($$"""
+                /// <summary>Floats of a frozen copy: {{why}}, so it is the parameters as they are.</summary>
                 public static int FrozenLength => ParameterCount;
 
                 /// <summary>A frozen copy of one direction's parameters: a plain copy.</summary>

@@ -2,12 +2,28 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
 
-/// <summary>The GRU's kernels (PyTorch nn.GRU: gates r, z, n; state h).</summary>
+/// <summary>
+/// The GRU's kernels (PyTorch nn.GRU: gates r, z, n; state h). The reset-before variant (<see cref="LayerSpec.ResetBefore"/>:
+/// n = tanh(W_in x + b_in + W_hn·(r⊙h) + b_hn)) steps in two passes over the units, since W_hn·(r⊙h) needs every unit's r;
+/// it records r⊙h where PyTorch's records W_hn·h + b_hn, and its batched kernels go stream by stream.
+/// </summary>
 internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 {
-    public override string? BackwardPrelude => "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
+    public override string? BackwardPrelude => Spec.ResetBefore
+        ? "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh' + r⊙d(r⊙h), the paths that skip W_h[r,z]"
+        : "ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates";
 
-    public override string ActivationsLayout => $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
+    public override string ActivationsLayout => Spec.ResetBefore ? "r, z, n and r⊙h" : $"r, z, n and W_hn·h{(Spec.Bias ? " + b_hn" : "")}";
+
+    public override string? StepBatchByStream => Spec.ResetBefore ? "W_hn·(r⊙h) reads every unit's r before any n" : null;
+
+    public override string? BackwardBatchByStream => Spec.ResetBefore ? "d(r⊙h) = W_hnᵀ·da_n comes between the gate equations" : null;
+
+    /// <summary>weight_hh's n block [H, H]: W_hn.</summary>
+    private MatrixOperand CandidateWeights => new("WeightHhOffset + 2 * HiddenSize * HiddenSize", 1, Spec.Hidden, "HiddenSize");
+
+    /// <summary>weight_hh's r and z blocks [2H, H].</summary>
+    private MatrixOperand ResetUpdateWeights => new("WeightHhOffset", 2, Spec.Hidden, "HiddenSize");
 
     public override string KindName => "GRU";
 
@@ -47,14 +63,28 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
         MatrixEmitter.RowsHelper(w, width, "InputPart", $"W_ih·x{Bi("")} for the rows starting at r (the n gate's input part).", [InputProduct],
             Spec.Bias ? ["BiasIhOffset"] : []);
         w.Line();
-        MatrixEmitter.RowsHelper(w, width, "HiddenPart", $"W_hh·h{Bh("")} for the rows starting at r (the n gate's recurrent part).", [HiddenProduct],
+        string h = Spec.ResetBefore ? "(r⊙h)" : "h";
+        MatrixEmitter.RowsHelper(w, width, "HiddenPart", $"W_hh·{h}{Bh("")} for the rows starting at r (the n gate's recurrent part).", [HiddenProduct],
             Spec.Bias ? ["BiasHhOffset"] : []);
     }
 
-    public override string StepComment => "// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.";
+    public override string StepComment => Spec.ResetBefore
+        ? "// Per vector of hidden units j: r, z and r⊙h; then, once every unit's r⊙h is known, n and h'."
+        : "// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.";
 
     public override void EmitUnits(SourceWriter w, Width u)
     {
+        if (Spec.ResetBefore)
+        {
+            w.Lines($$"""
+                var r = Sigmoid(Gate{{u.Suffix}}(ref w, j, ref x, ref previous));  // r = σ(W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}})
+                Store(r, ref activations, j);
+                Store(Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous)), ref activations, HiddenSize + j);  // z = σ(W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}})
+                Store(r * {{u.Load("previous", "j")}}, ref activations, 3 * HiddenSize + j);  // r⊙h, what W_hn multiplies
+                """);
+            return;
+        }
+
         w.Lines($$"""
             var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
             var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
@@ -62,6 +92,26 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
             """);
         EmitStateUpdate(w, u, StateTargets.Recording);
+    }
+
+    /// <summary>The reset-before step's second pass: n = tanh(W_in x + b_in + W_hn·(r⊙h) + b_hn) and h' from the recorded z and r⊙h.</summary>
+    public override void EmitAfterUnits(SourceWriter w, Width width)
+    {
+        if (!Spec.ResetBefore)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line("ref float resetH = ref At(ref activations, 3 * HiddenSize);   // r⊙h of every unit, from the pass above");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
+            var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
+            var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref resetH);  // W_hn (r⊙h){{Bh("n")}}
+            var z = {{u.Load("activations", "HiddenSize + j")}};
+            var n = Tanh(anx + anh);  // n = tanh(W_in x{{Bi("n")}} + W_hn (r⊙h){{Bh("n")}})
+            Store(n, ref activations, 2 * HiddenSize + j);
+            Store(FlushTiny(MultiplyAdd(z, {{u.Load("previous", "j")}} - n, n)), ref next, j);  // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+            """));
     }
 
     /// <summary>The gate equations from the pre-activations ar, az, anx, anh of units j…: h' into next.</summary>
@@ -95,6 +145,12 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 
     public override void EmitBackwardUnits(SourceWriter w, Width width)
     {
+        if (Spec.ResetBefore)
+        {
+            EmitResetBeforeBackwardUnits(w, width);
+            return;
+        }
+
         w.Line("// Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
             var one = {{u.Broadcast("1f")}};
@@ -116,7 +172,50 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             """));
     }
 
-    public override BackwardProduct[] BackwardProducts =>
+    /// <summary>
+    /// Back through the reset-before equations: da_z and da_n, then d(r⊙h) = W_hnᵀ·da_n (parked in dPrev, which the last
+    /// product overwrites), then da_r and the direct paths z⊙dh' + r⊙d(r⊙h).
+    /// </summary>
+    private void EmitResetBeforeBackwardUnits(SourceWriter w, Width width)
+    {
+        w.Line("// Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_in + W_hn·(r⊙h) + b_hn) to da_z and da_n (both halves of n alike)");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
+            var one = {{u.Broadcast("1f")}};
+            var dh = {{u.Load("dNext", "j")}} + {{u.Load("dOut", "j")}};
+            var z = {{u.Load("activations", "HiddenSize + j")}};
+            var n = {{u.Load("activations", "2 * HiddenSize + j")}};
+            var dn = FlushTiny(dh * (one - z) * (one - n * n));  // da_n = dh'⊙(1−z)⊙(1−n²)
+            var dz = FlushTiny(dh * ({{u.Load("previous", "j")}} - n) * z * (one - z));  // da_z = dh'⊙(h − n)⊙z(1−z)
+            Store(dz, ref da, HiddenSize + j);
+            Store(dn, ref da, 2 * HiddenSize + j);
+            Store(dz, ref da, GateRows + HiddenSize + j);
+            Store(dn, ref da, GateRows + 2 * HiddenSize + j);
+            """));
+        w.Line();
+        w.Line("// d(r⊙h) = W_hnᵀ·da_n, parked in dPrev (the last product overwrites it)");
+        MatrixEmitter.TransposedProduct(w, width, CandidateWeights, new VectorOperand("da", "GateRows + 2 * HiddenSize"), "dPrev", null, flush: false);
+        w.Line();
+        w.Line("// da_r = d(r⊙h)⊙h⊙r(1−r); h gets z⊙dh' and r⊙d(r⊙h) directly");
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
+            var one = {{u.Broadcast("1f")}};
+            var dh = {{u.Load("dNext", "j")}} + {{u.Load("dOut", "j")}};
+            var r = {{u.Load("activations", "j")}};
+            var z = {{u.Load("activations", "HiddenSize + j")}};
+            var dResetH = {{u.Load("dPrev", "j")}};
+            var dr = FlushTiny(dResetH * {{u.Load("previous", "j")}} * r * (one - r));
+            Store(dr, ref da, j);
+            Store(dr, ref da, GateRows + j);
+            Store(MultiplyAdd(dResetH, r, dh * z), ref direct, j);  // z⊙dh' + r⊙d(r⊙h)
+            """));
+    }
+
+    public override BackwardProduct[] BackwardProducts => Spec.ResetBefore
+    ?
+    [
+        new("// dx = W_ihᵀ·da_ih", InputWeights, "0", "dx", null, null, "", Flush: false, InputGradient: true),
+        new("// dh = z⊙dh' + r⊙d(r⊙h) + W_h[r,z]ᵀ·da_h[r,z]", ResetUpdateWeights, "GateRows", "dPrev", "direct", "HiddenSize", "z⊙dh' + r⊙d(r⊙h)", Flush: true, InputGradient: false),
+    ]
+    :
     [
         new("// dx = W_ihᵀ·da_ih", InputWeights, "0", "dx", null, null, "", Flush: false, InputGradient: true),
         new("// dh = z⊙dh' + W_hhᵀ·da_hh", RecurrentWeights, "GateRows", "dPrev", "direct", "HiddenSize", "z⊙dh'", Flush: true, InputGradient: false),
@@ -127,8 +226,20 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
         w.Line("// dW_ih += Σ_t da_ih,t ⊗ x_t");
         MatrixEmitter.AccumulateOuterProducts(w, width, InputWeights, RowsOperand.Gradients(), new("inputs", "InputSize"));
         w.Line();
-        w.Line("// dW_hh += Σ_t da_hh,t ⊗ h_t−1");
-        MatrixEmitter.AccumulateOuterProducts(w, width, RecurrentWeights, RowsOperand.Gradients("GateRows"), new("states", "StateSize"));
+        if (Spec.ResetBefore)
+        {
+            w.Line("// dW_h[r,z] += Σ_t da_h[r,z],t ⊗ h_t−1");
+            MatrixEmitter.AccumulateOuterProducts(w, width, ResetUpdateWeights, RowsOperand.Gradients("GateRows"), new("states", "StateSize"));
+            w.Line();
+            w.Line("// dW_hn += Σ_t da_n,t ⊗ (r⊙h)_t, r⊙h as the step recorded it");
+            w.Line("ref float resetH = ref At(ref activations, 3 * HiddenSize);");
+            MatrixEmitter.AccumulateOuterProducts(w, width, CandidateWeights, RowsOperand.Gradients("GateRows + 2 * HiddenSize"), new("resetH", "ActivationsPerStep"));
+        }
+        else
+        {
+            w.Line("// dW_hh += Σ_t da_hh,t ⊗ h_t−1");
+            MatrixEmitter.AccumulateOuterProducts(w, width, RecurrentWeights, RowsOperand.Gradients("GateRows"), new("states", "StateSize"));
+        }
         if (Spec.Bias)
         {
             w.Line();

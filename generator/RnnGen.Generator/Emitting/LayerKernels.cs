@@ -85,10 +85,22 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>One vector of hidden units j: their gate pre-activations (reading x and previous), then the state update.</summary>
     public abstract void EmitUnits(SourceWriter w, Width u);
 
-    /// <summary>What follows every unit's update, if anything (an LSTM projection: h' = W_hr·m).</summary>
+    /// <summary>What follows every unit's update, if anything (an LSTM projection: h' = W_hr·m; a reset-before GRU: n and h').</summary>
     public virtual void EmitAfterUnits(SourceWriter w, Width width)
     {
     }
+
+    /// <summary>
+    /// Why the batched step runs each stream's whole step in turn, or null when it interleaves the streams per vector of
+    /// units: a step whose second pass over the units needs every unit's first (a projection's m, a reset-before GRU's r⊙h).
+    /// </summary>
+    public virtual string? StepBatchByStream => Projected ? "a projection reads every unit's m before it writes h'" : null;
+
+    /// <summary>
+    /// Why the batched backward step runs stream by stream, or null when its transposed products share loads between
+    /// streams: a product that comes before the gate equations are done (a projection's dm, a reset-before GRU's d(r⊙h)).
+    /// </summary>
+    public virtual string? BackwardBatchByStream => Projected ? "A projection's dm = W_hrᵀ·dh' comes first" : null;
 
     /// <summary>One stream's step: every vector of hidden units, then what follows them.</summary>
     public void EmitStep(SourceWriter w, Width width)
@@ -109,11 +121,11 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// </summary>
     public void EmitStepBatch(SourceWriter w, Width width)
     {
-        if (Projected)
+        if (StepBatchByStream is string why)
         {
-            // A projection needs every unit's m of a stream before any of its h': each stream's whole step in turn
-            // (m lives in the stream's own activations, which the caller may share between streams).
-            w.Line("// Each stream's whole step in turn: a projection reads every unit's m before it writes h'.");
+            // A second pass over the units needs every unit's first of the same stream: each stream's whole step in turn
+            // (what the first pass leaves lives in the stream's own activations, which the caller may share between streams).
+            w.Line($"// Each stream's whole step in turn: {why}.");
             using (w.Block("for (nint b = 0; b < count; b++)"))
             {
                 w.Line($"Step{width.Suffix}(ref w, ref At(ref xs, b * xStride), ref At(ref previousRows, b * StateSize), ref At(ref nextRows, b * StateSize), ref At(ref activationRows, b * activationsStride));");
@@ -188,9 +200,9 @@ internal abstract class LayerKernels(LayerSpec spec)
     public void EmitBackwardStepBatch(SourceWriter w, Width width)
     {
         const string PerStream = "ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx";
-        if (Projected || width.IsScalar)
+        if (BackwardBatchByStream is not null || width.IsScalar)
         {
-            w.Line(width.IsScalar ? "// Scalar code gains nothing from sharing loads: stream by stream." : "// A projection's dm = W_hrᵀ·dh' comes first: stream by stream.");
+            w.Line(width.IsScalar ? "// Scalar code gains nothing from sharing loads: stream by stream." : $"// {BackwardBatchByStream}: stream by stream.");
             using (w.Block("for (nint b = 0; b < count; b++)"))
             {
                 w.Line($"BackwardStep{width.Suffix}({PerStream});");

@@ -60,7 +60,7 @@ internal static class LayerKernelsEmitter
                     () => kernels.EmitBackwardStep(w, width));
                 Kernels.BackwardStepBatch.EmitBody(w, width, $"One step back of count streams on the {path} path (each stream's rows at its stride).",
                     () => kernels.EmitBackwardStepBatch(w, width));
-                if (!width.IsScalar && !kernels.Projected)
+                if (!width.IsScalar && kernels.BackwardBatchByStream is null)
                 {
                     MatrixEmitter.TransposedBlocks(w, width, kernels.BackwardProducts.Where(p => p.Weights.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Weights.Columns)));
                 }

@@ -167,6 +167,11 @@ internal static partial class ModelEmitter
             arguments.Add($"dropout: {shape.Dropout.ToString("R", CultureInfo.InvariantCulture)}");
         }
 
+        if (!shape.ResetAfter)
+        {
+            arguments.Add("resetAfter: false");
+        }
+
         if (shape.RnnName.Length > 0)
         {
             arguments.Add($"rnnName: {Literal(shape.RnnName)}");

@@ -3,11 +3,15 @@ using RnnGen.Layout;
 namespace RnnGen.Generator.Model;
 
 /// <summary>
-/// One direction of one layer, as its kernels see it: the kind, the sizes, the projection (P, or 0) and whether it has
-/// biases. Every layer above the first has the same one, so a model has at most two.
+/// One direction of one layer, as its kernels see it: the kind, the sizes, the projection (P, or 0), whether it has
+/// biases, and for a GRU where its reset gate applies (<see cref="ResetAfter"/>: false for the reset-before GRU). Every
+/// layer above the first has the same one, so a model has at most two.
 /// </summary>
-internal sealed record LayerSpec(CellKind Kind, int Input, int Hidden, int Projection, bool Bias)
+internal sealed record LayerSpec(CellKind Kind, int Input, int Hidden, int Projection, bool Bias, bool ResetAfter = true)
 {
+    /// <summary>A reset-before GRU: n = tanh(W_in x + b_in + W_hn (r⊙h) + b_hn).</summary>
+    public bool ResetBefore => Kind == CellKind.Gru && !ResetAfter;
+
     public int Gates => Kind == CellKind.Lstm ? 4 : 3;
 
     /// <summary>G·H: rows of each weight matrix.</summary>

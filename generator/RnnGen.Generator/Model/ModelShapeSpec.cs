@@ -6,10 +6,11 @@ namespace RnnGen.Generator.Model;
 /// <summary>
 /// A recurrent model as its attributes declare it, in PyTorch's terms: <c>nn.LSTM</c>/<c>nn.GRU</c> with num_layers,
 /// bidirectional, proj_size, bias and dropout, and an optional <c>nn.Linear</c> head (<see cref="HeadOutputs"/> &gt; 0).
+/// <see cref="ResetAfter"/> is false for the reset-before GRU (Keras reset_after=False), which PyTorch cannot express.
 /// </summary>
 internal sealed record ModelShapeSpec(
     CellKind Kind, int Input, int Hidden, int Layers, bool Bidirectional, int Projection, bool Bias,
-    int HeadOutputs, double Dropout, string RnnName, string HeadName)
+    int HeadOutputs, double Dropout, string RnnName, string HeadName, bool ResetAfter)
 {
     public ModelLayout Layout => new(Kind == CellKind.Lstm, Input, Hidden, Layers, Bidirectional ? 2 : 1, Projection, Bias, HeadOutputs, RnnName, HeadName);
 
@@ -26,7 +27,7 @@ internal sealed record ModelShapeSpec(
     public bool IsCell => IsSingleLayerCell && Bias;
 
     /// <summary>The layer of <paramref name="layer"/>'s kernels (every layer above the first has the same shape).</summary>
-    public LayerSpec Layer(int layer) => new(Kind, Layout.LayerInputSize(layer), Hidden, Projection, Bias);
+    public LayerSpec Layer(int layer) => new(Kind, Layout.LayerInputSize(layer), Hidden, Projection, Bias, ResetAfter);
 
     /// <summary>The attribute line(s) as written, normalised: <c>[Lstm(input: 40, hidden: 128, Layers = 2)]</c>.</summary>
     public string Describe()
@@ -50,6 +51,11 @@ internal sealed record ModelShapeSpec(
         if (!Bias)
         {
             text += ", Bias = false";
+        }
+
+        if (!ResetAfter)
+        {
+            text += ", ResetAfter = false";
         }
 
         if (Dropout > 0)

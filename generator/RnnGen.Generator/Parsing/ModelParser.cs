@@ -58,6 +58,7 @@ internal static class ModelParser
         int projection = Named<int>(target.Attribute, "ProjectionSize") ?? 0;
         bool bias = Named<bool>(target.Attribute, "Bias") ?? true;
         double dropout = Named<double>(target.Attribute, "Dropout") ?? 0;
+        bool resetAfter = kind == CellKind.Lstm || (Named<bool>(target.Attribute, "ResetAfter") ?? true);   // [Lstm] has no such property
         string? name = NamedString(target.Attribute, "Name");
         int directions = bidirectional ? 2 : 1;
         if (projection != 0 && hiddenValid && (projection < 1 || projection >= hidden))
@@ -139,7 +140,7 @@ internal static class ModelParser
             return Result(null, target.Diagnostics);
         }
 
-        var shape = new ModelShapeSpec(kind, input, hidden, layers, bidirectional, projection, bias, headOutputs, dropout, rnnName, headName);
+        var shape = new ModelShapeSpec(kind, input, hidden, layers, bidirectional, projection, bias, headOutputs, dropout, rnnName, headName, resetAfter);
         var spec = new ModelSpec(shape, Declarations.Hierarchy(target.Type, target.Declaration), weights);
         WeightsReference? reference = weights is null ? null : new WeightsReference(target.Type.Name, shape, weights,
             LocationInfo.From(Declarations.NamedArgumentLocation(target.Attribute, "Weights") ?? Declarations.AttributeLocation(target.Attribute) ?? target.Identifier));

@@ -11,7 +11,8 @@ namespace RnnGen.Generator.Parsing;
 
 /// <summary>
 /// The build-time half of the embedded-weights promise: the file an attribute names is an <c>RnnGenWeights</c>
-/// item, is a valid safetensors file, and holds the cell's four tensors with its shapes and a floating-point dtype.
+/// item, is a valid safetensors file, holds the model's tensors with their shapes and a floating-point dtype, and for a
+/// GRU was written for the same variant (its metadata entry <see cref="RnnGen.IO.GruVariantMetadata.Key"/>, absent meaning PyTorch's).
 /// </summary>
 internal static class WeightsChecker
 {
@@ -40,8 +41,14 @@ internal static class WeightsChecker
             return diagnostics.ToEquatableArray();
         }
 
-        // Every tensor of the model, with the prefix and (single-layer models) the layer the attribute names.
+        // A reset-before GRU's tensors have PyTorch's names and shapes: only the metadata tells them apart.
         ModelShapeSpec shape = reference.Shape;
+        if (shape.Kind == CellKind.Gru && RnnGen.IO.GruVariantMetadata.Problem(shape.ResetAfter, header.GruResetAfter) is string problem)
+        {
+            Report(DiagnosticDescriptors.WeightsGruVariantMismatch, reference.TypeName, file, problem);
+        }
+
+        // Every tensor of the model, with the prefix and (single-layer models) the layer the attribute names.
         foreach (Layout.TensorSlot slot in shape.Layout.Tensors(reference.Weights.Layer))
         {
             string name = reference.Weights.Prefix + slot.Name;

@@ -96,7 +96,8 @@ internal static class WeightsHeaderParser
 
             SafeTensorsHeader.CheckOpening(json.Length == 0 ? -1 : json[0]);
             SafeTensorsHeader header = SafeTensorsHeader.Validate(HeaderJson.Parse(json), (long)(length - 8 - headerLength));
-            return new WeightsHeader(name, null, header.Tensors.Select(t => new HeaderTensor(t.Name, t.DType, t.Shape.ToEquatableArray())).ToEquatableArray());
+            string? gruResetAfter = header.Metadata.Where(m => m.Key == GruVariantMetadata.Key).Select(m => m.Value).FirstOrDefault();
+            return new WeightsHeader(name, null, header.Tensors.Select(t => new HeaderTensor(t.Name, t.DType, t.Shape.ToEquatableArray())).ToEquatableArray(), gruResetAfter);
         }
         catch (FormatException e)
         {

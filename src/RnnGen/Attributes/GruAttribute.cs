@@ -24,4 +24,13 @@ public sealed class GruAttribute : RecurrentModuleAttribute
     public GruAttribute(int hidden) : this(hidden, hidden)
     {
     }
+
+    /// <summary>
+    /// Where the reset gate applies in the candidate n. True (the default, PyTorch's <c>nn.GRU</c>): after the recurrent
+    /// product, n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)). False: before it, n = tanh(W_in x + b_in + W_hn (r⊙h) + b_hn),
+    /// the GRU of Cho et al. 2014 (Keras <c>reset_after=False</c>, ONNX <c>linear_before_reset=0</c>), which PyTorch cannot
+    /// express. The tensors are the same; weight files say which in their metadata entry
+    /// <see cref="IO.WeightMetadata.GruResetAfterKey"/>.
+    /// </summary>
+    public bool ResetAfter { get; set; } = true;
 }

@@ -12,7 +12,8 @@ namespace RnnGen.IO;
 /// </summary>
 /// <remarks>
 /// A load finds, shape-checks and converts every tensor into a temporary buffer before it writes anything, so a load
-/// that throws leaves the parameters exactly as they were. <c>layer</c> applies to single-layer models only: it reads
+/// that throws leaves the parameters exactly as they were. A GRU's file also carries the metadata entry
+/// <see cref="WeightMetadata.GruResetAfterKey"/> (written on save; on load it must match the model, absent meaning "true"). <c>layer</c> applies to single-layer models only: it reads
 /// or writes the names of layer k of a stacked module (<c>weight_ih_l{k}</c>).
 /// </remarks>
 public static class ModelWeights
@@ -58,6 +59,16 @@ public static class ModelWeights
         CheckArguments(model, prefix, layer);
         ArgumentNullException.ThrowIfNull(file);
         IReadOnlyList<TensorSlot> slots = Slots(model.Shape, layer);
+
+        // A GRU's tensors look the same either way: the metadata says which GRU they were trained as.
+        if (model.Shape.Kind == CellKind.Gru)
+        {
+            file.Metadata.TryGetValue(GruVariantMetadata.Key, out string? variant);
+            if (GruVariantMetadata.Problem(model.Shape.ResetAfter, variant) is string problem)
+            {
+                throw WeightFileErrors.Mismatch(file.Source, null, problem);
+            }
+        }
 
         // Everything is checked and converted first; the model is written only once nothing can fail.
         var values = new T[model.ParameterCount];
@@ -119,6 +130,11 @@ public static class ModelWeights
         foreach (TensorSlot slot in Slots(model.Shape, layer))
         {
             file.Write<T>(prefix + slot.Name, parameters.Slice(slot.Offset, slot.Length), slot.Shape);
+        }
+
+        if (model.Shape.Kind == CellKind.Gru)
+        {
+            file.Metadata[GruVariantMetadata.Key] = GruVariantMetadata.Value(model.Shape.ResetAfter);
         }
     }
 

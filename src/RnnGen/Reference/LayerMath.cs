@@ -41,7 +41,7 @@ internal abstract class LayerMath<T> where T : IFloatingPointIeee754<T>
 
     public static LayerMath<T> For(ModelShape shape, int layer) => shape.Kind == CellKind.Lstm
         ? new LstmMath<T>(shape.Layout.LayerInputSize(layer), shape.HiddenSize, shape.ProjectionSize, shape.Bias)
-        : new GruMath<T>(shape.Layout.LayerInputSize(layer), shape.HiddenSize, shape.Bias);
+        : new GruMath<T>(shape.Layout.LayerInputSize(layer), shape.HiddenSize, shape.Bias, shape.ResetAfter);
 
     protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p[..(GateRows * Input)];
 

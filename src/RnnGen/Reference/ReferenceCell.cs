@@ -15,8 +15,8 @@ namespace RnnGen.Reference;
 public abstract class ReferenceCell<T> : ReferenceModel<T>, IRecurrentCell<T> where T : IFloatingPointIeee754<T>
 {
     /// <summary>Allocates the parameters and initialises them as PyTorch does (see <see cref="Initialization"/>).</summary>
-    private protected ReferenceCell(CellKind kind, int inputSize, int hiddenSize, Random? random)
-        : base(new ModelShape(kind, inputSize, hiddenSize), random)
+    private protected ReferenceCell(CellKind kind, int inputSize, int hiddenSize, Random? random, bool resetAfter = true)
+        : base(new ModelShape(kind, inputSize, hiddenSize, resetAfter: resetAfter), random)
     {
         GateRows = CellShape.GateCount(kind) * hiddenSize;
     }

@@ -104,7 +104,7 @@ internal sealed class ModelLayout
     /// <summary>
     /// Values a tape records per step of one layer-direction besides its input and state: an LSTM's four gate
     /// activations and tanh(c′) (5·H), plus m = o⊙tanh(c′) when projected (the input of weight_hr); a GRU's r, z, n and
-    /// W_hn·h + b_hn (4·H).
+    /// W_hn·h + b_hn (4·H), or for the reset-before GRU r, z, n and r⊙h (the input of W_hn), the same size.
     /// </summary>
     public int ActivationsPerStep => Lstm ? (Projection > 0 ? 6 : 5) * Hidden : 4 * Hidden;
 

@@ -21,13 +21,22 @@ internal static class WeightsSidecar
         ["I32"] = 4, ["U32"] = 4, ["F32"] = 4, ["F64"] = 8, ["I64"] = 8, ["U64"] = 8,
     };
 
-    /// <summary>The sidecar of <paramref name="fileName"/> as an AdditionalFiles item, at the path the targets use.</summary>
-    public static AdditionalText For(string fileName, IEnumerable<HeaderEntry> tensors) =>
-        new InMemoryAdditionalText($"/repo/obj/Release/net10.0/rnngen/{fileName}.rnngen", Text(fileName, tensors));
+    /// <summary>
+    /// The sidecar of <paramref name="fileName"/> as an AdditionalFiles item, at the path the targets use; the header's
+    /// metadata is PyTorch's <c>"format": "pt"</c> and then <paramref name="metadata"/>.
+    /// </summary>
+    public static AdditionalText For(string fileName, IEnumerable<HeaderEntry> tensors, params (string Key, string Value)[] metadata) =>
+        new InMemoryAdditionalText($"/repo/obj/Release/net10.0/rnngen/{fileName}.rnngen", Text(fileName, tensors, metadata));
 
-    public static string Text(string fileName, IEnumerable<HeaderEntry> tensors)
+    public static string Text(string fileName, IEnumerable<HeaderEntry> tensors, params (string Key, string Value)[] metadata)
     {
-        var json = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+        var json = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"");
+        foreach ((string key, string value) in metadata)
+        {
+            json.Append(CultureInfo.InvariantCulture, $",\"{key}\":\"{value}\"");
+        }
+
+        json.Append('}');
         long offset = 0;
         foreach (HeaderEntry tensor in tensors)
         {

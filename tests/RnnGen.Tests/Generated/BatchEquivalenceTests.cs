@@ -40,11 +40,15 @@ public sealed class BatchEquivalenceTests(ITestOutputHelper output)
     /// <summary>200 steps of every stream is the costly test (on the scalar path above all): without the whole chunk of 32.</summary>
     private static readonly int[] FrozenBatchSizes = [1, 2, 3, 7, 33];
 
-    /// <summary>Models: stacked with a head (H 64), bidirectional with a head, projected bidirectional with a head, projected streaming, a GRU stack with a head, a bidirectional GRU of H 13, the dropout model's twin.</summary>
+    /// <summary>
+    /// Models: stacked with a head (H 64), bidirectional with a head, projected bidirectional with a head, projected
+    /// streaming, a GRU stack with a head, a bidirectional GRU of H 13, the dropout model's twin, and reset-before GRUs (a
+    /// stack of H 64, a bidirectional stack of H 13 with a head), whose batched kernels run stream by stream.
+    /// </summary>
     private static readonly string[] ModelNames =
     [
         nameof(Lstm32x64L2Head), nameof(Gru8x24L2BiHead), nameof(Lstm12x40P16L2BiHead), nameof(LstmProjHead),
-        nameof(GruL3Head), nameof(GruL2Bi13), nameof(LstmDropoutTwin),
+        nameof(GruL3Head), nameof(GruL2Bi13), nameof(LstmDropoutTwin), nameof(GruRb16x64L2), nameof(GruRbL2Bi13Head),
     ];
 
     /// <summary>Cells: H not a multiple of 8 (13, 65), H of 16 (one packed frozen tile), H of 128.</summary>

@@ -16,7 +16,7 @@ public sealed class BatchZeroAllocationTests
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (string name in (string[])[nameof(Lstm32x64L2Head), nameof(Gru8x24L2BiHead), nameof(Lstm12x40P16L2BiHead), nameof(LstmProjHead), nameof(LstmDropout)])
+        foreach (string name in (string[])[nameof(Lstm32x64L2Head), nameof(Gru8x24L2BiHead), nameof(Lstm12x40P16L2BiHead), nameof(LstmProjHead), nameof(LstmDropout), nameof(GruRb16x64L2), nameof(GruRbL2Bi13Head)])
         {
             data.Add(name, 7);
             data.Add(name, 33);

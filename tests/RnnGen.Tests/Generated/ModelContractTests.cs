@@ -431,6 +431,11 @@ public sealed class ModelContractTests
         [nameof(LstmDropoutTwin)] = new(CellKind.Lstm, 16, 16, layers: 3, headOutputs: 4, rnnName: "rnn", headName: "head"),
         [nameof(GruDropoutBi)] = new(CellKind.Gru, 6, 12, layers: 2, bidirectional: true, dropout: 0.4),
         [nameof(GruDropoutBiTwin)] = new(CellKind.Gru, 6, 12, layers: 2, bidirectional: true),
+        [nameof(GruRb8x16)] = new(CellKind.Gru, 8, 16, resetAfter: false),
+        [nameof(GruRb7x13)] = new(CellKind.Gru, 7, 13, resetAfter: false),
+        [nameof(GruRb16x64L2)] = new(CellKind.Gru, 16, 64, layers: 2, resetAfter: false),
+        [nameof(GruRbL2Bi13Head)] = new(CellKind.Gru, 7, 13, layers: 2, bidirectional: true, headOutputs: 3, rnnName: "rnn", headName: "head", resetAfter: false),
+        [nameof(GruRbNoBias)] = new(CellKind.Gru, 5, 8, bias: false, resetAfter: false),
     };
 
     [Theory]

@@ -18,6 +18,8 @@ public sealed class ModelZeroAllocationTests
     [InlineData(nameof(Lstm12x40P16L2BiHead))]   // projected, bidirectional, with a head
     [InlineData(nameof(LstmProjHead))]           // projected and streaming
     [InlineData(nameof(LstmDropout))]            // dropout masks drawn in training
+    [InlineData(nameof(GruRb16x64L2))]           // reset-before GRU, stacked and streaming
+    [InlineData(nameof(GruRbL2Bi13Head))]        // reset-before GRU, bidirectional with a head
     public void HotPathsAllocateNothing(string name)
     {
         IRecurrentModel<float> model = GeneratedModels.Create(name, new Random(1));

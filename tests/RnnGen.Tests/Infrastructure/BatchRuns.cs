@@ -216,11 +216,12 @@ internal static class BatchSubjects
     /// <summary>
     /// Whether the tape-taking ForwardBatch of B streams runs on packed weights (the generated runner packs each layer once
     /// per pass for B &gt; 1 on the Vector256 path when H is a multiple of 8 and there is no projection, as
-    /// ModelLayout.PacksForBatch says), and so sums in another order than the single-stream Forward: then its outputs and
-    /// states equal B single-stream passes to float rounding, not bit for bit.
+    /// ModelLayout.PacksForBatch says; never for the reset-before GRU, which has no packed kernel), and so sums in another
+    /// order than the single-stream Forward: then its outputs and states equal B single-stream passes to float rounding,
+    /// not bit for bit.
     /// </summary>
     public static bool TrainingBatchPacks(ModelShape shape, int batch) =>
-        batch > 1 && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0;
+        batch > 1 && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0 && shape.ResetAfter;
 
     /// <summary>Relative bound on a packed training pass against the same values computed unpacked.</summary>
     public const float PackedTrainingTolerance = 1e-5f;
@@ -241,11 +242,11 @@ internal static class BatchSubjects
     /// <summary>
     /// Whether the frozen batched step of this shape sums in another order than B single-stream frozen steps. The batched
     /// step is one frozen step per stream except where the packed batched kernel runs (FrozenEmitter: the Vector256 path,
-    /// H a multiple of 8, not projected); that kernel adds the columns one after another into one set of accumulators, as
+    /// H a multiple of 8, not projected, not a reset-before GRU); that kernel adds the columns one after another into one set of accumulators, as
     /// the single-stream packed step does only when it has 8 accumulators per tile (an LSTM with tiles of 16 units, H a
     /// multiple of 16). A GRU's or an 8-unit tile's single step alternates two sets of column sums: another order.
     /// </summary>
     public static bool FrozenBatchReorders(ModelShape shape) =>
-        System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0
+        System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0 && shape.ResetAfter
         && (shape.Kind == CellKind.Gru || shape.HiddenSize % 16 != 0);
 }

@@ -47,6 +47,15 @@ namespace RnnGen.Tests.Infrastructure;
 // rnn.* of an LSTM(7, 13) and head.* of a Linear(13, 4)): the default names rnn/head find both without a prefix.
 [Lstm(input: 7, hidden: 13, Weights = "tagger.safetensors"), Dense(input: 13, output: 4)] public partial class EmbeddedTaggerModel;
 
+// The reset-before GRU (ResetAfter = false: Keras reset_after=False, ONNX linear_before_reset=0) in every option: a
+// single layer at a vector multiple (8 and 16 units: Vector256, Vector128) and at a tail size (13), a streaming stack
+// wide enough for the blocked transposed products (64), a bidirectional stack with a head, one without biases.
+[Gru(input: 8, hidden: 16, ResetAfter = false)] public partial class GruRb8x16;
+[Gru(input: 7, hidden: 13, ResetAfter = false)] public partial class GruRb7x13;
+[Gru(input: 16, hidden: 64, Layers = 2, ResetAfter = false)] public partial class GruRb16x64L2;
+[Gru(input: 7, hidden: 13, Layers = 2, Bidirectional = true, ResetAfter = false), Dense(input: 26, output: 3)] public partial class GruRbL2Bi13Head;
+[Gru(input: 5, hidden: 8, Bias = false, ResetAfter = false)] public partial class GruRbNoBias;
+
 /// <summary>The generated models of the tests, by shape or class name, and their frozen snapshots.</summary>
 public static class GeneratedModels
 {
@@ -85,11 +94,21 @@ public static class GeneratedModels
         [nameof(LstmDropoutTwin)] = LstmDropoutTwin.Shape,
         [nameof(GruDropoutBi)] = GruDropoutBi.Shape,
         [nameof(GruDropoutBiTwin)] = GruDropoutBiTwin.Shape,
+        [nameof(GruRb8x16)] = GruRb8x16.Shape,
+        [nameof(GruRb7x13)] = GruRb7x13.Shape,
+        [nameof(GruRb16x64L2)] = GruRb16x64L2.Shape,
+        [nameof(GruRbL2Bi13Head)] = GruRbL2Bi13Head.Shape,
+        [nameof(GruRbNoBias)] = GruRbNoBias.Shape,
     };
 
     /// <summary>The wide shapes that exercise the vector and packed paths.</summary>
     public static IReadOnlyList<string> VectorNames { get; } =
-        [nameof(Lstm16x32L2), nameof(Gru8x24L2BiHead), nameof(Lstm12x40P16L2BiHead), nameof(Lstm32x64L2Head)];
+        [nameof(Lstm16x32L2), nameof(Gru8x24L2BiHead), nameof(Lstm12x40P16L2BiHead), nameof(Lstm32x64L2Head),
+         nameof(GruRb8x16), nameof(GruRb7x13), nameof(GruRb16x64L2), nameof(GruRbL2Bi13Head), nameof(GruRbNoBias)];
+
+    /// <summary>The reset-before GRUs (ResetAfter = false).</summary>
+    public static IReadOnlyList<string> ResetBeforeNames { get; } =
+        [nameof(GruRb8x16), nameof(GruRb7x13), nameof(GruRb16x64L2), nameof(GruRbL2Bi13Head), nameof(GruRbNoBias)];
 
     /// <summary>Every class name, as theory data.</summary>
     public static Xunit.TheoryData<string> AllNames => new(ByName.Keys);
@@ -139,6 +158,11 @@ public static class GeneratedModels
         _ when shape.Equals(LstmDropoutTwin.Shape) => new LstmDropoutTwin(random),
         _ when shape.Equals(GruDropoutBi.Shape) => new GruDropoutBi(random),
         _ when shape.Equals(GruDropoutBiTwin.Shape) => new GruDropoutBiTwin(random),
+        _ when shape.Equals(GruRb8x16.Shape) => new GruRb8x16(random),
+        _ when shape.Equals(GruRb7x13.Shape) => new GruRb7x13(random),
+        _ when shape.Equals(GruRb16x64L2.Shape) => new GruRb16x64L2(random),
+        _ when shape.Equals(GruRbL2Bi13Head.Shape) => new GruRbL2Bi13Head(random),
+        _ when shape.Equals(GruRbNoBias.Shape) => new GruRbNoBias(random),
         _ => throw new ArgumentException($"No generated model of shape {shape} (rnn '{shape.RnnName}', head '{shape.HeadName}') in the tests.", nameof(shape)),
     };
 
@@ -177,6 +201,11 @@ public static class GeneratedModels
         LstmDropoutTwin m => m.Freeze(),
         GruDropoutBi m => m.Freeze(),
         GruDropoutBiTwin m => m.Freeze(),
+        GruRb8x16 m => m.Freeze(),
+        GruRb7x13 m => m.Freeze(),
+        GruRb16x64L2 m => m.Freeze(),
+        GruRbL2Bi13Head m => m.Freeze(),
+        GruRbNoBias m => m.Freeze(),
         _ => throw new ArgumentException($"Not a generated model of the tests: {model.GetType()}.", nameof(model)),
     };
 

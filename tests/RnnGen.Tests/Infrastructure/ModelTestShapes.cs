@@ -15,11 +15,12 @@ internal static class ModelTestShapes
         "lstm_bi", "lstm_bi_l2", "gru_bi", "gru_bi_l2",                         // bidirectional
         "lstm_proj_l2", "lstm_proj_bi_l2",                                      // projected
         "lstm_nobias", "gru_nobias", "lstm_nobias_proj_bi_l2", "gru_nobias_bi_l3", // without biases, alone and combined
+        "gru_rb", "gru_rb_bi_l2", "gru_rb_nobias_l2",                          // reset-before GRU (ResetAfter = false)
     ];
 
     /// <summary>
     /// The shape called <paramref name="name"/>: <c>lstm|gru</c>, then any of <c>_nobias</c>, <c>_proj</c>, <c>_bi</c>,
-    /// <c>_l{layers}</c>. With a head, the modules are named as in a PyTorch model with submodules rnn and head.
+    /// <c>_l{layers}</c>, and for a GRU <c>_rb</c> (reset-before: ResetAfter = false). With a head, the modules are named as in a PyTorch model with submodules rnn and head.
     /// </summary>
     public static ModelShape Create(string name, bool head, double dropout = 0)
     {
@@ -31,7 +32,7 @@ internal static class ModelTestShapes
             _ => throw new ArgumentException($"unknown kind in '{name}'", nameof(name)),
         };
         int layers = 1;
-        bool bidirectional = false, bias = true, projected = false;
+        bool bidirectional = false, bias = true, projected = false, resetAfter = true;
         foreach (string part in parts.Skip(1))
         {
             switch (part)
@@ -39,6 +40,7 @@ internal static class ModelTestShapes
                 case "bi": bidirectional = true; break;
                 case "nobias": bias = false; break;
                 case "proj": projected = true; break;
+                case "rb": resetAfter = false; break;
                 case ['l', .. string count]: layers = int.Parse(count, System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option '{part}' in '{name}'", nameof(name));
             }
@@ -46,6 +48,6 @@ internal static class ModelTestShapes
 
         return new ModelShape(
             kind, Input, Hidden, layers, bidirectional, projected ? Projection : 0, bias, head ? HeadOutputs : 0, dropout,
-            rnnName: head ? "rnn" : "", headName: head ? "head" : "");
+            rnnName: head ? "rnn" : "", headName: head ? "head" : "", resetAfter: resetAfter);
     }
 }

@@ -81,7 +81,19 @@ public class PyTorchSafeTensorsTests
             cell.GetType().GetMethod("SaveWeights", [typeof(Stream), typeof(string), typeof(int)])!.Invoke(cell, [saved, "", 0]);
         }
 
-        Assert.Equal(original, saved.ToArray());
+        // RnnGen adds one thing to a GRU's file: the metadata entry that says it is PyTorch's GRU. Without it, the same bytes.
+        byte[] bytes = saved.ToArray();
+        if (fixture.Kind == CellKind.Gru)
+        {
+            WeightFile file = WeightFile.Load(new MemoryStream(bytes));
+            Assert.Equal("true", file.Metadata[WeightMetadata.GruResetAfterKey]);
+            file.Metadata.Remove(WeightMetadata.GruResetAfterKey);
+            using var withoutEntry = new MemoryStream();
+            file.Save(withoutEntry);
+            bytes = withoutEntry.ToArray();
+        }
+
+        Assert.Equal(original, bytes);
     }
 
     [Theory]
