@@ -17,9 +17,6 @@ namespace RnnGen.Import;
 /// </code></example>
 public sealed class ImportedModel
 {
-    /// <summary>The <c>__metadata__</c> entry that records a GRU's variant (<c>"true"</c>: PyTorch's reset-after; <c>"false"</c>: reset-before).</summary>
-    internal const string GruResetAfterMetadataKey = "rnngen.gru.reset_after";
-
     /// <summary>The <c>__metadata__</c> entry that records where the weights came from.</summary>
     internal const string SourceMetadataKey = "rnngen.import.source";
 
@@ -136,7 +133,7 @@ public sealed class ImportedModel
 
         if (Kind == CellKind.Gru)
         {
-            file.Metadata[GruResetAfterMetadataKey] = ResetAfter ? "true" : "false";
+            file.Metadata[WeightMetadata.GruResetAfterKey] = ResetAfter ? "true" : "false";
         }
 
         file.Metadata[SourceMetadataKey] = $"{Path.GetFileName(Source)}: {Origin}";

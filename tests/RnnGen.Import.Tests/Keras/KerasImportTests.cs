@@ -47,18 +47,7 @@ public sealed class KerasImportTests(ITestOutputHelper output)
     {
         KerasFixture fixture = KerasFixture.Load(file);
         ImportedModel imported = KerasImport.Read(fixture.Path);
-        IRecurrentModel<float>? model = KerasModels.Create(file);
-        if (model is null)
-        {
-            // Reset-before GRU: RnnGen has no such class yet, so a double-precision reference of that variant runs
-            // the imported (PyTorch-layout) tensors instead; the generated class's check comes with ResetAfter = false.
-            Assert.False(imported.ResetAfter);
-            (double[] referenceOutputs, double[] referenceState) = ResetBeforeGru.Run(imported.ToWeightFile(), imported.InputSize, imported.HiddenSize, fixture.Inputs);
-            Report(file, "reset-before reference (double)", referenceOutputs, referenceState, fixture);
-            Assert.True(Relative(referenceOutputs, fixture.Outputs) <= 1e-12 && Relative(referenceState, fixture.State) <= 1e-12, $"{file}: the mapped tensors do not compute Keras's GRU");
-            return;
-        }
-
+        IRecurrentModel<float> model = KerasModels.Create(file);
         ModelWeights.Load(model, imported.ToWeightFile(), strict: true);
         float[] outputs = new float[fixture.Steps * model.OutputSize];
         float[] state = new float[model.StateSize];

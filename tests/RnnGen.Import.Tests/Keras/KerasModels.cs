@@ -1,10 +1,10 @@
 namespace RnnGen.Import.Tests.Keras;
 
-// The RnnGen classes the Keras fixtures declare (each fixture's "declaration"); the reset-before GRUs
-// (k3_gru_reset_before, k2_gru_reset_before) need ResetAfter = false, which RnnGen does not have yet.
+// The RnnGen classes the Keras fixtures declare (each fixture's "declaration").
 [Lstm(input: 3, hidden: 4)] public partial class KerasLstm;
 [Lstm(input: 3, hidden: 4, Bias = false)] public partial class KerasLstmNoBias;
 [Gru(input: 3, hidden: 4)] public partial class KerasGru;
+[Gru(input: 3, hidden: 4, ResetAfter = false)] public partial class KerasGruResetBefore;
 [Lstm(input: 3, hidden: 4, Bidirectional = true), Dense(input: 8, output: 2)] public partial class KerasBiLstmDense;
 [Gru(input: 3, hidden: 4, Layers = 2)] public partial class KerasGruStacked;
 [Gru(input: 3, hidden: 4, Bidirectional = true), Dense(input: 8, output: 2)] public partial class KerasBiGruDense;
@@ -15,17 +15,18 @@ namespace RnnGen.Import.Tests.Keras;
 /// <summary>A new generated model of each fixture's declared shape.</summary>
 public static class KerasModels
 {
-    public static IRecurrentModel<float>? Create(string file) => Path.GetFileNameWithoutExtension(file) switch
+    public static IRecurrentModel<float> Create(string file) => Path.GetFileNameWithoutExtension(file) switch
     {
         "k3_lstm" or "k3_lstm_float16" or "tfk_lstm" => new KerasLstm(),
         "k3_lstm_nobias" => new KerasLstmNoBias(),
         "k3_gru" or "k3_gru_float64" => new KerasGru(),
+        "k3_gru_reset_before" or "k2_gru_reset_before" => new KerasGruResetBefore(),
         "k3_bilstm_dense" => new KerasBiLstmDense(),
         "k3_gru_stacked" => new KerasGruStacked(),
         "tfk_bigru_dense" => new KerasBiGruDense(),
         "k2_lstm_stacked_dense" => new KerasLstmStackedDense(),
         "k3_lstm_td_dense" => new KerasLstmDense(),
         "tfk_gru_td_dense" => new KerasGruDense(),
-        _ => null,
+        _ => throw new ArgumentException($"no class declared for the fixture {file}", nameof(file)),
     };
 }
