@@ -68,6 +68,17 @@ public sealed class OnnxRefusalTests
     }
 
     [Fact]
+    public void ProtobufErrorsArriveWrappedWithTheirException()
+    {
+        byte[] model = File.ReadAllBytes(OnnxFixture.PathOf("lstm"));
+
+        var truncated = Assert.Throws<ImportException>(() => OnnxImport.Read(new MemoryStream(model[..(model.Length / 2)]), sourceName: "half.onnx"));
+
+        Assert.StartsWith("half.onnx: not a readable ONNX model: ", truncated.Message, StringComparison.Ordinal);
+        Assert.IsType<Google.Protobuf.InvalidProtocolBufferException>(truncated.InnerException);
+    }
+
+    [Fact]
     public void StreamsLongerThanTheCapAreRefusedBeforeReading()
     {
         var error = Assert.Throws<ImportException>(() => OnnxImport.Read(new HugeStream(), sourceName: "big.onnx"));
