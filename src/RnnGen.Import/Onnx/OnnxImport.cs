@@ -21,6 +21,9 @@ public static class OnnxImport
     /// <summary>The largest file read (1 GiB); a protobuf message cannot exceed 2 GiB anyway.</summary>
     public const long MaxFileBytes = 1L << 30;
 
+    /// <summary>LSTM-7 and GRU-7 dropped version 1's <c>output_sequence</c>; GRU-3 added <c>linear_before_reset</c>.</summary>
+    private const long MinimumOpset = 7;
+
     /// <summary>Reads the stack of the ONNX model at <paramref name="path"/>.</summary>
     /// <param name="path">The .onnx file.</param>
     /// <param name="node">The first node of the stack to read, when the model has several (see <see cref="ListStacks(string)"/>); null when it has one.</param>
@@ -94,7 +97,13 @@ public static class OnnxImport
     {
         try
         {
-            var index = new OnnxGraphIndex(OnnxModel.Parse(bytes, bytes.Length).Graph);
+            OnnxModel model = OnnxModel.Parse(bytes, bytes.Length);
+            if (model.Opset is < MinimumOpset and var opset)
+            {
+                throw new ImportException(source, null, $"opset {opset} is older than {MinimumOpset}, the first with today's LSTM and GRU (re-export with a newer opset)");
+            }
+
+            var index = new OnnxGraphIndex(model.Graph);
             return use(index, OnnxStackFinder.Find(index));
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException or DecoderFallbackException or InvalidOperationException)

@@ -68,6 +68,16 @@ public sealed class OnnxRefusalTests
     }
 
     [Fact]
+    public void OpsetsBeforeSevenAreRefused()
+    {
+        string path = OnnxFixture.PathOf("bad_opset");
+
+        var error = Assert.Throws<ImportException>(() => OnnxImport.Read(path));
+
+        Assert.Equal($"{path}: opset 6 is older than 7, the first with today's LSTM and GRU (re-export with a newer opset)", error.Message);
+    }
+
+    [Fact]
     public void ProtobufErrorsArriveWrappedWithTheirException()
     {
         byte[] model = File.ReadAllBytes(OnnxFixture.PathOf("lstm"));
