@@ -115,7 +115,7 @@ internal sealed class OnnxStackMapper
         int gates = kind == CellKind.Lstm ? 4 : 3;
         OnnxTensor w = StoredInput(node, 1, "W"), r = StoredInput(node, 2, "R");
         if (w.Dims.Count != 3 || r.Dims.Count != 3 || r.Dims[1] != gates * r.Dims[2] || w.Dims[0] != r.Dims[0] || w.Dims[1] != r.Dims[1]
-            || r.Dims[0] is not (1 or 2) || r.Dims[2] < 1 || w.Dims[2] < 1)
+            || r.Dims[0] is not (1 or 2) || r.Dims[2] is < 1 or > int.MaxValue || w.Dims[2] is < 1 or > int.MaxValue)
         {
             throw Refuse(node, $"W {w.ShapeText} and R {r.ShapeText} are not [D, {gates}·H, I] and [D, {gates}·H, H]");
         }
@@ -351,7 +351,7 @@ internal sealed class OnnxStackMapper
             if (head.BiasAdd is { } add)
             {
                 string biasName = add.Input(0) == product.Outputs[0] ? add.Input(1) : add.Input(0);
-                OnnxTensor b = _index.Constant(biasName)!;
+                OnnxTensor b = _index.Constant(biasName) ?? throw Refuse(add, $"the head's bias '{biasName}' is {_index.DescribeSource(biasName)}, not a stored tensor");
                 bias = Broadcast(add, b, outputs);
                 biasNote = $"Add '{add.DisplayName}' '{b.Name}' {b.ShapeText} → head.bias";
             }

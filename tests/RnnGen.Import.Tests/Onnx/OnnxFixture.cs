@@ -24,7 +24,7 @@ public sealed class OnnxFixture
 
     public string Path => PathOf(Name);
 
-    /// <summary>The input x, [T, 1, I].</summary>
+    /// <summary>The input x, [T, 1, I] (or [1, T, I] for a batch-first module: the same values, one stream).</summary>
     public float[] X { get; } = [];
 
     public int[] XShape { get; } = [];
@@ -38,7 +38,8 @@ public sealed class OnnxFixture
     /// <summary>The module's state_dict (float32 values, exactly).</summary>
     public IReadOnlyDictionary<string, (float[] Values, int[] Shape)> StateDict { get; } = new Dictionary<string, (float[], int[])>();
 
-    public int Steps => XShape[0];
+    /// <summary>T: one stream, so T·1 or 1·T.</summary>
+    public int Steps => XShape[0] * XShape[1];
 
     public static string PathOf(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "fixtures", "import", "onnx", name + ".onnx");
 

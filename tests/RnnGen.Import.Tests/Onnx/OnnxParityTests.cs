@@ -23,6 +23,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         { "gru_l2", "[Gru(input: 3, hidden: 5, Layers = 2)]" },
         { "gru_bi_head", "[Gru(input: 3, hidden: 4, Bidirectional = true)]" + Environment.NewLine + "[Dense(input: 8, output: 2)]" },
         { "lstm_gemm_head", "[Lstm(input: 3, hidden: 4)]" + Environment.NewLine + "[Dense(input: 4, output: 2)]" },
+        { "gru_batch_first_head", "[Gru(input: 3, hidden: 4)]" + Environment.NewLine + "[Dense(input: 4, output: 2)]" },
     };
 
     [Theory]
@@ -121,6 +122,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         "gru_l2" => new OnnxGruL2(),
         "gru_bi_head" => new OnnxGruBiHead(),
         "lstm_gemm_head" => new OnnxLstmGemmHead(),
+        "gru_batch_first_head" => new OnnxGruBatchFirstHead(),
         "lstm_state_input" => new OnnxLstmStateInput(),
         "ok_zero_initial_h" => new OnnxLstmZeroInitialH(),
         _ => throw new ArgumentException($"no generated class for '{name}'", nameof(name)),
