@@ -76,15 +76,20 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Graphs with no PyTorch record: an initial state that is a graph input (sliced per layer), and a stored zero one. Against ONNX Runtime, with RnnGen's float64 reference model as the truth.</summary>
+    /// <summary>
+    /// Graphs with no PyTorch record: an initial state that is a graph input (sliced per layer), a stored zero one, and a
+    /// Gemm head with alpha = 0.5, beta = 2 folded into its weights. Against ONNX Runtime, with RnnGen's float64
+    /// reference model as the truth.
+    /// </summary>
     [Theory]
     [InlineData("lstm_state_input", "[Lstm(input: 3, hidden: 4, Layers = 2)]", "initial_h comes from 'h0' (a graph input): the caller's state")]
     [InlineData("ok_zero_initial_h", "[Lstm(input: 3, hidden: 4)]", "initial_h is zeros, RnnGen's default initial state")]
-    public void InitialStatesTheCallerPassesImportAndMatchOnnxRuntime(string name, string declaration, string note)
+    [InlineData("gemm_alpha_beta", "[Lstm(input: 3, hidden: 4)]\n[Dense(input: 4, output: 2)]", "head 'head' (Gemm, transB=0): B 'head_B' [4, 2] → head.weight [2, 4] (transposed), C 'head_C' [2] → head.bias")]
+    public void HandBuiltGraphsImportAndMatchOnnxRuntime(string name, string declaration, string note)
     {
         string path = OnnxFixture.PathOf(name);
         ImportedModel imported = OnnxImport.Read(path);
-        Assert.Equal(declaration, imported.Declaration);
+        Assert.Equal(declaration.Replace("\n", Environment.NewLine, StringComparison.Ordinal), imported.Declaration);
         Assert.Contains(imported.Mapping, line => line.Contains(note, StringComparison.Ordinal));
 
         IRecurrentModel<float> model = Create(name);
@@ -125,6 +130,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         "gru_batch_first_head" => new OnnxGruBatchFirstHead(),
         "lstm_state_input" => new OnnxLstmStateInput(),
         "ok_zero_initial_h" => new OnnxLstmZeroInitialH(),
+        "gemm_alpha_beta" => new OnnxLstmGemmHead(),
         _ => throw new ArgumentException($"no generated class for '{name}'", nameof(name)),
     };
 

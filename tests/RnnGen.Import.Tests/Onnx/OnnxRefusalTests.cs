@@ -68,6 +68,16 @@ public sealed class OnnxRefusalTests
     }
 
     [Fact]
+    public void AGemmScaleThatDoesNotFoldExactlyIsRefused()
+    {
+        string path = OnnxFixture.PathOf("bad_gemm_alpha");
+
+        var error = Assert.Throws<ImportException>(() => OnnxImport.Read(path));
+
+        Assert.StartsWith($"{path}: head: alpha=0.3 cannot be folded into the head's weights exactly (value ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OpsetsBeforeSevenAreRefused()
     {
         string path = OnnxFixture.PathOf("bad_opset");
