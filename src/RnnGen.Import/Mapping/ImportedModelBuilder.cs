@@ -38,6 +38,9 @@ internal sealed class ImportedModelBuilder
         _resetAfter = kind == CellKind.Lstm || resetAfter;
     }
 
+    /// <summary>Whether the stack has biases (then every layer needs them).</summary>
+    public bool Bias => _bias;
+
     /// <summary>Gate blocks per layer: 4 (LSTM i, f, g, o) or 3 (GRU r, z, n).</summary>
     public int Gates => _kind == CellKind.Lstm ? 4 : 3;
 
