@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,7 +15,6 @@ namespace RnnGen.Import.Tests.Keras;
 public class KerasFuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 2400;
-    private const int MaxInsert = 16;
     // A case normally takes milliseconds; past the first limit it is reported as slow (the machine may be busy), past
     // the second it counts as a hang.
     private static readonly TimeSpan SlowLimit = TimeSpan.FromSeconds(10), HangLimit = TimeSpan.FromSeconds(120);
@@ -25,9 +25,9 @@ public class KerasFuzzTests(ITestOutputHelper output)
         var random = new Random(20261202);
         (string Name, Func<Random, (byte[] Bytes, string Mutation)> Mutant)[] seeds =
         [
-            ("tfk_bigru_dense.h5 (chunked fixed-length names)", r => Mutate(Fixture("tfk_bigru_dense.h5"), r)),
-            ("k2_lstm_stacked_dense.h5 (list config)", r => Mutate(Fixture("k2_lstm_stacked_dense.h5"), r)),
-            ("k3_bilstm_dense.keras (zip bytes)", r => Mutate(Fixture("k3_bilstm_dense.keras"), r)),
+            ("tfk_bigru_dense.h5 (chunked fixed-length names)", r => Mutator.Mutate(Fixture("tfk_bigru_dense.h5"), r)),
+            ("k2_lstm_stacked_dense.h5 (list config)", r => Mutator.Mutate(Fixture("k2_lstm_stacked_dense.h5"), r)),
+            ("k3_bilstm_dense.keras (zip bytes)", r => Mutator.Mutate(Fixture("k3_bilstm_dense.keras"), r)),
             ("k3_gru_stacked.keras (model.weights.h5)", r => MutateEntry("k3_gru_stacked.keras", "model.weights.h5", r)),
             ("k3_bilstm_dense.keras (model.weights.h5)", r => MutateEntry("k3_bilstm_dense.keras", "model.weights.h5", r)),
             ("k3_bilstm_dense.keras (config.json)", r => MutateEntry("k3_bilstm_dense.keras", "config.json", r)),
@@ -106,7 +106,7 @@ public class KerasFuzzTests(ITestOutputHelper output)
                 byte[] bytes = content.ToArray();
                 if (entry.FullName == entryName)
                 {
-                    (bytes, mutation) = Mutate(bytes, random);
+                    (bytes, mutation) = Mutator.Mutate(bytes, random);
                 }
 
                 using Stream output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
@@ -117,49 +117,8 @@ public class KerasFuzzTests(ITestOutputHelper output)
         return (result.ToArray(), $"{entryName}: {mutation}");
     }
 
-    /// <summary>One to three random edits; most land in the first 2 KB, where HDF5's superblock and object headers and zip's local header are.</summary>
-    private static (byte[], string) Mutate(byte[] seed, Random random)
-    {
-        var bytes = new List<byte>(seed);
-        var edits = new List<string>();
-        int count = random.Next(1, 4);
-        for (int i = 0; i < count && bytes.Count > 0; i++)
-        {
-            int at = random.Next(3) == 0 ? random.Next(bytes.Count) : random.Next(Math.Min(2048, bytes.Count));
-            switch (random.Next(6))
-            {
-                case 0:
-                    bytes[at] ^= (byte)(1 << random.Next(8));
-                    edits.Add($"flip bit at {at}");
-                    break;
-                case 1:
-                    bytes[at] = (byte)random.Next(256);
-                    edits.Add($"set byte {at}");
-                    break;
-                case 2:
-                    // Small integers and all-ones: lengths, counts, versions and "undefined address" markers.
-                    byte[] values = [0, 1, 2, 0x7f, 0x80, 0xff];
-                    bytes[at] = values[random.Next(values.Length)];
-                    edits.Add($"set byte {at} to a boundary value");
-                    break;
-                case 3:
-                    int insert = random.Next(1, MaxInsert + 1);
-                    bytes.InsertRange(at, Enumerable.Range(0, insert).Select(_ => (byte)random.Next(256)));
-                    edits.Add($"insert {insert} at {at}");
-                    break;
-                case 4:
-                    int delete = Math.Min(random.Next(1, 9), bytes.Count - at);
-                    bytes.RemoveRange(at, delete);
-                    edits.Add($"delete {delete} at {at}");
-                    break;
-                default:
-                    int truncateAt = random.Next(bytes.Count);
-                    bytes.RemoveRange(truncateAt, bytes.Count - truncateAt);
-                    edits.Add($"truncate at {truncateAt}");
-                    break;
-            }
-        }
-
-        return (bytes.ToArray(), string.Join(", ", edits));
-    }
+    /// <summary>Most edits land in the first 2 KB, where HDF5's superblock and object headers and zip's local header are; boundary values: lengths, counts, versions, "undefined address" markers.</summary>
+    private static readonly ByteMutator Mutator = new(
+        (random, length) => random.Next(3) == 0 ? random.Next(length) : random.Next(Math.Min(2048, length)),
+        [0, 1, 2, 0x7f, 0x80, 0xff], "boundary value", MaxInsert: 16);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -41,7 +42,7 @@ public class OnnxFuzzTests(ITestOutputHelper output)
             for (int n = 0; n < Cases; n++)
             {
                 (string name, byte[] seed, string? node) = seeds[n % seeds.Length];
-                (byte[] mutant, string mutation) = Mutate(seed, random);
+                (byte[] mutant, string mutation) = Mutator.Mutate(seed, random);
                 var one = Stopwatch.StartNew();
                 try
                 {
@@ -86,59 +87,9 @@ public class OnnxFuzzTests(ITestOutputHelper output)
 
     private static byte[] Bytes(string name) => File.ReadAllBytes(OnnxFixture.PathOf(name));
 
-    /// <summary>One to three edits: bit flips, bytes that make long or huge varints, inserts, deletes, truncation, copied stretches.</summary>
-    private static (byte[], string) Mutate(byte[] seed, Random random)
-    {
-        var bytes = new List<byte>(seed);
-        var edits = new List<string>();
-        int count = random.Next(1, 4);
-        for (int i = 0; i < count && bytes.Count > 0; i++)
-        {
-            int at = random.Next(4) == 0 ? random.Next(Math.Min(64, bytes.Count)) : random.Next(bytes.Count);
-            switch (random.Next(7))
-            {
-                case 0:
-                    bytes[at] ^= (byte)(1 << random.Next(8));
-                    edits.Add($"flip bit at {at}");
-                    break;
-                case 1:
-                    bytes[at] = (byte)random.Next(256);
-                    edits.Add($"set byte {at}");
-                    break;
-                case 2:
-                    // A continuation byte or a wire-type-heavy tag: long varints, groups, wrong wire types.
-                    byte[] special = [0xFF, 0x80, 0x7F, 0x00, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F];
-                    bytes[at] = special[random.Next(special.Length)];
-                    edits.Add($"set protobuf byte at {at}");
-                    break;
-                case 3:
-                    int insert = random.Next(1, 9);
-                    bytes.InsertRange(at, Enumerable.Range(0, insert).Select(_ => (byte)random.Next(256)));
-                    edits.Add($"insert {insert} at {at}");
-                    break;
-                case 4:
-                    int delete = Math.Min(random.Next(1, 9), bytes.Count - at);
-                    bytes.RemoveRange(at, delete);
-                    edits.Add($"delete {delete} at {at}");
-                    break;
-                case 5:
-                    bytes.RemoveRange(at, bytes.Count - at);
-                    edits.Add($"truncate at {at}");
-                    break;
-                default:
-                    int length = Math.Min(random.Next(1, 32), bytes.Count - at);
-                    byte[] chunk = bytes.GetRange(at, length).ToArray();
-                    int to = random.Next(bytes.Count);
-                    for (int k = 0; k < chunk.Length && to + k < bytes.Count; k++)
-                    {
-                        bytes[to + k] = chunk[k];
-                    }
-
-                    edits.Add($"copy {length} from {at} to {to}");
-                    break;
-            }
-        }
-
-        return (bytes.ToArray(), string.Join(", ", edits));
-    }
+    /// <summary>Edits biased toward the first 64 bytes (the model's header fields and the graph's first tags); protobuf-significant bytes: long varints, groups, wrong wire types.</summary>
+    private static readonly ByteMutator Mutator = new(
+        (random, length) => random.Next(4) == 0 ? random.Next(Math.Min(64, length)) : random.Next(length),
+        [0xFF, 0x80, 0x7F, 0x00, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F], "protobuf byte",
+        PickCopyTarget: (random, length) => random.Next(length), MaxCopy: 32);
 }

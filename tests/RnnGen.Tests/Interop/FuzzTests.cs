@@ -38,7 +38,7 @@ public class FuzzTests(ITestOutputHelper output)
         for (int n = 0; n < Cases; n++)
         {
             (string name, byte[] seed, string prefix) = seeds[n % seeds.Length];
-            (byte[] mutant, string mutation) = Mutate(seed, random);
+            (byte[] mutant, string mutation) = Mutator(seed).Mutate(seed, random);
             IRecurrentCell<float> cell = cells[prefix];
             float[] before = cell.Parameters.ToArray();
             try
@@ -98,66 +98,18 @@ public class FuzzTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>One to three random edits, biased toward the length field and the header, where the structure lives.</summary>
-    private static (byte[], string) Mutate(byte[] seed, Random random)
+    /// <summary>Edits biased toward the length field and the JSON header, where the structure lives; copies stay in the header (duplicate names, shuffled offsets).</summary>
+    private static ByteMutator Mutator(byte[] seed)
     {
-        var bytes = new List<byte>(seed);
         int headerEnd = (int)Math.Min(seed.Length, 8 + (long)BinaryPrimitives.ReadUInt64LittleEndian(seed));
-        var edits = new List<string>();
-        int count = random.Next(1, 4);
-        for (int i = 0; i < count && bytes.Count > 0; i++)
-        {
-            int at = random.Next(4) switch
+        return new ByteMutator(
+            (random, length) => random.Next(4) switch
             {
-                0 => random.Next(Math.Min(8, bytes.Count)),                       // the length field
-                1 or 2 => random.Next(Math.Min(headerEnd, bytes.Count)),          // the JSON header
-                _ => random.Next(bytes.Count),                                     // anywhere, data included
-            };
-            switch (random.Next(7))
-            {
-                case 0:
-                    bytes[at] ^= (byte)(1 << random.Next(8));
-                    edits.Add($"flip bit at {at}");
-                    break;
-                case 1:
-                    bytes[at] = (byte)random.Next(256);
-                    edits.Add($"set byte {at}");
-                    break;
-                case 2:
-                    // A JSON-significant character or digit: reaches the structural checks more often than noise.
-                    const string Significant = "{}[]\",:-0123456789eE. \\u";
-                    bytes[at] = (byte)Significant[random.Next(Significant.Length)];
-                    edits.Add($"set JSON char at {at}");
-                    break;
-                case 3:
-                    int insert = random.Next(1, 9);
-                    bytes.InsertRange(at, Enumerable.Range(0, insert).Select(_ => (byte)random.Next(256)));
-                    edits.Add($"insert {insert} at {at}");
-                    break;
-                case 4:
-                    int delete = Math.Min(random.Next(1, 9), bytes.Count - at);
-                    bytes.RemoveRange(at, delete);
-                    edits.Add($"delete {delete} at {at}");
-                    break;
-                case 5:
-                    bytes.RemoveRange(at, bytes.Count - at);
-                    edits.Add($"truncate at {at}");
-                    break;
-                default:
-                    // Copy a stretch of the header elsewhere in it: duplicate names, shuffled offsets.
-                    int length = Math.Min(random.Next(1, 24), bytes.Count - at);
-                    byte[] chunk = bytes.GetRange(at, length).ToArray();
-                    int to = random.Next(Math.Min(headerEnd, bytes.Count));
-                    for (int k = 0; k < chunk.Length && to + k < bytes.Count; k++)
-                    {
-                        bytes[to + k] = chunk[k];
-                    }
-
-                    edits.Add($"copy {length} from {at} to {to}");
-                    break;
-            }
-        }
-
-        return (bytes.ToArray(), string.Join(", ", edits));
+                0 => random.Next(Math.Min(8, length)),                       // the length field
+                1 or 2 => random.Next(Math.Min(headerEnd, length)),          // the JSON header
+                _ => random.Next(length),                                     // anywhere, data included
+            },
+            "{}[]\",:-0123456789eE. \\u"u8.ToArray(), "JSON char",
+            PickCopyTarget: (random, length) => random.Next(Math.Min(headerEnd, length)));
     }
 }
