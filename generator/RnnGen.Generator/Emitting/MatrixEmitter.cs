@@ -38,70 +38,38 @@ internal static class MatrixEmitter
 
             int lanes = width.Lanes;
             var wide = width.IsScalar ? [] : sources.Where(s => s.Columns >= lanes).ToList();
-            bool first = true;   // the first chunk starts the accumulators with a product instead of an FMA onto zero
-            foreach (ProductSource s in wide)
-            {
-                string rowOffset(int i) => i == 0 ? "0" : i == 1 ? s.ColumnsName : $"{i} * {s.ColumnsName}";
-                string prefix = "v" + s.TailName.Substring(0, 1);   // vx…, vh…
-                void Chunk(string k, string vector)
-                {
-                    for (int i = 0; i < lanes; i++)
-                    {
-                        string product = width.Load(s.RowsName, Plus(rowOffset(i), k));
-                        w.Line(first ? $"var a{i} = {product} * {vector};" : $"a{i} = MultiplyAdd({product}, {vector}, a{i});");
-                    }
-
-                    first = false;
-                }
-
-                // Short rows are unrolled completely; long ones loop two vectors at a time.
-                int chunks = s.Columns / lanes;
-                int unrolled = chunks <= 4 ? chunks : first ? 1 : 0;
-                for (int c = 0; c < unrolled; c++)
-                {
-                    string k = (c * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    string v = prefix + k;
-                    w.Line($"var {v} = {width.Load(s.Vector, k)};");
-                    Chunk(k, v);
-                }
-
-                if (unrolled < chunks)
-                {
-                    int pairs = (chunks - unrolled) / 2;
-                    string start = (unrolled * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (pairs > 0)
-                    {
-                        using (w.Block($"for (nint k = {start}; k <= {s.ColumnsName} - {2 * lanes}; k += {2 * lanes})"))
-                        {
-                            w.Line($"var v = {width.Load(s.Vector, "k")};");
-                            Chunk("k", "v");
-                            w.Line($"var u = {width.Load(s.Vector, $"k + {lanes}")};");
-                            Chunk($"k + {lanes}", "u");
-                        }
-                    }
-
-                    if ((chunks - unrolled) % 2 == 1)
-                    {
-                        string k = ((chunks - 1) * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        w.Line($"var {prefix}Last = {width.Load(s.Vector, k)};");
-                        Chunk(k, $"{prefix}Last");
-                    }
-                }
-
-                if (s.Columns % lanes != 0)
-                {
-                    w.Line($"// the last {lanes} columns overlap the ones before; the tail is zero in the lanes already counted");
-                    w.Line($"var {s.TailName} = {width.Load(s.Vector, $"{s.ColumnsName} - {lanes}")} & TailMask{width.Suffix}({s.ColumnsName} % {lanes});");
-                    Chunk($"{s.ColumnsName} - {lanes}", s.TailName);
-                }
-            }
 
             // The biases are added to each other off the critical path, then once to the reduced sums.
             string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
-            string reduced = $"SumEach({string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i))})";
-            w.Line(wide.Count > 0
-                ? (biasOffsets.Count == 0 ? $"var sum = {reduced};" : $"var sum = {reduced} + {(biasOffsets.Count > 1 ? $"({biases})" : biases)};")
-                : $"var sum = {(biasOffsets.Count == 0 ? width.Zero : biases)};");
+            string plusBiases = biasOffsets.Count == 0 ? "" : $" + {(biasOffsets.Count > 1 ? $"({biases})" : biases)}";
+            if (wide.Count == 0)
+            {
+                w.Line($"var sum = {(biasOffsets.Count == 0 ? width.Zero : biases)};");
+            }
+            else if (width != Width.V128)
+            {
+                // Vector256 needs AVX2, and every x86 CPU with AVX2 has FMA too.
+                WideProducts(w, width, wide, inDouble: false);
+                w.Line($"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
+            }
+            else
+            {
+                // Without FMA, a·b + c rounds twice; with saturating gates the products reach tens and those roundings
+                // add up past float32 parity, so AVX without FMA sums the products in double (a JIT-time constant).
+                w.Line($"{type} sum;");
+                using (w.Block($"if (ProductsInDouble{width.Suffix})"))
+                {
+                    WideProducts(w, width, wide, inDouble: true);
+                    w.Line($"sum = SumEachWide{width.Suffix}({Accumulators(lanes)}){plusBiases};");
+                }
+
+                using (w.Block("else"))
+                {
+                    WideProducts(w, width, wide, inDouble: false);
+                    w.Line($"sum = SumEach({Accumulators(lanes)}){plusBiases};");
+                }
+            }
+
             foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes))
             {
                 // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.
@@ -115,6 +83,77 @@ internal static class MatrixEmitter
             }
 
             w.Line("return sum;");
+        }
+    }
+
+    private static string Accumulators(int lanes) => string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i));
+
+    /// <summary>
+    /// The products of <see cref="RowsHelper"/>'s whole-vector sources into accumulators a0…: one per row of the block,
+    /// in float with MultiplyAdd, or (<paramref name="inDouble"/>) in double, each vector of columns widened once.
+    /// </summary>
+    private static void WideProducts(SourceWriter w, Width width, IReadOnlyList<ProductSource> wide, bool inDouble)
+    {
+        int lanes = width.Lanes;
+        string Vector(string load) => inDouble ? $"Widen{width.Suffix}({load})" : load;
+        bool first = true;   // the first chunk starts the accumulators with a product instead of an FMA onto zero
+        foreach (ProductSource s in wide)
+        {
+            string rowOffset(int i) => i == 0 ? "0" : i == 1 ? s.ColumnsName : $"{i} * {s.ColumnsName}";
+            string prefix = "v" + s.TailName.Substring(0, 1);   // vx…, vh…
+            void Chunk(string k, string vector)
+            {
+                for (int i = 0; i < lanes; i++)
+                {
+                    string product = width.Load(s.RowsName, Plus(rowOffset(i), k));
+                    w.Line(inDouble
+                        ? first ? $"var a{i} = WideMultiply{width.Suffix}({product}, {vector});" : $"a{i} = WideMultiplyAdd{width.Suffix}({product}, {vector}, a{i});"
+                        : first ? $"var a{i} = {product} * {vector};" : $"a{i} = MultiplyAdd({product}, {vector}, a{i});");
+                }
+
+                first = false;
+            }
+
+            // Short rows are unrolled completely; long ones loop two vectors at a time.
+            int chunks = s.Columns / lanes;
+            int unrolled = chunks <= 4 ? chunks : first ? 1 : 0;
+            for (int c = 0; c < unrolled; c++)
+            {
+                string k = (c * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                string v = prefix + k;
+                w.Line($"var {v} = {Vector(width.Load(s.Vector, k))};");
+                Chunk(k, v);
+            }
+
+            if (unrolled < chunks)
+            {
+                int pairs = (chunks - unrolled) / 2;
+                string start = (unrolled * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (pairs > 0)
+                {
+                    using (w.Block($"for (nint k = {start}; k <= {s.ColumnsName} - {2 * lanes}; k += {2 * lanes})"))
+                    {
+                        w.Line($"var v = {Vector(width.Load(s.Vector, "k"))};");
+                        Chunk("k", "v");
+                        w.Line($"var u = {Vector(width.Load(s.Vector, $"k + {lanes}"))};");
+                        Chunk($"k + {lanes}", "u");
+                    }
+                }
+
+                if ((chunks - unrolled) % 2 == 1)
+                {
+                    string k = ((chunks - 1) * lanes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    w.Line($"var {prefix}Last = {Vector(width.Load(s.Vector, k))};");
+                    Chunk(k, $"{prefix}Last");
+                }
+            }
+
+            if (s.Columns % lanes != 0)
+            {
+                w.Line($"// the last {lanes} columns overlap the ones before; the tail is zero in the lanes already counted");
+                w.Line($"var {s.TailName} = {Vector($"{width.Load(s.Vector, $"{s.ColumnsName} - {lanes}")} & TailMask{width.Suffix}({s.ColumnsName} % {lanes})")};");
+                Chunk($"{s.ColumnsName} - {lanes}", s.TailName);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using RnnGen.Simd;
 
 namespace RnnGen.Generated;
@@ -145,6 +146,46 @@ public abstract class KernelBase
     /// <summary>a·b + c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float MultiplyAdd(float a, float b, float c) => VectorMath.MultiplyAdd(a, b, c);
+
+    /// <summary>
+    /// True where the Vector128 kernels sum their row products in double: x86 with AVX but without FMA (Sandy and Ivy
+    /// Bridge, or DOTNET_EnableAVX2=0). A JIT-time constant, so the branch not taken is not compiled.
+    /// </summary>
+    /// <remarks>
+    /// Without FMA, a·b + c rounds the product and then the sum. With saturating gates the products of a
+    /// pre-activation reach tens while the sum may end near zero, and those extra roundings put the Vector128 path
+    /// without FMA past the float32 parity rule (1.1× the bound on make_fixtures.py's gru_7x13_s16_x4). In double each
+    /// product is exact and the sum of a row rounds to float once: more accurate than FMA in float, and with AVX four
+    /// doubles fill one register, so a product costs a conversion, a multiply and an add (against a multiply and an
+    /// add). Without AVX (SSE only) the kernels keep float.
+    /// </remarks>
+    protected static bool ProductsInDouble128 => Avx.IsSupported && !SimdSupport.FusedMultiplyAdd;
+
+    /// <summary>Four floats widened to double, exactly (only where <see cref="ProductsInDouble128"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<double> Widen128(Vector128<float> x) => Avx.ConvertToVector256Double(x);
+
+    /// <summary>a·b in double, a widened from float: exact, as 24 + 24 significant bits fit in 53 (only where <see cref="ProductsInDouble128"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<double> WideMultiply128(Vector128<float> a, Vector256<double> b) => Avx.Multiply(Avx.ConvertToVector256Double(a), b);
+
+    /// <summary>a·b + c in double, a widened from float: the product is exact, the sum rounds once (only where <see cref="ProductsInDouble128"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<double> WideMultiplyAdd128(Vector128<float> a, Vector256<double> b, Vector256<double> c) =>
+        Avx.Add(Avx.Multiply(Avx.ConvertToVector256Double(a), b), c);
+
+    /// <summary>
+    /// The horizontal sums of four double accumulators, each rounded once to float: lane k = Σ lanes of a<sub>k</sub>
+    /// (only where <see cref="ProductsInDouble128"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector128<float> SumEachWide128(Vector256<double> a0, Vector256<double> a1, Vector256<double> a2, Vector256<double> a3)
+    {
+        // [a0₀+a0₁, a1₀+a1₁, a0₂+a0₃, a1₂+a1₃] and the same for a2, a3; then the low halves plus the high halves.
+        Vector256<double> pairs01 = Avx.HorizontalAdd(a0, a1), pairs23 = Avx.HorizontalAdd(a2, a3);
+        Vector256<double> sums = Avx.Add(Avx.Permute2x128(pairs01, pairs23, 0x20), Avx.Permute2x128(pairs01, pairs23, 0x31));
+        return Avx.ConvertToVector128Single(sums);
+    }
 
     /// <inheritdoc cref="VectorMath.SumEach(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

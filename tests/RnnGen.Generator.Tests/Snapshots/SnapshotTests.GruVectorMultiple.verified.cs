@@ -1899,37 +1899,75 @@ namespace Models
                 {
                     ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
                     ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                    var vx0 = Load128(ref x, 0);
-                    var a0 = Load128(ref wx, 0) * vx0;
-                    var a1 = Load128(ref wx, InputSize) * vx0;
-                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                    var vx4 = Load128(ref x, 4);
-                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                    var vh0 = Load128(ref previous, 0);
-                    a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
-                    var vh4 = Load128(ref previous, 4);
-                    a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                    var vh8 = Load128(ref previous, 8);
-                    a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                    var vh12 = Load128(ref previous, 12);
-                    a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                    var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    if (ProductsInDouble128)
+                    {
+                        var vx0 = Widen128(Load128(ref x, 0));
+                        var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
+                        var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
+                        var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
+                        var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
+                        var vx4 = Widen128(Load128(ref x, 4));
+                        a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                        var vh0 = Widen128(Load128(ref previous, 0));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 0), vh0, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize), vh0, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize), vh0, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize), vh0, a3);
+                        var vh4 = Widen128(Load128(ref previous, 4));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 4), vh4, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                        var vh8 = Widen128(Load128(ref previous, 8));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 8), vh8, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                        var vh12 = Widen128(Load128(ref previous, 12));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 12), vh12, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                        sum = SumEachWide128(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                    }
+                    else
+                    {
+                        var vx0 = Load128(ref x, 0);
+                        var a0 = Load128(ref wx, 0) * vx0;
+                        var a1 = Load128(ref wx, InputSize) * vx0;
+                        var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                        var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                        var vx4 = Load128(ref x, 4);
+                        a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                        a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                        a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                        a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                        var vh0 = Load128(ref previous, 0);
+                        a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
+                        var vh4 = Load128(ref previous, 4);
+                        a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                        var vh8 = Load128(ref previous, 8);
+                        a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                        var vh12 = Load128(ref previous, 12);
+                        a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                        sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                    }
                     return sum;
                 }
 
@@ -1938,17 +1976,35 @@ namespace Models
                 private static global::System.Runtime.Intrinsics.Vector128<float> InputPart128(ref float w, nint r, ref float x)
                 {
                     ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                    var vx0 = Load128(ref x, 0);
-                    var a0 = Load128(ref wx, 0) * vx0;
-                    var a1 = Load128(ref wx, InputSize) * vx0;
-                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                    var vx4 = Load128(ref x, 4);
-                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
+                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    if (ProductsInDouble128)
+                    {
+                        var vx0 = Widen128(Load128(ref x, 0));
+                        var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
+                        var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
+                        var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
+                        var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
+                        var vx4 = Widen128(Load128(ref x, 4));
+                        a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                        sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
+                    }
+                    else
+                    {
+                        var vx0 = Load128(ref x, 0);
+                        var a0 = Load128(ref wx, 0) * vx0;
+                        var a1 = Load128(ref wx, InputSize) * vx0;
+                        var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                        var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                        var vx4 = Load128(ref x, 4);
+                        a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                        a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                        a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                        a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                        sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
+                    }
                     return sum;
                 }
 
@@ -1957,27 +2013,55 @@ namespace Models
                 private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPart128(ref float w, nint r, ref float previous)
                 {
                     ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                    var vh0 = Load128(ref previous, 0);
-                    var a0 = Load128(ref wh, 0) * vh0;
-                    var a1 = Load128(ref wh, HiddenSize) * vh0;
-                    var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
-                    var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
-                    var vh4 = Load128(ref previous, 4);
-                    a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                    var vh8 = Load128(ref previous, 8);
-                    a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                    var vh12 = Load128(ref previous, 12);
-                    a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
-                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    if (ProductsInDouble128)
+                    {
+                        var vh0 = Widen128(Load128(ref previous, 0));
+                        var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
+                        var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
+                        var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
+                        var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
+                        var vh4 = Widen128(Load128(ref previous, 4));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 4), vh4, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                        var vh8 = Widen128(Load128(ref previous, 8));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 8), vh8, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                        var vh12 = Widen128(Load128(ref previous, 12));
+                        a0 = WideMultiplyAdd128(Load128(ref wh, 12), vh12, a0);
+                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                        sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                    }
+                    else
+                    {
+                        var vh0 = Load128(ref previous, 0);
+                        var a0 = Load128(ref wh, 0) * vh0;
+                        var a1 = Load128(ref wh, HiddenSize) * vh0;
+                        var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
+                        var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
+                        var vh4 = Load128(ref previous, 4);
+                        a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                        var vh8 = Load128(ref previous, 8);
+                        a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                        var vh12 = Load128(ref previous, 12);
+                        a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                        sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                    }
                     return sum;
                 }
 
