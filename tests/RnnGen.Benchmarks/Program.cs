@@ -13,9 +13,16 @@ using Perfolizer.Horology;
 //   neither    BenchmarkDotNet's default job.
 // dotnet run -c Release --project tests/RnnGen.Benchmarks -- --check-onnx
 //   checks the ONNX models of OnnxRuntimeBenchmarks against the generated cells (exit status 1 if they disagree).
+// dotnet tests/RnnGen.Benchmarks/bin/Release/net10.0/RnnGen.Benchmarks.dll --cold-start [options, see ColdStart.cs]
+//   the first 100,000 steps of one cell from process start, block by block (coldstart.sh runs the grid).
 if (args.Contains("--check-onnx"))
 {
     return RnnGen.Benchmarks.OnnxParity.Run();
+}
+
+if (args.Contains("--cold-start"))
+{
+    return RnnGen.Benchmarks.ColdStart.Run(args);
 }
 
 bool quick = args.Contains("--quick"), compare = args.Contains("--compare");

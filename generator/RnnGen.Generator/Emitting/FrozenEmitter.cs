@@ -43,6 +43,7 @@ internal static class FrozenEmitter
                 private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => parameters.CopyTo(frozen);
 
                 /// <summary>One step on a frozen copy, updating a layer state in place with the layer's own step; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
                     Copy(ref state, ref scratch, StateSize);
@@ -68,7 +69,7 @@ internal static class FrozenEmitter
             public static bool PackedPath => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
 
             /// <summary>Floats of a frozen copy: packed on the Vector256 path, the parameters as they are elsewhere.</summary>
-            public static int FrozenLength => PackedPath ? PackedLength : ParameterCount;
+            public static int FrozenLength { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => PackedPath ? PackedLength : ParameterCount; }
 
             /// <summary>A frozen copy of one direction's parameters: packed (layout: RnnGen.Generated.KernelBase.PackTiles) on the Vector256 path, a plain copy elsewhere.</summary>
             private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen)
@@ -98,6 +99,7 @@ internal static class FrozenEmitter
                   """;
         w.Lines($$"""
             /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
             {
                 if (PackedPath)

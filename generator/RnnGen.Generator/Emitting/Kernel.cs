@@ -22,10 +22,17 @@ internal sealed record Kernel(string Name, string Parameters, string Accessibili
     public const string AggressiveOptimization =
         "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
+    // Dispatchers and other one-branch forwarders are inlined into their callers: the runner's step path is large
+    // enough that the JIT's inlining budget runs out before it reaches them, and a forwarder left out of line runs
+    // as tier-0 code for the first ~100 ms and costs a call on every step after.
+    public const string AggressiveInlining =
+        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
     /// <summary>The method that calls the body of the widest accelerated path: <c>{Name}256</c>, <c>{Name}128</c>, <c>{Name}1</c>.</summary>
     public void EmitDispatch(SourceWriter w, IReadOnlyList<Width> widths)
     {
         w.Line();
+        w.Line(AggressiveInlining);
         using (w.Block($"{Accessibility} static void {Name}({Parameters})"))
         {
             for (int i = 0; i < widths.Count; i++)

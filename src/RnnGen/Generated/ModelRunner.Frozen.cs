@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnGen.Simd;
 
 namespace RnnGen.Generated;
@@ -8,14 +9,18 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 {
     private const int LineFloats = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
     private static int Aligned(int length) => (length + LineFloats - 1) / LineFloats * LineFloats;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
     private static int FrozenOffset(int layer, int direction) =>
         layer == 0
             ? direction * Aligned(TFirst.FrozenLength)
             : Directions * Aligned(TFirst.FrozenLength) + ((layer - 1) * Directions + direction) * Aligned(TUpper.FrozenLength);
 
-    private static int FrozenHeadOffset => FrozenOffset(Layers, 0);
+    private static int FrozenHeadOffset { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => FrozenOffset(Layers, 0); }
 
     /// <summary>Floats of a frozen copy.</summary>
     public static int FrozenLength => FrozenHeadOffset + THead.ParameterCount;

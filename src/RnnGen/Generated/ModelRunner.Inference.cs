@@ -1,9 +1,14 @@
+using System.Runtime.CompilerServices;
+
 namespace RnnGen.Generated;
 
 // Inference: streaming steps (forward in time only), and sequence passes layer by layer through a workspace (any
 // direction count), for one stream or a batch of B independent streams at once. Both run either on the model's own
 // parameters (Live) or on a frozen copy (Frozen). Batched layouts: inputs [T, B, I] and outputs [T, B, O] time-major
 // (row t·B + b, PyTorch's batch_first=False), states [B, StateSize] (each stream's state in the single-stream layout).
+// The streaming entry points and Stream are AggressiveOptimization: compiled fully optimised on their first call, with
+// the layer and kernel dispatch inlined, and never recompiled, so a stream never runs tier-0 code on this path nor waits
+// for a tier-up (Warmup.Prepare makes those first calls; docs/performance.md, "Cold start and real-time settings").
 public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 {
     /// <summary>Floats of stack a batched pass may use for its chunk of streams' states and scratch (128 KB).</summary>
@@ -13,6 +18,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private const int MaxChunk = 32;
 
     /// <summary>One step of a single-layer cell, whose output is its h: <c>state[..H]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> state)
     {
         Guard.Length(input.Length, InputSize, nameof(input));
@@ -21,6 +27,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>One streaming step through every layer and the head.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
         CheckStep(input, state, output);
@@ -28,6 +35,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>A sequence, step by step: bit for bit one Step per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
@@ -39,6 +47,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Sequence<Live>(ref Ref(parameters), inputs, outputs, state, workspace, batched: false);
 
     /// <summary>One step of B single-layer cells: stream b's input at inputs[b·I…], its state at states[b·S…] (output h = its first H values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StepBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> states)
     {
         int batch = CheckStepBatch(inputs, states, default, withOutputs: false);
@@ -46,6 +55,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>One streaming step of B streams, each through every layer and the head: outputs [B, O].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StepBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs)
     {
         int batch = CheckStepBatch(inputs, states, outputs, withOutputs: true);
@@ -53,6 +63,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>B sequences, step by step: inputs [T, B, I], outputs [T, B, O], states [B, S].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
     {
         int batch = Batch(states, nameof(states));
@@ -65,6 +76,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Sequence<Live>(ref Ref(parameters), inputs, outputs, states, workspace, batched: true);
 
     /// <summary>One step of a frozen single-layer cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenStep(ReadOnlySpan<float> frozen, ReadOnlySpan<float> input, Span<float> state)
     {
         Guard.Length(input.Length, InputSize, nameof(input));
@@ -73,6 +85,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>One streaming step of a frozen model.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenStep(ReadOnlySpan<float> frozen, ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
         CheckStep(input, state, output);
@@ -80,6 +93,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>A sequence on a frozen model, step by step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
@@ -91,6 +105,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Sequence<Frozen>(ref Ref(frozen), inputs, outputs, state, workspace, batched: false);
 
     /// <summary>One step of B frozen single-layer cells.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenStepBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> states)
     {
         int batch = CheckStepBatch(inputs, states, default, withOutputs: false);
@@ -98,6 +113,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>One streaming step of B streams on a frozen model.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenStepBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs)
     {
         int batch = CheckStepBatch(inputs, states, outputs, withOutputs: true);
@@ -105,6 +121,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>B sequences on a frozen model, step by step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
     {
         int batch = Batch(states, nameof(states));
@@ -176,6 +193,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>How many streams one kernel call steps: all of them up to <see cref="MaxChunk"/>, as the stack budget allows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ChunkFor(int batch, int floatsPerStream) =>
         Math.Max(1, Math.Min(Math.Min(batch, MaxChunk), StackBudget / Math.Max(1, floatsPerStream)));
 
@@ -184,6 +202,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// states are gathered once into contiguous h-then-c rows and scattered once; each layer reads the h the layer below
     /// just wrote. Outputs may be empty (a cell's Step: the output is h, in the state).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Stream<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch, int steps)
         where TStep : IStepper
     {
@@ -337,10 +356,11 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// </summary>
     private readonly struct Live : IStepper
     {
-        public static int ScratchPerStream => LayerState;
+        public static int ScratchPerStream { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => LayerState; }
 
-        public static int ScratchShared => TFirst.ActivationsPerStep;
+        public static int ScratchShared { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TFirst.ActivationsPerStep; }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count)
         {
             Copy(ref states, ref scratch, count * LayerState);
@@ -367,6 +387,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>
             THead.Forward(ref At(ref weights, HeadOffset), ref x, ref y, rows);
     }
@@ -374,10 +395,11 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>A frozen copy (<see cref="Freeze"/>): the layer kernels' frozen steps.</summary>
     private readonly struct Frozen : IStepper
     {
-        public static int ScratchPerStream => Math.Max(TFirst.FrozenScratchPerStream, TUpper.FrozenScratchPerStream);
+        public static int ScratchPerStream { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Math.Max(TFirst.FrozenScratchPerStream, TUpper.FrozenScratchPerStream); }
 
-        public static int ScratchShared => LayerState + TFirst.ActivationsPerStep;
+        public static int ScratchShared { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => LayerState + TFirst.ActivationsPerStep; }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count)
         {
             ref float w = ref At(ref weights, FrozenOffset(layer, direction));
@@ -402,6 +424,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>
             THead.Forward(ref At(ref weights, FrozenHeadOffset), ref x, ref y, rows);
     }

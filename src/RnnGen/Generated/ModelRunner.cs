@@ -34,42 +34,45 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
     }
 
-    private static int Layers => TModel.Layers;
+    // The sizes below are constants once the type arguments are known, but the step path is large enough that the JIT's
+    // inlining budget runs out before it reaches them: AggressiveInlining keeps them from being calls on every step.
+    private static int Layers { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TModel.Layers; }
 
-    private static int Directions => TModel.Directions;
+    private static int Directions { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TModel.Directions; }
 
     /// <summary>Hout.</summary>
-    private static int Recurrent => TFirst.RecurrentSize;
+    private static int Recurrent { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TFirst.RecurrentSize; }
 
     /// <summary>One layer-direction's state (every layer's is the same size).</summary>
-    private static int LayerState => TFirst.StateSize;
+    private static int LayerState { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TFirst.StateSize; }
 
-    private static int LayerOutput => Directions * Recurrent;
+    private static int LayerOutput { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Directions * Recurrent; }
 
-    private static bool HasHead => THead.OutputSize > 0;
+    private static bool HasHead { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => THead.OutputSize > 0; }
 
     /// <summary>Features per step the model reads.</summary>
-    public static int InputSize => TFirst.InputSize;
+    public static int InputSize { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TFirst.InputSize; }
 
     /// <summary>Values per step the model writes.</summary>
-    public static int OutputSize => HasHead ? THead.OutputSize : LayerOutput;
+    public static int OutputSize { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => HasHead ? THead.OutputSize : LayerOutput; }
 
     /// <summary>h_n then c_n.</summary>
-    public static int StateSize => Layers * Directions * LayerState;
+    public static int StateSize { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Layers * Directions * LayerState; }
 
     /// <summary>Every layer-direction's parameters, then the head's.</summary>
     public static int ParameterCount => HeadOffset + THead.ParameterCount;
 
     /// <summary>One layer, one direction: the user's state is that layer's state, nothing to gather.</summary>
-    private static bool SingleLayerState => Layers * Directions == 1;
+    private static bool SingleLayerState { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Layers * Directions == 1; }
 
     /// <summary>Where layer <paramref name="layer"/>, direction <paramref name="direction"/> starts in the parameters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Offset(int layer, int direction) =>
         layer == 0
             ? direction * TFirst.ParameterCount
             : Directions * TFirst.ParameterCount + ((layer - 1) * Directions + direction) * TUpper.ParameterCount;
 
-    private static int HeadOffset => Offset(Layers, 0);
+    private static int HeadOffset { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Offset(Layers, 0); }
 
     /// <summary>A pinned buffer for the parameters from a cache-line boundary (<see cref="ParameterStart"/>).</summary>
     public static float[] AllocateParameters() => CacheAligned.Allocate<float>(ParameterCount, out _);

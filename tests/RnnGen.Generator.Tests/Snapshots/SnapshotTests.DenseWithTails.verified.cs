@@ -155,6 +155,7 @@ namespace Models
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static void Forward(ref float w, ref float xs, ref float ys, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Forward256(ref w, ref xs, ref ys, rows);
@@ -162,6 +163,7 @@ namespace Models
                 else Forward1(ref w, ref xs, ref ys, rows);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void ParameterGradients(ref float dp, ref float x, ref float dy, int steps)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref x, ref dy, steps);
@@ -169,6 +171,7 @@ namespace Models
                 else ParameterGradients1(ref dp, ref x, ref dy, steps);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void InputGradients(ref float w, ref float dy, ref float dx, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) InputGradients256(ref w, ref dy, ref dx, count);

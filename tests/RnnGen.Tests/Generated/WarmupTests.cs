@@ -1,0 +1,88 @@
+using Xunit;
+
+namespace RnnGen.Tests.Generated;
+
+// Cells no other test steps, so that what these tests see compiled is what Warmup.Prepare compiled.
+[Lstm(input: 5, hidden: 24)] public partial class WarmupLstm;
+[Gru(input: 3, hidden: 16)] public partial class WarmupGru;
+[Gru(input: 2, hidden: 8)] public partial class UnpreparedGru;
+
+/// <summary>
+/// <see cref="Warmup.Prepare{T}(IStreamingModel{T})"/>: after it, a streaming step compiles nothing on the caller's
+/// thread (the JIT's own count, which a step on an unprepared cell does raise), and it leaves the weights as they were.
+/// </summary>
+public sealed class WarmupTests
+{
+    [Fact]
+    public void AfterPrepareAStepCompilesNothing()
+    {
+        var lstm = new WarmupLstm(new Random(1));
+        var gru = new WarmupGru(new Random(2));
+        WarmupLstm.Frozen frozenLstm = lstm.Freeze();
+        WarmupGru.Frozen frozenGru = gru.Freeze();
+        Warmup.Prepare(lstm);
+        Warmup.Prepare(gru);
+        Warmup.Prepare(frozenLstm);
+        Warmup.Prepare(frozenGru);
+
+        Assert.Equal(0, CompiledByStepping(lstm, gru, frozenLstm, frozenGru));
+    }
+
+    [Fact]
+    public void WithoutPrepareTheFirstStepCompiles()
+    {
+        var gru = new UnpreparedGru(new Random(3));
+        float[] input = new float[UnpreparedGru.InputSize], state = new float[UnpreparedGru.StateSize];
+        ReadOnlySpan<float> x = input;
+        Span<float> s = state;
+        long before = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
+        gru.Step(x, s);
+
+        Assert.True(System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) > before, "a first step compiled nothing: the JIT count cannot show what Prepare does");
+    }
+
+    [Fact]
+    public void PrepareLeavesTheWeightsAlone()
+    {
+        var gru = new WarmupGru(new Random(4));
+        float[] before = gru.Parameters.ToArray();
+        WarmupGru.Frozen frozen = gru.Freeze();
+        float[] input = [0.5f, -0.25f, 1f], expected = new float[WarmupGru.StateSize], actual = new float[WarmupGru.StateSize];
+        frozen.Step(input, expected);
+
+        Warmup.Prepare(gru);
+        Warmup.Prepare(frozen);
+        frozen.Step(input, actual);
+
+        Assert.Equal(before, gru.Parameters.ToArray());
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void NullIsRefused()
+    {
+        Assert.Throws<ArgumentNullException>(() => Warmup.Prepare((IStreamingModel<float>)null!));
+        Assert.Throws<ArgumentNullException>(() => Warmup.Prepare((IFrozenStreamingModel<float>)null!));
+    }
+
+    /// <summary>
+    /// Methods the JIT compiled on this thread while the streaming entry points ran once each, counted after every span
+    /// was made (this method itself is compiled before its first line runs, and at tier 0 inlines nothing).
+    /// </summary>
+    private static long CompiledByStepping(WarmupLstm lstm, WarmupGru gru, WarmupLstm.Frozen frozenLstm, WarmupGru.Frozen frozenGru)
+    {
+        ReadOnlySpan<float> lstmInput = new float[WarmupLstm.InputSize], lstmInputs = new float[4 * WarmupLstm.InputSize];
+        Span<float> lstmState = new float[WarmupLstm.StateSize], lstmOutput = new float[WarmupLstm.OutputSize], lstmStates = new float[4 * WarmupLstm.StateSize];
+        ReadOnlySpan<float> gruInput = new float[WarmupGru.InputSize];
+        Span<float> gruState = new float[WarmupGru.StateSize], gruOutput = new float[WarmupGru.OutputSize];
+        long before = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
+        lstm.Step(lstmInput, lstmState);
+        lstm.Step(lstmInput, lstmState, lstmOutput);
+        lstm.StepBatch(lstmInputs, lstmStates);
+        frozenLstm.Step(lstmInput, lstmState);
+        frozenLstm.StepBatch(lstmInputs, lstmStates);
+        gru.Step(gruInput, gruState);
+        frozenGru.Step(gruInput, gruState, gruOutput);
+        return System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - before;
+    }
+}
