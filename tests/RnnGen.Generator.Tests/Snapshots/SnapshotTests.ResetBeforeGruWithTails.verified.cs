@@ -374,6 +374,7 @@ namespace Models
                 private static void Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => parameters.CopyTo(frozen);
 
                 /// <summary>One step on a frozen copy, updating a layer state in place with the layer's own step; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
                     Copy(ref state, ref scratch, StateSize);
@@ -399,6 +400,7 @@ namespace Models
                 private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
                     StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
@@ -406,6 +408,7 @@ namespace Models
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
@@ -413,6 +416,7 @@ namespace Models
                     else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
@@ -420,6 +424,7 @@ namespace Models
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
@@ -427,6 +432,7 @@ namespace Models
                     else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, ref activations, steps);
