@@ -417,7 +417,7 @@ internal static partial class ModelEmitter
             public Frozen Freeze(global::RnnGen.WeightPrecision precision) => new(Parameters, precision);
 
             /// <summary>
-            /// A read-only snapshot of a model's parameters, made by <see cref="Freeze"/>: the model's inference passes (results
+            /// A read-only snapshot of a model's parameters, made by <see cref="Freeze()"/> or <see cref="Freeze(global::RnnGen.WeightPrecision)"/>: the model's inference passes (results
             /// agree to float rounding) on weights repacked once, per tile of hidden units on the Vector256 path (no horizontal
             /// sums), a plain copy elsewhere. Later writes to the model's parameters (an optimizer step, LoadWeights) do not reach
             /// it: freeze again to pick them up. It never changes, so one snapshot may serve any number of threads, each with its own state.
