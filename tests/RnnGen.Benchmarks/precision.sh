@@ -37,5 +37,5 @@ awk '
       split(k, p, " ")
       printf "%-5s %-8s %12.1f %12.1f %12.1f %9.2f %9.2f\n", p[1], p[2], f, b, h, (b > 0 ? f / b : 0), (h > 0 ? f / h : 0)
     }
-  }' "$out/all.txt" | sort -k1,1 -k2,2n -t' '
+  }' "$out/all.txt" | sort -k1,1 -k2,2n
 echo "(raw results in $out)"
