@@ -38,19 +38,19 @@ public static class Cells
         return cell;
     }
 
-    /// <summary>The cell's <c>Freeze()</c>: a packed snapshot of its parameters for inference.</summary>
-    public static IFrozenCell<float> Freeze(IRecurrentCell<float> cell) => cell switch
+    /// <summary>The cell's <c>Freeze(precision)</c>: a packed snapshot of its parameters for inference.</summary>
+    public static IFrozenCell<float> Freeze(IRecurrentCell<float> cell, WeightPrecision precision = WeightPrecision.Float32) => cell switch
     {
-        Lstm1x8 c => c.Freeze(),
-        Lstm8x32 c => c.Freeze(),
-        Lstm32x64 c => c.Freeze(),
-        Lstm64x128 c => c.Freeze(),
-        Lstm128x256 c => c.Freeze(),
-        Gru1x8 c => c.Freeze(),
-        Gru8x32 c => c.Freeze(),
-        Gru32x64 c => c.Freeze(),
-        Gru64x128 c => c.Freeze(),
-        Gru128x256 c => c.Freeze(),
+        Lstm1x8 c => c.Freeze(precision),
+        Lstm8x32 c => c.Freeze(precision),
+        Lstm32x64 c => c.Freeze(precision),
+        Lstm64x128 c => c.Freeze(precision),
+        Lstm128x256 c => c.Freeze(precision),
+        Gru1x8 c => c.Freeze(precision),
+        Gru8x32 c => c.Freeze(precision),
+        Gru32x64 c => c.Freeze(precision),
+        Gru64x128 c => c.Freeze(precision),
+        Gru128x256 c => c.Freeze(precision),
         _ => throw new ArgumentException($"Not a benchmark cell: {cell.GetType()}."),
     };
 

@@ -25,6 +25,28 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>Floats of a frozen copy.</summary>
     public static int FrozenLength => FrozenHeadOffset + THead.ParameterCount;
 
+    /// <summary>
+    /// The frozen copy of <paramref name="parameters"/> with its weight matrices rounded to <paramref name="precision"/>
+    /// (biases as they are), in a pinned buffer from a cache-line boundary at <paramref name="offset"/>.
+    /// </summary>
+    public static float[] Freeze(ReadOnlySpan<float> parameters, WeightPrecision precision, out int offset)
+    {
+        Guard.Length(parameters.Length, ParameterCount, nameof(parameters));
+        if (precision == WeightPrecision.Float32)
+        {
+            return Freeze(parameters, out offset);
+        }
+
+        if (precision is not (WeightPrecision.BFloat16 or WeightPrecision.Half))
+        {
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, "Not a WeightPrecision.");
+        }
+
+        float[] rounded = parameters.ToArray();
+        WeightRounding.RoundWeights(rounded, TModel.Shape, precision);
+        return Freeze(rounded, out offset);
+    }
+
     /// <summary>The frozen copy of <paramref name="parameters"/>, in a pinned buffer from a cache-line boundary at <paramref name="offset"/>.</summary>
     public static float[] Freeze(ReadOnlySpan<float> parameters, out int offset)
     {

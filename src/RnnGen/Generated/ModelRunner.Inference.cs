@@ -392,7 +392,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             THead.Forward(ref At(ref weights, HeadOffset), ref x, ref y, rows);
     }
 
-    /// <summary>A frozen copy (<see cref="Freeze"/>): the layer kernels' frozen steps.</summary>
+    /// <summary>A frozen copy (<see cref="Freeze(ReadOnlySpan{float}, out int)"/>): the layer kernels' frozen steps.</summary>
     private readonly struct Frozen : IStepper
     {
         public static int ScratchPerStream { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Math.Max(TFirst.FrozenScratchPerStream, TUpper.FrozenScratchPerStream); }

@@ -188,10 +188,16 @@ namespace Models
             Kernels.Runner.BackwardBatch(Parameters, tape, outputGradients, stateGradients, inputGradients, parameterGradients);
 
         /// <summary>An inference-only snapshot of the parameters as they are now, laid out for the fastest kernels (see <see cref="Frozen"/>).</summary>
-        public Frozen Freeze() => new(Parameters);
+        public Frozen Freeze() => new(Parameters, global::RnnGen.WeightPrecision.Float32);
 
         /// <summary>
-        /// A read-only snapshot of a model's parameters, made by <see cref="Freeze"/>: the model's inference passes (results
+        /// An inference-only snapshot whose weight matrices are rounded to <paramref name="precision"/> (to nearest, ties to
+        /// even, as PyTorch's <c>w.bfloat16().float()</c> / <c>w.half().float()</c>); biases, inputs, states and arithmetic stay float32.
+        /// </summary>
+        public Frozen Freeze(global::RnnGen.WeightPrecision precision) => new(Parameters, precision);
+
+        /// <summary>
+        /// A read-only snapshot of a model's parameters, made by <see cref="Freeze()"/> or <see cref="Freeze(global::RnnGen.WeightPrecision)"/>: the model's inference passes (results
         /// agree to float rounding) on weights repacked once, per tile of hidden units on the Vector256 path (no horizontal
         /// sums), a plain copy elsewhere. Later writes to the model's parameters (an optimizer step, LoadWeights) do not reach
         /// it: freeze again to pick them up. It never changes, so one snapshot may serve any number of threads, each with its own state.
@@ -201,10 +207,14 @@ namespace Models
             private readonly float[] _weights;
             private readonly int _offset;
 
-            internal Frozen(global::System.ReadOnlySpan<float> parameters)
+            internal Frozen(global::System.ReadOnlySpan<float> parameters, global::RnnGen.WeightPrecision precision)
             {
-                _weights = Kernels.Runner.Freeze(parameters, out _offset);
+                _weights = Kernels.Runner.Freeze(parameters, precision, out _offset);
+                Precision = precision;
             }
+
+            /// <summary>The precision the weight matrices were rounded to when the snapshot was made.</summary>
+            public global::RnnGen.WeightPrecision Precision { get; }
 
             private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLength);
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Frozen.Step by weight precision: Float32 against BFloat16 and Half (Freeze(WeightPrecision)), at (I,H) = (1,8) (8,32)
+# (32,64) (64,128) (128,256), LSTM and GRU, weights x4, all in one BenchmarkDotNet run per round (its compare job).
+# Prints every round's medians, then per shape the median ns over the rounds and the speedups Float32 / BFloat16 and
+# Float32 / Half (> 1: the 16-bit snapshot is faster).
+# Usage: tests/RnnGen.Benchmarks/precision.sh [rounds=3]     (RNNGEN_BDN_JOB=Dry: a smoke run that checks the plumbing)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+rounds=${1:-3}
+out=$(mktemp -d "${TMPDIR:-/tmp}/rnngen-precision.XXXXXX")
+job=(--compare)
+[[ -n ${RNNGEN_BDN_JOB:-} ]] && job=(--job "$RNNGEN_BDN_JOB")
+dotnet build "$here" -c Release --nologo -v q >/dev/null
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds" >&2
+  dotnet run -c Release --no-build --project "$here" -- "${job[@]}" --filter '*PrecisionBenchmarks*' --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 ||
+    { tail -20 "$out/bdn-$r.log" >&2; exit 1; }
+  ! grep -q "executed benchmarks: 0" "$out/bdn-$r.log" || { grep -m 5 "error" "$out/bdn-$r.log" >&2; exit 1; }
+  awk -F';' -v round="$r" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+    { med = $h["Median [ns]"]; if (med == "") med = $h["Median"]; gsub(/[,"]/, "", med); gsub(/ ns$/, "", med)
+      print round, $h["Kind"], $h["Shape"], $h["Precision"], med }' \
+    "$out/bdn-$r"/results/*PrecisionBenchmarks-report.csv >> "$out/all.txt"
+done
+
+grep -m 1 -h "Processor\|CPU" "$out"/bdn-1/results/*PrecisionBenchmarks-report-github.md 2>/dev/null || true
+printf "%-5s %-8s %12s %12s %12s %9s %9s\n" "kind" "shape" "f32 ns" "bf16 ns" "half ns" "f32/bf16" "f32/half"
+awk '
+  { v[$2 " " $3 " " $4] = v[$2 " " $3 " " $4] " " $5; keys[$2 " " $3] = 1 }
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END {
+    for (k in keys) {
+      f = median(v[k " Float32"]); b = median(v[k " BFloat16"]); h = median(v[k " Half"])
+      split(k, p, " ")
+      printf "%-5s %-8s %12.1f %12.1f %12.1f %9.2f %9.2f\n", p[1], p[2], f, b, h, (b > 0 ? f / b : 0), (h > 0 ? f / h : 0)
+    }
+  }' "$out/all.txt" | sort -k1,1 -k2,2n
+echo "(raw results in $out)"
