@@ -15,7 +15,7 @@ public interface IStreamingModel<T> : IRecurrentModel<T> where T : IFloatingPoin
     /// <param name="output">This step's output, <see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
     void Step(ReadOnlySpan<T> input, Span<T> state, Span<T> output);
 
-    /// <summary>Runs a sequence: bit for bit the same as one <see cref="Step(ReadOnlySpan{T}, Span{T}, Span{T})"/> per time step. Needs no workspace.</summary>
+    /// <summary>Runs a sequence: one <see cref="Step(ReadOnlySpan{T}, Span{T}, Span{T})"/> per time step, to float rounding (a live Forward computes the input projections a block of steps at a time). Needs no workspace.</summary>
     /// <param name="inputs">T·<see cref="IRecurrentModel{T}.InputSize"/> values.</param>
     /// <param name="outputs">T·<see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
     /// <param name="state">The initial state in, the final state out.</param>

@@ -6,7 +6,8 @@ namespace RnnGen.Benchmarks;
 /// One streaming step per ONNX Runtime Run, on a model exported by onnx/make_models.py (sequence length 1, the state
 /// as inputs and outputs). What a .NET user of ONNX Runtime would write to stream it, minus the per-call costs that
 /// can be avoided: one thread, every tensor pre-allocated and bound once (IOBinding), and two bindings that swap the
-/// state buffers (h0 ← hn of the step before) so nothing is copied but this step's input.
+/// state buffers (h0 ← hn of the step before) so nothing is copied but this step's input. With steps &gt; 1 one Run is a
+/// whole sequence of that many steps (the {kind}_{I}x{H}_seq{steps}.onnx models), inputs [steps, 1, I].
 /// </summary>
 public sealed class OnnxStep : IDisposable
 {
@@ -18,7 +19,7 @@ public sealed class OnnxStep : IDisposable
     private readonly float[][] _h, _c;
     private int _current;
 
-    public OnnxStep(string kind, int inputSize, int hiddenSize)
+    public OnnxStep(string kind, int inputSize, int hiddenSize, int steps = 1)
     {
         InputSize = inputSize;
         HiddenSize = hiddenSize;
@@ -29,12 +30,12 @@ public sealed class OnnxStep : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _session = new InferenceSession(ReadModel($"{kind}_{inputSize}x{hiddenSize}.onnx"), options);
+        _session = new InferenceSession(ReadModel($"{kind}_{inputSize}x{hiddenSize}{(steps == 1 ? "" : $"_seq{steps}")}.onnx"), options);
         bool lstm = kind == "lstm";
-        _x = new float[inputSize];
+        _x = new float[steps * inputSize];
         _h = [new float[hiddenSize], new float[hiddenSize]];
         _c = [new float[hiddenSize], new float[hiddenSize]];
-        OrtValue x = Tensor(_x, inputSize), y = Tensor(new float[hiddenSize], hiddenSize);
+        OrtValue x = Tensor(_x, inputSize, steps), y = Tensor(new float[steps * hiddenSize], hiddenSize, steps);
         OrtValue[] h = [Tensor(_h[0], hiddenSize), Tensor(_h[1], hiddenSize)];
         OrtValue[] c = [Tensor(_c[0], hiddenSize), Tensor(_c[1], hiddenSize)];
         for (int p = 0; p < 2; p++)
@@ -62,6 +63,7 @@ public sealed class OnnxStep : IDisposable
     /// <summary>c after the last step (an LSTM's; zeros for a GRU).</summary>
     public ReadOnlySpan<float> C => _c[_current];
 
+    /// <summary>One Run: one step, or the whole sequence of a sequence model (input: steps·I values).</summary>
     public void Step(ReadOnlySpan<float> input)
     {
         input.CopyTo(_x);
@@ -85,9 +87,9 @@ public sealed class OnnxStep : IDisposable
         _session.Dispose();
     }
 
-    private OrtValue Tensor(float[] data, int length)
+    private OrtValue Tensor(float[] data, int length, int steps = 1)
     {
-        var value = OrtValue.CreateTensorValueFromMemory(data, [1, 1, length]);
+        var value = OrtValue.CreateTensorValueFromMemory(data, [steps, 1, length]);
         _values.Add(value);
         return value;
     }

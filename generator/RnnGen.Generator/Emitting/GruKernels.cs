@@ -72,30 +72,35 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
         ? "// Per vector of hidden units j: r, z and r⊙h; then, once every unit's r⊙h is known, n and h'."
         : "// Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.";
 
-    public override void EmitUnits(SourceWriter w, Width u)
+    public override void EmitUnits(SourceWriter w, Width u, bool hoisted = false)
     {
+        // The gate sums of rows `row`: from x and h, or (hoisted) the precomputed input part plus W_hh·h + b_hh.
+        string gate(string row) => hoisted
+            ? $"{ProjectedInput(u, row)} + HiddenPart{u.Suffix}(ref w, {row}, ref previous)"
+            : $"Gate{u.Suffix}(ref w, {row}, ref x, ref previous)";
+        string inputPart(string row) => hoisted ? ProjectedInput(u, row) : $"InputPart{u.Suffix}(ref w, {row}, ref x)";
         if (Spec.ResetBefore)
         {
             w.Lines($$"""
-                var r = Sigmoid(Gate{{u.Suffix}}(ref w, j, ref x, ref previous));  // r = σ(W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}})
+                var r = Sigmoid({{gate("j")}});  // r = σ(W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}})
                 Store(r, ref activations, j);
-                Store(Sigmoid(Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous)), ref activations, HiddenSize + j);  // z = σ(W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}})
+                Store(Sigmoid({{gate("HiddenSize + j")}}), ref activations, HiddenSize + j);  // z = σ(W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}})
                 Store(r * {{u.Load("previous", "j")}}, ref activations, 3 * HiddenSize + j);  // r⊙h, what W_hn multiplies
                 """);
             return;
         }
 
         w.Lines($$"""
-            var ar = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
-            var az = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
-            var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
+            var ar = {{gate("j")}};  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
+            var az = {{gate("HiddenSize + j")}};  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
+            var anx = {{inputPart("2 * HiddenSize + j")}};  // W_in x{{Bi("n")}}
             var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref previous);  // W_hn h{{Bh("n")}}
             """);
         EmitStateUpdate(w, u, StateTargets.Recording);
     }
 
     /// <summary>The reset-before step's second pass: n = tanh(W_in x + b_in + W_hn·(r⊙h) + b_hn) and h' from the recorded z and r⊙h.</summary>
-    public override void EmitAfterUnits(SourceWriter w, Width width)
+    public override void EmitAfterUnits(SourceWriter w, Width width, bool hoisted = false)
     {
         if (!Spec.ResetBefore)
         {
@@ -105,7 +110,7 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
         w.Line();
         w.Line("ref float resetH = ref At(ref activations, 3 * HiddenSize);   // r⊙h of every unit, from the pass above");
         MatrixEmitter.ForEachUnit(w, width, Hidden, u => w.Lines($$"""
-            var anx = InputPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x);  // W_in x{{Bi("n")}}
+            var anx = {{(hoisted ? ProjectedInput(u, "2 * HiddenSize + j") : $"InputPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref x)")}};  // W_in x{{Bi("n")}}
             var anh = HiddenPart{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref resetH);  // W_hn (r⊙h){{Bh("n")}}
             var z = {{u.Load("activations", "HiddenSize + j")}};
             var n = Tanh(anx + anh);  // n = tanh(W_in x{{Bi("n")}} + W_hn (r⊙h){{Bh("n")}})

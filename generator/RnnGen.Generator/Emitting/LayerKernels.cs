@@ -82,11 +82,14 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>A declaration the step needs per stream before its units (an LSTM projection's m), if any.</summary>
     public virtual string? StepPrelude => null;
 
-    /// <summary>One vector of hidden units j: their gate pre-activations (reading x and previous), then the state update.</summary>
-    public abstract void EmitUnits(SourceWriter w, Width u);
+    /// <summary>
+    /// One vector of hidden units j: their gate pre-activations (reading x and previous; when <paramref name="hoisted"/>,
+    /// the input part W_ih·x + b_ih from <c>projected</c> instead of x), then the state update.
+    /// </summary>
+    public abstract void EmitUnits(SourceWriter w, Width u, bool hoisted = false);
 
     /// <summary>What follows every unit's update, if anything (an LSTM projection: h' = W_hr·m; a reset-before GRU: n and h').</summary>
-    public virtual void EmitAfterUnits(SourceWriter w, Width width)
+    public virtual void EmitAfterUnits(SourceWriter w, Width width, bool hoisted = false)
     {
     }
 
@@ -102,8 +105,11 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// </summary>
     public virtual string? BackwardBatchByStream => Projected ? "A projection's dm = W_hrᵀ·dh' comes first" : null;
 
-    /// <summary>One stream's step: every vector of hidden units, then what follows them.</summary>
-    public void EmitStep(SourceWriter w, Width width)
+    /// <summary>
+    /// One stream's step: every vector of hidden units, then what follows them. <paramref name="hoisted"/>: the step of a
+    /// sequence whose input projections W_ih·x_t + b_ih were computed beforehand for a block of steps (StepProjected).
+    /// </summary>
+    public void EmitStep(SourceWriter w, Width width, bool hoisted = false)
     {
         if (StepPrelude is { } prelude)
         {
@@ -111,8 +117,8 @@ internal abstract class LayerKernels(LayerSpec spec)
         }
 
         w.Line(StepComment);
-        MatrixEmitter.ForEachUnit(w, width, Hidden, u => EmitUnits(w, u));
-        EmitAfterUnits(w, width);
+        MatrixEmitter.ForEachUnit(w, width, Hidden, u => EmitUnits(w, u, hoisted));
+        EmitAfterUnits(w, width, hoisted);
     }
 
     /// <summary>
@@ -299,6 +305,9 @@ internal abstract class LayerKernels(LayerSpec spec)
 
     /// <summary>W_ih·x: the input-side product.</summary>
     protected ProductSource InputProduct => new("WeightIhOffset", Spec.Input, "InputSize", "x", "xTail", "wx");
+
+    /// <summary>The hoisted step's input part of gate rows starting at <paramref name="row"/>: W_ih·x + b_ih, computed beforehand.</summary>
+    protected static string ProjectedInput(Width u, string row) => u.Load("projected", row);
 
     /// <summary>W_hh·h, h being the first Hout values of the previous state.</summary>
     protected ProductSource HiddenProduct => new("WeightHhOffset", Spec.Recurrent, Recurrent, "previous", "hTail", "wh");

@@ -17,6 +17,8 @@ internal static class LayerKernelsEmitter
     {
         public static readonly Kernel Step = new("Step", "ref float w, ref float x, ref float previous, ref float next, ref float activations");
 
+        public static readonly Kernel StepProjected = new("StepProjected", "ref float w, ref float projected, ref float previous, ref float next, ref float activations");
+
         public static readonly Kernel BackwardStep = new("BackwardStep", "ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx");
 
         public static readonly Kernel ParameterGradients = new("ParameterGradients", "ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps");
@@ -25,7 +27,7 @@ internal static class LayerKernelsEmitter
 
         public static readonly Kernel BackwardStepBatch = new("BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count");
 
-        public static readonly Kernel[] Dispatched = [Step, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
+        public static readonly Kernel[] Dispatched = [Step, StepProjected, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
     }
 
     public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
@@ -42,6 +44,7 @@ internal static class LayerKernelsEmitter
             FileShell.EmitActivePath(w, widths);
             w.Line();
             FrozenEmitter.EmitKernels(w, kernels);
+            EmitProjectInputs(w, kernels);
             foreach (Kernel kernel in Kernels.Dispatched)
             {
                 kernel.EmitDispatch(w, widths);
@@ -54,6 +57,8 @@ internal static class LayerKernelsEmitter
                 string path = width.PathName;
                 Kernels.Step.EmitBody(w, width, $"One step forward on the {path} path: previous → next, recording {kernels.ActivationsLayout}.",
                     () => kernels.EmitStep(w, width));
+                Kernels.StepProjected.EmitBody(w, width, $"One step of a sequence on the {path} path, its input part W_ih·x + b_ih read from projected (ProjectInputs): previous → next, recording as Step does.",
+                    () => kernels.EmitStep(w, width, hoisted: true));
                 Kernels.StepBatch.EmitBody(w, width, $"One step of count streams on the {path} path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.",
                     () => kernels.EmitStepBatch(w, width));
                 Kernels.BackwardStep.EmitBody(w, width, $"One step back on the {path} path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.",
@@ -117,6 +122,18 @@ internal static class LayerKernelsEmitter
             """);
     }
 
+    /// <summary>The input projections of a block of steps, for StepProjected: one blocked product over weight_ih.</summary>
+    private static void EmitProjectInputs(SourceWriter w, LayerKernels kernels)
+    {
+        string bias = kernels.Spec.Bias ? "ref At(ref w, BiasIhOffset), hasBias: true" : "ref w, hasBias: false";
+        w.Lines($$"""
+
+            /// <summary>Row t of projected (GateRows floats) = W_ih·x_t{{(kernels.Spec.Bias ? " + b_ih" : "")}} for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
+            private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
+                ProjectInputs(ref At(ref w, WeightIhOffset), {{bias}}, GateRows, InputSize, ref xs, xStride, ref projected, steps);
+            """);
+    }
+
     /// <summary>The struct the runner takes as a type argument: every member forwards to the kernels above.</summary>
     private static void EmitApi(SourceWriter w, LayerKernels kernels)
     {
@@ -129,6 +146,7 @@ internal static class LayerKernelsEmitter
                 static int {{Contract}}.RecurrentSize => {{kernels.Recurrent}};
                 static int {{Contract}}.StateSize => StateSize;
                 static int {{Contract}}.ParameterCount => ParameterCount;
+                static int {{Contract}}.GateRows => GateRows;
                 static int {{Contract}}.ActivationsPerStep => ActivationsPerStep;
                 static int {{Contract}}.GradientsPerStep => GradientsPerStep;
                 static int {{Contract}}.BackwardScratch => BackwardScratch;
@@ -145,6 +163,7 @@ internal static class LayerKernelsEmitter
                 static int {{Contract}}.FrozenScratchPerStream => FrozenScratchPerStream;
                 static void {{Contract}}.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                     FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                static void {{Contract}}.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
                 static bool {{Contract}}.PacksForBatch => PacksForBatch;
                 static void {{Contract}}.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                     StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -48,6 +48,9 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
     {
         MatrixEmitter.RowsHelper(w, width, "Gate", $"a = W_ih·x{(Spec.Bias ? " + b_ih" : "")} + W_hh·h{(Spec.Bias ? " + b_hh" : "")} for the gate rows starting at r.",
             [InputProduct, HiddenProduct], GateBiases);
+        w.Line();
+        MatrixEmitter.RowsHelper(w, width, "HiddenPart", $"W_hh·h{(Spec.Bias ? " + b_hh" : "")} for the gate rows starting at r (the hoisted step's recurrent part).",
+            [HiddenProduct], Spec.Bias ? ["BiasHhOffset"] : []);
         if (Projected)
         {
             w.Line();
@@ -59,10 +62,23 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
 
     public override string? StepPrelude => Projected ? "ref float m = ref At(ref activations, 5 * HiddenSize);   // m = o⊙tanh(c'), recorded for weight_hr's gradient" : null;
 
-    public override void EmitUnits(SourceWriter w, Width u)
+    public override void EmitUnits(SourceWriter w, Width u, bool hoisted = false)
     {
         string b(string gate) => Spec.Bias ? $" + b_i{gate}" : "";
         string c(string gate) => Spec.Bias ? $" + b_h{gate}" : "";
+        if (hoisted)
+        {
+            string[] rows = ["j", "HiddenSize + j", "2 * HiddenSize + j", "3 * HiddenSize + j"];
+            string[] gates = ["i", "f", "g", "o"];
+            for (int k = 0; k < 4; k++)
+            {
+                w.Line($"var a{gates[k]} = {ProjectedInput(u, rows[k])} + HiddenPart{u.Suffix}(ref w, {rows[k]}, ref previous);  // (W_i{gates[k]} x{b(gates[k])}) + W_h{gates[k]} h{c(gates[k])}");
+            }
+
+            EmitStateUpdate(w, u, StateTargets.Recording);
+            return;
+        }
+
         w.Lines($$"""
             var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ii x{{b("i")}} + W_hi h{{c("i")}}
             var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_if x{{b("f")}} + W_hf h{{c("f")}}
@@ -72,7 +88,7 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
         EmitStateUpdate(w, u, StateTargets.Recording);
     }
 
-    public override void EmitAfterUnits(SourceWriter w, Width width) => EmitProjection(w, width);
+    public override void EmitAfterUnits(SourceWriter w, Width width, bool hoisted = false) => EmitProjection(w, width);
 
     /// <summary>With a projection, after every unit's m: h' = W_hr·m into next (P values).</summary>
     private void EmitProjection(SourceWriter w, Width width, string weights = "w")

@@ -383,7 +383,7 @@ internal static partial class ModelEmitter
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
             public void Step({{ReadOnlySpan}} input, {{Span}} state, {{Span}} output) => {{step}}input, state, output);
 
-            /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+            /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>

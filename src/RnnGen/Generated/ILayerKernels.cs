@@ -22,6 +22,9 @@ public interface ILayerKernels
     /// <summary>One direction's parameters.</summary>
     static abstract int ParameterCount { get; }
 
+    /// <summary>G·H: the gate rows, the length of one step's input projection (<see cref="ProjectInputs"/>).</summary>
+    static abstract int GateRows { get; }
+
     /// <summary>Values recorded per step (the tape's layout for this kind).</summary>
     static abstract int ActivationsPerStep { get; }
 
@@ -36,6 +39,15 @@ public interface ILayerKernels
 
     /// <summary>One step: previous → next (distinct), recording the activations.</summary>
     static abstract void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations);
+
+    /// <summary>
+    /// Row t of <paramref name="projected"/> (<see cref="GateRows"/> floats) = W_ih·x_t + b_ih for x_t at
+    /// xs + t·xStride, t &lt; steps: the input part of a sequence's gates as one blocked product, for <see cref="StepProjected"/>.
+    /// </summary>
+    static abstract void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps);
+
+    /// <summary><see cref="Step"/> with its input part W_ih·x + b_ih read from one row of <see cref="ProjectInputs"/> (float rounding may differ from Step's).</summary>
+    static abstract void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations);
 
     /// <summary>
     /// One step of <paramref name="count"/> streams, reading each weight once for all of them: stream b reads

@@ -219,6 +219,10 @@ public abstract class KernelBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector128<float> TailMask128(int valid) => VectorMath.TailMask128(valid);
 
+    /// <inheritdoc cref="InputProjection.Project"/>
+    protected static void ProjectInputs(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps) =>
+        InputProjection.Project(ref w, ref bias, hasBias, rows, columns, ref xs, xStride, ref dest, steps);
+
     /// <summary>
     /// A pinned array with room for <paramref name="length"/> floats from a 64-byte boundary, which is at
     /// <paramref name="offset"/> (<see cref="CacheAligned"/>).

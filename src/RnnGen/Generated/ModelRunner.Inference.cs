@@ -34,7 +34,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Stream<Live>(ref Ref(parameters), input, output, state, 1, 1);
     }
 
-    /// <summary>A sequence, step by step: bit for bit one Step per step.</summary>
+    /// <summary>A sequence: one Step per step, layer 0's input projections computed a block of steps at a time (same values up to float rounding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
@@ -192,6 +192,16 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
     }
 
+    /// <summary>Floats of stack the streaming Forward may use for its block of layer 0's input projections (32 KB).</summary>
+    private const int ProjectionBudget = 8192;
+
+    /// <summary>Steps per block of input projections: as many as the budget holds (a multiple of 4 when 4 or more), at most T.</summary>
+    private static int ProjectionBlock(int steps, int gateRows)
+    {
+        int block = ProjectionBudget / gateRows;
+        return Math.Min(steps, block >= 4 ? block & ~3 : block);
+    }
+
     /// <summary>How many streams one kernel call steps: all of them up to <see cref="MaxChunk"/>, as the stack budget allows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ChunkFor(int batch, int floatsPerStream) =>
@@ -211,6 +221,14 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int perStream = layerStates + TStep.ScratchPerStream + (HasHead ? Recurrent : 0);
         int chunk = ChunkFor(batch, perStream);
         Span<float> scratch = stackalloc float[chunk * perStream + TStep.ScratchShared];
+
+        // A live sequence of one stream hoists layer 0's input part out of the recurrence: W_ih·x_t + b_ih for a block
+        // of steps at a time (one blocked product), then each step adds only W_hh·h. Upper layers read the h the layer
+        // below has just written, so they step as Step does.
+        int gateRows = TFirst.GateRows;
+        bool hoist = typeof(TStep) == typeof(Live) && batch == 1 && steps > 1 && gateRows <= ProjectionBudget;
+        int block = hoist ? ProjectionBlock(steps, gateRows) : 0;
+        Span<float> projections = hoist ? stackalloc float[block * gateRows] : default;
         ref float s = ref Ref(states);
         for (int b0 = 0; b0 < batch; b0 += chunk)
         {
@@ -232,7 +250,20 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             for (int t = 0; t < steps; t++)
             {
                 ref float x = ref At(ref Ref(inputs), (t * batch + b0) * InputSize);
-                TStep.Layer(0, 0, ref weights, ref x, InputSize, ref first, ref kernelScratch, count);
+                if (hoist)
+                {
+                    int i = t % block;
+                    if (i == 0)
+                    {
+                        TFirst.ProjectInputs(ref At(ref weights, Offset(0, 0)), ref x, InputSize, ref Ref(projections), Math.Min(block, steps - t));
+                    }
+
+                    Live.LayerProjected(ref weights, ref At(ref Ref(projections), i * gateRows), ref first, ref kernelScratch);
+                }
+                else
+                {
+                    TStep.Layer(0, 0, ref weights, ref x, InputSize, ref first, ref kernelScratch, count);
+                }
                 for (int layer = 1; layer < Layers; layer++)
                 {
                     // Each stream's h in the layer below starts its state row.
@@ -385,6 +416,13 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             {
                 TUpper.StepBatch(ref w, ref x, xStride, ref scratch, ref states, ref activations, 0, count);
             }
+        }
+
+        /// <summary>Layer 0 of one stream, its input part read from <paramref name="projected"/> (one row of TFirst.ProjectInputs).</summary>
+        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch)
+        {
+            Copy(ref state, ref scratch, LayerState);
+            TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref scratch, ref state, ref At(ref scratch, LayerState));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,4 +1,7 @@
-"""Exports the ONNX models of OnnxRuntimeBenchmarks: nn.LSTM and nn.GRU, one layer, at (I,H) = (32,64) and (64,128).
+"""Exports the ONNX models of OnnxRuntimeBenchmarks: nn.LSTM and nn.GRU, one layer, at (I,H) = (32,64) and (64,128);
+and those of SequenceBenchmarks, {kind}_{I}x{H}_seq100.onnx at (32,64) (64,128) (128,256): the same cells over a whole
+sequence of T = 100 steps per Run (x [100,1,I] -> y [100,1,H], hn, cn), which ONNX Runtime runs as one blocked input
+product followed by the recurrence.
 
 One ONNX Run is one streaming step: sequence length 1, batch 1, the initial state as inputs and the final state as
 outputs (x [1,1,I], h0 [1,1,H], c0 [1,1,H] -> y [1,1,H], hn [1,1,H], cn [1,1,H]; a GRU has no c0/cn).
@@ -19,6 +22,8 @@ import onnx
 import torch
 
 SHAPES = [(32, 64), (64, 128)]
+SEQUENCE_SHAPES = [(32, 64), (64, 128), (128, 256)]
+SEQUENCE_STEPS = 100
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -51,15 +56,16 @@ class GruStep(torch.nn.Module):
         return y, h
 
 
-def export(kind, input_size, hidden):
+def export(kind, input_size, hidden, steps=1):
     rnn = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(input_size, hidden)
     with torch.no_grad():
         for t, name in enumerate(["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]):
             p = getattr(rnn, name)
             p.copy_(formula(t, tuple(p.shape), hidden))
-    x = torch.zeros(1, 1, input_size)
+    x = torch.zeros(steps, 1, input_size)
     h0 = torch.zeros(1, 1, hidden)
-    path = os.path.join(HERE, f"{kind}_{input_size}x{hidden}.onnx")
+    suffix = "" if steps == 1 else f"_seq{steps}"
+    path = os.path.join(HERE, f"{kind}_{input_size}x{hidden}{suffix}.onnx")
     if kind == "lstm":
         module, args = LstmStep(rnn), (x, h0, h0.clone())
         inputs, outputs = ["x", "h0", "c0"], ["y", "hn", "cn"]
@@ -78,3 +84,5 @@ if __name__ == "__main__":
     for kind in ["lstm", "gru"]:
         for input_size, hidden in SHAPES:
             export(kind, input_size, hidden)
+        for input_size, hidden in SEQUENCE_SHAPES:
+            export(kind, input_size, hidden, SEQUENCE_STEPS)

@@ -174,10 +174,10 @@ public class ApiSurfaceTests
         {
             AssertFinite(state, StateSize);
             AssertFinite(outputs, Steps * Hidden);
-            Assert.Equal(stepped, state);                               // Forward is Step repeated, bit for bit
+            Models.AssertClose(stepped, state, Models.SequenceTolerance, "Forward against Step repeated");   // the hoisted input projection rounds differently
             Assert.Equal(state.AsSpan(0, Hidden).ToArray(), outputs.AsSpan((Steps - 1) * Hidden).ToArray());
-            Assert.Equal(state, tapedState);                            // recording changes nothing
-            Assert.Equal(outputs, tapedOutputs);
+            Assert.Equal(stepped, tapedState);                          // the tape-taking Forward is Step repeated, bit for bit
+            Models.AssertClose(tapedOutputs, outputs, Models.SequenceTolerance, "Forward against the tape-taking Forward");
             Assert.Equal(Steps, tape.Steps);
             AssertFinite(gradients.State, StateSize);
             AssertFinite(gradients.Inputs, Steps * Input);

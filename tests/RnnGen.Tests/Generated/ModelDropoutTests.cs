@@ -75,8 +75,9 @@ public sealed class ModelDropoutTests(ITestOutputHelper output)
         Models.AssertBitwise(twinState, state, $"{name}: Forward(workspace) final state");
 
         (float[] twinTraining, float[] twinTrainingState) = data.Record(twin, twin.CreateTape(steps));
-        Models.AssertBitwise(twinTraining, outputs, $"{name}: Forward(workspace) outputs vs the twin's training pass");
-        Models.AssertBitwise(twinTrainingState, state, $"{name}: Forward(workspace) final state vs the twin's training pass");
+        // The training pass steps as Step does; a unidirectional Forward hoists its input projection (float-rounding rule).
+        Models.AssertClose(twinTraining, outputs, Models.SequenceTolerance, $"{name}: Forward(workspace) outputs vs the twin's training pass");
+        Models.AssertClose(twinTrainingState, state, Models.SequenceTolerance, $"{name}: Forward(workspace) final state vs the twin's training pass");
 
         float[] frozenOutputs = new float[steps * model.OutputSize], frozenState = FixtureRunner.Convert<float>(data.InitialState);
         float[] twinFrozenOutputs = new float[steps * model.OutputSize], twinFrozenState = FixtureRunner.Convert<float>(data.InitialState);
@@ -91,8 +92,8 @@ public sealed class ModelDropoutTests(ITestOutputHelper output)
             (float[] stepped, float[] steppedState) = data.StepByStep(streaming);
             Models.AssertBitwise(twinOutputs, streamed, $"{name}: Forward outputs");
             Models.AssertBitwise(twinState, streamedState, $"{name}: Forward final state");
-            Models.AssertBitwise(twinOutputs, stepped, $"{name}: Step outputs");
-            Models.AssertBitwise(twinState, steppedState, $"{name}: Step final state");
+            Models.AssertClose(twinOutputs, stepped, Models.SequenceTolerance, $"{name}: Step outputs");
+            Models.AssertClose(twinState, steppedState, Models.SequenceTolerance, $"{name}: Step final state");
         }
 
         // The training pass does apply it.

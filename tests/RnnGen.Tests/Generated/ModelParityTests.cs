@@ -34,7 +34,9 @@ public sealed class ModelParityTests(ITestOutputHelper output)
 
     /// <summary>
     /// Inference is the training pass without the record: Forward through a workspace and, for a model that streams,
-    /// Forward without one and one Step per time step give the tape-taking Forward's outputs and final state bit for bit.
+    /// Forward without one and one Step per time step give the tape-taking Forward's outputs and final state: Step bit for
+    /// bit; the Forwards of a unidirectional model within the float-rounding rule (they hoist layer 0's input projection),
+    /// a bidirectional model's workspace Forward bit for bit.
     /// </summary>
     [Theory]
     [MemberData(nameof(ModelFixture.Cases), MemberType = typeof(ModelFixture))]
@@ -46,19 +48,21 @@ public sealed class ModelParityTests(ITestOutputHelper output)
         (float[] outputs, float[] state) = data.Record(model, model.CreateTape(data.Steps));
 
         (float[] wsOutputs, float[] wsState) = data.Infer(model);
-        Models.AssertBitwise(outputs, wsOutputs, $"{name}: Forward(workspace) outputs");
-        Models.AssertBitwise(state, wsState, $"{name}: Forward(workspace) final state");
-
         if (fixture.Shape.Bidirectional)
         {
+            Models.AssertBitwise(outputs, wsOutputs, $"{name}: Forward(workspace) outputs");
+            Models.AssertBitwise(state, wsState, $"{name}: Forward(workspace) final state");
             Assert.IsNotAssignableFrom<IStreamingModel<float>>(model);
             return;
         }
 
+        Models.AssertClose(outputs, wsOutputs, Models.SequenceTolerance, $"{name}: Forward(workspace) outputs");
+        Models.AssertClose(state, wsState, Models.SequenceTolerance, $"{name}: Forward(workspace) final state");
+
         var streaming = Assert.IsAssignableFrom<IStreamingModel<float>>(model);
         (float[] streamOutputs, float[] streamState) = data.Stream(streaming);
-        Models.AssertBitwise(outputs, streamOutputs, $"{name}: Forward outputs");
-        Models.AssertBitwise(state, streamState, $"{name}: Forward final state");
+        Models.AssertClose(outputs, streamOutputs, Models.SequenceTolerance, $"{name}: Forward outputs");
+        Models.AssertClose(state, streamState, Models.SequenceTolerance, $"{name}: Forward final state");
 
         (float[] stepOutputs, float[] stepState) = data.StepByStep(streaming);
         Models.AssertBitwise(outputs, stepOutputs, $"{name}: Step outputs");

@@ -1,0 +1,52 @@
+using RnnGen.Tests.Infrastructure;
+using Xunit;
+
+namespace RnnGen.Tests.Generated;
+
+/// <summary>
+/// A live Forward computes the input projections W_ih·x_t + b_ih a block of steps at a time and steps on W_hh·h alone:
+/// over 200 steps (several blocks and a partial one, at every SIMD-relevant width: I below, at and above 8, H with
+/// tails) its outputs and final state stay within the float-rounding rule of one Step per step, weights ×1 and ×4.
+/// </summary>
+public sealed class SequenceHoistingTests
+{
+    private const int Steps = 200;
+
+    public static TheoryData<CellKind, int, int, float> Cases()
+    {
+        var cases = new TheoryData<CellKind, int, int, float>();
+        foreach (CellKind kind in new[] { CellKind.Lstm, CellKind.Gru })
+        {
+            foreach (var (input, hidden) in new[] { (1, 8), (7, 13), (16, 17), (33, 65), (64, 128) })
+            {
+                cases.Add(kind, input, hidden, 1f);
+                cases.Add(kind, input, hidden, 4f);
+            }
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardStaysWithinRoundingOfStepsOver200Steps(CellKind kind, int input, int hidden, float scale)
+    {
+        IRecurrentCell<float> cell = Models.Scaled(GeneratedCells.Create(kind, input, hidden, new Random(41)), scale);
+        float[] inputs = Models.Uniform(new Random(42), Steps * input);
+        float[] start = Models.Uniform(new Random(43), cell.StateSize);
+
+        float[] stepped = (float[])start.Clone(), steppedOutputs = new float[Steps * hidden];
+        for (int t = 0; t < Steps; t++)
+        {
+            cell.Step(inputs.AsSpan(t * input, input), stepped);
+            stepped.AsSpan(0, hidden).CopyTo(steppedOutputs.AsSpan(t * hidden));
+        }
+
+        float[] forwarded = (float[])start.Clone(), outputs = new float[Steps * hidden];
+        cell.Forward(inputs, outputs, forwarded);
+
+        Models.AssertClose(steppedOutputs, outputs, Models.SequenceTolerance, $"{kind} ({input},{hidden}) ×{scale}: Forward outputs");
+        Models.AssertClose(stepped, forwarded, Models.SequenceTolerance, $"{kind} ({input},{hidden}) ×{scale}: Forward final state");
+        Assert.Contains(outputs, v => v != 0);
+    }
+}
