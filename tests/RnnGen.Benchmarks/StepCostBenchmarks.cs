@@ -149,6 +149,8 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static int BackwardScratch => 2 * TSize.Hidden;
 
+    public static int GateRows => 4 * TSize.Hidden;
+
     public static int FrozenLength => Count;
 
     public static int FrozenScratchPerStream => 0;
@@ -164,6 +166,13 @@ public readonly struct NullLayer<TSize> : ILayerKernels
     public static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
     {
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+    {
+    }
+
+    public static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => throw new NotSupportedException();
 
     public static void StepBatch(ref float w, ref float x, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, int count) => throw new NotSupportedException();
 

@@ -106,7 +106,7 @@ namespace Models
         /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.Step(Parameters, input, state, output);
 
-        /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+        /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
         /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
         /// <param name="state">The initial state in, the final state out.</param>
@@ -239,7 +239,7 @@ namespace Models
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
             public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, input, state, output);
 
-            /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+            /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
@@ -410,11 +410,22 @@ namespace Models
                 private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
                     StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
 
+                /// <summary>Row t of projected (GateRows floats) = W_ih·x_t + b_ih for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
+                private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
+                    ProjectInputs(ref At(ref w, WeightIhOffset), ref At(ref w, BiasIhOffset), hasBias: true, GateRows, InputSize, ref xs, xStride, ref projected, steps);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
                     if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepProjected128(ref w, ref projected, ref previous, ref next, ref activations);
+                    else StepProjected1(ref w, ref projected, ref previous, ref next, ref activations);
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -553,6 +564,29 @@ namespace Models
                         var az = Gate128(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
                         var anx = InputPart128(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
                         var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
+                        Store(FlushTiny(MultiplyAdd(z, Load128(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>One step of a sequence on the Vector128 path, its input part W_ih·x + b_ih read from projected (ProjectInputs): previous → next, recording as Step does.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepProjected128(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+                    for (nint unit = 0; unit < HiddenSize; unit += 4)
+                    {
+                        nint j = unit < HiddenSize - 4 ? unit : HiddenSize - 4;
+                        var ar = Load128(ref projected, j) + HiddenPart128(ref w, j, ref previous);                             // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Load128(ref projected, HiddenSize + j) + HiddenPart128(ref w, HiddenSize + j, ref previous);   // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = Load128(ref projected, 2 * HiddenSize + j);                                                   // W_in x + b_in
+                        var anh = HiddenPart128(ref w, 2 * HiddenSize + j, ref previous);                                       // W_hn h + b_hn
                         var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
                         var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
                         var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
@@ -1169,6 +1203,28 @@ namespace Models
                     }
                 }
 
+                /// <summary>One step of a sequence on the Scalar path, its input part W_ih·x + b_ih read from projected (ProjectInputs): previous → next, recording as Step does.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepProjected1(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        var ar = Load1(ref projected, j) + HiddenPart1(ref w, j, ref previous);                             // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Load1(ref projected, HiddenSize + j) + HiddenPart1(ref w, HiddenSize + j, ref previous);   // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = Load1(ref projected, 2 * HiddenSize + j);                                                 // W_in x + b_in
+                        var anh = HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);                                     // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                            // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                            // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                         // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
+                        Store(FlushTiny(MultiplyAdd(z, Load1(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
                 /// <summary>One step of count streams on the Scalar path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void StepBatch1(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
@@ -1385,11 +1441,13 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.RecurrentSize => HiddenSize;
                     static int global::RnnGen.Generated.ILayerKernels.StateSize => StateSize;
                     static int global::RnnGen.Generated.ILayerKernels.ParameterCount => ParameterCount;
+                    static int global::RnnGen.Generated.ILayerKernels.GateRows => GateRows;
                     static int global::RnnGen.Generated.ILayerKernels.ActivationsPerStep => ActivationsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.GradientsPerStep => GradientsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations) => StepProjected(ref w, ref projected, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
@@ -1399,6 +1457,7 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -83,7 +83,7 @@ namespace Models
         /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.Step(Parameters, input, state, output);
 
-        /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+        /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
         /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
         /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
         /// <param name="state">The initial state in, the final state out.</param>
@@ -212,7 +212,7 @@ namespace Models
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
             public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, input, state, output);
 
-            /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+            /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
@@ -377,10 +377,20 @@ namespace Models
                 private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
                     StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
 
+                /// <summary>Row t of projected (GateRows floats) = W_ih·x_t + b_ih for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
+                private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
+                    ProjectInputs(ref At(ref w, WeightIhOffset), ref At(ref w, BiasIhOffset), hasBias: true, GateRows, InputSize, ref xs, xStride, ref projected, steps);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
                     Step1(ref w, ref x, ref previous, ref next, ref activations);
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    StepProjected1(ref w, ref projected, ref previous, ref next, ref activations);
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -425,6 +435,19 @@ namespace Models
                     return sum;
                 }
 
+                /// <summary>W_hh·h + b_hh for the gate rows starting at r (the hoisted step's recurrent part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static float HiddenPart1(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var sum = Load1(ref w, BiasHhOffset + r);
+                    for (nint k = 0; k < HiddenSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
+                    }
+                    return sum;
+                }
+
                 /// <summary>One step forward on the Scalar path: previous → next, recording i, f, g, o and tanh(c').</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations)
@@ -436,6 +459,33 @@ namespace Models
                         var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
                         var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
                         var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                        var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                             // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(i, ref activations, j);
+                        Store(f, ref activations, HiddenSize + j);
+                        Store(g, ref activations, 2 * HiddenSize + j);
+                        Store(o, ref activations, 3 * HiddenSize + j);
+                        Store(tanhC, ref activations, 4 * HiddenSize + j);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                        // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>One step of a sequence on the Scalar path, its input part W_ih·x + b_ih read from projected (ProjectInputs): previous → next, recording as Step does.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepProjected1(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        var ai = Load1(ref projected, j) + HiddenPart1(ref w, j, ref previous);  // (W_ii x + b_ii) + W_hi h + b_hi
+                        var af = Load1(ref projected, HiddenSize + j) + HiddenPart1(ref w, HiddenSize + j, ref previous);  // (W_if x + b_if) + W_hf h + b_hf
+                        var ag = Load1(ref projected, 2 * HiddenSize + j) + HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);  // (W_ig x + b_ig) + W_hg h + b_hg
+                        var ao = Load1(ref projected, 3 * HiddenSize + j) + HiddenPart1(ref w, 3 * HiddenSize + j, ref previous);  // (W_io x + b_io) + W_ho h + b_ho
                         var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
                         var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
                         var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
@@ -681,11 +731,13 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.RecurrentSize => HiddenSize;
                     static int global::RnnGen.Generated.ILayerKernels.StateSize => StateSize;
                     static int global::RnnGen.Generated.ILayerKernels.ParameterCount => ParameterCount;
+                    static int global::RnnGen.Generated.ILayerKernels.GateRows => GateRows;
                     static int global::RnnGen.Generated.ILayerKernels.ActivationsPerStep => ActivationsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.GradientsPerStep => GradientsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations) => StepProjected(ref w, ref projected, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
@@ -695,6 +747,7 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
@@ -760,10 +813,20 @@ namespace Models
                 private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count) =>
                     StepBatch(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
 
+                /// <summary>Row t of projected (GateRows floats) = W_ih·x_t + b_ih for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
+                private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
+                    ProjectInputs(ref At(ref w, WeightIhOffset), ref At(ref w, BiasIhOffset), hasBias: true, GateRows, InputSize, ref xs, xStride, ref projected, steps);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
                     Step1(ref w, ref x, ref previous, ref next, ref activations);
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    StepProjected1(ref w, ref projected, ref previous, ref next, ref activations);
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -808,6 +871,19 @@ namespace Models
                     return sum;
                 }
 
+                /// <summary>W_hh·h + b_hh for the gate rows starting at r (the hoisted step's recurrent part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static float HiddenPart1(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var sum = Load1(ref w, BiasHhOffset + r);
+                    for (nint k = 0; k < HiddenSize; k++)
+                    {
+                        sum = MultiplyAdd(Load1(ref wh, k), Load1(ref previous, k), sum);
+                    }
+                    return sum;
+                }
+
                 /// <summary>One step forward on the Scalar path: previous → next, recording i, f, g, o and tanh(c').</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void Step1(ref float w, ref float x, ref float previous, ref float next, ref float activations)
@@ -819,6 +895,33 @@ namespace Models
                         var af = Gate1(ref w, HiddenSize + j, ref x, ref previous);       // W_if x + b_if + W_hf h + b_hf
                         var ag = Gate1(ref w, 2 * HiddenSize + j, ref x, ref previous);   // W_ig x + b_ig + W_hg h + b_hg
                         var ao = Gate1(ref w, 3 * HiddenSize + j, ref x, ref previous);   // W_io x + b_io + W_ho h + b_ho
+                        var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                             // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load1(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(i, ref activations, j);
+                        Store(f, ref activations, HiddenSize + j);
+                        Store(g, ref activations, 2 * HiddenSize + j);
+                        Store(o, ref activations, 3 * HiddenSize + j);
+                        Store(tanhC, ref activations, 4 * HiddenSize + j);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                        // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>One step of a sequence on the Scalar path, its input part W_ih·x + b_ih read from projected (ProjectInputs): previous → next, recording as Step does.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepProjected1(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks i, f, g, o, then the cell update, in registers.
+                    for (nint j = 0; j < HiddenSize; j++)
+                    {
+                        var ai = Load1(ref projected, j) + HiddenPart1(ref w, j, ref previous);  // (W_ii x + b_ii) + W_hi h + b_hi
+                        var af = Load1(ref projected, HiddenSize + j) + HiddenPart1(ref w, HiddenSize + j, ref previous);  // (W_if x + b_if) + W_hf h + b_hf
+                        var ag = Load1(ref projected, 2 * HiddenSize + j) + HiddenPart1(ref w, 2 * HiddenSize + j, ref previous);  // (W_ig x + b_ig) + W_hg h + b_hg
+                        var ao = Load1(ref projected, 3 * HiddenSize + j) + HiddenPart1(ref w, 3 * HiddenSize + j, ref previous);  // (W_io x + b_io) + W_ho h + b_ho
                         var i = Sigmoid(ai);                                                             // i = σ(·): how much new content to admit
                         var f = Sigmoid(af);                                                             // f = σ(·): how much of the cell to keep
                         var g = Tanh(ag);                                                                // g = tanh(·): the candidate content
@@ -1064,11 +1167,13 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.RecurrentSize => HiddenSize;
                     static int global::RnnGen.Generated.ILayerKernels.StateSize => StateSize;
                     static int global::RnnGen.Generated.ILayerKernels.ParameterCount => ParameterCount;
+                    static int global::RnnGen.Generated.ILayerKernels.GateRows => GateRows;
                     static int global::RnnGen.Generated.ILayerKernels.ActivationsPerStep => ActivationsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.GradientsPerStep => GradientsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
+                    static void global::RnnGen.Generated.ILayerKernels.StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations) => StepProjected(ref w, ref projected, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
@@ -1078,6 +1183,7 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
