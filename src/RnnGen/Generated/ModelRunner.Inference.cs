@@ -195,6 +195,13 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>Floats of stack the streaming Forward may use for its block of layer 0's input projections (32 KB).</summary>
     private const int ProjectionBudget = 8192;
 
+    /// <summary>
+    /// Layer 0's W_ih and W_hh floats from which hoisting pays (512 KB): below, the weights stay in a core's L2 and the
+    /// extra pass over the projections costs more than reading W_ih per step (sequences.sh on a Zen 4: Forward ÷ Step
+    /// 1.10–1.20 at (32,64), 0.99–1.01 at (64,128), 0.81–0.82 at (128,256)).
+    /// </summary>
+    private const int HoistingMinimumWeights = 128 * 1024;
+
     /// <summary>Steps per block of input projections: as many as the budget holds (a multiple of 4 when 4 or more), at most T.</summary>
     private static int ProjectionBlock(int steps, int gateRows)
     {
@@ -222,11 +229,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int chunk = ChunkFor(batch, perStream);
         Span<float> scratch = stackalloc float[chunk * perStream + TStep.ScratchShared];
 
-        // A live sequence of one stream hoists layer 0's input part out of the recurrence: W_ih·x_t + b_ih for a block
-        // of steps at a time (one blocked product), then each step adds only W_hh·h. Upper layers read the h the layer
+        // A live sequence of one stream whose layer 0 outgrows L2 hoists that layer's input part out of the recurrence:
+        // W_ih·x_t + b_ih for a block of steps at a time (one blocked product), then each step adds only W_hh·h. Upper layers read the h the layer
         // below has just written, so they step as Step does.
         int gateRows = TFirst.GateRows;
-        bool hoist = typeof(TStep) == typeof(Live) && batch == 1 && steps > 1 && gateRows <= ProjectionBudget;
+        bool hoist = typeof(TStep) == typeof(Live) && batch == 1 && steps > 1 && gateRows <= ProjectionBudget
+            && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= HoistingMinimumWeights;
         int block = hoist ? ProjectionBlock(steps, gateRows) : 0;
         Span<float> projections = hoist ? stackalloc float[block * gateRows] : default;
         ref float s = ref Ref(states);
