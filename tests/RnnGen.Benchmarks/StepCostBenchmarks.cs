@@ -46,7 +46,7 @@ public class StepCostBenchmarks<TSize>
 
     /// <summary>The runner's frozen Step around a kernel that returns at once: checks, span, stackalloc, copies, calls.</summary>
     [Benchmark]
-    public void RunnerFrozen() => ModelRunner<NullModel<TSize>, NullLayer<TSize>, NullLayer<TSize>, NoHead>.FrozenStep(_nullParameters, _input, _state);
+    public void RunnerFrozen() => ModelRunner<NullModel<TSize>, NullLayer<TSize>, NullLayer<TSize>, NoHead>.FrozenStep(_nullParameters, WeightPrecision.Float32, _input, _state);
 
     /// <summary>The runner's live Step around a kernel that returns at once (adds the previous-state copy).</summary>
     [Benchmark]
@@ -186,6 +186,14 @@ public readonly struct NullLayer<TSize> : ILayerKernels
     public static void Freeze(ReadOnlySpan<float> parameters, Span<float> frozen) => parameters.CopyTo(frozen);
 
     public static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) => throw new NotSupportedException();
+
+    public static int FrozenLengthBFloat16 => Count;
+
+    public static void FreezeBFloat16(ReadOnlySpan<float> rounded, Span<float> frozen) => rounded.CopyTo(frozen);
+
+    public static void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => throw new NotSupportedException();
+
+    public static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) => throw new NotSupportedException();
 
     public static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
         throw new NotSupportedException();

@@ -53,6 +53,7 @@ internal static class FrozenEmitter
                 """);
             EmitUnpackedBatch(w);
             EmitUnpackedRecording(w);
+            EmitBFloat16AsFloat32(w, why);
             return;
         }
 
@@ -127,6 +128,101 @@ internal static class FrozenEmitter
 
         w.Line();
         EmitPackedStep(w, kernels, tile, vectors);
+        if (kernels.Projected)
+        {
+            EmitBFloat16AsFloat32(w, "a projection's step has no packed 16-bit kernel");
+        }
+        else
+        {
+            EmitBFloat16Kernels(w, kernels, tile, vectors, packed.Replace("PackedStep256(", "PackedStepBFloat16("));
+        }
+    }
+
+    /// <summary>
+    /// A layer without a packed 16-bit kernel: its bfloat16 frozen copy is the float32 one of the rounded weights, stepped
+    /// by the float32 frozen kernels.
+    /// </summary>
+    private static void EmitBFloat16AsFloat32(SourceWriter w, string why) => w.Lines($$"""
+
+        /// <summary>Floats of a bfloat16 frozen copy: {{why}}, so it is the float32 frozen copy of the rounded weights.</summary>
+        public static int FrozenLengthBFloat16 => FrozenLength;
+
+        /// <summary>A bfloat16 frozen copy of parameters whose weights are rounded to bfloat16: Freeze's float32 copy.</summary>
+        private static void FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen) => Freeze(rounded, frozen);
+
+        /// <summary>One step on a bfloat16 frozen copy: FrozenStep.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+
+        /// <summary>One step of count streams on a bfloat16 frozen copy: FrozenStepBatch.</summary>
+        private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+            FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+        """);
+
+    /// <summary>
+    /// The packed 16-bit kernels of a bfloat16 frozen copy (layout: RnnGen.Generated.KernelBase.PackTilesBFloat16): the
+    /// packed float32 layout with columns 2p and 2p + 1 of each product sharing one column of 32-bit slots, so a load of 8
+    /// slots yields two columns' weights by an AND and a shift. Each accumulator sums the same products in the same order
+    /// as the float32 packed step, so on weights rounded to bfloat16 both give the same floats.
+    /// </summary>
+    private static void EmitBFloat16Kernels(SourceWriter w, LayerKernels kernels, int tile, int vectors, string packedCall)
+    {
+        LayerSpec spec = kernels.Spec;
+        w.Lines($$"""
+
+            /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
+            public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
+            public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
+
+            /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel is written for 256-bit vectors.</summary>
+            public static bool PackedPathBFloat16 => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+            /// <summary>Floats of a bfloat16 frozen copy: packed two weights per slot on the Vector256 path, the float32 frozen copy of the rounded weights elsewhere.</summary>
+            public static int FrozenLengthBFloat16 { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => PackedPathBFloat16 ? PackedLengthBFloat16 : FrozenLength; }
+
+            /// <summary>A bfloat16 frozen copy of parameters whose weights are rounded to bfloat16: two weights per slot on the Vector256 path, Freeze's copy elsewhere.</summary>
+            private static void FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen)
+            {
+                if (PackedPathBFloat16)
+                {
+                    PackTilesBFloat16(rounded, frozen, {{N(spec.Gates)}}, InputSize, HiddenSize, bias: {{(spec.Bias ? "true" : "false")}}, Tile, separateBiasGate: {{N(kernels.SeparateBiasGate)}});
+                }
+                else
+                {
+                    Freeze(rounded, frozen);
+                }
+            }
+
+            /// <summary>One step on a bfloat16 frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch)
+            {
+                if (PackedPathBFloat16)
+                {
+                    {{packedCall.Replace("\n", "\n        ")}}
+                    return;
+                }
+
+                FrozenStep(ref frozen, ref x, ref state, ref scratch);
+            }
+
+            /// <summary>One step of count streams on a bfloat16 frozen copy, in place: one packed 16-bit step per stream on the Vector256 path, FrozenStepBatch elsewhere.</summary>
+            private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+            {
+                if (!PackedPathBFloat16)
+                {
+                    FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    return;
+                }
+
+                for (nint b = 0; b < count; b++)
+                {
+                    FrozenStepBFloat16(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                }
+            }
+
+            """);
+        EmitPackedStep(w, kernels, tile, vectors, bfloat16: true);
     }
 
     /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
@@ -505,8 +601,10 @@ internal static class FrozenEmitter
     private static string Indent(string text, int spaces) =>
         string.Join("\n", text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
 
-    private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors)
+    /// <summary>The packed step: on float32 columns, or (<paramref name="bfloat16"/>) on pairs of bfloat16 columns.</summary>
+    private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors, bool bfloat16 = false)
     {
+        string format = bfloat16 ? "BFloat16" : "";
         LayerSpec spec = kernels.Spec;
         int accumulators = kernels.GateNames.Length * vectors;
         int sets = accumulators >= Chains ? 1 : 2;
@@ -523,15 +621,20 @@ internal static class FrozenEmitter
         w.Line(kernels.Projected
             ? "/// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>"
             : "/// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>");
+        if (bfloat16)
+        {
+            w.Line("/// <remarks>Each load of 8 slots holds two columns of bfloat16 weights: column 2p by EvenBFloat16, 2p + 1 by OddBFloat16.</remarks>");
+        }
+
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next{m})"))
+        using (w.Block($"private static void {(bfloat16 ? "PackedStepBFloat16" : "PackedStep256")}(ref float w, ref float x, ref float previous, ref float next{m})"))
         {
             w.Line($"// Per tile of {N(tile)} hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time");
             w.Line("// (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.");
             using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
             {
-                w.Line("ref float column = ref At(ref w, tile * TileWeights);");
-                w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
+                w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
                 w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
                 for (int a = 0; a < names.Count; a++)
                 {
@@ -548,11 +651,11 @@ internal static class FrozenEmitter
 
                 w.Line();
                 w.Line("// += W_ih·x");
-                EmitColumns(w, names, sets, spec.Input, "x", "InputSize");
+                (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, names, sets, spec.Input, "x", "InputSize");
                 kernels.EmitPackedBetweenProducts(w, tile, vectors, sets);
                 w.Line();
                 w.Line("// += W_hh·h");
-                EmitColumns(w, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
+                (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
                 if (sets == 2)
                 {
                     w.Line();
@@ -623,6 +726,70 @@ internal static class FrozenEmitter
             }
 
             w.Line($"column = ref At(ref column, {N(count - grouped)} * TileColumn);");
+        }
+    }
+
+    /// <summary>Writes acc += column_k · z_k for k in [0, count) (<see cref="EmitColumns"/>, <see cref="EmitColumnPairs"/>).</summary>
+    private delegate void ColumnsEmitter(SourceWriter w, List<string> names, int sets, int count, string z, string countName);
+
+    /// <summary>
+    /// <see cref="EmitColumns"/> on bfloat16 pairs: one load per accumulator and pair of columns, column k = 2p from the
+    /// upper halves into set k mod 2 and k + 1 from the lower halves into the next, so each accumulator sums in the same order.
+    /// </summary>
+    private static void EmitColumnPairs(SourceWriter w, List<string> names, int sets, int count, string z, string countName)
+    {
+        // Columns offset and offset + 1 (when odd) of the group, from pair slot offset / 2.
+        void Pair(int offset, string zIndex, string? oddIndex, int set)
+        {
+            w.Line($"var z{N(offset)} = Broadcast256(Load1(ref {z}, {zIndex}));");
+            if (oddIndex is not null)
+            {
+                w.Line($"var z{N(offset + 1)} = Broadcast256(Load1(ref {z}, {oddIndex}));");
+            }
+
+            int pair = offset / 2;
+            string column = pair == 0 ? "" : pair == 1 ? "TileColumn" : $"{N(pair)} * TileColumn";
+            for (int a = 0; a < names.Count; a++)
+            {
+                string even = set == 0 ? names[a] : names[a] + "b", odd = set == 0 && sets == 2 ? names[a] + "b" : names[a];
+                string at = column.Length == 0 ? N(8 * a) : a == 0 ? column : $"{column} + {N(8 * a)}";
+                string slots = $"pair{N(pair)}{names[a]}";
+                w.Line($"var {slots} = Load256(ref column, {at});");
+                w.Line($"{even} = MultiplyAdd(EvenBFloat16({slots}), z{N(offset)}, {even});");
+                if (oddIndex is not null)
+                {
+                    w.Line($"{odd} = MultiplyAdd(OddBFloat16({slots}), z{N(offset + 1)}, {odd});");
+                }
+            }
+        }
+
+        string Index(string k, int c) => c == 0 ? k : $"{k} + {N(c)}";
+        int grouped = count <= 2 * Unroll ? 0 : count - count % Unroll;
+        if (grouped > 0)
+        {
+            using (w.Block(grouped == count ? $"for (nint k = 0; k < {countName}; k += {N(Unroll)})" : $"for (nint k = 0; k < {N(grouped)}; k += {N(Unroll)})"))
+            {
+                for (int c = 0; c < Unroll; c += 2)
+                {
+                    Pair(c, Index("k", c), Index("k", c + 1), c % sets);
+                }
+
+                w.Line($"column = ref At(ref column, {N(Unroll / 2)} * TileColumn);");
+            }
+        }
+
+        int left = count - grouped;
+        if (left > 0)
+        {
+            using (w.Block(""))
+            {
+                for (int c = 0; c < left; c += 2)
+                {
+                    Pair(c, N(grouped + c), c + 1 < left ? N(grouped + c + 1) : null, c % sets);
+                }
+            }
+
+            w.Line($"column = ref At(ref column, {N((left + 1) / 2)} * TileColumn);");
         }
     }
 }

@@ -164,6 +164,11 @@ internal static class LayerKernelsEmitter
                 static void {{Contract}}.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                     FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                 static void {{Contract}}.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
+                static int {{Contract}}.FrozenLengthBFloat16 => FrozenLengthBFloat16;
+                static void {{Contract}}.FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen) => FreezeBFloat16(rounded, frozen);
+                static void {{Contract}}.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
+                static void {{Contract}}.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                    FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
                 static bool {{Contract}}.PacksForBatch => PacksForBatch;
                 static void {{Contract}}.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                     StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

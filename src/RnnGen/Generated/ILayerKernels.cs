@@ -86,6 +86,24 @@ public interface ILayerKernels
     /// </summary>
     static abstract void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count);
 
+    /// <summary>
+    /// Floats of a bfloat16 frozen copy of one direction's parameters: two weights per float slot where a packed 16-bit
+    /// kernel runs (the Vector256 path), else <see cref="FrozenLength"/>.
+    /// </summary>
+    static abstract int FrozenLengthBFloat16 { get; }
+
+    /// <summary>
+    /// Writes the bfloat16 frozen copy (<see cref="FrozenLengthBFloat16"/> floats) of parameters whose weights are already
+    /// rounded to bfloat16; where no packed 16-bit kernel runs it is <see cref="Freeze"/>'s copy.
+    /// </summary>
+    static abstract void FreezeBFloat16(ReadOnlySpan<float> rounded, Span<float> frozen);
+
+    /// <summary><see cref="FrozenStep"/> on a bfloat16 frozen copy (<see cref="FreezeBFloat16"/>).</summary>
+    static abstract void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch);
+
+    /// <summary><see cref="FrozenStepBatch"/> on a bfloat16 frozen copy, with the same scratch.</summary>
+    static abstract void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count);
+
     /// <summary>Whether <see cref="StepBatchPacked"/> reads weights packed by <see cref="Freeze"/> (else the parameters themselves).</summary>
     static abstract bool PacksForBatch { get; }
 

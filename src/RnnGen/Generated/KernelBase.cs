@@ -234,6 +234,55 @@ public abstract class KernelBase
     protected static int AlignedOffset(float[] pinned) => CacheAligned.Start(pinned);
 
     /// <summary>
+    /// The weights of the even column of a bfloat16 pair (<see cref="PackTilesBFloat16"/>): the upper halves of the lanes,
+    /// which are those bfloat16 values as floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> EvenBFloat16(Vector256<float> pair) => Vector256.BitwiseAnd(pair.AsUInt32(), Vector256.Create(0xFFFF0000u)).AsSingle();
+
+    /// <summary>The weights of the odd column of a bfloat16 pair: the lower halves of the lanes, shifted up into floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> OddBFloat16(Vector256<float> pair) => Vector256.ShiftLeft(pair.AsUInt32(), 16).AsSingle();
+
+    /// <summary>
+    /// <see cref="PackTiles"/> with two bfloat16 weights per 32-bit slot, for the packed 16-bit kernels: within each product
+    /// (W_ih, then W_hh) columns 2p and 2p + 1 of a tile share one packed column, column 2p in the upper half of each lane
+    /// (<see cref="EvenBFloat16"/>) and column 2p + 1 in the lower half (<see cref="OddBFloat16"/>); an odd column count ends
+    /// with a pair whose lower halves are zero. The biases follow as float32, as PackTiles lays them out. Every weight of
+    /// <paramref name="parameters"/> must already be a bfloat16 value (WeightRounding): its lower 16 bits are dropped.
+    /// </summary>
+    protected static void PackTilesBFloat16(
+        ReadOnlySpan<float> parameters, Span<float> packed, int gates, int input, int hidden, bool bias, int tile, int separateBiasGate)
+    {
+        int tiles = hidden / tile, width = gates * tile, columns = input + hidden;
+        int pairs = (input + 1) / 2 + (hidden + 1) / 2;
+        int biasesPerTile = (gates + (separateBiasGate >= 0 ? 1 : 0)) * tile;
+        var wide = new float[tiles * (columns * width + biasesPerTile)];
+        PackTiles(parameters, wide, gates, input, hidden, projection: 0, bias, tile, separateBiasGate);
+        Span<uint> pairBits = MemoryMarshal.Cast<float, uint>(packed.Slice(0, tiles * pairs * width));
+        for (int t = 0; t < tiles; t++)
+        {
+            ReadOnlySpan<float> tileColumns = wide.AsSpan(t * columns * width, columns * width);
+            Span<uint> target = pairBits.Slice(t * pairs * width, pairs * width);
+            int p = 0;
+            foreach ((int start, int count) in new[] { (0, input), (input, hidden) })
+            {
+                for (int k = 0; k < count; k += 2, p++)
+                {
+                    for (int lane = 0; lane < width; lane++)
+                    {
+                        uint even = BitConverter.SingleToUInt32Bits(tileColumns[(start + k) * width + lane]) & 0xFFFF0000u;
+                        uint odd = k + 1 < count ? BitConverter.SingleToUInt32Bits(tileColumns[(start + k + 1) * width + lane]) >> 16 : 0u;
+                        target[p * width + lane] = even | odd;
+                    }
+                }
+            }
+        }
+
+        wide.AsSpan(tiles * columns * width).CopyTo(packed.Slice(pairBits.Length, tiles * biasesPerTile));
+    }
+
+    /// <summary>
     /// Repacks one layer-direction's PyTorch-layout parameters for the column-streaming kernels of a frozen copy. Hidden
     /// units are split into tiles of <paramref name="tile"/>; per tile, column k of the stacked matrix [W_ih | W_hh] holds
     /// that tile's rows of every gate side by side (gate g's units at g·tile…), so one broadcast of z[k] (z = [x; h])

@@ -4,7 +4,8 @@ namespace RnnGen.Generated;
 
 // Inference: streaming steps (forward in time only), and sequence passes layer by layer through a workspace (any
 // direction count), for one stream or a batch of B independent streams at once. Both run either on the model's own
-// parameters (Live) or on a frozen copy (Frozen). Batched layouts: inputs [T, B, I] and outputs [T, B, O] time-major
+// parameters (Live) or on a frozen copy (Frozen; FrozenBFloat16 for a bfloat16 copy, whose precision the Frozen*
+// entry points take). Batched layouts: inputs [T, B, I] and outputs [T, B, O] time-major
 // (row t·B + b, PyTorch's batch_first=False), states [B, StateSize] (each stream's state in the single-stream layout).
 // The streaming entry points and Stream are AggressiveOptimization: compiled fully optimised on their first call, with
 // the layer and kernel dispatch inlined, and never recompiled, so a stream never runs tier-0 code on this path nor waits
@@ -77,61 +78,116 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
     /// <summary>One step of a frozen single-layer cell.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FrozenStep(ReadOnlySpan<float> frozen, ReadOnlySpan<float> input, Span<float> state)
+    public static void FrozenStep(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> input, Span<float> state)
     {
         Guard.Length(input.Length, InputSize, nameof(input));
         Guard.Length(state.Length, StateSize, nameof(state));
-        Stream<Frozen>(ref Ref(frozen), input, default, state, 1, 1);
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Stream<FrozenBFloat16>(ref Ref(frozen), input, default, state, 1, 1);
+        }
+        else
+        {
+            Stream<Frozen>(ref Ref(frozen), input, default, state, 1, 1);
+        }
     }
 
     /// <summary>One streaming step of a frozen model.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FrozenStep(ReadOnlySpan<float> frozen, ReadOnlySpan<float> input, Span<float> state, Span<float> output)
+    public static void FrozenStep(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
         CheckStep(input, state, output);
-        Stream<Frozen>(ref Ref(frozen), input, output, state, 1, 1);
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Stream<FrozenBFloat16>(ref Ref(frozen), input, output, state, 1, 1);
+        }
+        else
+        {
+            Stream<Frozen>(ref Ref(frozen), input, output, state, 1, 1);
+        }
     }
 
     /// <summary>A sequence on a frozen model, step by step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
+    public static void FrozenForward(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
-        Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, 1, steps);
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Stream<FrozenBFloat16>(ref Ref(frozen), inputs, outputs, state, 1, steps);
+        }
+        else
+        {
+            Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, 1, steps);
+        }
     }
 
     /// <summary>A sequence on a frozen model through a workspace.</summary>
-    public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace) =>
-        Sequence<Frozen>(ref Ref(frozen), inputs, outputs, state, workspace, batched: false);
+    public static void FrozenForward(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace) =>
+        FrozenSequence(frozen, precision, inputs, outputs, state, workspace, batched: false);
 
     /// <summary>One step of B frozen single-layer cells.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FrozenStepBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> states)
+    public static void FrozenStepBatch(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> states)
     {
         int batch = CheckStepBatch(inputs, states, default, withOutputs: false);
-        Stream<Frozen>(ref Ref(frozen), inputs, default, states, batch, 1);
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Stream<FrozenBFloat16>(ref Ref(frozen), inputs, default, states, batch, 1);
+        }
+        else
+        {
+            Stream<Frozen>(ref Ref(frozen), inputs, default, states, batch, 1);
+        }
     }
 
     /// <summary>One streaming step of B streams on a frozen model.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FrozenStepBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs)
+    public static void FrozenStepBatch(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> states, Span<float> outputs)
     {
         int batch = CheckStepBatch(inputs, states, outputs, withOutputs: true);
-        Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, 1);
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Stream<FrozenBFloat16>(ref Ref(frozen), inputs, outputs, states, batch, 1);
+        }
+        else
+        {
+            Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, 1);
+        }
     }
 
     /// <summary>B sequences on a frozen model, step by step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
+    public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states)
     {
         int batch = Batch(states, nameof(states));
         int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
-        Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, steps);
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Stream<FrozenBFloat16>(ref Ref(frozen), inputs, outputs, states, batch, steps);
+        }
+        else
+        {
+            Stream<Frozen>(ref Ref(frozen), inputs, outputs, states, batch, steps);
+        }
     }
 
     /// <summary>B sequences on a frozen model through a workspace.</summary>
-    public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace) =>
-        Sequence<Frozen>(ref Ref(frozen), inputs, outputs, states, workspace, batched: true);
+    public static void FrozenForwardBatch(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace) =>
+        FrozenSequence(frozen, precision, inputs, outputs, states, workspace, batched: true);
+
+    /// <summary>A workspace pass on a frozen copy of <paramref name="precision"/>.</summary>
+    private static void FrozenSequence(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, bool batched)
+    {
+        if (precision == WeightPrecision.BFloat16)
+        {
+            Sequence<FrozenBFloat16>(ref Ref(frozen), inputs, outputs, states, workspace, batched);
+        }
+        else
+        {
+            Sequence<Frozen>(ref Ref(frozen), inputs, outputs, states, workspace, batched);
+        }
+    }
 
     private static void CheckStep(ReadOnlySpan<float> input, Span<float> state, Span<float> output)
     {
@@ -473,5 +529,42 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>
             THead.Forward(ref At(ref weights, FrozenHeadOffset), ref x, ref y, rows);
+    }
+
+    /// <summary>A bfloat16 frozen copy (<see cref="Freeze(ReadOnlySpan{float}, WeightPrecision, out int)"/>): the layer kernels' bfloat16 frozen steps.</summary>
+    private readonly struct FrozenBFloat16 : IStepper
+    {
+        public static int ScratchPerStream { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Frozen.ScratchPerStream; }
+
+        public static int ScratchShared { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Frozen.ScratchShared; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count)
+        {
+            ref float w = ref At(ref weights, FrozenOffsetBFloat16(layer, direction));
+            if (count == 1)
+            {
+                if (layer == 0)
+                {
+                    TFirst.FrozenStepBFloat16(ref w, ref x, ref states, ref scratch);
+                }
+                else
+                {
+                    TUpper.FrozenStepBFloat16(ref w, ref x, ref states, ref scratch);
+                }
+            }
+            else if (layer == 0)
+            {
+                TFirst.FrozenStepBatchBFloat16(ref w, ref x, xStride, ref states, ref scratch, count);
+            }
+            else
+            {
+                TUpper.FrozenStepBatchBFloat16(ref w, ref x, xStride, ref states, ref scratch, count);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Head(ref float weights, ref float x, ref float y, int rows) =>
+            THead.Forward(ref At(ref weights, FrozenHeadOffsetBFloat16), ref x, ref y, rows);
     }
 }

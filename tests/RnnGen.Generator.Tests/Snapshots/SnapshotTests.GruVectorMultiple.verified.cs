@@ -193,6 +193,8 @@ namespace Models
         /// <summary>
         /// An inference-only snapshot whose weight matrices are rounded to <paramref name="precision"/> (to nearest, ties to
         /// even, as PyTorch's <c>w.bfloat16().float()</c> / <c>w.half().float()</c>); biases, inputs, states and arithmetic stay float32.
+        /// A bfloat16 snapshot keeps two weights per 32-bit slot where its packed 16-bit kernel runs (the Vector256 path):
+        /// about half the memory, and a faster step once the weights no longer fit in L1. A half snapshot keeps float32 slots.
         /// </summary>
         public Frozen Freeze(global::RnnGen.WeightPrecision precision) => new(Parameters, precision);
 
@@ -216,7 +218,7 @@ namespace Models
             /// <summary>The precision the weight matrices were rounded to when the snapshot was made.</summary>
             public global::RnnGen.WeightPrecision Precision { get; }
 
-            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLength);
+            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLengthFor(Precision));
 
             global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => Kind;
             int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
@@ -228,34 +230,34 @@ namespace Models
             /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, input, state);
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, Precision, input, state);
             /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
             /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
             /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
-            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states);
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, Precision, inputs, states);
             /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, input, state, output);
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, Precision, input, state, output);
 
             /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, Precision, inputs, outputs, state);
 
             /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
             /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
             /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
             /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
-            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, Precision, inputs, states, outputs);
 
             /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
-            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, Precision, inputs, outputs, states);
 
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
@@ -266,7 +268,7 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+                Kernels.Runner.FrozenForward(Weights, Precision, inputs, outputs, state, workspace);
 
             /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
@@ -277,7 +279,7 @@ namespace Models
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
             /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
             public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
+                Kernels.Runner.FrozenForwardBatch(Weights, Precision, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -982,6 +984,249 @@ namespace Models
                             an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
                             an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
                             column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        ar1 += ar1b;
+                        az0 += az0b;
+                        az1 += az1b;
+                        an0 += an0b;
+                        an1 += an1b;
+
+                        {
+                            nint j = tile * Tile + 0;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+
+                        {
+                            nint j = tile * Tile + 8;
+                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
+                public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
+                public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
+
+                /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel is written for 256-bit vectors.</summary>
+                public static bool PackedPathBFloat16 => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+                /// <summary>Floats of a bfloat16 frozen copy: packed two weights per slot on the Vector256 path, the float32 frozen copy of the rounded weights elsewhere.</summary>
+                public static int FrozenLengthBFloat16 { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => PackedPathBFloat16 ? PackedLengthBFloat16 : FrozenLength; }
+
+                /// <summary>A bfloat16 frozen copy of parameters whose weights are rounded to bfloat16: two weights per slot on the Vector256 path, Freeze's copy elsewhere.</summary>
+                private static void FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen)
+                {
+                    if (PackedPathBFloat16)
+                    {
+                        PackTilesBFloat16(rounded, frozen, 3, InputSize, HiddenSize, bias: true, Tile, separateBiasGate: 2);
+                    }
+                    else
+                    {
+                        Freeze(rounded, frozen);
+                    }
+                }
+
+                /// <summary>One step on a bfloat16 frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch)
+                {
+                    if (PackedPathBFloat16)
+                    {
+                        PackedStepBFloat16(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        return;
+                    }
+
+                    FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                }
+
+                /// <summary>One step of count streams on a bfloat16 frozen copy, in place: one packed 16-bit step per stream on the Vector256 path, FrozenStepBatch elsewhere.</summary>
+                private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+                {
+                    if (!PackedPathBFloat16)
+                    {
+                        FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                        return;
+                    }
+
+                    for (nint b = 0; b < count; b++)
+                    {
+                        FrozenStepBFloat16(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    }
+                }
+
+                /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
+                /// <remarks>Each load of 8 slots holds two columns of bfloat16 weights: column 2p by EvenBFloat16, 2p + 1 by OddBFloat16.</remarks>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepBFloat16(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
+                    // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeightsBFloat16);
+                        ref float bias = ref At(ref w, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
+                        var ar0 = Load256(ref bias, 0);
+                        var ar1 = Load256(ref bias, 8);
+                        var az0 = Load256(ref bias, 16);
+                        var az1 = Load256(ref bias, 24);
+                        var an0 = Load256(ref bias, 32);
+                        var an1 = Load256(ref bias, 40);
+                        var ar0b = Broadcast256(0f);
+                        var ar1b = Broadcast256(0f);
+                        var az0b = Broadcast256(0f);
+                        var az1b = Broadcast256(0f);
+                        var an0b = Broadcast256(0f);
+                        var an1b = Broadcast256(0f);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast256(Load1(ref x, 0));
+                            var z1 = Broadcast256(Load1(ref x, 1));
+                            var pair0ar0 = Load256(ref column, 0);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair0ar0), z0, ar0);
+                            ar0b = MultiplyAdd(OddBFloat16(pair0ar0), z1, ar0b);
+                            var pair0ar1 = Load256(ref column, 8);
+                            ar1 = MultiplyAdd(EvenBFloat16(pair0ar1), z0, ar1);
+                            ar1b = MultiplyAdd(OddBFloat16(pair0ar1), z1, ar1b);
+                            var pair0az0 = Load256(ref column, 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair0az0), z0, az0);
+                            az0b = MultiplyAdd(OddBFloat16(pair0az0), z1, az0b);
+                            var pair0az1 = Load256(ref column, 24);
+                            az1 = MultiplyAdd(EvenBFloat16(pair0az1), z0, az1);
+                            az1b = MultiplyAdd(OddBFloat16(pair0az1), z1, az1b);
+                            var pair0an0 = Load256(ref column, 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair0an0), z0, an0);
+                            an0b = MultiplyAdd(OddBFloat16(pair0an0), z1, an0b);
+                            var pair0an1 = Load256(ref column, 40);
+                            an1 = MultiplyAdd(EvenBFloat16(pair0an1), z0, an1);
+                            an1b = MultiplyAdd(OddBFloat16(pair0an1), z1, an1b);
+                            var z2 = Broadcast256(Load1(ref x, 2));
+                            var z3 = Broadcast256(Load1(ref x, 3));
+                            var pair1ar0 = Load256(ref column, TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair1ar0), z2, ar0);
+                            ar0b = MultiplyAdd(OddBFloat16(pair1ar0), z3, ar0b);
+                            var pair1ar1 = Load256(ref column, TileColumn + 8);
+                            ar1 = MultiplyAdd(EvenBFloat16(pair1ar1), z2, ar1);
+                            ar1b = MultiplyAdd(OddBFloat16(pair1ar1), z3, ar1b);
+                            var pair1az0 = Load256(ref column, TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair1az0), z2, az0);
+                            az0b = MultiplyAdd(OddBFloat16(pair1az0), z3, az0b);
+                            var pair1az1 = Load256(ref column, TileColumn + 24);
+                            az1 = MultiplyAdd(EvenBFloat16(pair1az1), z2, az1);
+                            az1b = MultiplyAdd(OddBFloat16(pair1az1), z3, az1b);
+                            var pair1an0 = Load256(ref column, TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair1an0), z2, an0);
+                            an0b = MultiplyAdd(OddBFloat16(pair1an0), z3, an0b);
+                            var pair1an1 = Load256(ref column, TileColumn + 40);
+                            an1 = MultiplyAdd(EvenBFloat16(pair1an1), z2, an1);
+                            an1b = MultiplyAdd(OddBFloat16(pair1an1), z3, an1b);
+                            var z4 = Broadcast256(Load1(ref x, 4));
+                            var z5 = Broadcast256(Load1(ref x, 5));
+                            var pair2ar0 = Load256(ref column, 2 * TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair2ar0), z4, ar0);
+                            ar0b = MultiplyAdd(OddBFloat16(pair2ar0), z5, ar0b);
+                            var pair2ar1 = Load256(ref column, 2 * TileColumn + 8);
+                            ar1 = MultiplyAdd(EvenBFloat16(pair2ar1), z4, ar1);
+                            ar1b = MultiplyAdd(OddBFloat16(pair2ar1), z5, ar1b);
+                            var pair2az0 = Load256(ref column, 2 * TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair2az0), z4, az0);
+                            az0b = MultiplyAdd(OddBFloat16(pair2az0), z5, az0b);
+                            var pair2az1 = Load256(ref column, 2 * TileColumn + 24);
+                            az1 = MultiplyAdd(EvenBFloat16(pair2az1), z4, az1);
+                            az1b = MultiplyAdd(OddBFloat16(pair2az1), z5, az1b);
+                            var pair2an0 = Load256(ref column, 2 * TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair2an0), z4, an0);
+                            an0b = MultiplyAdd(OddBFloat16(pair2an0), z5, an0b);
+                            var pair2an1 = Load256(ref column, 2 * TileColumn + 40);
+                            an1 = MultiplyAdd(EvenBFloat16(pair2an1), z4, an1);
+                            an1b = MultiplyAdd(OddBFloat16(pair2an1), z5, an1b);
+                            var z6 = Broadcast256(Load1(ref x, 6));
+                            var z7 = Broadcast256(Load1(ref x, 7));
+                            var pair3ar0 = Load256(ref column, 3 * TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair3ar0), z6, ar0);
+                            ar0b = MultiplyAdd(OddBFloat16(pair3ar0), z7, ar0b);
+                            var pair3ar1 = Load256(ref column, 3 * TileColumn + 8);
+                            ar1 = MultiplyAdd(EvenBFloat16(pair3ar1), z6, ar1);
+                            ar1b = MultiplyAdd(OddBFloat16(pair3ar1), z7, ar1b);
+                            var pair3az0 = Load256(ref column, 3 * TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair3az0), z6, az0);
+                            az0b = MultiplyAdd(OddBFloat16(pair3az0), z7, az0b);
+                            var pair3az1 = Load256(ref column, 3 * TileColumn + 24);
+                            az1 = MultiplyAdd(EvenBFloat16(pair3az1), z6, az1);
+                            az1b = MultiplyAdd(OddBFloat16(pair3az1), z7, az1b);
+                            var pair3an0 = Load256(ref column, 3 * TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair3an0), z6, an0);
+                            an0b = MultiplyAdd(OddBFloat16(pair3an0), z7, an0b);
+                            var pair3an1 = Load256(ref column, 3 * TileColumn + 40);
+                            an1 = MultiplyAdd(EvenBFloat16(pair3an1), z6, an1);
+                            an1b = MultiplyAdd(OddBFloat16(pair3an1), z7, an1b);
+                        }
+                        column = ref At(ref column, 4 * TileColumn);
+
+                        // The n gate keeps W_in x + b_i apart and restarts from b_hn for its recurrent part.
+                        var anx0 = an0 + an0b;
+                        an0 = Load256(ref bias, 48);
+                        an0b = Broadcast256(0f);
+                        var anx1 = an1 + an1b;
+                        an1 = Load256(ref bias, 56);
+                        an1b = Broadcast256(0f);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast256(Load1(ref previous, k));
+                            var z1 = Broadcast256(Load1(ref previous, k + 1));
+                            var pair0ar0 = Load256(ref column, 0);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair0ar0), z0, ar0);
+                            ar0b = MultiplyAdd(OddBFloat16(pair0ar0), z1, ar0b);
+                            var pair0ar1 = Load256(ref column, 8);
+                            ar1 = MultiplyAdd(EvenBFloat16(pair0ar1), z0, ar1);
+                            ar1b = MultiplyAdd(OddBFloat16(pair0ar1), z1, ar1b);
+                            var pair0az0 = Load256(ref column, 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair0az0), z0, az0);
+                            az0b = MultiplyAdd(OddBFloat16(pair0az0), z1, az0b);
+                            var pair0az1 = Load256(ref column, 24);
+                            az1 = MultiplyAdd(EvenBFloat16(pair0az1), z0, az1);
+                            az1b = MultiplyAdd(OddBFloat16(pair0az1), z1, az1b);
+                            var pair0an0 = Load256(ref column, 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair0an0), z0, an0);
+                            an0b = MultiplyAdd(OddBFloat16(pair0an0), z1, an0b);
+                            var pair0an1 = Load256(ref column, 40);
+                            an1 = MultiplyAdd(EvenBFloat16(pair0an1), z0, an1);
+                            an1b = MultiplyAdd(OddBFloat16(pair0an1), z1, an1b);
+                            var z2 = Broadcast256(Load1(ref previous, k + 2));
+                            var z3 = Broadcast256(Load1(ref previous, k + 3));
+                            var pair1ar0 = Load256(ref column, TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair1ar0), z2, ar0);
+                            ar0b = MultiplyAdd(OddBFloat16(pair1ar0), z3, ar0b);
+                            var pair1ar1 = Load256(ref column, TileColumn + 8);
+                            ar1 = MultiplyAdd(EvenBFloat16(pair1ar1), z2, ar1);
+                            ar1b = MultiplyAdd(OddBFloat16(pair1ar1), z3, ar1b);
+                            var pair1az0 = Load256(ref column, TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair1az0), z2, az0);
+                            az0b = MultiplyAdd(OddBFloat16(pair1az0), z3, az0b);
+                            var pair1az1 = Load256(ref column, TileColumn + 24);
+                            az1 = MultiplyAdd(EvenBFloat16(pair1az1), z2, az1);
+                            az1b = MultiplyAdd(OddBFloat16(pair1az1), z3, az1b);
+                            var pair1an0 = Load256(ref column, TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair1an0), z2, an0);
+                            an0b = MultiplyAdd(OddBFloat16(pair1an0), z3, an0b);
+                            var pair1an1 = Load256(ref column, TileColumn + 40);
+                            an1 = MultiplyAdd(EvenBFloat16(pair1an1), z2, an1);
+                            an1b = MultiplyAdd(OddBFloat16(pair1an1), z3, an1b);
+                            column = ref At(ref column, 2 * TileColumn);
                         }
 
                         // The two alternating sets of column sums
@@ -3181,6 +3426,11 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenLengthBFloat16 => FrozenLengthBFloat16;
+                    static void global::RnnGen.Generated.ILayerKernels.FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen) => FreezeBFloat16(rounded, frozen);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -193,6 +193,8 @@ namespace Models
         /// <summary>
         /// An inference-only snapshot whose weight matrices are rounded to <paramref name="precision"/> (to nearest, ties to
         /// even, as PyTorch's <c>w.bfloat16().float()</c> / <c>w.half().float()</c>); biases, inputs, states and arithmetic stay float32.
+        /// A bfloat16 snapshot keeps two weights per 32-bit slot where its packed 16-bit kernel runs (the Vector256 path):
+        /// about half the memory, and a faster step once the weights no longer fit in L1. A half snapshot keeps float32 slots.
         /// </summary>
         public Frozen Freeze(global::RnnGen.WeightPrecision precision) => new(Parameters, precision);
 
@@ -216,7 +218,7 @@ namespace Models
             /// <summary>The precision the weight matrices were rounded to when the snapshot was made.</summary>
             public global::RnnGen.WeightPrecision Precision { get; }
 
-            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLength);
+            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLengthFor(Precision));
 
             global::RnnGen.CellKind global::RnnGen.IFrozenCell<float>.Kind => Kind;
             int global::RnnGen.IFrozenCell<float>.HiddenSize => HiddenSize;
@@ -228,34 +230,34 @@ namespace Models
             /// <summary>One streaming time step; the new output h is <c>state[..HiddenSize]</c>. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The recurrent state, <see cref="StateSize"/> values: read, then overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, input, state);
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state) => Kernels.Runner.FrozenStep(Weights, Precision, input, state);
             /// <summary>One step of B streams at once (each weight read once for all of them); each new h is the first HiddenSize values of its state. Allocates nothing.</summary>
             /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
             /// <param name="states">B·<see cref="StateSize"/> values, stream after stream: read, then overwritten.</param>
-            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states);
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states) => Kernels.Runner.FrozenStepBatch(Weights, Precision, inputs, states);
             /// <summary>One streaming time step. Allocates nothing; safe to call concurrently on separate states.</summary>
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, input, state, output);
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, Precision, input, state, output);
 
             /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, Precision, inputs, outputs, state);
 
             /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
             /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
             /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
             /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
-            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, Precision, inputs, states, outputs);
 
             /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
-            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, Precision, inputs, outputs, states);
 
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
@@ -266,7 +268,7 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+                Kernels.Runner.FrozenForward(Weights, Precision, inputs, outputs, state, workspace);
 
             /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
@@ -277,7 +279,7 @@ namespace Models
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
             /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
             public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
+                Kernels.Runner.FrozenForwardBatch(Weights, Precision, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -1049,6 +1051,273 @@ namespace Models
                             ao0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 48), z3, ao0);
                             ao1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 56), z3, ao1);
                             column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        {
+                            nint j = tile * Tile + 0;
+                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+
+                        {
+                            nint j = tile * Tile + 8;
+                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
+                public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
+                public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
+
+                /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel is written for 256-bit vectors.</summary>
+                public static bool PackedPathBFloat16 => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+                /// <summary>Floats of a bfloat16 frozen copy: packed two weights per slot on the Vector256 path, the float32 frozen copy of the rounded weights elsewhere.</summary>
+                public static int FrozenLengthBFloat16 { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => PackedPathBFloat16 ? PackedLengthBFloat16 : FrozenLength; }
+
+                /// <summary>A bfloat16 frozen copy of parameters whose weights are rounded to bfloat16: two weights per slot on the Vector256 path, Freeze's copy elsewhere.</summary>
+                private static void FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen)
+                {
+                    if (PackedPathBFloat16)
+                    {
+                        PackTilesBFloat16(rounded, frozen, 4, InputSize, HiddenSize, bias: true, Tile, separateBiasGate: -1);
+                    }
+                    else
+                    {
+                        Freeze(rounded, frozen);
+                    }
+                }
+
+                /// <summary>One step on a bfloat16 frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch)
+                {
+                    if (PackedPathBFloat16)
+                    {
+                        PackedStepBFloat16(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        return;
+                    }
+
+                    FrozenStep(ref frozen, ref x, ref state, ref scratch);
+                }
+
+                /// <summary>One step of count streams on a bfloat16 frozen copy, in place: one packed 16-bit step per stream on the Vector256 path, FrozenStepBatch elsewhere.</summary>
+                private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
+                {
+                    if (!PackedPathBFloat16)
+                    {
+                        FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                        return;
+                    }
+
+                    for (nint b = 0; b < count; b++)
+                    {
+                        FrozenStepBFloat16(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    }
+                }
+
+                /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
+                /// <remarks>Each load of 8 slots holds two columns of bfloat16 weights: column 2p by EvenBFloat16, 2p + 1 by OddBFloat16.</remarks>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepBFloat16(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
+                    // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeightsBFloat16);
+                        ref float bias = ref At(ref w, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        // every gate starts from b_ih + b_hh
+                        var ai0 = Load256(ref bias, 0);
+                        var ai1 = Load256(ref bias, 8);
+                        var af0 = Load256(ref bias, 16);
+                        var af1 = Load256(ref bias, 24);
+                        var ag0 = Load256(ref bias, 32);
+                        var ag1 = Load256(ref bias, 40);
+                        var ao0 = Load256(ref bias, 48);
+                        var ao1 = Load256(ref bias, 56);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast256(Load1(ref x, 0));
+                            var z1 = Broadcast256(Load1(ref x, 1));
+                            var pair0ai0 = Load256(ref column, 0);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair0ai0), z0, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair0ai0), z1, ai0);
+                            var pair0ai1 = Load256(ref column, 8);
+                            ai1 = MultiplyAdd(EvenBFloat16(pair0ai1), z0, ai1);
+                            ai1 = MultiplyAdd(OddBFloat16(pair0ai1), z1, ai1);
+                            var pair0af0 = Load256(ref column, 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair0af0), z0, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair0af0), z1, af0);
+                            var pair0af1 = Load256(ref column, 24);
+                            af1 = MultiplyAdd(EvenBFloat16(pair0af1), z0, af1);
+                            af1 = MultiplyAdd(OddBFloat16(pair0af1), z1, af1);
+                            var pair0ag0 = Load256(ref column, 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair0ag0), z0, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair0ag0), z1, ag0);
+                            var pair0ag1 = Load256(ref column, 40);
+                            ag1 = MultiplyAdd(EvenBFloat16(pair0ag1), z0, ag1);
+                            ag1 = MultiplyAdd(OddBFloat16(pair0ag1), z1, ag1);
+                            var pair0ao0 = Load256(ref column, 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair0ao0), z0, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair0ao0), z1, ao0);
+                            var pair0ao1 = Load256(ref column, 56);
+                            ao1 = MultiplyAdd(EvenBFloat16(pair0ao1), z0, ao1);
+                            ao1 = MultiplyAdd(OddBFloat16(pair0ao1), z1, ao1);
+                            var z2 = Broadcast256(Load1(ref x, 2));
+                            var z3 = Broadcast256(Load1(ref x, 3));
+                            var pair1ai0 = Load256(ref column, TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair1ai0), z2, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair1ai0), z3, ai0);
+                            var pair1ai1 = Load256(ref column, TileColumn + 8);
+                            ai1 = MultiplyAdd(EvenBFloat16(pair1ai1), z2, ai1);
+                            ai1 = MultiplyAdd(OddBFloat16(pair1ai1), z3, ai1);
+                            var pair1af0 = Load256(ref column, TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair1af0), z2, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair1af0), z3, af0);
+                            var pair1af1 = Load256(ref column, TileColumn + 24);
+                            af1 = MultiplyAdd(EvenBFloat16(pair1af1), z2, af1);
+                            af1 = MultiplyAdd(OddBFloat16(pair1af1), z3, af1);
+                            var pair1ag0 = Load256(ref column, TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair1ag0), z2, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair1ag0), z3, ag0);
+                            var pair1ag1 = Load256(ref column, TileColumn + 40);
+                            ag1 = MultiplyAdd(EvenBFloat16(pair1ag1), z2, ag1);
+                            ag1 = MultiplyAdd(OddBFloat16(pair1ag1), z3, ag1);
+                            var pair1ao0 = Load256(ref column, TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair1ao0), z2, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair1ao0), z3, ao0);
+                            var pair1ao1 = Load256(ref column, TileColumn + 56);
+                            ao1 = MultiplyAdd(EvenBFloat16(pair1ao1), z2, ao1);
+                            ao1 = MultiplyAdd(OddBFloat16(pair1ao1), z3, ao1);
+                            var z4 = Broadcast256(Load1(ref x, 4));
+                            var z5 = Broadcast256(Load1(ref x, 5));
+                            var pair2ai0 = Load256(ref column, 2 * TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair2ai0), z4, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair2ai0), z5, ai0);
+                            var pair2ai1 = Load256(ref column, 2 * TileColumn + 8);
+                            ai1 = MultiplyAdd(EvenBFloat16(pair2ai1), z4, ai1);
+                            ai1 = MultiplyAdd(OddBFloat16(pair2ai1), z5, ai1);
+                            var pair2af0 = Load256(ref column, 2 * TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair2af0), z4, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair2af0), z5, af0);
+                            var pair2af1 = Load256(ref column, 2 * TileColumn + 24);
+                            af1 = MultiplyAdd(EvenBFloat16(pair2af1), z4, af1);
+                            af1 = MultiplyAdd(OddBFloat16(pair2af1), z5, af1);
+                            var pair2ag0 = Load256(ref column, 2 * TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair2ag0), z4, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair2ag0), z5, ag0);
+                            var pair2ag1 = Load256(ref column, 2 * TileColumn + 40);
+                            ag1 = MultiplyAdd(EvenBFloat16(pair2ag1), z4, ag1);
+                            ag1 = MultiplyAdd(OddBFloat16(pair2ag1), z5, ag1);
+                            var pair2ao0 = Load256(ref column, 2 * TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair2ao0), z4, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair2ao0), z5, ao0);
+                            var pair2ao1 = Load256(ref column, 2 * TileColumn + 56);
+                            ao1 = MultiplyAdd(EvenBFloat16(pair2ao1), z4, ao1);
+                            ao1 = MultiplyAdd(OddBFloat16(pair2ao1), z5, ao1);
+                            var z6 = Broadcast256(Load1(ref x, 6));
+                            var z7 = Broadcast256(Load1(ref x, 7));
+                            var pair3ai0 = Load256(ref column, 3 * TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair3ai0), z6, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair3ai0), z7, ai0);
+                            var pair3ai1 = Load256(ref column, 3 * TileColumn + 8);
+                            ai1 = MultiplyAdd(EvenBFloat16(pair3ai1), z6, ai1);
+                            ai1 = MultiplyAdd(OddBFloat16(pair3ai1), z7, ai1);
+                            var pair3af0 = Load256(ref column, 3 * TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair3af0), z6, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair3af0), z7, af0);
+                            var pair3af1 = Load256(ref column, 3 * TileColumn + 24);
+                            af1 = MultiplyAdd(EvenBFloat16(pair3af1), z6, af1);
+                            af1 = MultiplyAdd(OddBFloat16(pair3af1), z7, af1);
+                            var pair3ag0 = Load256(ref column, 3 * TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair3ag0), z6, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair3ag0), z7, ag0);
+                            var pair3ag1 = Load256(ref column, 3 * TileColumn + 40);
+                            ag1 = MultiplyAdd(EvenBFloat16(pair3ag1), z6, ag1);
+                            ag1 = MultiplyAdd(OddBFloat16(pair3ag1), z7, ag1);
+                            var pair3ao0 = Load256(ref column, 3 * TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair3ao0), z6, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair3ao0), z7, ao0);
+                            var pair3ao1 = Load256(ref column, 3 * TileColumn + 56);
+                            ao1 = MultiplyAdd(EvenBFloat16(pair3ao1), z6, ao1);
+                            ao1 = MultiplyAdd(OddBFloat16(pair3ao1), z7, ao1);
+                        }
+                        column = ref At(ref column, 4 * TileColumn);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast256(Load1(ref previous, k));
+                            var z1 = Broadcast256(Load1(ref previous, k + 1));
+                            var pair0ai0 = Load256(ref column, 0);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair0ai0), z0, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair0ai0), z1, ai0);
+                            var pair0ai1 = Load256(ref column, 8);
+                            ai1 = MultiplyAdd(EvenBFloat16(pair0ai1), z0, ai1);
+                            ai1 = MultiplyAdd(OddBFloat16(pair0ai1), z1, ai1);
+                            var pair0af0 = Load256(ref column, 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair0af0), z0, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair0af0), z1, af0);
+                            var pair0af1 = Load256(ref column, 24);
+                            af1 = MultiplyAdd(EvenBFloat16(pair0af1), z0, af1);
+                            af1 = MultiplyAdd(OddBFloat16(pair0af1), z1, af1);
+                            var pair0ag0 = Load256(ref column, 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair0ag0), z0, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair0ag0), z1, ag0);
+                            var pair0ag1 = Load256(ref column, 40);
+                            ag1 = MultiplyAdd(EvenBFloat16(pair0ag1), z0, ag1);
+                            ag1 = MultiplyAdd(OddBFloat16(pair0ag1), z1, ag1);
+                            var pair0ao0 = Load256(ref column, 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair0ao0), z0, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair0ao0), z1, ao0);
+                            var pair0ao1 = Load256(ref column, 56);
+                            ao1 = MultiplyAdd(EvenBFloat16(pair0ao1), z0, ao1);
+                            ao1 = MultiplyAdd(OddBFloat16(pair0ao1), z1, ao1);
+                            var z2 = Broadcast256(Load1(ref previous, k + 2));
+                            var z3 = Broadcast256(Load1(ref previous, k + 3));
+                            var pair1ai0 = Load256(ref column, TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair1ai0), z2, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair1ai0), z3, ai0);
+                            var pair1ai1 = Load256(ref column, TileColumn + 8);
+                            ai1 = MultiplyAdd(EvenBFloat16(pair1ai1), z2, ai1);
+                            ai1 = MultiplyAdd(OddBFloat16(pair1ai1), z3, ai1);
+                            var pair1af0 = Load256(ref column, TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair1af0), z2, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair1af0), z3, af0);
+                            var pair1af1 = Load256(ref column, TileColumn + 24);
+                            af1 = MultiplyAdd(EvenBFloat16(pair1af1), z2, af1);
+                            af1 = MultiplyAdd(OddBFloat16(pair1af1), z3, af1);
+                            var pair1ag0 = Load256(ref column, TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair1ag0), z2, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair1ag0), z3, ag0);
+                            var pair1ag1 = Load256(ref column, TileColumn + 40);
+                            ag1 = MultiplyAdd(EvenBFloat16(pair1ag1), z2, ag1);
+                            ag1 = MultiplyAdd(OddBFloat16(pair1ag1), z3, ag1);
+                            var pair1ao0 = Load256(ref column, TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair1ao0), z2, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair1ao0), z3, ao0);
+                            var pair1ao1 = Load256(ref column, TileColumn + 56);
+                            ao1 = MultiplyAdd(EvenBFloat16(pair1ao1), z2, ao1);
+                            ao1 = MultiplyAdd(OddBFloat16(pair1ao1), z3, ao1);
+                            column = ref At(ref column, 2 * TileColumn);
                         }
 
                         {
@@ -3251,6 +3520,11 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenLengthBFloat16 => FrozenLengthBFloat16;
+                    static void global::RnnGen.Generated.ILayerKernels.FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen) => FreezeBFloat16(rounded, frozen);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -170,6 +170,8 @@ namespace Models
         /// <summary>
         /// An inference-only snapshot whose weight matrices are rounded to <paramref name="precision"/> (to nearest, ties to
         /// even, as PyTorch's <c>w.bfloat16().float()</c> / <c>w.half().float()</c>); biases, inputs, states and arithmetic stay float32.
+        /// A bfloat16 snapshot keeps two weights per 32-bit slot where its packed 16-bit kernel runs (the Vector256 path):
+        /// about half the memory, and a faster step once the weights no longer fit in L1. A half snapshot keeps float32 slots.
         /// </summary>
         public Frozen Freeze(global::RnnGen.WeightPrecision precision) => new(Parameters, precision);
 
@@ -193,7 +195,7 @@ namespace Models
             /// <summary>The precision the weight matrices were rounded to when the snapshot was made.</summary>
             public global::RnnGen.WeightPrecision Precision { get; }
 
-            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLength);
+            private global::System.ReadOnlySpan<float> Weights => new(_weights, _offset, Kernels.Runner.FrozenLengthFor(Precision));
 
             global::RnnGen.ModelShape global::RnnGen.IFrozenModel<float>.Shape => Shape;
             int global::RnnGen.IFrozenModel<float>.InputSize => InputSize;
@@ -204,25 +206,25 @@ namespace Models
             /// <param name="input">This step's input, <see cref="InputSize"/> values.</param>
             /// <param name="state">The state, <see cref="StateSize"/> values: read, then overwritten.</param>
             /// <param name="output">This step's output, <see cref="OutputSize"/> values, overwritten.</param>
-            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, input, state, output);
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> state, global::System.Span<float> output) => Kernels.Runner.FrozenStep(Weights, Precision, input, state, output);
 
             /// <summary>Runs a sequence: one Step per time step, to float rounding (the input projections are computed a block of steps at a time). Needs no workspace.</summary>
             /// <param name="inputs">T·<see cref="InputSize"/> values.</param>
             /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten with each step's output.</param>
             /// <param name="state">The initial state in, the final state out.</param>
-            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, inputs, outputs, state);
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state) => Kernels.Runner.FrozenForward(Weights, Precision, inputs, outputs, state);
 
             /// <summary>One streaming step of B independent streams at once, each weight read once for all of them (results: B Steps, to float rounding). Allocates nothing.</summary>
             /// <param name="inputs">B·<see cref="InputSize"/> values: [B, I].</param>
             /// <param name="states">B·<see cref="StateSize"/> values, stream after stream, each laid out as Step's state: read, then overwritten. B = states.Length / StateSize.</param>
             /// <param name="outputs">B·<see cref="OutputSize"/> values, overwritten: [B, O].</param>
-            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, inputs, states, outputs);
+            public void StepBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> states, global::System.Span<float> outputs) => Kernels.Runner.FrozenStepBatch(Weights, Precision, inputs, states, outputs);
 
             /// <summary>B sequences, step by step, every stream together. Time-major: row t·B + b is step t of stream b.</summary>
             /// <param name="inputs">T·B·<see cref="InputSize"/> values: [T, B, I].</param>
             /// <param name="outputs">T·B·<see cref="OutputSize"/> values, overwritten: [T, B, O].</param>
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
-            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states);
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states) => Kernels.Runner.FrozenForwardBatch(Weights, Precision, inputs, outputs, states);
 
             /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers (one per thread).</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps) => new(Shape, maxSteps);
@@ -233,7 +235,7 @@ namespace Models
             /// <param name="state">The initial state in, the final state out.</param>
             /// <param name="workspace">From <see cref="CreateWorkspace(int)"/>, for at least T steps.</param>
             public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> state, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.FrozenForward(Weights, inputs, outputs, state, workspace);
+                Kernels.Runner.FrozenForward(Weights, Precision, inputs, outputs, state, workspace);
 
             /// <summary>Preallocates the buffers a batched sequence pass of up to <paramref name="batchSize"/> streams of up to <paramref name="maxSteps"/> steps needs.</summary>
             public global::RnnGen.Workspace<float> CreateWorkspace(int maxSteps, int batchSize) => new(Shape, maxSteps, batchSize);
@@ -244,7 +246,7 @@ namespace Models
             /// <param name="states">B·<see cref="StateSize"/> values: the initial states in, the final states out.</param>
             /// <param name="workspace">From <see cref="CreateWorkspace(int, int)"/>, for at least T steps and B streams.</param>
             public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> states, global::RnnGen.Workspace<float> workspace) =>
-                Kernels.Runner.FrozenForwardBatch(Weights, inputs, outputs, states, workspace);
+                Kernels.Runner.FrozenForwardBatch(Weights, Precision, inputs, outputs, states, workspace);
         }
 
         #region Weight files: safetensors in PyTorch's state_dict names (logic in global::RnnGen.IO.ModelWeights)
@@ -494,6 +496,20 @@ namespace Models
                         Store(FlushTiny(Project1(ref hr, j, ref m)), ref next, j);
                     }
                 }
+
+                /// <summary>Floats of a bfloat16 frozen copy: a projection's step has no packed 16-bit kernel, so it is the float32 frozen copy of the rounded weights.</summary>
+                public static int FrozenLengthBFloat16 => FrozenLength;
+
+                /// <summary>A bfloat16 frozen copy of parameters whose weights are rounded to bfloat16: Freeze's float32 copy.</summary>
+                private static void FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen) => Freeze(rounded, frozen);
+
+                /// <summary>One step on a bfloat16 frozen copy: FrozenStep.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
+
+                /// <summary>One step of count streams on a bfloat16 frozen copy: FrozenStepBatch.</summary>
+                private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                    FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
 
                 /// <summary>Row t of projected (GateRows floats) = W_ih·x_t for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
                 private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
@@ -1653,6 +1669,11 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenLengthBFloat16 => FrozenLengthBFloat16;
+                    static void global::RnnGen.Generated.ILayerKernels.FreezeBFloat16(global::System.ReadOnlySpan<float> rounded, global::System.Span<float> frozen) => FreezeBFloat16(rounded, frozen);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
+                        FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
