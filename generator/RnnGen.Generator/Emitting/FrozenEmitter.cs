@@ -163,7 +163,8 @@ internal static class FrozenEmitter
     /// The packed 16-bit kernels of a bfloat16 frozen copy (layout: RnnGen.Generated.KernelBase.PackTilesBFloat16): the
     /// packed float32 layout with columns 2p and 2p + 1 of each product sharing one column of 32-bit slots, so a load of 8
     /// slots yields two columns' weights by an AND and a shift. Each accumulator sums the same products in the same order
-    /// as the float32 packed step, so on weights rounded to bfloat16 both give the same floats.
+    /// as the float32 packed step, so on weights rounded to bfloat16 both give the same floats; except in a GRU's 16-unit
+    /// tiles, whose sums run in one set of accumulators instead of two alternating ones (EmitPackedStep).
     /// </summary>
     private static void EmitBFloat16Kernels(SourceWriter w, LayerKernels kernels, int tile, int vectors, string packedCall)
     {
@@ -607,7 +608,9 @@ internal static class FrozenEmitter
         string format = bfloat16 ? "BFloat16" : "";
         LayerSpec spec = kernels.Spec;
         int accumulators = kernels.GateNames.Length * vectors;
-        int sets = accumulators >= Chains ? 1 : 2;
+        // A bfloat16 pair needs two broadcasts, the mask and the loaded slots besides the accumulators: where two sets
+        // would not fit AVX2's 16 registers (a GRU's 16-unit tile: 12 accumulators), one set, as spilling costs more.
+        int sets = accumulators >= Chains || (bfloat16 && 2 * accumulators + 5 > Registers) ? 1 : 2;
         var names = new List<string>();
         foreach (string gate in kernels.GateNames)
         {
