@@ -12,7 +12,7 @@ namespace RnnGen.Generator.Emitting;
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
 /// multiple of 8; elsewhere the copy is plain and the layer's own step runs on it.
 /// </summary>
-internal static class FrozenEmitter
+internal static partial class FrozenEmitter
 {
     /// <summary>Columns per unrolled group of the column loops.</summary>
     private const int Unroll = 4;
@@ -53,6 +53,7 @@ internal static class FrozenEmitter
                 """);
             EmitUnpackedBatch(w);
             EmitUnpackedRecording(w);
+            EmitUnpackedHoisted(w);
             return;
         }
 
@@ -126,7 +127,11 @@ internal static class FrozenEmitter
         }
 
         w.Line();
-        EmitPackedStep(w, kernels, tile, vectors);
+        EmitPackedStep(w, kernels, tile, vectors, hoisted: false);
+        w.Line();
+        EmitPackedHoisted(w, kernels, inPlace);
+        w.Line();
+        EmitPackedStep(w, kernels, tile, vectors, hoisted: true);
     }
 
     /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
@@ -505,7 +510,11 @@ internal static class FrozenEmitter
     private static string Indent(string text, int spaces) =>
         string.Join("\n", text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
 
-    private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors)
+    /// <summary>
+    /// The packed step; <paramref name="hoisted"/>: PackedStepProjected256, whose accumulators start from a row of
+    /// FrozenProjectInputs (the biases and W_ih·x, in the biases' layout) and which streams only the W_hh columns.
+    /// </summary>
+    private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors, bool hoisted)
     {
         LayerSpec spec = kernels.Spec;
         int accumulators = kernels.GateNames.Length * vectors;
@@ -520,22 +529,48 @@ internal static class FrozenEmitter
         }
 
         string m = kernels.Projected ? ", ref float m" : "";
-        w.Line(kernels.Projected
-            ? "/// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>"
-            : "/// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>");
+        w.Line(hoisted
+            ? "/// <summary>PackedStep256 with the input part (biases and W_ih·x) read from projected, a row of FrozenProjectInputs.</summary>"
+            : kernels.Projected
+                ? "/// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>"
+                : "/// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>");
+
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void PackedStep256(ref float w, ref float x, ref float previous, ref float next{m})"))
+        string signature = hoisted ? $"PackedStepProjected256(ref float w, ref float projected, ref float previous, ref float next{m})" : $"PackedStep256(ref float w, ref float x, ref float previous, ref float next{m})";
+        using (w.Block($"private static void {signature}"))
         {
-            w.Line($"// Per tile of {N(tile)} hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time");
-            w.Line("// (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.");
+            w.Line(hoisted
+                ? $"// Per tile of {N(tile)} hidden units: a = (b + W_ih·x, from projected) + W_hh·h for the tile's rows of every gate, one"
+                : $"// Per tile of {N(tile)} hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time");
+            w.Line(hoisted
+                ? "// column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers."
+                : "// (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.");
             using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
             {
-                w.Line("ref float column = ref At(ref w, tile * TileWeights);");
-                w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
-                w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
-                for (int a = 0; a < names.Count; a++)
+                if (hoisted)
                 {
-                    w.Line($"var {names[a]} = Load256(ref bias, {N(8 * a)});");
+                    w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
+                    if (kernels.SeparateBiasGate >= 0)
+                    {
+                        w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                    }
+
+                    w.Line("ref float input = ref At(ref projected, tile * TileColumn);");
+                    w.Line("// the input part: the packed biases + W_ih·x, computed beforehand");
+                    for (int a = 0; a < names.Count; a++)
+                    {
+                        w.Line($"var {names[a]} = Load256(ref input, {N(8 * a)});");
+                    }
+                }
+                else
+                {
+                    w.Line("ref float column = ref At(ref w, tile * TileWeights);");
+                    w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                    w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
+                    for (int a = 0; a < names.Count; a++)
+                    {
+                        w.Line($"var {names[a]} = Load256(ref bias, {N(8 * a)});");
+                    }
                 }
 
                 if (sets == 2)
@@ -546,9 +581,13 @@ internal static class FrozenEmitter
                     }
                 }
 
-                w.Line();
-                w.Line("// += W_ih·x");
-                EmitColumns(w, names, sets, spec.Input, "x", "InputSize");
+                if (!hoisted)
+                {
+                    w.Line();
+                    w.Line("// += W_ih·x");
+                    EmitColumns(w, names, sets, spec.Input, "x", "InputSize");
+                }
+
                 kernels.EmitPackedBetweenProducts(w, tile, vectors, sets);
                 w.Line();
                 w.Line("// += W_hh·h");
