@@ -27,17 +27,24 @@ internal static partial class FrozenEmitter
         }
         """);
 
+    /// <summary>
+    /// How a frozen step updates a layer state in place with a packed step (<paramref name="call"/>: its name and its
+    /// arguments up to the input): one tile reads all of h before it writes any, and a projection writes h after every
+    /// tile, so those step in place; otherwise every tile reads all of h while earlier tiles write theirs: from a copy.
+    /// </summary>
+    private static string PackedStateUpdate(LayerKernels kernels, bool inPlace, string call) => kernels.Projected
+        ? $"{call}, ref state, ref state, ref scratch);   // h is written after every tile: in place, m in scratch"
+        : inPlace
+            ? $"{call}, ref state, ref state);   // one tile reads all of h before it writes any: in place"
+            : $"""
+              Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+              {call}, ref scratch, ref state);
+              """;
+
     /// <summary>A packed frozen copy: the packed projection and PackedStepProjected256, updating the state as FrozenStep does.</summary>
     private static void EmitPackedHoisted(SourceWriter w, LayerKernels kernels, bool inPlace)
     {
-        string packed = kernels.Projected
-            ? "PackedStepProjected256(ref frozen, ref projected, ref state, ref state, ref scratch);   // h is written after every tile: in place, m in scratch"
-            : inPlace
-                ? "PackedStepProjected256(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place"
-                : """
-                  Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
-                  PackedStepProjected256(ref frozen, ref projected, ref scratch, ref state);
-                  """;
+        string packed = PackedStateUpdate(kernels, inPlace, "PackedStepProjected256(ref frozen, ref projected");
         w.Lines($$"""
             /// <summary>Whether a frozen copy is packed (the Vector256 path).</summary>
             public static bool FrozenPacked => PackedPath;

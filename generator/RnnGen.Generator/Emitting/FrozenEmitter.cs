@@ -87,17 +87,9 @@ internal static partial class FrozenEmitter
 
             """);
 
-        // One tile reads all of h before it writes any, and a projection writes h after every tile: then the state is
-        // updated in place. Otherwise every tile reads all of h while earlier tiles write theirs: step from a copy.
+        // In place when one tile, or a projection, lets it be (PackedStateUpdate); else from a copy of h.
         bool inPlace = tiles == 1 || kernels.Projected;
-        string packed = kernels.Projected
-            ? "PackedStep256(ref frozen, ref x, ref state, ref state, ref scratch);   // h is written after every tile: in place, m in scratch"
-            : inPlace
-                ? "PackedStep256(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place"
-                : """
-                  Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
-                  PackedStep256(ref frozen, ref x, ref scratch, ref state);
-                  """;
+        string packed = PackedStateUpdate(kernels, inPlace, "PackedStep256(ref frozen, ref x");
         w.Lines($$"""
             /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
