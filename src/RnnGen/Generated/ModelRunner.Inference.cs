@@ -92,7 +92,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Stream<Frozen>(ref Ref(frozen), input, output, state, 1, 1);
     }
 
-    /// <summary>A sequence on a frozen model, step by step.</summary>
+    /// <summary>A sequence on a frozen model: one FrozenStep per step, layer 0's input projections computed a block of steps at a time where that pays (same values up to float rounding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenForward(ReadOnlySpan<float> frozen, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
