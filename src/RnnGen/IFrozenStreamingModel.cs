@@ -12,7 +12,10 @@ public interface IFrozenStreamingModel<T> : IFrozenModel<T> where T : IFloatingP
     /// <param name="output">This step's output, overwritten.</param>
     void Step(ReadOnlySpan<T> input, Span<T> state, Span<T> output);
 
-    /// <summary>Runs a sequence: bit for bit the same as one Step per time step. Needs no workspace.</summary>
+    /// <summary>
+    /// Runs a sequence: one Step per time step, layer 0's input projections computed a block of steps at a time where that
+    /// pays (the same values to float rounding; bit for bit where it does not hoist). Needs no workspace.
+    /// </summary>
     /// <param name="inputs">T·<see cref="IFrozenModel{T}.InputSize"/> values.</param>
     /// <param name="outputs">T·<see cref="IFrozenModel{T}.OutputSize"/> values, overwritten.</param>
     /// <param name="state">The initial state in, the final state out.</param>

@@ -174,6 +174,12 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => throw new NotSupportedException();
 
+    public static bool FrozenPacked => false;
+
+    public static void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) => throw new NotSupportedException();
+
+    public static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) => throw new NotSupportedException();
+
     public static void StepBatch(ref float w, ref float x, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, int count) => throw new NotSupportedException();
 
     public static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => throw new NotSupportedException();

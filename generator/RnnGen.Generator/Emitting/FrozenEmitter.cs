@@ -12,7 +12,7 @@ namespace RnnGen.Generator.Emitting;
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
 /// multiple of 8; elsewhere the copy is plain and the layer's own step runs on it.
 /// </summary>
-internal static class FrozenEmitter
+internal static partial class FrozenEmitter
 {
     /// <summary>Columns per unrolled group of the column loops.</summary>
     private const int Unroll = 4;
@@ -54,6 +54,7 @@ internal static class FrozenEmitter
             EmitUnpackedBatch(w);
             EmitUnpackedRecording(w);
             EmitBFloat16AsFloat32(w, why);
+            EmitUnpackedHoisted(w);
             return;
         }
 
@@ -87,17 +88,9 @@ internal static class FrozenEmitter
 
             """);
 
-        // One tile reads all of h before it writes any, and a projection writes h after every tile: then the state is
-        // updated in place. Otherwise every tile reads all of h while earlier tiles write theirs: step from a copy.
+        // In place when one tile, or a projection, lets it be (PackedStateUpdate); else from a copy of h.
         bool inPlace = tiles == 1 || kernels.Projected;
-        string packed = kernels.Projected
-            ? "PackedStep256(ref frozen, ref x, ref state, ref state, ref scratch);   // h is written after every tile: in place, m in scratch"
-            : inPlace
-                ? "PackedStep256(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place"
-                : """
-                  Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
-                  PackedStep256(ref frozen, ref x, ref scratch, ref state);
-                  """;
+        string packed = PackedStateUpdate(kernels, inPlace, "PackedStep256(ref frozen, ref x");
         w.Lines($$"""
             /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -127,7 +120,11 @@ internal static class FrozenEmitter
         }
 
         w.Line();
-        EmitPackedStep(w, kernels, tile, vectors);
+        EmitPackedStep(w, kernels, tile, vectors, hoisted: false);
+        w.Line();
+        EmitPackedHoisted(w, kernels, inPlace);
+        w.Line();
+        EmitPackedStep(w, kernels, tile, vectors, hoisted: true);
         if (kernels.Projected)
         {
             EmitBFloat16AsFloat32(w, "a projection's step has no packed 16-bit kernel");
@@ -223,7 +220,7 @@ internal static class FrozenEmitter
             }
 
             """);
-        EmitPackedStep(w, kernels, tile, vectors, bfloat16: true);
+        EmitPackedStep(w, kernels, tile, vectors, hoisted: false, bfloat16: true);
     }
 
     /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
@@ -602,8 +599,12 @@ internal static class FrozenEmitter
     private static string Indent(string text, int spaces) =>
         string.Join("\n", text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
 
-    /// <summary>The packed step: on float32 columns, or (<paramref name="bfloat16"/>) on pairs of bfloat16 columns.</summary>
-    private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors, bool bfloat16 = false)
+    /// <summary>
+    /// The packed step: on float32 columns, or (<paramref name="bfloat16"/>) on pairs of bfloat16 columns;
+    /// <paramref name="hoisted"/> (float32 only): PackedStepProjected256, whose accumulators start from a row of
+    /// FrozenProjectInputs (the biases and W_ih·x, in the biases' layout) and which streams only the W_hh columns.
+    /// </summary>
+    private static void EmitPackedStep(SourceWriter w, LayerKernels kernels, int tile, int vectors, bool hoisted, bool bfloat16 = false)
     {
         string format = bfloat16 ? "BFloat16" : "";
         LayerSpec spec = kernels.Spec;
@@ -621,27 +622,53 @@ internal static class FrozenEmitter
         }
 
         string m = kernels.Projected ? ", ref float m" : "";
-        w.Line(kernels.Projected
-            ? "/// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>"
-            : "/// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>");
+        w.Line(hoisted
+            ? "/// <summary>PackedStep256 with the input part (biases and W_ih·x) read from projected, a row of FrozenProjectInputs.</summary>"
+            : kernels.Projected
+                ? "/// <summary>One step on packed weights: h from previous, c updated in place in next, each unit's m into m, then h' = W_hr·m into next.</summary>"
+                : "/// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>");
         if (bfloat16)
         {
             w.Line("/// <remarks>Each load of 8 slots holds two columns of bfloat16 weights: column 2p by EvenBFloat16, 2p + 1 by OddBFloat16.</remarks>");
         }
 
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void {(bfloat16 ? "PackedStepBFloat16" : "PackedStep256")}(ref float w, ref float x, ref float previous, ref float next{m})"))
+        string signature = hoisted ? $"PackedStepProjected256(ref float w, ref float projected, ref float previous, ref float next{m})"
+            : $"{(bfloat16 ? "PackedStepBFloat16" : "PackedStep256")}(ref float w, ref float x, ref float previous, ref float next{m})";
+        using (w.Block($"private static void {signature}"))
         {
-            w.Line($"// Per tile of {N(tile)} hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time");
-            w.Line("// (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.");
+            w.Line(hoisted
+                ? $"// Per tile of {N(tile)} hidden units: a = (b + W_ih·x, from projected) + W_hh·h for the tile's rows of every gate, one"
+                : $"// Per tile of {N(tile)} hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time");
+            w.Line(hoisted
+                ? "// column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers."
+                : "// (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.");
             using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
             {
-                w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
-                w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
-                w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
-                for (int a = 0; a < names.Count; a++)
+                if (hoisted)
                 {
-                    w.Line($"var {names[a]} = Load256(ref bias, {N(8 * a)});");
+                    w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
+                    if (kernels.SeparateBiasGate >= 0)
+                    {
+                        w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                    }
+
+                    w.Line("ref float input = ref At(ref projected, tile * TileColumn);");
+                    w.Line("// the input part: the packed biases + W_ih·x, computed beforehand");
+                    for (int a = 0; a < names.Count; a++)
+                    {
+                        w.Line($"var {names[a]} = Load256(ref input, {N(8 * a)});");
+                    }
+                }
+                else
+                {
+                    w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
+                    w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
+                    w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
+                    for (int a = 0; a < names.Count; a++)
+                    {
+                        w.Line($"var {names[a]} = Load256(ref bias, {N(8 * a)});");
+                    }
                 }
 
                 if (sets == 2)
@@ -652,9 +679,13 @@ internal static class FrozenEmitter
                     }
                 }
 
-                w.Line();
-                w.Line("// += W_ih·x");
-                (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, names, sets, spec.Input, "x", "InputSize");
+                if (!hoisted)
+                {
+                    w.Line();
+                    w.Line("// += W_ih·x");
+                    (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, names, sets, spec.Input, "x", "InputSize");
+                }
+
                 kernels.EmitPackedBetweenProducts(w, tile, vectors, sets);
                 w.Line();
                 w.Line("// += W_hh·h");

@@ -169,6 +169,11 @@ internal static class LayerKernelsEmitter
                 static void {{Contract}}.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
                 static void {{Contract}}.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                     FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                static bool {{Contract}}.FrozenPacked => FrozenPacked;
+                static void {{Contract}}.FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) =>
+                    FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                static void {{Contract}}.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
+                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
                 static bool {{Contract}}.PacksForBatch => PacksForBatch;
                 static void {{Contract}}.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                     StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

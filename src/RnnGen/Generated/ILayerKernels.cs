@@ -77,6 +77,19 @@ public interface ILayerKernels
     /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
     static abstract void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch);
 
+    /// <summary>Whether a frozen copy is packed: its step streams packed columns with no horizontal sums (so hoisting pays from smaller sizes).</summary>
+    static abstract bool FrozenPacked { get; }
+
+    /// <summary>
+    /// Row t of <paramref name="projected"/> (<see cref="GateRows"/> floats) = the input part of a frozen step's gates for
+    /// x_t at xs + t·xStride, t &lt; steps: on a packed copy laid out as the packed biases (per tile, every gate's units)
+    /// and starting from them, else as <see cref="ProjectInputs"/>. For <see cref="FrozenStepProjected"/>.
+    /// </summary>
+    static abstract void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps);
+
+    /// <summary><see cref="FrozenStep"/> with its input part read from one row of <see cref="FrozenProjectInputs"/> (float rounding may differ from FrozenStep's).</summary>
+    static abstract void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch);
+
     /// <summary>Scratch floats per stream that <see cref="FrozenStepBatch"/> needs beyond the single step's.</summary>
     static abstract int FrozenScratchPerStream { get; }
 

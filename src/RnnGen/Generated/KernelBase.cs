@@ -223,6 +223,11 @@ public abstract class KernelBase
     protected static void ProjectInputs(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps) =>
         InputProjection.Project(ref w, ref bias, hasBias, rows, columns, ref xs, xStride, ref dest, steps);
 
+    /// <inheritdoc cref="PackedInputProjection.Project"/>
+    protected static void ProjectPackedInputs(
+        ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps) =>
+        PackedInputProjection.Project(ref weights, tileWeights, ref biases, tileBiases, tiles, width, inputs, ref xs, xStride, ref dest, steps);
+
     /// <summary>
     /// A pinned array with room for <paramref name="length"/> floats from a 64-byte boundary, which is at
     /// <paramref name="offset"/> (<see cref="CacheAligned"/>).

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace RnnGen.Generated;
@@ -107,7 +108,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
     }
 
-    /// <summary>A sequence on a frozen model, step by step.</summary>
+    /// <summary>A sequence on a frozen model: one FrozenStep per step, layer 0's input projections computed a block of steps at a time where that pays (same values up to float rounding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FrozenForward(ReadOnlySpan<float> frozen, WeightPrecision precision, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
@@ -252,11 +253,21 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private const int ProjectionBudget = 8192;
 
     /// <summary>
-    /// Layer 0's W_ih and W_hh floats from which hoisting pays (512 KB): below, the weights stay in a core's L2 and the
-    /// extra pass over the projections costs more than reading W_ih per step (sequences.sh on a Zen 4: Forward ÷ Step
-    /// 1.10–1.20 at (32,64), 0.99–1.01 at (64,128), 0.81–0.82 at (128,256)).
+    /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (512 KB): below, the weights stay in a
+    /// core's L2 and the extra pass over the projections costs more than reading W_ih per step (sequences.sh on a Zen 4:
+    /// Forward ÷ Step 1.10–1.20 at (32,64), 0.99–1.01 at (64,128), 0.81–0.82 at (128,256)).
     /// </summary>
     private const int HoistingMinimumWeights = 128 * 1024;
+
+    /// <summary>
+    /// The same on a packed frozen copy (64 KB), whose projection is an outer product with no horizontal sums
+    /// (PackedInputProjection): a rough in-process A/B on the shared 2-core AMD EPYC (loaded) measured the hoisted frozen Forward at 0.76–0.86×
+    /// the unhoisted one from (32,64) to (128,256), LSTM and GRU, and level (0.97–1.02) at (1,16) and (8,32).
+    /// </summary>
+    private const int PackedHoistingMinimumWeights = 16 * 1024;
+
+    /// <summary>Whether a layer of <paramref name="gateRows"/> × <paramref name="columns"/> (W_ih beside W_hh) hoists its input projection on the parameters.</summary>
+    private static bool Hoists(int gateRows, int columns) => gateRows <= ProjectionBudget && gateRows * columns >= HoistingMinimumWeights;
 
     /// <summary>Steps per block of input projections: as many as the budget holds (a multiple of 4 when 4 or more), at most T.</summary>
     private static int ProjectionBlock(int steps, int gateRows)
@@ -285,12 +296,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int chunk = ChunkFor(batch, perStream);
         Span<float> scratch = stackalloc float[chunk * perStream + TStep.ScratchShared];
 
-        // A live sequence of one stream whose layer 0 outgrows L2 hoists that layer's input part out of the recurrence:
-        // W_ih·x_t + b_ih for a block of steps at a time (one blocked product), then each step adds only W_hh·h. Upper layers read the h the layer
-        // below has just written, so they step as Step does.
+        // A sequence of one stream whose layer 0 is large enough (TStep.HoistingMinimumWeights) hoists that layer's input
+        // part out of the recurrence: W_ih·x_t + b_ih for a block of steps at a time (one blocked product), then each step
+        // adds only W_hh·h. Upper layers read the h the layer below has just written, so they step as Step does.
         int gateRows = TFirst.GateRows;
-        bool hoist = typeof(TStep) == typeof(Live) && batch == 1 && steps > 1 && gateRows <= ProjectionBudget
-            && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= HoistingMinimumWeights;
+        bool hoist = batch == 1 && steps > 1 && gateRows <= ProjectionBudget
+            && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= TStep.HoistingMinimumWeights;
         int block = hoist ? ProjectionBlock(steps, gateRows) : 0;
         Span<float> projections = hoist ? stackalloc float[block * gateRows] : default;
         ref float s = ref Ref(states);
@@ -319,10 +330,10 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     int i = t % block;
                     if (i == 0)
                     {
-                        TFirst.ProjectInputs(ref At(ref weights, Offset(0, 0)), ref x, InputSize, ref Ref(projections), Math.Min(block, steps - t));
+                        TStep.ProjectInputs(ref weights, ref x, InputSize, ref Ref(projections), Math.Min(block, steps - t));
                     }
 
-                    Live.LayerProjected(ref weights, ref At(ref Ref(projections), i * gateRows), ref first, ref kernelScratch);
+                    TStep.LayerProjected(ref weights, ref At(ref Ref(projections), i * gateRows), ref first, ref kernelScratch);
                 }
                 else
                 {
@@ -442,6 +453,15 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
         static abstract void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count);
 
+        /// <summary>Layer 0's W_ih + W_hh floats from which a sequence of one stream hoists the layer's input projection.</summary>
+        static abstract int HoistingMinimumWeights { get; }
+
+        /// <summary>Layer 0's input parts of <paramref name="steps"/> steps (inputs xStride apart), one row of TFirst.GateRows per step.</summary>
+        static abstract void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps);
+
+        /// <summary>Layer 0 of one stream in place, its input part read from <paramref name="projected"/> (a row of <see cref="ProjectInputs"/>).</summary>
+        static abstract void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch);
+
         static abstract void Head(ref float weights, ref float x, ref float y, int rows);
     }
 
@@ -481,6 +501,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                 TUpper.StepBatch(ref w, ref x, xStride, ref scratch, ref states, ref activations, 0, count);
             }
         }
+
+        public static int HoistingMinimumWeights { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => ModelRunner<TModel, TFirst, TUpper, THead>.HoistingMinimumWeights; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
+            TFirst.ProjectInputs(ref At(ref weights, Offset(0, 0)), ref xs, xStride, ref projections, steps);
 
         /// <summary>Layer 0 of one stream, its input part read from <paramref name="projected"/> (one row of TFirst.ProjectInputs).</summary>
         public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch)
@@ -526,6 +552,21 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             }
         }
 
+        /// <summary>On a packed copy from <see cref="PackedHoistingMinimumWeights"/>, on a plain one as on the parameters.</summary>
+        public static int HoistingMinimumWeights
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TFirst.FrozenPacked ? PackedHoistingMinimumWeights : ModelRunner<TModel, TFirst, TUpper, THead>.HoistingMinimumWeights;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
+            TFirst.FrozenProjectInputs(ref At(ref weights, FrozenOffset(0, 0)), ref xs, xStride, ref projections, steps);
+
+        /// <summary>Layer 0 of one stream in place, its input part read from <paramref name="projected"/> (one row of TFirst.FrozenProjectInputs).</summary>
+        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
+            TFirst.FrozenStepProjected(ref At(ref weights, FrozenOffset(0, 0)), ref projected, ref state, ref scratch);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>
             THead.Forward(ref At(ref weights, FrozenHeadOffset), ref x, ref y, rows);
@@ -562,6 +603,15 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                 TUpper.FrozenStepBatchBFloat16(ref w, ref x, xStride, ref states, ref scratch, count);
             }
         }
+
+        /// <summary>Never: the 16-bit packed step reads each pair of W_ih columns itself, and there is no 16-bit projection kernel.</summary>
+        public static int HoistingMinimumWeights { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => int.MaxValue; }
+
+        public static void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
+            throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
+
+        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
+            throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>

@@ -48,6 +48,13 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         double dropout = TModel.Shape.Dropout;
         int activations = TFirst.ActivationsPerStep, rows = steps * batch;
         ReadOnlySpan<int> lengths = tape.Lengths;
+
+        // One stream: a layer large enough to hoist (as the streaming Forward's layer 0) computes its input parts a block
+        // of steps at a time, then steps on W_hh·h alone, recording what Step records. Every layer can: its inputs are
+        // known for the whole sequence before it runs.
+        bool hoistFirst = batch == 1 && steps > 1 && Hoists(TFirst.GateRows, TFirst.InputSize + TFirst.RecurrentSize);
+        bool hoistUpper = batch == 1 && steps > 1 && Layers > 1 && Hoists(TUpper.GateRows, TUpper.InputSize + TUpper.RecurrentSize);
+        Span<float> projections = hoistFirst || hoistUpper ? stackalloc float[ProjectionBudget] : default;
         for (int layer = 0; layer < Layers; layer++)
         {
             bool top = layer == Layers - 1;
@@ -83,6 +90,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     Gather(ref At(ref s, b * StateSize), layer, direction, ref At(ref initial, b * LayerState));
                 }
 
+                int blockStart = 0;
                 for (int i = 0; i < steps; i++)
                 {
                     int t = direction == 0 ? i : steps - 1 - i;
@@ -90,7 +98,37 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     ref float next = ref At(ref stateBlocks, (direction == 0 ? t + 1 : t) * batch * LayerState);
                     ref float xt = ref At(ref x, t * batch * inputWidth);
                     ref float at = ref At(ref recorded, t * batch * activations);
-                    if (batch == 1)
+                    if (layer == 0 ? hoistFirst : hoistUpper)
+                    {
+                        int gateRows = layer == 0 ? TFirst.GateRows : TUpper.GateRows;
+                        int block = ProjectionBlock(steps, gateRows);
+                        if (i % block == 0)
+                        {
+                            // This block's steps, lowest t first (a reverse direction takes them from the end).
+                            int count = Math.Min(block, steps - i);
+                            blockStart = direction == 0 ? t : t - count + 1;
+                            ref float xs = ref At(ref x, blockStart * inputWidth);
+                            if (layer == 0)
+                            {
+                                TFirst.ProjectInputs(ref layerWeights, ref xs, inputWidth, ref Ref(projections), count);
+                            }
+                            else
+                            {
+                                TUpper.ProjectInputs(ref layerWeights, ref xs, inputWidth, ref Ref(projections), count);
+                            }
+                        }
+
+                        ref float projected = ref At(ref Ref(projections), (t - blockStart) * gateRows);
+                        if (layer == 0)
+                        {
+                            TFirst.StepProjected(ref layerWeights, ref projected, ref previous, ref next, ref at);
+                        }
+                        else
+                        {
+                            TUpper.StepProjected(ref layerWeights, ref projected, ref previous, ref next, ref at);
+                        }
+                    }
+                    else if (batch == 1)
                     {
                         if (layer == 0)
                         {

@@ -1014,6 +1014,135 @@ namespace Models
                     }
                 }
 
+                /// <summary>Whether a frozen copy is packed (the Vector256 path).</summary>
+                public static bool FrozenPacked => PackedPath;
+
+                /// <summary>
+                /// Row t of projected (GateRows floats) = the input part of a frozen step's gates for x_t = xs[t·xStride…]: on a packed
+                /// copy the packed biases + W_ih·x_t per tile (the biases' layout), one outer product over the packed W_ih columns for
+                /// the block; on a plain copy the parameters' own ProjectInputs.
+                /// </summary>
+                private static void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps)
+                {
+                    if (PackedPath)
+                    {
+                        ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                    }
+                    else
+                    {
+                        ProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                    }
+                }
+
+                /// <summary>FrozenStep with its input part read from a row of FrozenProjectInputs; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
+                {
+                    if (PackedPath)
+                    {
+                        PackedStepProjected256(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        return;
+                    }
+
+                    Copy(ref state, ref scratch, StateSize);
+                    StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>PackedStep256 with the input part (biases and W_ih·x) read from projected, a row of FrozenProjectInputs.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepProjected256(ref float w, ref float projected, ref float previous, ref float next)
+                {
+                    // Per tile of 16 hidden units: a = (b + W_ih·x, from projected) + W_hh·h for the tile's rows of every gate, one
+                    // column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        ref float input = ref At(ref projected, tile * TileColumn);
+                        // the input part: the packed biases + W_ih·x, computed beforehand
+                        var ar0 = Load256(ref input, 0);
+                        var ar1 = Load256(ref input, 8);
+                        var az0 = Load256(ref input, 16);
+                        var az1 = Load256(ref input, 24);
+                        var an0 = Load256(ref input, 32);
+                        var an1 = Load256(ref input, 40);
+                        var ar0b = Broadcast256(0f);
+                        var ar1b = Broadcast256(0f);
+                        var az0b = Broadcast256(0f);
+                        var az1b = Broadcast256(0f);
+                        var an0b = Broadcast256(0f);
+                        var an1b = Broadcast256(0f);
+
+                        // The n gate keeps W_in x + b_i apart and restarts from b_hn for its recurrent part.
+                        var anx0 = an0 + an0b;
+                        an0 = Load256(ref bias, 48);
+                        an0b = Broadcast256(0f);
+                        var anx1 = an1 + an1b;
+                        an1 = Load256(ref bias, 56);
+                        an1b = Broadcast256(0f);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast256(Load1(ref previous, k));
+                            ar0 = MultiplyAdd(Load256(ref column, 0), z0, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 8), z0, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 16), z0, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 24), z0, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 32), z0, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 40), z0, an1);
+                            var z1 = Broadcast256(Load1(ref previous, k + 1));
+                            ar0b = MultiplyAdd(Load256(ref column, TileColumn), z1, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, an1b);
+                            var z2 = Broadcast256(Load1(ref previous, k + 2));
+                            ar0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ar0);
+                            ar1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ar1);
+                            az0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, az0);
+                            az1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, az1);
+                            an0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, an0);
+                            an1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, an1);
+                            var z3 = Broadcast256(Load1(ref previous, k + 3));
+                            ar0b = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ar0b);
+                            ar1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ar1b);
+                            az0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, az0b);
+                            az1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, az1b);
+                            an0b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, an0b);
+                            an1b = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, an1b);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        ar1 += ar1b;
+                        az0 += az0b;
+                        az1 += az1b;
+                        an0 += an0b;
+                        an1 += an1b;
+
+                        {
+                            nint j = tile * Tile + 0;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+
+                        {
+                            nint j = tile * Tile + 8;
+                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
                 /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
                 public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
                 public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
@@ -3415,6 +3544,11 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenPacked => FrozenPacked;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) =>
+                        FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
+                        FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

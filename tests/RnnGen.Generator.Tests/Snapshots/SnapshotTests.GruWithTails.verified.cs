@@ -426,6 +426,21 @@ namespace Models
                 private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                     FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
 
+                /// <summary>Whether a frozen copy is packed: never for this layer.</summary>
+                public static bool FrozenPacked => false;
+
+                /// <summary>The input parts of a block of steps on a frozen copy: the parameters' own ProjectInputs.</summary>
+                private static void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) =>
+                    ProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+
+                /// <summary>FrozenStep with its input part read from a row of FrozenProjectInputs; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
+                {
+                    Copy(ref state, ref scratch, StateSize);
+                    StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
                 /// <summary>Row t of projected (GateRows floats) = W_ih·x_t + b_ih for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
                 private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
                     ProjectInputs(ref At(ref w, WeightIhOffset), ref At(ref w, BiasIhOffset), hasBias: true, GateRows, InputSize, ref xs, xStride, ref projected, steps);
@@ -1479,6 +1494,11 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenPacked => FrozenPacked;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) =>
+                        FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
+                        FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

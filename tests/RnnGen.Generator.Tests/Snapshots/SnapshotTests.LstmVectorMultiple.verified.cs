@@ -1081,6 +1081,130 @@ namespace Models
                     }
                 }
 
+                /// <summary>Whether a frozen copy is packed (the Vector256 path).</summary>
+                public static bool FrozenPacked => PackedPath;
+
+                /// <summary>
+                /// Row t of projected (GateRows floats) = the input part of a frozen step's gates for x_t = xs[t·xStride…]: on a packed
+                /// copy the packed biases + W_ih·x_t per tile (the biases' layout), one outer product over the packed W_ih columns for
+                /// the block; on a plain copy the parameters' own ProjectInputs.
+                /// </summary>
+                private static void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps)
+                {
+                    if (PackedPath)
+                    {
+                        ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                    }
+                    else
+                    {
+                        ProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                    }
+                }
+
+                /// <summary>FrozenStep with its input part read from a row of FrozenProjectInputs; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
+                {
+                    if (PackedPath)
+                    {
+                        PackedStepProjected256(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        return;
+                    }
+
+                    Copy(ref state, ref scratch, StateSize);
+                    StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>PackedStep256 with the input part (biases and W_ih·x) read from projected, a row of FrozenProjectInputs.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepProjected256(ref float w, ref float projected, ref float previous, ref float next)
+                {
+                    // Per tile of 16 hidden units: a = (b + W_ih·x, from projected) + W_hh·h for the tile's rows of every gate, one
+                    // column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers.
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float input = ref At(ref projected, tile * TileColumn);
+                        // the input part: the packed biases + W_ih·x, computed beforehand
+                        var ai0 = Load256(ref input, 0);
+                        var ai1 = Load256(ref input, 8);
+                        var af0 = Load256(ref input, 16);
+                        var af1 = Load256(ref input, 24);
+                        var ag0 = Load256(ref input, 32);
+                        var ag1 = Load256(ref input, 40);
+                        var ao0 = Load256(ref input, 48);
+                        var ao1 = Load256(ref input, 56);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast256(Load1(ref previous, k));
+                            ai0 = MultiplyAdd(Load256(ref column, 0), z0, ai0);
+                            ai1 = MultiplyAdd(Load256(ref column, 8), z0, ai1);
+                            af0 = MultiplyAdd(Load256(ref column, 16), z0, af0);
+                            af1 = MultiplyAdd(Load256(ref column, 24), z0, af1);
+                            ag0 = MultiplyAdd(Load256(ref column, 32), z0, ag0);
+                            ag1 = MultiplyAdd(Load256(ref column, 40), z0, ag1);
+                            ao0 = MultiplyAdd(Load256(ref column, 48), z0, ao0);
+                            ao1 = MultiplyAdd(Load256(ref column, 56), z0, ao1);
+                            var z1 = Broadcast256(Load1(ref previous, k + 1));
+                            ai0 = MultiplyAdd(Load256(ref column, TileColumn), z1, ai0);
+                            ai1 = MultiplyAdd(Load256(ref column, TileColumn + 8), z1, ai1);
+                            af0 = MultiplyAdd(Load256(ref column, TileColumn + 16), z1, af0);
+                            af1 = MultiplyAdd(Load256(ref column, TileColumn + 24), z1, af1);
+                            ag0 = MultiplyAdd(Load256(ref column, TileColumn + 32), z1, ag0);
+                            ag1 = MultiplyAdd(Load256(ref column, TileColumn + 40), z1, ag1);
+                            ao0 = MultiplyAdd(Load256(ref column, TileColumn + 48), z1, ao0);
+                            ao1 = MultiplyAdd(Load256(ref column, TileColumn + 56), z1, ao1);
+                            var z2 = Broadcast256(Load1(ref previous, k + 2));
+                            ai0 = MultiplyAdd(Load256(ref column, 2 * TileColumn), z2, ai0);
+                            ai1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 8), z2, ai1);
+                            af0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 16), z2, af0);
+                            af1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 24), z2, af1);
+                            ag0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 32), z2, ag0);
+                            ag1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 40), z2, ag1);
+                            ao0 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 48), z2, ao0);
+                            ao1 = MultiplyAdd(Load256(ref column, 2 * TileColumn + 56), z2, ao1);
+                            var z3 = Broadcast256(Load1(ref previous, k + 3));
+                            ai0 = MultiplyAdd(Load256(ref column, 3 * TileColumn), z3, ai0);
+                            ai1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 8), z3, ai1);
+                            af0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 16), z3, af0);
+                            af1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 24), z3, af1);
+                            ag0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 32), z3, ag0);
+                            ag1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 40), z3, ag1);
+                            ao0 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 48), z3, ao0);
+                            ao1 = MultiplyAdd(Load256(ref column, 3 * TileColumn + 56), z3, ao1);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        {
+                            nint j = tile * Tile + 0;
+                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+
+                        {
+                            nint j = tile * Tile + 8;
+                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
                 /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
                 public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
                 public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
@@ -3525,6 +3649,11 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBFloat16(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStepBFloat16(ref frozen, ref x, ref state, ref scratch);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatchBFloat16(ref frozen, ref x, xStride, ref states, ref scratch, count);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenPacked => FrozenPacked;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) =>
+                        FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
+                        FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -56,9 +56,11 @@ public sealed class FrozenTests
         }
     }
 
+    // Forward hoists layer 0's input projection where it pays; where it does (a GRU of (64,128): FrozenHoistingTests) it
+    // is within float rounding of the steps, here it is not, or (an LSTM's 16-unit tiles) it adds in the same order.
     [Theory]
     [InlineData(CellKind.Lstm, 64, 128)]
-    [InlineData(CellKind.Gru, 64, 128)]
+    [InlineData(CellKind.Gru, 8, 16)]
     [InlineData(CellKind.Lstm, 13, 24)]
     [InlineData(CellKind.Gru, 10, 40)]
     [InlineData(CellKind.Lstm, 7, 13)]

@@ -1,0 +1,84 @@
+namespace RnnGen.Generator.Emitting;
+
+/// <summary>
+/// The frozen kernels of a hoisted sequence: FrozenProjectInputs computes the input part of a block of steps' gates at once,
+/// FrozenStepProjected steps on the recurrent part alone. On a packed copy the projection is an outer-product GEMM over the
+/// packed W_ih columns (RnnGen.Simd.PackedInputProjection) in the packed biases' layout; on a plain copy they are the live
+/// ProjectInputs and StepProjected.
+/// </summary>
+internal static partial class FrozenEmitter
+{
+    /// <summary>A plain frozen copy (no packed kernel): the live hoisted kernels run on it.</summary>
+    private static void EmitUnpackedHoisted(SourceWriter w) => w.Lines("""
+
+        /// <summary>Whether a frozen copy is packed: never for this layer.</summary>
+        public static bool FrozenPacked => false;
+
+        /// <summary>The input parts of a block of steps on a frozen copy: the parameters' own ProjectInputs.</summary>
+        private static void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps) =>
+            ProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+
+        /// <summary>FrozenStep with its input part read from a row of FrozenProjectInputs; scratch holds StateSize + ActivationsPerStep floats.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
+        {
+            Copy(ref state, ref scratch, StateSize);
+            StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+        }
+        """);
+
+    /// <summary>
+    /// How a frozen step updates a layer state in place with a packed step (<paramref name="call"/>: its name and its
+    /// arguments up to the input): one tile reads all of h before it writes any, and a projection writes h after every
+    /// tile, so those step in place; otherwise every tile reads all of h while earlier tiles write theirs: from a copy.
+    /// </summary>
+    private static string PackedStateUpdate(LayerKernels kernels, bool inPlace, string call) => kernels.Projected
+        ? $"{call}, ref state, ref state, ref scratch);   // h is written after every tile: in place, m in scratch"
+        : inPlace
+            ? $"{call}, ref state, ref state);   // one tile reads all of h before it writes any: in place"
+            : $"""
+              Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+              {call}, ref scratch, ref state);
+              """;
+
+    /// <summary>A packed frozen copy: the packed projection and PackedStepProjected256, updating the state as FrozenStep does.</summary>
+    private static void EmitPackedHoisted(SourceWriter w, LayerKernels kernels, bool inPlace)
+    {
+        string packed = PackedStateUpdate(kernels, inPlace, "PackedStepProjected256(ref frozen, ref projected");
+        w.Lines($$"""
+            /// <summary>Whether a frozen copy is packed (the Vector256 path).</summary>
+            public static bool FrozenPacked => PackedPath;
+
+            /// <summary>
+            /// Row t of projected (GateRows floats) = the input part of a frozen step's gates for x_t = xs[t·xStride…]: on a packed
+            /// copy the packed biases + W_ih·x_t per tile (the biases' layout), one outer product over the packed W_ih columns for
+            /// the block; on a plain copy the parameters' own ProjectInputs.
+            /// </summary>
+            private static void FrozenProjectInputs(ref float frozen, ref float xs, int xStride, ref float projected, int steps)
+            {
+                if (PackedPath)
+                {
+                    ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                }
+                else
+                {
+                    ProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
+                }
+            }
+
+            /// <summary>FrozenStep with its input part read from a row of FrozenProjectInputs; scratch holds StateSize + ActivationsPerStep floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
+            {
+                if (PackedPath)
+                {
+                    {{packed.Replace("\n", "\n        ")}}
+                    return;
+                }
+
+                Copy(ref state, ref scratch, StateSize);
+                StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+            }
+            """);
+    }
+}

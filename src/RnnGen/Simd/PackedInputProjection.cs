@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnGen.Simd;
+
+/// <summary>
+/// The input side of a frozen sequence's gates on packed weights (RnnGen.Generated.KernelBase.PackTiles), hoisted out of
+/// the recurrence. A packed tile stores each column of W_ih contiguously (every gate's rows of the tile side by side), so
+/// the product over a block of steps is an outer-product GEMM: per column k, one load of a chunk of the column and one
+/// broadcast of x_t[k] per step feed register-blocked accumulators; no horizontal sums. Each accumulator adds the columns
+/// in order from the tile's bias, exactly as the packed step does.
+/// </summary>
+internal static class PackedInputProjection
+{
+    /// <summary>Steps that share each weight load.</summary>
+    private const int StepsPerLoad = 4;
+
+    /// <summary>
+    /// dest[t·tiles·width + tile·width + j] = biases[tile·tileBiases + j] + Σ_k weights[tile·tileWeights + k·width + j]·xs[t·xStride + k]
+    /// for j &lt; width (a multiple of 8), k &lt; inputs, t &lt; steps: each row of dest laid out as a packed tile's biases. Unchecked
+    /// (the caller has checked every length); 256-bit vectors only.
+    /// </summary>
+    public static void Project(
+        ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
+    {
+        int rows = tiles * width;
+        for (nint tile = 0; tile < tiles; tile++)
+        {
+            ref float columns = ref Unsafe.Add(ref weights, tile * tileWeights);
+            ref float bias = ref Unsafe.Add(ref biases, tile * tileBiases);
+            ref float d = ref Unsafe.Add(ref dest, tile * width);
+            nint j = 0;
+            for (; j + 16 <= width; j += 16)
+            {
+                int t = 0;
+                for (; t + StepsPerLoad <= steps; t += StepsPerLoad)
+                {
+                    TwoVectorsFourSteps(ref Unsafe.Add(ref columns, j), width, inputs, ref Unsafe.Add(ref bias, j), ref Unsafe.Add(ref xs, (nint)t * xStride), xStride, ref Unsafe.Add(ref d, (nint)t * rows + j), rows);
+                }
+
+                for (; t < steps; t++)
+                {
+                    TwoVectorsOneStep(ref Unsafe.Add(ref columns, j), width, inputs, ref Unsafe.Add(ref bias, j), ref Unsafe.Add(ref xs, (nint)t * xStride), ref Unsafe.Add(ref d, (nint)t * rows + j));
+                }
+            }
+
+            if (j < width)
+            {
+                int t = 0;
+                for (; t + StepsPerLoad <= steps; t += StepsPerLoad)
+                {
+                    OneVectorFourSteps(ref Unsafe.Add(ref columns, j), width, inputs, ref Unsafe.Add(ref bias, j), ref Unsafe.Add(ref xs, (nint)t * xStride), xStride, ref Unsafe.Add(ref d, (nint)t * rows + j), rows);
+                }
+
+                for (; t < steps; t++)
+                {
+                    OneVectorOneStep(ref Unsafe.Add(ref columns, j), width, inputs, ref Unsafe.Add(ref bias, j), ref Unsafe.Add(ref xs, (nint)t * xStride), ref Unsafe.Add(ref d, (nint)t * rows + j));
+                }
+            }
+        }
+    }
+
+    /// <summary>16 outputs of 4 steps: eight accumulators, two weight loads and four broadcasts per eight FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TwoVectorsFourSteps(ref float column, int width, int inputs, ref float bias, ref float x0, int xStride, ref float d, int rows)
+    {
+        ref float x1 = ref Unsafe.Add(ref x0, xStride);
+        ref float x2 = ref Unsafe.Add(ref x0, 2 * (nint)xStride);
+        ref float x3 = ref Unsafe.Add(ref x0, 3 * (nint)xStride);
+        Vector256<float> b0 = Vector256.LoadUnsafe(ref bias), b1 = Vector256.LoadUnsafe(ref bias, 8);
+        Vector256<float> a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+        for (nint k = 0; k < inputs; k++, column = ref Unsafe.Add(ref column, width))
+        {
+            Vector256<float> w0 = Vector256.LoadUnsafe(ref column), w1 = Vector256.LoadUnsafe(ref column, 8);
+            Vector256<float> z = Vector256.Create(Unsafe.Add(ref x0, k));
+            a00 = VectorMath.MultiplyAdd(w0, z, a00); a01 = VectorMath.MultiplyAdd(w1, z, a01);
+            z = Vector256.Create(Unsafe.Add(ref x1, k));
+            a10 = VectorMath.MultiplyAdd(w0, z, a10); a11 = VectorMath.MultiplyAdd(w1, z, a11);
+            z = Vector256.Create(Unsafe.Add(ref x2, k));
+            a20 = VectorMath.MultiplyAdd(w0, z, a20); a21 = VectorMath.MultiplyAdd(w1, z, a21);
+            z = Vector256.Create(Unsafe.Add(ref x3, k));
+            a30 = VectorMath.MultiplyAdd(w0, z, a30); a31 = VectorMath.MultiplyAdd(w1, z, a31);
+        }
+
+        a00.StoreUnsafe(ref d); a01.StoreUnsafe(ref d, 8);
+        d = ref Unsafe.Add(ref d, rows);
+        a10.StoreUnsafe(ref d); a11.StoreUnsafe(ref d, 8);
+        d = ref Unsafe.Add(ref d, rows);
+        a20.StoreUnsafe(ref d); a21.StoreUnsafe(ref d, 8);
+        d = ref Unsafe.Add(ref d, rows);
+        a30.StoreUnsafe(ref d); a31.StoreUnsafe(ref d, 8);
+    }
+
+    /// <summary>16 outputs of one step (the steps after the blocks of four).</summary>
+    private static void TwoVectorsOneStep(ref float column, int width, int inputs, ref float bias, ref float x, ref float d)
+    {
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
+        for (nint k = 0; k < inputs; k++, column = ref Unsafe.Add(ref column, width))
+        {
+            Vector256<float> z = Vector256.Create(Unsafe.Add(ref x, k));
+            a0 = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref column), z, a0);
+            a1 = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), z, a1);
+        }
+
+        a0.StoreUnsafe(ref d); a1.StoreUnsafe(ref d, 8);
+    }
+
+    /// <summary>8 outputs of 4 steps (a width that is an odd number of vectors).</summary>
+    private static void OneVectorFourSteps(ref float column, int width, int inputs, ref float bias, ref float x0, int xStride, ref float d, int rows)
+    {
+        ref float x1 = ref Unsafe.Add(ref x0, xStride);
+        ref float x2 = ref Unsafe.Add(ref x0, 2 * (nint)xStride);
+        ref float x3 = ref Unsafe.Add(ref x0, 3 * (nint)xStride);
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = a0, a2 = a0, a3 = a0;
+        for (nint k = 0; k < inputs; k++, column = ref Unsafe.Add(ref column, width))
+        {
+            Vector256<float> w = Vector256.LoadUnsafe(ref column);
+            a0 = VectorMath.MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref x0, k)), a0);
+            a1 = VectorMath.MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref x1, k)), a1);
+            a2 = VectorMath.MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref x2, k)), a2);
+            a3 = VectorMath.MultiplyAdd(w, Vector256.Create(Unsafe.Add(ref x3, k)), a3);
+        }
+
+        a0.StoreUnsafe(ref d);
+        a1.StoreUnsafe(ref Unsafe.Add(ref d, rows));
+        a2.StoreUnsafe(ref Unsafe.Add(ref d, 2 * (nint)rows));
+        a3.StoreUnsafe(ref Unsafe.Add(ref d, 3 * (nint)rows));
+    }
+
+    /// <summary>8 outputs of one step.</summary>
+    private static void OneVectorOneStep(ref float column, int width, int inputs, ref float bias, ref float x, ref float d)
+    {
+        Vector256<float> a = Vector256.LoadUnsafe(ref bias);
+        for (nint k = 0; k < inputs; k++, column = ref Unsafe.Add(ref column, width))
+        {
+            a = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x, k)), a);
+        }
+
+        a.StoreUnsafe(ref d);
+    }
+}

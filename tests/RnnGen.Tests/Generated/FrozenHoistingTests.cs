@@ -1,0 +1,140 @@
+using RnnGen.Tests.Infrastructure;
+using Xunit;
+
+namespace RnnGen.Tests.Generated;
+
+// Subjects on both sides of the frozen Forward's hoisting thresholds (64 KB of layer-0 W_ih + W_hh on a packed copy,
+// 512 KB on a plain one): 8-unit tiles with tails in I, no biases, a projection, the reset-before GRU (no packed kernel).
+[Lstm(input: 30, hidden: 72)] public partial class HoistedLstm30x72;
+[Gru(input: 30, hidden: 72)] public partial class HoistedGru30x72;
+[Lstm(input: 30, hidden: 72, Bias = false)] public partial class HoistedLstm30x72NoBias;
+[Gru(input: 40, hidden: 64, Bias = false)] public partial class HoistedGru40x64NoBias;
+[Lstm(input: 40, hidden: 96, ProjectionSize = 48), Dense(input: 48, output: 5)] public partial class HoistedLstm40x96P48Head;
+[Lstm(input: 40, hidden: 96, Layers = 2)] public partial class HoistedLstm40x96L2;
+[Gru(input: 30, hidden: 72, ResetAfter = false)] public partial class ResetBeforeGru30x72;
+[Gru(input: 100, hidden: 200, ResetAfter = false)] public partial class HoistedResetBeforeGru100x200;
+
+/// <summary>
+/// A frozen snapshot's Forward of one stream hoists layer 0's input projection where it pays: on a packed copy (the
+/// Vector256 path, H a multiple of 8, not reset-before) the projection is an outer product over the packed W_ih columns
+/// from 64 KB of W_ih + W_hh; on a plain copy the live kernels' from 512 KB. Over 200 steps (25 blocks and a partial one
+/// at (64,128)) its outputs and final state stay within the float-rounding rule of one frozen Step per step, weights ×1
+/// and ×4, and equal them bit for bit where it does not hoist, or where the packed step's sums run in one chain (the
+/// projection adds the same terms in the same order: LSTMs with 16-unit tiles).
+/// </summary>
+public sealed class FrozenHoistingTests
+{
+    private const int Steps = 200;
+
+    /// <summary>Layer-0 W_ih + W_hh floats from which a frozen Forward hoists, on a packed and on a plain copy.</summary>
+    private const int PackedMinimum = 16 * 1024, PlainMinimum = 128 * 1024;
+
+    public static TheoryData<string, float> Cases()
+    {
+        var cases = new TheoryData<string, float>();
+        foreach (string name in Subjects)
+        {
+            cases.Add(name, 1f);
+            cases.Add(name, 4f);
+        }
+
+        return cases;
+    }
+
+    private static readonly string[] Subjects =
+    [
+        "Lstm8x16", "Gru8x16", "Lstm13x24", "Lstm64x128", "Gru64x128", "Lstm30x72", "Gru30x72", "Lstm30x72NoBias", "Gru40x64NoBias",
+        "Lstm40x96P48Head", "Lstm40x96L2", "ResetBeforeGru30x72", "ResetBeforeGru100x200", "Lstm100x252", "Gru130x250",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FrozenForwardStaysWithinRoundingOfFrozenStepsOver200Steps(string name, float scale)
+    {
+        (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
+        IFrozenStreamingModel<float> frozen = freeze(Models.Scaled(model, scale));
+        int input = frozen.InputSize, output = frozen.OutputSize;
+        float[] inputs = Models.Uniform(new Random(42), Steps * input), start = Models.Uniform(new Random(43), frozen.StateSize);
+
+        float[] stepped = (float[])start.Clone(), steppedOutputs = new float[Steps * output];
+        for (int t = 0; t < Steps; t++)
+        {
+            frozen.Step(inputs.AsSpan(t * input, input), stepped, steppedOutputs.AsSpan(t * output, output));
+        }
+
+        float[] forwarded = (float[])start.Clone(), outputs = new float[Steps * output];
+        frozen.Forward(inputs, outputs, forwarded);
+
+        Models.AssertClose(steppedOutputs, outputs, Models.SequenceTolerance, $"{name} ×{scale}: frozen Forward outputs");
+        Models.AssertClose(stepped, forwarded, Models.SequenceTolerance, $"{name} ×{scale}: frozen Forward final state");
+        Assert.Contains(outputs, v => v != 0);
+        if (!Hoists(model.Shape) || OneChain(model.Shape))
+        {
+            Models.AssertBitwise(steppedOutputs, outputs, $"{name} ×{scale}: frozen Forward outputs (not hoisted, or hoisted in one chain)");
+            Models.AssertBitwise(stepped, forwarded, $"{name} ×{scale}: frozen Forward final state");
+        }
+    }
+
+    /// <summary>A hoisted frozen Forward allocates nothing, as the one that steps (in the steady state: <see cref="SteadyState"/>).</summary>
+    [Theory]
+    [InlineData("Gru30x72")]
+    [InlineData("Lstm40x96P48Head")]
+    [InlineData("ResetBeforeGru100x200")]
+    public void HoistedFrozenForwardAllocatesNothing(string name)
+    {
+        (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
+        Assert.True(Hoists(model.Shape));
+        IFrozenStreamingModel<float> frozen = freeze(model);
+        float[] inputs = Models.Uniform(new Random(44), 50 * frozen.InputSize), outputs = new float[50 * frozen.OutputSize], state = new float[frozen.StateSize];
+        long[] bytes = SteadyState.Allocations(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                frozen.Forward(inputs, outputs, state);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;   // before the array that returns it
+            return [allocated];
+        });
+        Assert.Equal(0, bytes[0]);
+    }
+
+    /// <summary>Whether layer 0 has a packed frozen kernel on this machine.</summary>
+    private static bool Packed(ModelShape shape) =>
+        System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && !(shape.Kind == CellKind.Gru && !shape.ResetAfter);
+
+    private static bool Hoists(ModelShape shape)
+    {
+        int gates = shape.Kind == CellKind.Lstm ? 4 : 3;
+        int recurrent = shape.ProjectionSize > 0 ? shape.ProjectionSize : shape.HiddenSize;
+        return gates * shape.HiddenSize * (shape.InputSize + recurrent) >= (Packed(shape) ? PackedMinimum : PlainMinimum);
+    }
+
+    /// <summary>The packed step sums in one chain per accumulator when a tile has 8 or more of them (an LSTM's 16-unit tiles).</summary>
+    private static bool OneChain(ModelShape shape) => Packed(shape) && shape.Kind == CellKind.Lstm && shape.HiddenSize % 16 == 0;
+
+    private static (IRecurrentModel<float>, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>>) Create(string name)
+    {
+        var random = new Random(41);
+        return name switch
+        {
+            "Lstm8x16" => (new Lstm8x16(random), m => ((Lstm8x16)m).Freeze()),
+            "Gru8x16" => (new Gru8x16(random), m => ((Gru8x16)m).Freeze()),
+            "Lstm13x24" => (new Lstm13x24(random), m => ((Lstm13x24)m).Freeze()),
+            "Lstm64x128" => (new Lstm64x128(random), m => ((Lstm64x128)m).Freeze()),
+            "Gru64x128" => (new Gru64x128(random), m => ((Gru64x128)m).Freeze()),
+            "Lstm30x72" => (new HoistedLstm30x72(random), m => ((HoistedLstm30x72)m).Freeze()),
+            "Gru30x72" => (new HoistedGru30x72(random), m => ((HoistedGru30x72)m).Freeze()),
+            "Lstm30x72NoBias" => (new HoistedLstm30x72NoBias(random), m => ((HoistedLstm30x72NoBias)m).Freeze()),
+            "Gru40x64NoBias" => (new HoistedGru40x64NoBias(random), m => ((HoistedGru40x64NoBias)m).Freeze()),
+            "Lstm40x96P48Head" => (new HoistedLstm40x96P48Head(random), m => (IFrozenStreamingModel<float>)((HoistedLstm40x96P48Head)m).Freeze()),
+            "Lstm40x96L2" => (new HoistedLstm40x96L2(random), m => (IFrozenStreamingModel<float>)((HoistedLstm40x96L2)m).Freeze()),
+            "ResetBeforeGru30x72" => (new ResetBeforeGru30x72(random), m => ((ResetBeforeGru30x72)m).Freeze()),
+            "ResetBeforeGru100x200" => (new HoistedResetBeforeGru100x200(random), m => ((HoistedResetBeforeGru100x200)m).Freeze()),
+            "Lstm100x252" => (new HoistedLstm100x252(random), m => ((HoistedLstm100x252)m).Freeze()),
+            "Gru130x250" => (new HoistedGru130x250(random), m => ((HoistedGru130x250)m).Freeze()),
+            _ => throw new ArgumentException(name, nameof(name)),
+        };
+    }
+}
