@@ -25,7 +25,15 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         Guard.Length(input.Length, InputSize, nameof(input));
         Guard.Length(state.Length, StateSize, nameof(state));
-        Stream<Live>(ref Ref(parameters), input, default, state, 1, 1);
+        if (!SingleLayerState || HasHead)
+        {
+            Stream<Live>(ref Ref(parameters), input, default, state, 1, 1);
+            return;
+        }
+
+        // A cell's step goes straight to its layer: Stream's chunking, hoisting and output decisions cost a few ns per step.
+        Span<float> scratch = stackalloc float[LayerState + Live.ScratchShared];
+        Live.Layer(0, 0, ref Ref(parameters), ref Ref(input), InputSize, ref Ref(state), ref Ref(scratch), 1);
     }
 
     /// <summary>One streaming step through every layer and the head.</summary>
@@ -86,11 +94,18 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         if (precision == WeightPrecision.BFloat16)
         {
             Stream<FrozenBFloat16>(ref Ref(frozen), input, default, state, 1, 1);
+            return;
         }
-        else
+
+        if (!SingleLayerState || HasHead)
         {
             Stream<Frozen>(ref Ref(frozen), input, default, state, 1, 1);
+            return;
         }
+
+        // As Step: straight to the layer's frozen step.
+        Span<float> scratch = stackalloc float[Frozen.ScratchPerStream + Frozen.ScratchShared];
+        Frozen.Layer(0, 0, ref Ref(frozen), ref Ref(input), InputSize, ref Ref(state), ref Ref(scratch), 1);
     }
 
     /// <summary>One streaming step of a frozen model.</summary>
