@@ -10,7 +10,7 @@ namespace RnnGen.Generator.Emitting;
 /// fits the packed step. The packed layout (RnnGen.Generated.KernelBase.PackTiles) holds the weights per tile of hidden units,
 /// column-major within the tile, so the step broadcasts one value of z = [x; h] at a time against contiguous weights of
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
-/// multiple of 8 where <see cref="FrozenKernelChoice"/> picks it; elsewhere the copy is plain and the layer's own step runs on it.
+/// multiple of 8; elsewhere the copy is plain and the layer's own step runs on it.
 /// </summary>
 internal static partial class FrozenEmitter
 {
@@ -22,11 +22,9 @@ internal static partial class FrozenEmitter
 
     /// <summary>
     /// Hidden units per tile: 16 (two vectors per gate) when H allows, else 8; null when no packed kernel fits (or, for the
-    /// reset-before GRU, none is written: its n gate needs every unit's r before W_hn·(r⊙h), which a tile cannot see),
-    /// or where <see cref="FrozenKernelChoice"/> measured the layer's own step faster.
+    /// reset-before GRU, none is written: its n gate needs every unit's r before W_hn·(r⊙h), which a tile cannot see).
     /// </summary>
-    public static int? TileFor(LayerSpec spec) =>
-        spec.Hidden % 8 != 0 || spec.ResetBefore || !FrozenKernelChoice.Packs(spec) ? null : spec.Hidden % 16 == 0 ? 16 : 8;
+    public static int? TileFor(LayerSpec spec) => spec.Hidden % 8 != 0 || spec.ResetBefore ? null : spec.Hidden % 16 == 0 ? 16 : 8;
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -36,9 +34,7 @@ internal static partial class FrozenEmitter
         LayerSpec spec = kernels.Spec;
         if (TileFor(spec) is not int tile)
         {
-            string why = spec.ResetBefore ? "the reset-before GRU has no packed kernel (W_hn·(r⊙h) needs every unit's r)"
-                : spec.Hidden % 8 != 0 ? "no packed kernel fits this size (H is not a multiple of 8)"
-                : "at this size the layer's own step measured faster than the packed one (the generator's FrozenKernelChoice)";
+            string why = spec.ResetBefore ? "the reset-before GRU has no packed kernel (W_hn·(r⊙h) needs every unit's r)" : "no packed kernel fits this size (H is not a multiple of 8)";
             w.Lines($$"""
                 /// <summary>Floats of a frozen copy: {{why}}, so it is the parameters as they are.</summary>
                 public static int FrozenLength => ParameterCount;
@@ -420,7 +416,7 @@ internal static partial class FrozenEmitter
     /// <summary>Without a packed kernel, the batched training step is <c>StepBatch</c> on the parameters themselves.</summary>
     private static void EmitUnpackedRecording(SourceWriter w) => w.Lines("""
 
-        /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (it has no packed kernel).</summary>
+        /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
         public static bool PacksForBatch => false;
 
         /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>

@@ -372,7 +372,7 @@ namespace Models
                     }
                 }
 
-                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (it has no packed kernel).</summary>
+                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
                 public static bool PacksForBatch => false;
 
                 /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>
@@ -847,7 +847,7 @@ namespace Models
                     }
                 }
 
-                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (it has no packed kernel).</summary>
+                /// <summary>Whether the batched training step runs on weights packed by Freeze: not for this layer (no packed kernel fits it).</summary>
                 public static bool PacksForBatch => false;
 
                 /// <summary>One recorded step of count streams: StepBatch on the parameters themselves (packed and sums are not used).</summary>

@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Runtime.Intrinsics;
 using RnnGen.Tests.Infrastructure;
 using Xunit;
 
@@ -60,39 +58,6 @@ public sealed class FrozenTests
 
     // Forward hoists layer 0's input projection where it pays; where it does (a GRU of (64,128): FrozenHoistingTests) it
     // is within float rounding of the steps, here it is not, or (an LSTM's 16-unit tiles) it adds in the same order.
-    [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    public void APlainCopyStepsBitForBitLikeTheCell(CellKind kind)
-    {
-        // Where the snapshot keeps a plain copy (no packed kernel at that size, or the generator's FrozenKernelChoice
-        // measured the layer's own step faster, or not the Vector256 path) it runs the cell's own step: exactly its results.
-        var plain = GeneratedCells.Shapes.Where(s => !RunsPacked(kind, s.Input, s.Hidden)).ToArray();
-        Assert.True(plain.Any(s => s.Hidden % 8 == 0), $"no {kind} test shape with H a multiple of 8 keeps a plain copy: add one the rule keeps plain");
-        foreach ((int input, int hidden) in plain)
-        {
-            IRecurrentCell<float> cell = Scaled(GeneratedCells.Create(kind, input, hidden, new Random(14)), 4);
-            IFrozenCell<float> frozen = GeneratedCells.Freeze(cell);
-            float[] inputs = Uniform(new Random(15), Steps * input);
-            float[] expected = Uniform(new Random(16), cell.StateSize), actual = (float[])expected.Clone();
-            for (int t = 0; t < Steps; t++)
-            {
-                cell.Step(inputs.AsSpan(t * input, input), expected);
-                frozen.Step(inputs.AsSpan(t * input, input), actual);
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"{kind} {input}x{hidden}, step {t}: the plain frozen copy differs from the cell");
-            }
-        }
-    }
-
-    /// <summary>Whether the generated class's frozen step runs the packed kernel here: it has one (a Tile constant) and this is the Vector256 path.</summary>
-    private static bool RunsPacked(CellKind kind, int input, int hidden)
-    {
-        Type type = GeneratedCells.Create(kind, input, hidden, new Random(0)).GetType();
-        Type layer = type.GetNestedType("Kernels", BindingFlags.NonPublic)?.GetNestedType("FirstLayer")
-            ?? throw new InvalidOperationException($"{type.Name} has no Kernels.FirstLayer");
-        return layer.GetField("Tile") is not null && Vector256.IsHardwareAccelerated;
-    }
-
     [Theory]
     [InlineData(CellKind.Lstm, 64, 128)]
     [InlineData(CellKind.Gru, 8, 16)]
