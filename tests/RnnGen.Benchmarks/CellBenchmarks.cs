@@ -185,3 +185,20 @@ public class LimitTraining
     [Benchmark(OperationsPerInvoke = 100)]
     public void Training() => _inner.Training();
 }
+
+/// <summary>
+/// <see cref="LimitTraining"/> for a GRU (64,128), T = 100: compare.sh's gru-train row. Neither C++ yardstick has a GRU
+/// BPTT, so it is reported beside the LSTM's, without a ratio.
+/// </summary>
+[MemoryDiagnoser]
+public class GruTraining
+{
+    private readonly CellBenchmarks _inner = new() { Kind = "gru", Shape = "64x128", WeightScale = 4f };
+
+    [GlobalSetup]
+    public void Setup() => _inner.Setup();
+
+    /// <inheritdoc cref="LimitTraining.Training"/>
+    [Benchmark(OperationsPerInvoke = 100)]
+    public void Training() => _inner.Training();
+}

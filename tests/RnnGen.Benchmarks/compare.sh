@@ -31,7 +31,7 @@ for r in $(seq 1 "$rounds"); do
     RNN_WSCALE=4 "$limit" bptt > "$out/limit-bptt-$r.txt"
   fi
   echo "round $r/$rounds: RnnGen and ONNX Runtime" >&2
-  dotnet run -c Release --no-build --project "$here" -- --compare --buildTimeout 600 --filter '*LimitStep*' '*LimitTraining*' '*OnnxRuntimeBenchmarks*' \
+  dotnet run -c Release --no-build --project "$here" -- --compare --buildTimeout 600 --filter '*LimitStep*' '*LimitTraining*' '*GruTraining*' '*OnnxRuntimeBenchmarks*' \
     --artifacts "$out/bdn-$r" > "$out/bdn-$r.log" 2>&1 || { tail -20 "$out/bdn-$r.log" >&2; exit 1; }
 done
 
@@ -51,9 +51,10 @@ done
   for f in "$out"/bdn-*/results/*-report.csv; do
     [ -f "$f" ] || continue
     awk -F';' -v onnx="$(case $f in *OnnxRuntimeBenchmarks-report.csv) echo 1;; *) echo 0;; esac)" \
+      -v train="$(case $f in *GruTraining-report.csv) echo gru;; *) echo lstm;; esac)" \
       'NR == 1 { for (i = 1; i <= NF; i++) { h[$i] = i } next }
       { med = $h["Median [ns]"]; gsub(/[,"]/, "", med)
-        if ("Kind" in h) key = $h["Kind"] ":" $h["Shape"]; else key = "lstm-train:64x128"
+        if ("Kind" in h) key = $h["Kind"] ":" $h["Shape"]; else key = train "-train:64x128"
         side = onnx == 1 ? "onnx" : $h["Method"] == "FrozenStep" ? "frozen" : "cell"
         print key, side, med }' "$f"
   done
@@ -65,7 +66,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) pr
 header=$(printf '%-20s %11s %11s %6s %11s %6s %11s %6s' "cell (I,H)" "baseline ns" "frozen ns" "ratio" "cell ns" "ratio" "onnx ns" "÷frozen")
 [ -z "$limit" ] || header="$header $(printf '%11s %6s' "limit ns" "÷limit")"
 echo "$header"
-for key in lstm:1x8 gru:1x8 lstm:8x32 gru:8x32 lstm:32x64 gru:32x64 lstm:64x128 gru:64x128 lstm:128x256 gru:128x256 lstm-train:64x128; do
+for key in lstm:1x8 gru:1x8 lstm:8x32 gru:8x32 lstm:32x64 gru:32x64 lstm:64x128 gru:64x128 lstm:128x256 gru:128x256 lstm-train:64x128 gru-train:64x128; do
   base=$(side "$key" baseline) frozen=$(side "$key" frozen) cell=$(side "$key" cell) onnx=$(side "$key" onnx)
   line=$(printf '%-20s %11s %11s %6s %11s %6s %11s %6s' "$key" "$base" "$frozen" "$(ratio "$frozen" "$base")" "$cell" "$(ratio "$cell" "$base")" \
     "$onnx" "$(ratio "$onnx" "$frozen")")
