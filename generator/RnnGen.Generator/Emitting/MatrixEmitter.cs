@@ -48,7 +48,7 @@ internal static class MatrixEmitter
             }
             else if (width != Width.V128)
             {
-                // Vector256 needs AVX2, and every x86 CPU with AVX2 has FMA too.
+                // Vector256 needs AVX2 and Vector512 AVX-512, and every x86 CPU with either has FMA too.
                 WideProducts(w, width, wide, inDouble: false);
                 w.Line($"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
             }

@@ -1,11 +1,12 @@
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>
-/// One instruction path of the emitted kernels: 256-bit vectors, 128-bit vectors or scalar. Kernel bodies are
+/// One instruction path of the emitted kernels: 512-bit, 256-bit or 128-bit vectors, or scalar. Kernel bodies are
 /// written once and rendered per width through the width-suffixed helpers of RnnGen.Generated.KernelBase.
 /// </summary>
 internal sealed record Width(string Suffix, int Lanes, string Condition)
 {
+    public static readonly Width V512 = new("512", 16, "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated");
     public static readonly Width V256 = new("256", 8, "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated");
     public static readonly Width V128 = new("128", 4, "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated");
     public static readonly Width Scalar = new("1", 1, "true");
@@ -21,5 +22,6 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
     public string Broadcast(string scalar) => IsScalar ? scalar : $"Broadcast{Suffix}({scalar})";
 
     /// <summary>The paths a cell gets: a vector path works on whole vectors of hidden units, so it needs H ≥ lanes.</summary>
-    public static Width[] For(int hidden) => hidden >= 8 ? [V256, V128, Scalar] : hidden >= 4 ? [V128, Scalar] : [Scalar];
+    public static Width[] For(int hidden) =>
+        hidden >= 16 ? [V512, V256, V128, Scalar] : hidden >= 8 ? [V256, V128, Scalar] : hidden >= 4 ? [V128, Scalar] : [Scalar];
 }
