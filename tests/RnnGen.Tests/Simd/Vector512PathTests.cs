@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.Intrinsics;
 using RnnGen.Reference;
 using RnnGen.Simd;
 using RnnGen.Tests.Infrastructure;
@@ -76,5 +77,31 @@ public sealed class Vector512PathTests
         float[] state = (float[])previous.Clone();
         cell.Step(x, state);
         Assert.Equal(next, state);
+    }
+
+    [Vector512Fact]
+    public void SumEachSumsEveryAccumulator()
+    {
+        // Integers: every order of additions gives the exact sum, so lane k must be Σ a_k exactly, whatever the reduction tree.
+        var random = new Random(5);
+        Vector512<float>[] a = [.. Enumerable.Range(0, 16).Select(_ => Vector512.Create(Enumerable.Range(0, 16).Select(_ => (float)random.Next(-1000, 1000)).ToArray()))];
+        Vector512<float> sums = VectorMath.SumEach(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+        for (int k = 0; k < 16; k++)
+        {
+            Assert.Equal(Vector512.Sum(a[k]), sums.GetElement(k));
+        }
+    }
+
+    [Vector512Fact]
+    public void TailMaskKeepsTheLastLanes()
+    {
+        for (int valid = 1; valid <= 16; valid++)
+        {
+            Vector512<float> kept = Vector512<float>.One & VectorMath.TailMask512(valid);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                Assert.Equal(lane >= 16 - valid ? 1f : 0f, kept.GetElement(lane));
+            }
+        }
     }
 }
