@@ -1094,9 +1094,26 @@ namespace Models
                     var a14 = Load512(ref wh, 14 * HiddenSize) * vh0;
                     var a15 = Load512(ref wh, 15 * HiddenSize) * vh0;
                     var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) + (Load512(ref w, BiasIhOffset + r) + Load512(ref w, BiasHhOffset + r));
-                    for (nint k = 0; k < InputSize; k++)
                     {
-                        sum = MultiplyAdd(Gather512(ref wx, k, InputSize), Broadcast512(Load1(ref x, k)), sum);
+                        // InputSize fills no Vector512: its products as 256-bit row dot products, eight rows per reduction
+                        var v = Load256(ref x, 0);
+                        var b0 = Load256(ref wx, 0) * v;
+                        var b1 = Load256(ref wx, InputSize) * v;
+                        var b2 = Load256(ref wx, 2 * InputSize) * v;
+                        var b3 = Load256(ref wx, 3 * InputSize) * v;
+                        var b4 = Load256(ref wx, 4 * InputSize) * v;
+                        var b5 = Load256(ref wx, 5 * InputSize) * v;
+                        var b6 = Load256(ref wx, 6 * InputSize) * v;
+                        var b7 = Load256(ref wx, 7 * InputSize) * v;
+                        var b8 = Load256(ref wx, 8 * InputSize) * v;
+                        var b9 = Load256(ref wx, 9 * InputSize) * v;
+                        var b10 = Load256(ref wx, 10 * InputSize) * v;
+                        var b11 = Load256(ref wx, 11 * InputSize) * v;
+                        var b12 = Load256(ref wx, 12 * InputSize) * v;
+                        var b13 = Load256(ref wx, 13 * InputSize) * v;
+                        var b14 = Load256(ref wx, 14 * InputSize) * v;
+                        var b15 = Load256(ref wx, 15 * InputSize) * v;
+                        sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));
                     }
                     return sum;
                 }
@@ -1107,9 +1124,26 @@ namespace Models
                 {
                     ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
                     var sum = Load512(ref w, BiasIhOffset + r);
-                    for (nint k = 0; k < InputSize; k++)
                     {
-                        sum = MultiplyAdd(Gather512(ref wx, k, InputSize), Broadcast512(Load1(ref x, k)), sum);
+                        // InputSize fills no Vector512: its products as 256-bit row dot products, eight rows per reduction
+                        var v = Load256(ref x, 0);
+                        var b0 = Load256(ref wx, 0) * v;
+                        var b1 = Load256(ref wx, InputSize) * v;
+                        var b2 = Load256(ref wx, 2 * InputSize) * v;
+                        var b3 = Load256(ref wx, 3 * InputSize) * v;
+                        var b4 = Load256(ref wx, 4 * InputSize) * v;
+                        var b5 = Load256(ref wx, 5 * InputSize) * v;
+                        var b6 = Load256(ref wx, 6 * InputSize) * v;
+                        var b7 = Load256(ref wx, 7 * InputSize) * v;
+                        var b8 = Load256(ref wx, 8 * InputSize) * v;
+                        var b9 = Load256(ref wx, 9 * InputSize) * v;
+                        var b10 = Load256(ref wx, 10 * InputSize) * v;
+                        var b11 = Load256(ref wx, 11 * InputSize) * v;
+                        var b12 = Load256(ref wx, 12 * InputSize) * v;
+                        var b13 = Load256(ref wx, 13 * InputSize) * v;
+                        var b14 = Load256(ref wx, 14 * InputSize) * v;
+                        var b15 = Load256(ref wx, 15 * InputSize) * v;
+                        sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));
                     }
                     return sum;
                 }
@@ -1246,19 +1280,20 @@ namespace Models
                     if (computeDx)
                     {
                         // dx = W_ihᵀ·da_ih
-                        for (nint c = 0; c < InputSize; c++)
+                        for (nint block = 0; block < InputSize; block += 8)
                         {
-                            var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                            nint c = block;
+                            var s00 = Broadcast256(0f); var s10 = Broadcast256(0f); var s20 = Broadcast256(0f);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
                                 ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
                                 ref float dRow = ref At(ref da, j);
-                                var d0 = Load1(ref dRow, 0);
-                                s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
-                                var d1 = Load1(ref dRow, HiddenSize);
-                                s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
-                                var d2 = Load1(ref dRow, 2 * HiddenSize);
-                                s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                var d0 = Broadcast256(Load1(ref dRow, 0));
+                                s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                                var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                                s10 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                                s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize), d2, s20);
                             }
                             Store(s00 + s10 + s20, ref dx, c);
                         }
@@ -1325,25 +1360,30 @@ namespace Models
                     {
                         // dx = W_ihᵀ·da_ih, for every stream
                         {
-                            for (nint b = 0; b < count; b++)
                             {
-                                ref float da = ref At(ref daRows, b * GradientsPerStep);
-                                ref float dst = ref At(ref dxRows, b * dxStride);
-                                for (nint c = 0; c < InputSize; c++)
+                                for (nint start = 0; start < InputSize; start += 8)
                                 {
-                                    var s00 = 0f; var s10 = 0f; var s20 = 0f;
-                                    for (nint j = 0; j < HiddenSize; j++)
+                                    nint c = start;
+                                    for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 512)
                                     {
-                                        ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
-                                        ref float dRow = ref At(ref da, j);
-                                        var d0 = Load1(ref dRow, 0);
-                                        s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
-                                        var d1 = Load1(ref dRow, HiddenSize);
-                                        s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
-                                        var d2 = Load1(ref dRow, 2 * HiddenSize);
-                                        s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                        int rows = (int)global::System.Math.Min(512, 3 * HiddenSize - r0);
+                                        bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                        ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                        nint b = 0;
+                                        for (; b + 7 <= count; b += 7)
+                                        {
+                                            TransposedBlock256_7x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                        }
+                                        switch (count - b)
+                                        {
+                                            case 1: TransposedBlock256_1x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 2: TransposedBlock256_2x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 3: TransposedBlock256_3x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 4: TransposedBlock256_4x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 5: TransposedBlock256_5x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 6: TransposedBlock256_6x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        }
                                     }
-                                    Store(s00 + s10 + s20, ref dst, c);
                                 }
                             }
                         }
@@ -1637,18 +1677,19 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c < InputSize; c++)
+                                for (nint block = 0; block < InputSize; block += 8)
                                 {
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load1(ref target, 0); var s10 = Load1(ref target, HiddenSize * InputSize); var s20 = Load1(ref target, 2 * HiddenSize * InputSize);
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
                                     {
-                                        var x0 = Load1(ref xBlock, t * InputSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var x0 = Load256(ref xBlock, t * InputSize + c);
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
