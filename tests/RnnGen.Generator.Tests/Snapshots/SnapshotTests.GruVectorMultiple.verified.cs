@@ -407,7 +407,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        PackedStep256(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        PackedStep(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
                         return;
                     }
 
@@ -1008,6 +1008,107 @@ namespace Models
                             var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
                             var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                             Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>The packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStep(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512(ref w, ref x, ref previous, ref next);
+                    else PackedStep256(ref w, ref x, ref previous, ref next);
+                }
+
+                /// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStep512(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
+                        var ar0 = Load512(ref bias, 0);
+                        var az0 = Load512(ref bias, 16);
+                        var an0 = Load512(ref bias, 32);
+                        var ar0b = Broadcast512(0f); var az0b = Broadcast512(0f); var an0b = Broadcast512(0f);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast512(Load1(ref x, 0));
+                            ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                            var z1 = Broadcast512(Load1(ref x, 1));
+                            ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                            var z2 = Broadcast512(Load1(ref x, 2));
+                            ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                            var z3 = Broadcast512(Load1(ref x, 3));
+                            ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                            var z4 = Broadcast512(Load1(ref x, 4));
+                            ar0 = MultiplyAdd(Load512(ref column, 4 * TileColumn), z4, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 16), z4, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 32), z4, an0);
+                            var z5 = Broadcast512(Load1(ref x, 5));
+                            ar0b = MultiplyAdd(Load512(ref column, 5 * TileColumn), z5, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 5 * TileColumn + 16), z5, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 5 * TileColumn + 32), z5, an0b);
+                            var z6 = Broadcast512(Load1(ref x, 6));
+                            ar0 = MultiplyAdd(Load512(ref column, 6 * TileColumn), z6, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 16), z6, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 32), z6, an0);
+                            var z7 = Broadcast512(Load1(ref x, 7));
+                            ar0b = MultiplyAdd(Load512(ref column, 7 * TileColumn), z7, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 7 * TileColumn + 16), z7, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 7 * TileColumn + 32), z7, an0b);
+                        }
+                        column = ref At(ref column, 8 * TileColumn);
+
+                        var anx0 = an0 + an0b;   // the input part, kept apart
+                        an0 = Load512(ref bias, 48);
+                        an0b = Broadcast512(0f);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        az0 += az0b;
+                        an0 += an0b;
+
+                        {
+                            nint j = tile * Tile;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                         }
                     }
                 }

@@ -407,7 +407,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        PackedStep256(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        PackedStep(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
                         return;
                     }
 
@@ -1072,6 +1072,115 @@ namespace Models
                             var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
                             var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
                             var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>The packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStep(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512(ref w, ref x, ref previous, ref next);
+                    else PackedStep256(ref w, ref x, ref previous, ref next);
+                }
+
+                /// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStep512(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        // every gate starts from b_ih + b_hh
+                        var ai0 = Load512(ref bias, 0);
+                        var af0 = Load512(ref bias, 16);
+                        var ag0 = Load512(ref bias, 32);
+                        var ao0 = Load512(ref bias, 48);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast512(Load1(ref x, 0));
+                            ai0 = MultiplyAdd(Load512(ref column, 0), z0, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
+                            var z1 = Broadcast512(Load1(ref x, 1));
+                            ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
+                            var z2 = Broadcast512(Load1(ref x, 2));
+                            ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
+                            var z3 = Broadcast512(Load1(ref x, 3));
+                            ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
+                            var z4 = Broadcast512(Load1(ref x, 4));
+                            ai0 = MultiplyAdd(Load512(ref column, 4 * TileColumn), z4, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 16), z4, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 32), z4, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 48), z4, ao0);
+                            var z5 = Broadcast512(Load1(ref x, 5));
+                            ai0 = MultiplyAdd(Load512(ref column, 5 * TileColumn), z5, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 5 * TileColumn + 16), z5, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 5 * TileColumn + 32), z5, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 5 * TileColumn + 48), z5, ao0);
+                            var z6 = Broadcast512(Load1(ref x, 6));
+                            ai0 = MultiplyAdd(Load512(ref column, 6 * TileColumn), z6, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 16), z6, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 32), z6, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 48), z6, ao0);
+                            var z7 = Broadcast512(Load1(ref x, 7));
+                            ai0 = MultiplyAdd(Load512(ref column, 7 * TileColumn), z7, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 7 * TileColumn + 16), z7, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 7 * TileColumn + 32), z7, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 7 * TileColumn + 48), z7, ao0);
+                        }
+                        column = ref At(ref column, 8 * TileColumn);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            ai0 = MultiplyAdd(Load512(ref column, 0), z0, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+
+                        {
+                            nint j = tile * Tile;
+                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
                             var tanhC = Tanh(c);
                             Store(c, ref next, HiddenSize + j);
                             Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
