@@ -10,7 +10,8 @@ namespace RnnGen.Generator.Emitting;
 /// fits the packed step. The packed layout (RnnGen.Generated.KernelBase.PackTiles) holds the weights per tile of hidden units,
 /// column-major within the tile, so the step broadcasts one value of z = [x; h] at a time against contiguous weights of
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
-/// multiple of 8; elsewhere the copy is plain and the layer's own step runs on it.
+/// multiple of 8, the single-stream step with a Vector512 body too for tiles of 16; elsewhere the copy is plain and the
+/// layer's own step runs on it.
 /// </summary>
 internal static partial class FrozenEmitter
 {
@@ -90,7 +91,8 @@ internal static partial class FrozenEmitter
 
         // In place when one tile, or a projection, lets it be (PackedStateUpdate); else from a copy of h.
         bool inPlace = tiles == 1 || kernels.Projected;
-        string packed = PackedStateUpdate(kernels, inPlace, "PackedStep256(ref frozen, ref x");
+        string step = tile == Packed512Tile ? "PackedStep" : "PackedStep256";   // tiles of 16 also have a Vector512 body
+        string packed = PackedStateUpdate(kernels, inPlace, $"{step}(ref frozen, ref x");
         w.Lines($$"""
             /// <summary>One step on a frozen copy, updating a layer state in place; scratch holds StateSize + ActivationsPerStep floats.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -121,6 +123,12 @@ internal static partial class FrozenEmitter
 
         w.Line();
         EmitPackedStep(w, kernels, tile, vectors, hoisted: false);
+        if (tile == Packed512Tile)
+        {
+            w.Line();
+            EmitPackedStep512(w, kernels);
+        }
+
         w.Line();
         EmitPackedHoisted(w, kernels, inPlace);
         w.Line();
@@ -131,7 +139,7 @@ internal static partial class FrozenEmitter
         }
         else
         {
-            EmitBFloat16Kernels(w, kernels, tile, vectors, packed.Replace("PackedStep256(", "PackedStepBFloat16("));
+            EmitBFloat16Kernels(w, kernels, tile, vectors, PackedStateUpdate(kernels, inPlace, "PackedStepBFloat16(ref frozen, ref x"));
         }
     }
 
@@ -824,6 +832,142 @@ internal static partial class FrozenEmitter
             }
 
             w.Line($"column = ref At(ref column, {N((left + 1) / 2)} * TileColumn);");
+        }
+    }
+
+    /// <summary>The tile whose packed step also has a Vector512 body: one vector of 16 units per gate.</summary>
+    private const int Packed512Tile = 16;
+
+    /// <summary>
+    /// For tiles of 16 units: <c>PackedStep</c>, which runs <c>PackedStep512</c> where Vector512 is accelerated and
+    /// <c>PackedStep256</c> elsewhere, and the Vector512 body. Same packed layout, so Freeze is the same on both; each
+    /// gate's 16 units of a column are one Vector512 instead of two Vector256, and the results are PackedStep256's bit for
+    /// bit. The batched and recording packed kernels stay 256-bit.
+    /// </summary>
+    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels)
+    {
+        LayerSpec spec = kernels.Spec;
+        string m = kernels.Projected ? ", ref float m" : "";
+        string mArgument = kernels.Projected ? ", ref m" : "";
+        string[] names = [.. kernels.GateNames.Select(gate => $"a{gate}0")];   // as PackedStep256's first vector: ai… are the bindings' names
+        // The sets PackedStep256 uses for this tile (two Vector256 per gate): every lane then sums the same terms in the same
+        // order, so both bodies give the same floats bit for bit, as the 256-bit batched kernels require of a single step.
+        int sets = kernels.GateNames.Length * (Packed512Tile / 8) >= Chains ? 1 : 2;
+        w.Lines($$"""
+            /// <summary>The packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void PackedStep(ref float w, ref float x, ref float previous, ref float next{{m}})
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512(ref w, ref x, ref previous, ref next{{mArgument}});
+                else PackedStep256(ref w, ref x, ref previous, ref next{{mArgument}});
+            }
+
+            """);
+        w.Line("/// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void PackedStep512(ref float w, ref float x, ref float previous, ref float next{m})"))
+        {
+            using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
+            {
+                w.Line("ref float column = ref At(ref w, tile * TileWeights);");
+                w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
+                for (int a = 0; a < names.Length; a++)
+                {
+                    w.Line($"var {names[a]} = Load512(ref bias, {N(Packed512Tile * a)});");
+                }
+
+                if (sets == 2)
+                {
+                    w.Line(string.Join(" ", names.Select(name => $"var {name}b = Broadcast512(0f);")));
+                }
+
+                w.Line();
+                w.Line("// += W_ih·x");
+                EmitColumns512(w, names, sets, spec.Input, "x", "InputSize");
+                string aside = "";
+                if (kernels.SeparateBiasGate >= 0)
+                {
+                    // The separate gate (a GRU's n) keeps its input part aside and restarts from its recurrent bias.
+                    string n = names[kernels.SeparateBiasGate];
+                    aside = n.Replace("0", "x0");   // an0 → anx0
+                    w.Line();
+                    w.Line($"var {aside} = {string.Join(" + ", Enumerable.Range(0, sets).Select(set => set == 0 ? n : n + "b"))};   // the input part, kept apart");
+                    w.Line($"{n} = Load512(ref bias, {N(Packed512Tile * names.Length)});");
+                    if (sets == 2)
+                    {
+                        w.Line($"{n}b = Broadcast512(0f);");
+                    }
+                }
+
+                w.Line();
+                w.Line("// += W_hh·h");
+                EmitColumns512(w, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
+                w.Line();
+                if (sets == 2)
+                {
+                    w.Line("// The two alternating sets of column sums");
+                    foreach (string name in names)
+                    {
+                        w.Line($"{name} += {name}b;");
+                    }
+                }
+
+                w.Line();
+                using (w.Block(""))
+                {
+                    w.Line("nint j = tile * Tile;");
+                    w.Line(kernels.PackedBindings(g => names[g], aside));
+                    kernels.EmitStateUpdate(w, Width.V512, StateTargets.Packed);
+                }
+            }
+
+            kernels.EmitPackedAfterTiles(w);
+        }
+    }
+
+    /// <summary><see cref="EmitColumns"/> for <see cref="EmitPackedStep512"/>: with two sets, column k feeds set k mod 2 (the second set's names end in b).</summary>
+    private static void EmitColumns512(SourceWriter w, string[] names, int sets, int count, string z, string countName)
+    {
+        void Column(int offset, string zIndex, int set)
+        {
+            string value = $"z{N(offset)}";
+            w.Line($"var {value} = Broadcast512(Load1(ref {z}, {zIndex}));");
+            for (int a = 0; a < names.Length; a++)
+            {
+                string acc = set == 0 ? names[a] : names[a] + "b";
+                string column = offset == 0 ? "" : offset == 1 ? "TileColumn" : $"{N(offset)} * TileColumn";
+                string at = column.Length == 0 ? N(Packed512Tile * a) : a == 0 ? column : $"{column} + {N(Packed512Tile * a)}";
+                w.Line($"{acc} = MultiplyAdd(Load512(ref column, {at}), {value}, {acc});");
+            }
+        }
+
+        const int unroll = Unroll;   // a multiple of the sets: each group starts at set 0
+        int grouped = count <= 2 * unroll ? 0 : count - count % unroll;
+        if (grouped > 0)
+        {
+            using (w.Block(grouped == count ? $"for (nint k = 0; k < {countName}; k += {N(unroll)})" : $"for (nint k = 0; k < {N(grouped)}; k += {N(unroll)})"))
+            {
+                for (int c = 0; c < unroll; c++)
+                {
+                    Column(c, c == 0 ? "k" : $"k + {N(c)}", c % sets);
+                }
+
+                w.Line($"column = ref At(ref column, {N(unroll)} * TileColumn);");
+            }
+        }
+
+        if (grouped < count)
+        {
+            using (w.Block(""))
+            {
+                for (int c = 0; c < count - grouped; c++)
+                {
+                    Column(c, N(grouped + c), c % sets);
+                }
+            }
+
+            w.Line($"column = ref At(ref column, {N(count - grouped)} * TileColumn);");
         }
     }
 }

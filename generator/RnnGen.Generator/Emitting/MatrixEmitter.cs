@@ -38,6 +38,7 @@ internal static class MatrixEmitter
 
             int lanes = width.Lanes;
             var wide = width.IsScalar ? [] : sources.Where(s => s.Columns >= lanes).ToList();
+            var half = width.IsScalar ? [] : sources.Where(s => s.Columns < lanes && width.Fitting(s.Columns) == Width.V256).ToList();
 
             // The biases are added to each other off the critical path, then once to the reduced sums.
             string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
@@ -48,7 +49,7 @@ internal static class MatrixEmitter
             }
             else if (width != Width.V128)
             {
-                // Vector256 needs AVX2, and every x86 CPU with AVX2 has FMA too.
+                // Vector256 needs AVX2 and Vector512 AVX-512, and every x86 CPU with either has FMA too.
                 WideProducts(w, width, wide, inDouble: false);
                 w.Line($"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
             }
@@ -70,7 +71,12 @@ internal static class MatrixEmitter
                 }
             }
 
-            foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes))
+            foreach (ProductSource s in half)
+            {
+                HalfWidthProducts(w, s);
+            }
+
+            foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes && !half.Contains(s)))
             {
                 // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.
                 string column = width.IsScalar ? $"Load1(ref {s.RowsName}, k)"
@@ -84,6 +90,36 @@ internal static class MatrixEmitter
 
             w.Line("return sum;");
         }
+    }
+
+    /// <summary>
+    /// For <see cref="RowsHelper"/> on the Vector512 path, a source of 8…15 columns (too few for one Vector512 of them):
+    /// the block's 16 rows as 256-bit dot products, the overlapping last vector masked, reduced eight rows at a time and
+    /// added to <c>sum</c>, instead of 16-lane strided gathers one column at a time.
+    /// </summary>
+    private static void HalfWidthProducts(SourceWriter w, ProductSource s)
+    {
+        Width half = Width.V256;
+        string rowOffset(int i) => i == 0 ? "0" : i == 1 ? s.ColumnsName : $"{N(i)} * {s.ColumnsName}";
+        using SourceWriter.Scope scope = w.Block("");
+        w.Line($"// {s.ColumnsName} fills no Vector512: its products as 256-bit row dot products, eight rows per reduction");
+        w.Line($"var v = {half.Load(s.Vector, "0")};");
+        for (int i = 0; i < Width.V512.Lanes; i++)
+        {
+            w.Line($"var b{N(i)} = {half.Load(s.RowsName, rowOffset(i))} * v;");
+        }
+
+        if (s.Columns % half.Lanes != 0)
+        {
+            string last = $"{s.ColumnsName} - {N(half.Lanes)}";
+            w.Line($"var tail = {half.Load(s.Vector, last)} & TailMask256({s.ColumnsName} % {N(half.Lanes)});   // the overlapping last vector: zero in the columns already counted");
+            for (int i = 0; i < Width.V512.Lanes; i++)
+            {
+                w.Line($"b{N(i)} = MultiplyAdd({half.Load(s.RowsName, Plus(rowOffset(i), last))}, tail, b{N(i)});");
+            }
+        }
+
+        w.Line("sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));");
     }
 
     private static string Accumulators(int lanes) => string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i));
@@ -261,6 +297,14 @@ internal static class MatrixEmitter
         using SourceWriter.Scope scope = w.Block("");
         if (columns < lanes)
         {
+            Width fitting = width.Fitting(columns);
+            if (!fitting.IsScalar)
+            {
+                // The Vector512 path with 8…15 columns: the Vector256 blocks (written for that path too) serve it.
+                BatchedTransposedProduct(w, fitting, weights, da, dst, addendOffset, flush);
+                return;
+            }
+
             TransposedProducts(w, width, weights, da, dst, addendOffset, flush);
             return;
         }
@@ -527,10 +571,7 @@ internal static class MatrixEmitter
 
     private static void ColumnLoops(SourceWriter w, ref Width width, int columns, string columnsName, bool masked, int unroll, Action<int, bool> body)
     {
-        if (columns < width.Lanes)
-        {
-            width = Width.Scalar;
-        }
+        width = width.Fitting(columns);
 
         if (width.IsScalar)
         {
@@ -590,10 +631,7 @@ internal static class MatrixEmitter
     /// <summary>db[r] += Σ_t da[t, r] for r in [0, rows) (fewer rows than lanes: scalar).</summary>
     public static void AccumulateBias(SourceWriter w, Width width, int rows, string rowsName, string biasOffset, RowsOperand da)
     {
-        if (rows < width.Lanes)
-        {
-            width = Width.Scalar;
-        }
+        width = width.Fitting(rows);
 
         int lanes = width.Lanes;
         bool masked = !width.IsScalar && rows % lanes != 0;
@@ -632,10 +670,7 @@ internal static class MatrixEmitter
     /// <summary><see cref="ForEachUnit(SourceWriter, Width, int, Action{Width})"/> over another length (a projection's P outputs).</summary>
     public static void ForEachUnit(SourceWriter w, Width width, int count, string countName, Action<Width> body)
     {
-        if (count < width.Lanes)
-        {
-            width = Width.Scalar;
-        }
+        width = width.Fitting(count);
 
         if (width.IsScalar)
         {

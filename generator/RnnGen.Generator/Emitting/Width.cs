@@ -1,11 +1,12 @@
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>
-/// One instruction path of the emitted kernels: 256-bit vectors, 128-bit vectors or scalar. Kernel bodies are
+/// One instruction path of the emitted kernels: 512-bit, 256-bit or 128-bit vectors, or scalar. Kernel bodies are
 /// written once and rendered per width through the width-suffixed helpers of RnnGen.Generated.KernelBase.
 /// </summary>
 internal sealed record Width(string Suffix, int Lanes, string Condition)
 {
+    public static readonly Width V512 = new("512", 16, "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated");
     public static readonly Width V256 = new("256", 8, "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated");
     public static readonly Width V128 = new("128", 4, "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated");
     public static readonly Width Scalar = new("1", 1, "true");
@@ -20,6 +21,14 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"Broadcast{Suffix}({scalar})";
 
+    /// <summary>
+    /// The width a loop over <paramref name="count"/> values takes inside this path's kernels: this one when they fill a
+    /// vector, else scalar; except that the Vector512 path steps down to Vector256 for 8…15 values (an input of 8 would
+    /// otherwise be walked one value at a time, slower than on the Vector256 path). The narrower paths keep their rule.
+    /// </summary>
+    public Width Fitting(int count) => count >= Lanes ? this : this == V512 && count >= V256.Lanes ? V256 : Scalar;
+
     /// <summary>The paths a cell gets: a vector path works on whole vectors of hidden units, so it needs H ≥ lanes.</summary>
-    public static Width[] For(int hidden) => hidden >= 8 ? [V256, V128, Scalar] : hidden >= 4 ? [V128, Scalar] : [Scalar];
+    public static Width[] For(int hidden) =>
+        hidden >= 16 ? [V512, V256, V128, Scalar] : hidden >= 8 ? [V256, V128, Scalar] : hidden >= 4 ? [V128, Scalar] : [Scalar];
 }

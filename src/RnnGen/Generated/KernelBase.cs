@@ -10,7 +10,7 @@ namespace RnnGen.Generated;
 /// <summary>
 /// The base of every generated cell's nested <c>Kernels</c> class: short names for loads, stores and the
 /// activation functions, so the generated kernels read like the equations. Names are suffixed by width
-/// (256, 128, 1 for scalar) so one kernel body serves every path.
+/// (512, 256, 128, 1 for scalar) so one kernel body serves every path.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class KernelBase
@@ -19,6 +19,10 @@ public abstract class KernelBase
     protected KernelBase()
     {
     }
+
+    /// <summary>16 floats from p[i…i+15], unchecked (the generated caller has checked the lengths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> Load512(ref float p, nint i) => Vector512.LoadUnsafe(ref p, (nuint)i);
 
     /// <summary>8 floats from p[i…i+7], unchecked (the generated caller has checked the lengths).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -52,6 +56,10 @@ public abstract class KernelBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static ref float At(ref float p, nint i) => ref Unsafe.Add(ref p, i);
 
+    /// <summary>Writes 16 floats to p[i…i+15], unchecked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void Store(Vector512<float> value, ref float p, nint i) => value.StoreUnsafe(ref p, (nuint)i);
+
     /// <summary>Writes 8 floats to p[i…i+7], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static void Store(Vector256<float> value, ref float p, nint i) => value.StoreUnsafe(ref p, (nuint)i);
@@ -66,6 +74,10 @@ public abstract class KernelBase
 
     /// <summary>x in every lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> Broadcast512(float x) => Vector512.Create(x);
+
+    /// <summary>x in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> Broadcast256(float x) => Vector256.Create(x);
 
     /// <summary>x in every lane.</summary>
@@ -75,6 +87,11 @@ public abstract class KernelBase
     /// <summary>x itself (the scalar path's broadcast).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float Broadcast1(float x) => x;
+
+    /// <summary>Sixteen strided floats p[i], p[i+s], …, p[i+15s] as one vector (a column of a row-major matrix).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> Gather512(ref float p, nint i, int stride) =>
+        Vector512.Create(Gather256(ref p, i, stride), Gather256(ref p, i + 8 * stride, stride));
 
     /// <summary>Eight strided floats p[i], p[i+s], …, p[i+7s] as one vector (a column of a row-major matrix).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -87,6 +104,10 @@ public abstract class KernelBase
     protected static Vector128<float> Gather128(ref float p, nint i, int stride) => Vector128.Create(
         Unsafe.Add(ref p, i), Unsafe.Add(ref p, i + stride), Unsafe.Add(ref p, i + 2 * stride), Unsafe.Add(ref p, i + 3 * stride));
 
+    /// <inheritdoc cref="Activations.Sigmoid(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> Sigmoid(Vector512<float> x) => Activations.Sigmoid(x);
+
     /// <inheritdoc cref="Activations.Sigmoid(Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> Sigmoid(Vector256<float> x) => Activations.Sigmoid(x);
@@ -98,6 +119,10 @@ public abstract class KernelBase
     /// <inheritdoc cref="Activations.Sigmoid(float)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float Sigmoid(float x) => Activations.Sigmoid(x);
+
+    /// <inheritdoc cref="Activations.Tanh(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> Tanh(Vector512<float> x) => Activations.Tanh(x);
 
     /// <inheritdoc cref="Activations.Tanh(Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -123,17 +148,26 @@ public abstract class KernelBase
 
     /// <summary>x with lanes below <see cref="FlushThreshold"/> in magnitude set to zero (NaN and ±∞ pass through).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> FlushTiny(Vector512<float> x) =>
+        Vector512.AndNot(x, Vector512.LessThan(Vector512.Abs(x), Vector512.Create(FlushThreshold)));
+
+    /// <inheritdoc cref="FlushTiny(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> FlushTiny(Vector256<float> x) =>
         Vector256.AndNot(x, Vector256.LessThan(Vector256.Abs(x), Vector256.Create(FlushThreshold)));
 
-    /// <inheritdoc cref="FlushTiny(Vector256{float})"/>
+    /// <inheritdoc cref="FlushTiny(Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector128<float> FlushTiny(Vector128<float> x) =>
         Vector128.AndNot(x, Vector128.LessThan(Vector128.Abs(x), Vector128.Create(FlushThreshold)));
 
-    /// <inheritdoc cref="FlushTiny(Vector256{float})"/>
+    /// <inheritdoc cref="FlushTiny(Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float FlushTiny(float x) => MathF.Abs(x) < FlushThreshold ? 0f : x;
+
+    /// <summary>a·b + c, fused.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => VectorMath.MultiplyAdd(a, b, c);
 
     /// <summary>a·b + c, fused where the hardware can.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -187,6 +221,15 @@ public abstract class KernelBase
         return Avx.ConvertToVector128Single(sums);
     }
 
+    /// <inheritdoc cref="VectorMath.SumEach(Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> SumEach(
+        Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+        Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7,
+        Vector512<float> a8, Vector512<float> a9, Vector512<float> a10, Vector512<float> a11,
+        Vector512<float> a12, Vector512<float> a13, Vector512<float> a14, Vector512<float> a15) =>
+        VectorMath.SumEach(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+
     /// <inheritdoc cref="VectorMath.SumEach(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> SumEach(
@@ -201,6 +244,10 @@ public abstract class KernelBase
 
     /// <summary>The sum of the lanes of <paramref name="x"/> (a dot product's last step).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static float Sum(Vector512<float> x) => Vector512.Sum(x);
+
+    /// <summary>The sum of the lanes of <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float Sum(Vector256<float> x) => Vector256.Sum(x);
 
     /// <summary>The sum of the lanes of <paramref name="x"/>.</summary>
@@ -210,6 +257,10 @@ public abstract class KernelBase
     /// <summary>x itself (the scalar path's lane sum).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float Sum(float x) => x;
+
+    /// <inheritdoc cref="VectorMath.TailMask512(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> TailMask512(int valid) => VectorMath.TailMask512(valid);
 
     /// <inheritdoc cref="VectorMath.TailMask256(int)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

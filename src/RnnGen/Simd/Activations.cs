@@ -30,6 +30,28 @@ public static class Activations
 
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> x)
+    {
+        x = VectorMath.Clamp(x, Vector512.Create(-SigmoidClamp), Vector512.Create(SigmoidClamp));   // NaN stays NaN
+        (Vector512<float> scale, Vector512<float> p) = ExpParts(x, -1f);
+        Vector512<float> one = Vector512<float>.One;
+        return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
+    }
+
+    /// <summary>tanh(x) = −expm1(−2|x|) / (2 + expm1(−2|x|)), with the sign of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Tanh(Vector512<float> x)
+    {
+        Vector512<float> sign = x & Vector512.Create(-0f);
+        Vector512<float> a = Vector512.Abs(x);
+        a = VectorMath.Clamp(a, Vector512<float>.Zero, Vector512.Create(TanhClamp));
+        (Vector512<float> scale, Vector512<float> p) = ExpParts(a, -2f);
+        Vector512<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector512<float>.One);   // e^−2|x| − 1
+        return ((Vector512<float>.Zero - em1) / (em1 + Vector512.Create(2f))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         x = VectorMath.Clamp(x, Vector256.Create(-SigmoidClamp), Vector256.Create(SigmoidClamp));   // NaN stays NaN
@@ -103,6 +125,26 @@ public static class Activations
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Scale, Vector512<float> P) ExpParts(Vector512<float> x, float factor)
+    {
+        // factor·Log2E is exact (factor is ±2^k), so t is what y·Log2E + magic gives, but needs no wait for y.
+        Vector512<float> y = x * Vector512.Create(factor);
+        Vector512<float> magic = Vector512.Create(RoundingMagic);
+        Vector512<float> t = VectorMath.MultiplyAdd(x, Vector512.Create(factor * Log2E), magic);
+        Vector512<float> n = t - magic;                                                   // round(y / ln2)
+        Vector512<int> exponent = t.AsInt32() - magic.AsInt32() + Vector512.Create(127);
+        Vector512<float> scale = Vector512.ShiftLeft(exponent, 23).AsSingle();    // 2^n built from its exponent bits
+        Vector512<float> r = VectorMath.MultiplyAdd(n, Vector512.Create(-Ln2Hi), y);
+        r = VectorMath.MultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        // q = C2 + C3·r + … + C7·r⁵ by Estrin's scheme: three short chains instead of one Horner chain of five.
+        Vector512<float> r2 = r * r;
+        Vector512<float> c23 = VectorMath.MultiplyAdd(Vector512.Create(C3), r, Vector512.Create(C2));
+        Vector512<float> c45 = VectorMath.MultiplyAdd(Vector512.Create(C5), r, Vector512.Create(C4));
+        Vector512<float> c67 = VectorMath.MultiplyAdd(Vector512.Create(C7), r, Vector512.Create(C6));
+        Vector512<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
+        return (scale, VectorMath.MultiplyAdd(q, r2, r));
+    }
+
     private static (Vector128<float> Scale, Vector128<float> P) ExpParts(Vector128<float> x, float factor)
     {
         // factor·Log2E is exact (factor is ±2^k), so t is what y·Log2E + magic gives, but needs no wait for y.

@@ -8,6 +8,11 @@ namespace RnnGen.Simd;
 /// <summary>The few vector operations the kernels need beyond operators, for every path width (generated code reaches them through KernelBase).</summary>
 internal static class VectorMath
 {
+    /// <summary>a·b + c, fused (one rounding): every CPU that accelerates Vector512 has AVX-512F.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+        Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
     /// <summary>a·b + c, fused (one rounding) where the hardware has FMA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
@@ -23,6 +28,25 @@ internal static class VectorMath
     /// <summary>a·b + c on the scalar path (not fused: software FMA would be slow where there is no vector unit).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => a * b + c;
+
+    /// <summary>
+    /// The horizontal sums of sixteen accumulators, as one vector: lane k = Σ lanes of a<sub>k</sub>. Each accumulator's
+    /// two 256-bit halves are added first, then eight at a time reduced as the 256-bit <c>SumEach</c> does (on Zen 4 a
+    /// 512-bit operation is two 256-bit ones anyway, and AVX-512 has no horizontal add).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SumEach(
+        Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+        Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7,
+        Vector512<float> a8, Vector512<float> a9, Vector512<float> a10, Vector512<float> a11,
+        Vector512<float> a12, Vector512<float> a13, Vector512<float> a14, Vector512<float> a15)
+    {
+        Vector256<float> low = SumEach(Fold(a0), Fold(a1), Fold(a2), Fold(a3), Fold(a4), Fold(a5), Fold(a6), Fold(a7));
+        Vector256<float> high = SumEach(Fold(a8), Fold(a9), Fold(a10), Fold(a11), Fold(a12), Fold(a13), Fold(a14), Fold(a15));
+        return Vector512.Create(low, high);
+
+        static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
+    }
 
     /// <summary>The horizontal sums of eight accumulators, as one vector: lane k = Σ lanes of <paramref name="a0"/>…<paramref name="a7"/>[k].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -62,6 +86,19 @@ internal static class VectorMath
 
     /// <summary>x clamped to [lo, hi], NaN kept: x86's max/min return their second operand when either is NaN, so x goes second.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Clamp(Vector512<float> x, Vector512<float> lo, Vector512<float> hi)
+    {
+        if (Avx512F.IsSupported)
+        {
+            return Avx512F.Min(hi, Avx512F.Max(lo, x));
+        }
+
+        x = Vector512.ConditionalSelect(Vector512.GreaterThan(x, hi), hi, x);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, lo), lo, x);
+    }
+
+    /// <inheritdoc cref="Clamp(Vector512{float}, Vector512{float}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi)
     {
         if (Avx.IsSupported)
@@ -73,7 +110,7 @@ internal static class VectorMath
         return Vector256.ConditionalSelect(Vector256.LessThan(x, lo), lo, x);
     }
 
-    /// <inheritdoc cref="Clamp(Vector256{float}, Vector256{float}, Vector256{float})"/>
+    /// <inheritdoc cref="Clamp(Vector512{float}, Vector512{float}, Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Clamp(Vector128<float> x, Vector128<float> lo, Vector128<float> hi)
     {
@@ -93,13 +130,19 @@ internal static class VectorMath
 
     /// <summary>
     /// A mask that keeps the last <paramref name="valid"/> lanes and zeroes the others: the overlapping last
-    /// vector of a length that is not a multiple of 8 ANDs with it so the lanes already counted add nothing.
+    /// vector of a length that is not a multiple of 16 ANDs with it so the lanes already counted add nothing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> TailMask512(int valid) =>
+        Vector512.GreaterThanOrEqual(
+            Vector512.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f), Vector512.Create((float)(16 - valid)));
+
+    /// <summary>The 256-bit counterpart of <see cref="TailMask512"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> TailMask256(int valid) =>
         Vector256.GreaterThanOrEqual(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create((float)(8 - valid)));
 
-    /// <summary>The 128-bit counterpart of <see cref="TailMask256"/>.</summary>
+    /// <summary>The 128-bit counterpart of <see cref="TailMask512"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> TailMask128(int valid) =>
         Vector128.GreaterThanOrEqual(Vector128.Create(0f, 1f, 2f, 3f), Vector128.Create((float)(4 - valid)));

@@ -377,7 +377,7 @@ namespace Models
 
                 /// <summary>The instruction path this process runs for these sizes.</summary>
                 public static global::RnnGen.Simd.SimdPath ActivePath =>
-                    global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
+                    global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector512 : global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
                 public const int Tile = 16, Tiles = 1, TileColumn = 48;
@@ -409,7 +409,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        PackedStep256(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        PackedStep(ref frozen, ref x, ref state, ref state);   // one tile reads all of h before it writes any: in place
                         return;
                     }
 
@@ -1014,6 +1014,107 @@ namespace Models
                     }
                 }
 
+                /// <summary>The packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStep(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512(ref w, ref x, ref previous, ref next);
+                    else PackedStep256(ref w, ref x, ref previous, ref next);
+                }
+
+                /// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStep512(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
+                        var ar0 = Load512(ref bias, 0);
+                        var az0 = Load512(ref bias, 16);
+                        var an0 = Load512(ref bias, 32);
+                        var ar0b = Broadcast512(0f); var az0b = Broadcast512(0f); var an0b = Broadcast512(0f);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast512(Load1(ref x, 0));
+                            ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                            var z1 = Broadcast512(Load1(ref x, 1));
+                            ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                            var z2 = Broadcast512(Load1(ref x, 2));
+                            ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                            var z3 = Broadcast512(Load1(ref x, 3));
+                            ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                            var z4 = Broadcast512(Load1(ref x, 4));
+                            ar0 = MultiplyAdd(Load512(ref column, 4 * TileColumn), z4, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 16), z4, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 4 * TileColumn + 32), z4, an0);
+                            var z5 = Broadcast512(Load1(ref x, 5));
+                            ar0b = MultiplyAdd(Load512(ref column, 5 * TileColumn), z5, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 5 * TileColumn + 16), z5, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 5 * TileColumn + 32), z5, an0b);
+                            var z6 = Broadcast512(Load1(ref x, 6));
+                            ar0 = MultiplyAdd(Load512(ref column, 6 * TileColumn), z6, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 16), z6, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 6 * TileColumn + 32), z6, an0);
+                            var z7 = Broadcast512(Load1(ref x, 7));
+                            ar0b = MultiplyAdd(Load512(ref column, 7 * TileColumn), z7, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 7 * TileColumn + 16), z7, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 7 * TileColumn + 32), z7, an0b);
+                        }
+                        column = ref At(ref column, 8 * TileColumn);
+
+                        var anx0 = an0 + an0b;   // the input part, kept apart
+                        an0 = Load512(ref bias, 48);
+                        an0b = Broadcast512(0f);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        az0 += az0b;
+                        an0 += an0b;
+
+                        {
+                            nint j = tile * Tile;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
                 /// <summary>Whether a frozen copy is packed (the Vector256 path).</summary>
                 public static bool FrozenPacked => PackedPath;
 
@@ -1377,7 +1478,8 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) Step512(ref w, ref x, ref previous, ref next, ref activations);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
                 }
@@ -1385,7 +1487,8 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepProjected256(ref w, ref projected, ref previous, ref next, ref activations);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) StepProjected512(ref w, ref projected, ref previous, ref next, ref activations);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepProjected256(ref w, ref projected, ref previous, ref next, ref activations);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepProjected128(ref w, ref projected, ref previous, ref next, ref activations);
                     else StepProjected1(ref w, ref projected, ref previous, ref next, ref activations);
                 }
@@ -1393,7 +1496,8 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) StepBatch512(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepBatch128(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                 }
@@ -1401,7 +1505,8 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) BackwardStep512(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                 }
@@ -1409,7 +1514,8 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) BackwardStepBatch512(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStepBatch128(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                 }
@@ -1417,9 +1523,703 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ParameterGradients512(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     else ParameterGradients1(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                }
+
+                /// <summary>W_ih·x + b_i + W_hh·h + b_h for the gate rows starting at r (the r and z gates).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector512<float> Gate512(ref float w, nint r, ref float x, ref float previous)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load512(ref previous, 0);
+                    var a0 = Load512(ref wh, 0) * vh0;
+                    var a1 = Load512(ref wh, HiddenSize) * vh0;
+                    var a2 = Load512(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load512(ref wh, 3 * HiddenSize) * vh0;
+                    var a4 = Load512(ref wh, 4 * HiddenSize) * vh0;
+                    var a5 = Load512(ref wh, 5 * HiddenSize) * vh0;
+                    var a6 = Load512(ref wh, 6 * HiddenSize) * vh0;
+                    var a7 = Load512(ref wh, 7 * HiddenSize) * vh0;
+                    var a8 = Load512(ref wh, 8 * HiddenSize) * vh0;
+                    var a9 = Load512(ref wh, 9 * HiddenSize) * vh0;
+                    var a10 = Load512(ref wh, 10 * HiddenSize) * vh0;
+                    var a11 = Load512(ref wh, 11 * HiddenSize) * vh0;
+                    var a12 = Load512(ref wh, 12 * HiddenSize) * vh0;
+                    var a13 = Load512(ref wh, 13 * HiddenSize) * vh0;
+                    var a14 = Load512(ref wh, 14 * HiddenSize) * vh0;
+                    var a15 = Load512(ref wh, 15 * HiddenSize) * vh0;
+                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) + (Load512(ref w, BiasIhOffset + r) + Load512(ref w, BiasHhOffset + r));
+                    {
+                        // InputSize fills no Vector512: its products as 256-bit row dot products, eight rows per reduction
+                        var v = Load256(ref x, 0);
+                        var b0 = Load256(ref wx, 0) * v;
+                        var b1 = Load256(ref wx, InputSize) * v;
+                        var b2 = Load256(ref wx, 2 * InputSize) * v;
+                        var b3 = Load256(ref wx, 3 * InputSize) * v;
+                        var b4 = Load256(ref wx, 4 * InputSize) * v;
+                        var b5 = Load256(ref wx, 5 * InputSize) * v;
+                        var b6 = Load256(ref wx, 6 * InputSize) * v;
+                        var b7 = Load256(ref wx, 7 * InputSize) * v;
+                        var b8 = Load256(ref wx, 8 * InputSize) * v;
+                        var b9 = Load256(ref wx, 9 * InputSize) * v;
+                        var b10 = Load256(ref wx, 10 * InputSize) * v;
+                        var b11 = Load256(ref wx, 11 * InputSize) * v;
+                        var b12 = Load256(ref wx, 12 * InputSize) * v;
+                        var b13 = Load256(ref wx, 13 * InputSize) * v;
+                        var b14 = Load256(ref wx, 14 * InputSize) * v;
+                        var b15 = Load256(ref wx, 15 * InputSize) * v;
+                        sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));
+                    }
+                    return sum;
+                }
+
+                /// <summary>W_ih·x + b_i for the rows starting at r (the n gate's input part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector512<float> InputPart512(ref float w, nint r, ref float x)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    var sum = Load512(ref w, BiasIhOffset + r);
+                    {
+                        // InputSize fills no Vector512: its products as 256-bit row dot products, eight rows per reduction
+                        var v = Load256(ref x, 0);
+                        var b0 = Load256(ref wx, 0) * v;
+                        var b1 = Load256(ref wx, InputSize) * v;
+                        var b2 = Load256(ref wx, 2 * InputSize) * v;
+                        var b3 = Load256(ref wx, 3 * InputSize) * v;
+                        var b4 = Load256(ref wx, 4 * InputSize) * v;
+                        var b5 = Load256(ref wx, 5 * InputSize) * v;
+                        var b6 = Load256(ref wx, 6 * InputSize) * v;
+                        var b7 = Load256(ref wx, 7 * InputSize) * v;
+                        var b8 = Load256(ref wx, 8 * InputSize) * v;
+                        var b9 = Load256(ref wx, 9 * InputSize) * v;
+                        var b10 = Load256(ref wx, 10 * InputSize) * v;
+                        var b11 = Load256(ref wx, 11 * InputSize) * v;
+                        var b12 = Load256(ref wx, 12 * InputSize) * v;
+                        var b13 = Load256(ref wx, 13 * InputSize) * v;
+                        var b14 = Load256(ref wx, 14 * InputSize) * v;
+                        var b15 = Load256(ref wx, 15 * InputSize) * v;
+                        sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));
+                    }
+                    return sum;
+                }
+
+                /// <summary>W_hh·h + b_h for the rows starting at r (the n gate's recurrent part).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Runtime.Intrinsics.Vector512<float> HiddenPart512(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load512(ref previous, 0);
+                    var a0 = Load512(ref wh, 0) * vh0;
+                    var a1 = Load512(ref wh, HiddenSize) * vh0;
+                    var a2 = Load512(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load512(ref wh, 3 * HiddenSize) * vh0;
+                    var a4 = Load512(ref wh, 4 * HiddenSize) * vh0;
+                    var a5 = Load512(ref wh, 5 * HiddenSize) * vh0;
+                    var a6 = Load512(ref wh, 6 * HiddenSize) * vh0;
+                    var a7 = Load512(ref wh, 7 * HiddenSize) * vh0;
+                    var a8 = Load512(ref wh, 8 * HiddenSize) * vh0;
+                    var a9 = Load512(ref wh, 9 * HiddenSize) * vh0;
+                    var a10 = Load512(ref wh, 10 * HiddenSize) * vh0;
+                    var a11 = Load512(ref wh, 11 * HiddenSize) * vh0;
+                    var a12 = Load512(ref wh, 12 * HiddenSize) * vh0;
+                    var a13 = Load512(ref wh, 13 * HiddenSize) * vh0;
+                    var a14 = Load512(ref wh, 14 * HiddenSize) * vh0;
+                    var a15 = Load512(ref wh, 15 * HiddenSize) * vh0;
+                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) + Load512(ref w, BiasHhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>One step forward on the Vector512 path: previous → next, recording r, z, n and W_hn·h + b_hn.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Step512(ref float w, ref float x, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+                    for (nint unit = 0; unit < HiddenSize; unit += 16)
+                    {
+                        nint j = unit;
+                        var ar = Gate512(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Gate512(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = InputPart512(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                        var anh = HiddenPart512(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>One step of a sequence on the Vector512 path, its input part W_ih·x + b_ih read from projected (ProjectInputs): previous → next, recording as Step does.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepProjected512(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
+                {
+                    // Per vector of hidden units j: their rows of the gate blocks r, z, n, then the state update, in registers.
+                    for (nint unit = 0; unit < HiddenSize; unit += 16)
+                    {
+                        nint j = unit;
+                        var ar = Load512(ref projected, j) + HiddenPart512(ref w, j, ref previous);                             // W_ir x + b_ir + W_hr h + b_hr
+                        var az = Load512(ref projected, HiddenSize + j) + HiddenPart512(ref w, HiddenSize + j, ref previous);   // W_iz x + b_iz + W_hz h + b_hz
+                        var anx = Load512(ref projected, 2 * HiddenSize + j);                                                   // W_in x + b_in
+                        var anh = HiddenPart512(ref w, 2 * HiddenSize + j, ref previous);                                       // W_hn h + b_hn
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(r, ref activations, j);
+                        Store(z, ref activations, HiddenSize + j);
+                        Store(n, ref activations, 2 * HiddenSize + j);
+                        Store(anh, ref activations, 3 * HiddenSize + j);
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>One step of count streams on the Vector512 path: stream b reads xs[b·xStride…] and previousRows[b·StateSize…], writes its next state and activations.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatch512(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
+                {
+                    // Per vector of hidden units j, every stream in turn: the units' weight rows are read from memory once, then from L1.
+                    for (nint unit = 0; unit < HiddenSize; unit += 16)
+                    {
+                        nint j = unit;
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float x = ref At(ref xs, b * xStride);
+                            ref float previous = ref At(ref previousRows, b * StateSize);
+                            ref float next = ref At(ref nextRows, b * StateSize);
+                            ref float activations = ref At(ref activationRows, b * activationsStride);
+                            var ar = Gate512(ref w, j, ref x, ref previous);                    // W_ir x + b_ir + W_hr h + b_hr
+                            var az = Gate512(ref w, HiddenSize + j, ref x, ref previous);       // W_iz x + b_iz + W_hz h + b_hz
+                            var anx = InputPart512(ref w, 2 * HiddenSize + j, ref x);           // W_in x + b_in
+                            var anh = HiddenPart512(ref w, 2 * HiddenSize + j, ref previous);   // W_hn h + b_hn
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>One step back on the Vector512 path: dL/d(state after) and dL/d(output) → da, dL/d(state before) and dx.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStep512(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
+                {
+                    ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                    // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                    for (nint unit = 0; unit < HiddenSize; unit += 16)
+                    {
+                        nint j = unit;
+                        var one = Broadcast512(1f);
+                        var dh = Load512(ref dNext, j) + Load512(ref dOut, j);
+                        var r = Load512(ref activations, j);
+                        var z = Load512(ref activations, HiddenSize + j);
+                        var n = Load512(ref activations, 2 * HiddenSize + j);
+                        var hn = Load512(ref activations, 3 * HiddenSize + j);
+                        var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                        var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                        var dz = FlushTiny(dh * (Load512(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                        Store(dr, ref da, j);
+                        Store(dz, ref da, HiddenSize + j);
+                        Store(dn, ref da, 2 * HiddenSize + j);
+                        Store(dr, ref da, GateRows + j);
+                        Store(dz, ref da, GateRows + HiddenSize + j);
+                        Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                        Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih
+                        for (nint block = 0; block < InputSize; block += 8)
+                        {
+                            nint c = block;
+                            var s00 = Broadcast256(0f); var s10 = Broadcast256(0f); var s20 = Broadcast256(0f);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Broadcast256(Load1(ref dRow, 0));
+                                s00 = MultiplyAdd(Load256(ref row, 0), d0, s00);
+                                var d1 = Broadcast256(Load1(ref dRow, HiddenSize));
+                                s10 = MultiplyAdd(Load256(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Broadcast256(Load1(ref dRow, 2 * HiddenSize));
+                                s20 = MultiplyAdd(Load256(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            }
+                            Store(s00 + s10 + s20, ref dx, c);
+                        }
+                    }
+
+                    // dh = z⊙dh' + W_hhᵀ·da_hh
+                    for (nint block = 0; block < HiddenSize; block += 16)
+                    {
+                        nint c = block;
+                        var s00 = Broadcast512(0f); var s10 = Broadcast512(0f); var s20 = Broadcast512(0f);
+                        for (nint j = 0; j < HiddenSize; j++)
+                        {
+                            ref float row = ref At(ref w, WeightHhOffset + j * HiddenSize + c);   // W[j, c] of the first gate block
+                            ref float dRow = ref At(ref da, GateRows + j);
+                            var d0 = Broadcast512(Load1(ref dRow, 0));
+                            s00 = MultiplyAdd(Load512(ref row, 0), d0, s00);
+                            var d1 = Broadcast512(Load1(ref dRow, HiddenSize));
+                            s10 = MultiplyAdd(Load512(ref row, HiddenSize * HiddenSize), d1, s10);
+                            var d2 = Broadcast512(Load1(ref dRow, 2 * HiddenSize));
+                            s20 = MultiplyAdd(Load512(ref row, 2 * HiddenSize * HiddenSize), d2, s20);
+                        }
+                        Store(FlushTiny(Load512(ref direct, c) + s00 + s10 + s20), ref dPrev, c);
+                    }
+                }
+
+                /// <summary>One step back of count streams on the Vector512 path (each stream's rows at its stride).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BackwardStepBatch512(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
+                {
+                    // Per stream: back through the gate equations to da.
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * ActivationsPerStep);
+                        ref float dNext = ref At(ref dNextRows, b * StateSize);
+                        ref float dOut = ref At(ref dOutRows, b * dOutStride);
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dPrev = ref At(ref dPrevRows, b * BackwardScratch);
+                        ref float direct = ref At(ref dPrev, HiddenSize);   // z⊙dh', the path that skips the gates
+                        // Back through h' = (1−z)⊙n + z⊙h and n = tanh(a_ih,n + r⊙a_hh,n) to da = [dL/da_ih | dL/da_hh]
+                        for (nint unit = 0; unit < HiddenSize; unit += 16)
+                        {
+                            nint j = unit;
+                            var one = Broadcast512(1f);
+                            var dh = Load512(ref dNext, j) + Load512(ref dOut, j);
+                            var r = Load512(ref activations, j);
+                            var z = Load512(ref activations, HiddenSize + j);
+                            var n = Load512(ref activations, 2 * HiddenSize + j);
+                            var hn = Load512(ref activations, 3 * HiddenSize + j);
+                            var dn = FlushTiny(dh * (one - z) * (one - n * n));                        // da_n = dh'⊙(1−z)⊙(1−n²)
+                            var dr = FlushTiny(dn * hn * r * (one - r));                               // da_r = da_n⊙(W_hn h + b_hn)⊙r(1−r)
+                            var dz = FlushTiny(dh * (Load512(ref previous, j) - n) * z * (one - z));   // da_z = dh'⊙(h − n)⊙z(1−z)
+                            Store(dr, ref da, j);
+                            Store(dz, ref da, HiddenSize + j);
+                            Store(dn, ref da, 2 * HiddenSize + j);
+                            Store(dr, ref da, GateRows + j);
+                            Store(dz, ref da, GateRows + HiddenSize + j);
+                            Store(FlushTiny(dn * r), ref da, GateRows + 2 * HiddenSize + j);           // the recurrent part of n is scaled by r
+                            Store(dh * z, ref direct, j);                                              // h' = … + z⊙h passes z⊙dh' straight back
+                        }
+                    }
+
+                    if (computeDx)
+                    {
+                        // dx = W_ihᵀ·da_ih, for every stream
+                        {
+                            {
+                                for (nint start = 0; start < InputSize; start += 8)
+                                {
+                                    nint c = start;
+                                    for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 512)
+                                    {
+                                        int rows = (int)global::System.Math.Min(512, 3 * HiddenSize - r0);
+                                        bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                        ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                        nint b = 0;
+                                        for (; b + 7 <= count; b += 7)
+                                        {
+                                            TransposedBlock256_7x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                        }
+                                        switch (count - b)
+                                        {
+                                            case 1: TransposedBlock256_1x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 2: TransposedBlock256_2x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 3: TransposedBlock256_3x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 4: TransposedBlock256_4x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 5: TransposedBlock256_5x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                            case 6: TransposedBlock256_6x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+
+                    // dh = z⊙dh' + W_hhᵀ·da_hh, for every stream
+                    {
+                        for (nint start = 0; start < HiddenSize; start += 16)
+                        {
+                            nint c = start;
+                            for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 256)
+                            {
+                                int rows = (int)global::System.Math.Min(256, 3 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightHhOffset + r0 * HiddenSize + c);
+                                nint b = 0;
+                                for (; b + 7 <= count; b += 7)
+                                {
+                                    TransposedBlock512_7x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock512_1x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 2: TransposedBlock512_2x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 3: TransposedBlock512_3x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 4: TransposedBlock512_4x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 5: TransposedBlock512_5x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                    case 6: TransposedBlock512_6x1(ref weights, HiddenSize, ref At(ref daRows, b * GradientsPerStep + GateRows + r0), GradientsPerStep, rows, ref At(ref dPrevRows, b * BackwardScratch + c), BackwardScratch, ref At(ref dPrevRows, b * BackwardScratch + c + HiddenSize), true, first, last, true); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>7 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_7x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    var s10 = !first ? Load512(ref dst, dstStride) : hasAddend ? Load512(ref addend, dstStride) : Broadcast512(0f);
+                    var s20 = !first ? Load512(ref dst, 2 * dstStride) : hasAddend ? Load512(ref addend, 2 * dstStride) : Broadcast512(0f);
+                    var s30 = !first ? Load512(ref dst, 3 * dstStride) : hasAddend ? Load512(ref addend, 3 * dstStride) : Broadcast512(0f);
+                    var s40 = !first ? Load512(ref dst, 4 * dstStride) : hasAddend ? Load512(ref addend, 4 * dstStride) : Broadcast512(0f);
+                    var s50 = !first ? Load512(ref dst, 5 * dstStride) : hasAddend ? Load512(ref addend, 5 * dstStride) : Broadcast512(0f);
+                    var s60 = !first ? Load512(ref dst, 6 * dstStride) : hasAddend ? Load512(ref addend, 6 * dstStride) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var d1 = Broadcast512(Load1(ref da, daStride + r));
+                        var d2 = Broadcast512(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast512(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast512(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast512(Load1(ref da, 5 * daStride + r));
+                        var d6 = Broadcast512(Load1(ref da, 6 * daStride + r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                        s60 = MultiplyAdd(w0, d6, s60);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                        s60 = FlushTiny(s60);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                    Store(s60, ref dst, 6 * dstStride);
+                }
+
+                /// <summary>6 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_6x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    var s10 = !first ? Load512(ref dst, dstStride) : hasAddend ? Load512(ref addend, dstStride) : Broadcast512(0f);
+                    var s20 = !first ? Load512(ref dst, 2 * dstStride) : hasAddend ? Load512(ref addend, 2 * dstStride) : Broadcast512(0f);
+                    var s30 = !first ? Load512(ref dst, 3 * dstStride) : hasAddend ? Load512(ref addend, 3 * dstStride) : Broadcast512(0f);
+                    var s40 = !first ? Load512(ref dst, 4 * dstStride) : hasAddend ? Load512(ref addend, 4 * dstStride) : Broadcast512(0f);
+                    var s50 = !first ? Load512(ref dst, 5 * dstStride) : hasAddend ? Load512(ref addend, 5 * dstStride) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var d1 = Broadcast512(Load1(ref da, daStride + r));
+                        var d2 = Broadcast512(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast512(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast512(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast512(Load1(ref da, 5 * daStride + r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                }
+
+                /// <summary>5 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_5x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    var s10 = !first ? Load512(ref dst, dstStride) : hasAddend ? Load512(ref addend, dstStride) : Broadcast512(0f);
+                    var s20 = !first ? Load512(ref dst, 2 * dstStride) : hasAddend ? Load512(ref addend, 2 * dstStride) : Broadcast512(0f);
+                    var s30 = !first ? Load512(ref dst, 3 * dstStride) : hasAddend ? Load512(ref addend, 3 * dstStride) : Broadcast512(0f);
+                    var s40 = !first ? Load512(ref dst, 4 * dstStride) : hasAddend ? Load512(ref addend, 4 * dstStride) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var d1 = Broadcast512(Load1(ref da, daStride + r));
+                        var d2 = Broadcast512(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast512(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast512(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                }
+
+                /// <summary>4 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_4x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    var s10 = !first ? Load512(ref dst, dstStride) : hasAddend ? Load512(ref addend, dstStride) : Broadcast512(0f);
+                    var s20 = !first ? Load512(ref dst, 2 * dstStride) : hasAddend ? Load512(ref addend, 2 * dstStride) : Broadcast512(0f);
+                    var s30 = !first ? Load512(ref dst, 3 * dstStride) : hasAddend ? Load512(ref addend, 3 * dstStride) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var d1 = Broadcast512(Load1(ref da, daStride + r));
+                        var d2 = Broadcast512(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast512(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                }
+
+                /// <summary>3 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_3x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    var s10 = !first ? Load512(ref dst, dstStride) : hasAddend ? Load512(ref addend, dstStride) : Broadcast512(0f);
+                    var s20 = !first ? Load512(ref dst, 2 * dstStride) : hasAddend ? Load512(ref addend, 2 * dstStride) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var d1 = Broadcast512(Load1(ref da, daStride + r));
+                        var d2 = Broadcast512(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                }
+
+                /// <summary>2 streams × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_2x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    var s10 = !first ? Load512(ref dst, dstStride) : hasAddend ? Load512(ref addend, dstStride) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var d1 = Broadcast512(Load1(ref da, daStride + r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                }
+
+                /// <summary>1 stream × 16 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock512_1x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load512(ref dst, 0) : hasAddend ? Load512(ref addend, 0) : Broadcast512(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast512(Load1(ref da, r));
+                        var w0 = Load512(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                    }
+                    Store(s00, ref dst, 0);
+                }
+
+                /// <summary>The parameter gradients of all steps at once on the Vector512 path, from the recorded da, inputs and states.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void ParameterGradients512(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
+                {
+                    // dW_ih += Σ_t da_ih,t ⊗ x_t
+                    {
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        {
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref inputs, t0 * InputSize);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                }
+                                for (nint block = 0; block < InputSize; block += 8)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load256(ref xBlock, t * InputSize + c);
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * InputSize);
+                                    Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                }
+                            }
+                        }
+                    }
+
+                    // dW_hh += Σ_t da_hh,t ⊗ h_t−1
+                    {
+                        global::System.Span<float> gathered = stackalloc float[64 * 3];
+                        ref float dBlock = ref Ref(gathered);
+                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        {
+                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            ref float xBlock = ref At(ref states, t0 * StateSize);
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
+                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                }
+                                for (nint block = 0; block < HiddenSize; block += 16)
+                                {
+                                    nint c = block;
+                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
+                                    var s00 = Load512(ref target, 0); var s10 = Load512(ref target, HiddenSize * HiddenSize); var s20 = Load512(ref target, 2 * HiddenSize * HiddenSize);
+                                    for (nint t = 0; t < count; t++)
+                                    {
+                                        var x0 = Load512(ref xBlock, t * StateSize + c);
+                                        var d0 = Broadcast512(Load1(ref dBlock, t * 3));
+                                        s00 = MultiplyAdd(x0, d0, s00);
+                                        var d1 = Broadcast512(Load1(ref dBlock, t * 3 + 1));
+                                        s10 = MultiplyAdd(x0, d1, s10);
+                                        var d2 = Broadcast512(Load1(ref dBlock, t * 3 + 2));
+                                        s20 = MultiplyAdd(x0, d2, s20);
+                                    }
+                                    Store(s00, ref target, 0);
+                                    Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                }
+                            }
+                        }
+                    }
+
+                    // db_ih += Σ_t da_ih,t, db_hh += Σ_t da_hh,t
+                    for (nint block = 0; block < GateRows; block += 16)
+                    {
+                        nint r = block;
+                        var s = Load512(ref dp, BiasIhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load512(ref da, t * GradientsPerStep + r);
+                        }
+                        Store(s, ref dp, BiasIhOffset + r);
+                    }
+                    for (nint block = 0; block < GateRows; block += 16)
+                    {
+                        nint r = block;
+                        var s = Load512(ref dp, BiasHhOffset + r);
+                        for (nint t = 0; t < steps; t++)
+                        {
+                            s += Load512(ref da, t * GradientsPerStep + GateRows + r);
+                        }
+                        Store(s, ref dp, BiasHhOffset + r);
+                    }
                 }
 
                 /// <summary>W_ih·x + b_i + W_hh·h + b_h for the gate rows starting at r (the r and z gates).</summary>

@@ -11,8 +11,10 @@ namespace RnnGen.Tests.Infrastructure;
 /// </summary>
 /// <remarks>
 /// DOTNET_EnableHWIntrinsic=0 leaves scalar code only. DOTNET_EnableAVX2=0 (or EnableAVX=0) and
-/// DOTNET_PreferredVectorBitWidth below 256 leave 128-bit vectors. DOTNET_EnableAVX512F only concerns Vector512,
-/// which no kernel uses, so it changes nothing here.
+/// DOTNET_PreferredVectorBitWidth below 256 leave 128-bit vectors. 512-bit vectors need AVX-512 F, BW, CD, DQ and VL;
+/// DOTNET_EnableAVX512=0 (.NET 10's knob: it ignores the older per-subset EnableAVX512F) or a preferred width below 512
+/// leave 256-bit vectors. With no preferred width set, the runtime itself prefers 256 on CPUs whose 512-bit
+/// instructions lower the clock (Skylake-X to Cascade Lake); this model assumes a CPU that does not (Zen 4, Ice Lake and later).
 /// </remarks>
 internal static class SimdEnvironment
 {
@@ -32,8 +34,12 @@ internal static class SimdEnvironment
             }
 
             bool avx2 = Avx2.IsSupported && Knob("EnableAVX") != 0 && Knob("EnableAVX2") != 0;
+            bool avx512 = avx2 && Avx512F.IsSupported && Avx512F.VL.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported && Avx512DQ.IsSupported
+                && Knob("EnableAVX512") != 0;
             int preferredWidth = Knob("PreferredVectorBitWidth") ?? 0;   // 0: the runtime's default
-            return avx2 && (preferredWidth == 0 || preferredWidth >= 256) ? SimdPath.Vector256 : SimdPath.Vector128;
+            return avx512 && (preferredWidth == 0 || preferredWidth >= 512) ? SimdPath.Vector512
+                : avx2 && (preferredWidth == 0 || preferredWidth >= 256) ? SimdPath.Vector256
+                : SimdPath.Vector128;
         }
     }
 
@@ -41,10 +47,16 @@ internal static class SimdEnvironment
     /// The path of a generated class whose kernels step through <paramref name="units"/> values a vector at a time
     /// (a cell's or model's hidden size, a dense layer's input size): a vector path needs at least its lane count.
     /// </summary>
-    public static SimdPath PathFor(int units) =>
-        units >= 8 ? Widest
-        : units >= 4 ? (SimdPath)Math.Min((int)Widest, (int)SimdPath.Vector128)
+    public static SimdPath PathFor(int units) => PathFor(units, Widest);
+
+    /// <summary>The path of such a class when <paramref name="widest"/> is the widest accelerated path: 16, 8 or 4 lanes need as many units.</summary>
+    public static SimdPath PathFor(int units, SimdPath widest) =>
+        units >= 16 ? widest
+        : units >= 8 ? Narrower(widest, SimdPath.Vector256)
+        : units >= 4 ? Narrower(widest, SimdPath.Vector128)
         : SimdPath.Scalar;
+
+    private static SimdPath Narrower(SimdPath a, SimdPath b) => (SimdPath)Math.Min((int)a, (int)b);
 
     /// <summary>A DOTNET_ (or legacy COMPlus_) setting as the runtime reads it (decimal for these knobs), null when unset.</summary>
     private static int? Knob(string name)

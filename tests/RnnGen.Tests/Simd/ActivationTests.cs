@@ -50,7 +50,7 @@ public sealed class ActivationTests(ITestOutputHelper output)
 
     public static TheoryData<SimdPath> AllWidths => new(Widths);
 
-    private static SimdPath[] Widths => [SimdPath.Vector256, SimdPath.Vector128, SimdPath.Scalar];
+    private static SimdPath[] Widths => [SimdPath.Vector512, SimdPath.Vector256, SimdPath.Vector128, SimdPath.Scalar];
 
     [Theory]
     [MemberData(nameof(FunctionsAndWidths))]
@@ -225,6 +225,7 @@ public sealed class ActivationTests(ITestOutputHelper output)
     /// <summary>The path generated code takes when asked for <paramref name="width"/>: that width if accelerated, else scalar.</summary>
     private static SimdPath Effective(SimdPath width) => width switch
     {
+        SimdPath.Vector512 when Vector512.IsHardwareAccelerated => SimdPath.Vector512,
         SimdPath.Vector256 when Vector256.IsHardwareAccelerated => SimdPath.Vector256,
         SimdPath.Vector128 when Vector128.IsHardwareAccelerated => SimdPath.Vector128,
         _ => SimdPath.Scalar,
@@ -317,7 +318,15 @@ public sealed class ActivationTests(ITestOutputHelper output)
     {
         var y = new float[x.Length];
         int i = 0;
-        if (path == SimdPath.Vector256)
+        if (path == SimdPath.Vector512)
+        {
+            for (; i <= x.Length - 16; i += 16)
+            {
+                var v = Vector512.Create(x.AsSpan(i, 16));
+                (function == Function.Sigmoid ? Activations.Sigmoid(v) : Activations.Tanh(v)).CopyTo(y.AsSpan(i, 16));
+            }
+        }
+        else if (path == SimdPath.Vector256)
         {
             for (; i <= x.Length - 8; i += 8)
             {
@@ -338,6 +347,7 @@ public sealed class ActivationTests(ITestOutputHelper output)
         {
             y[i] = path switch
             {
+                SimdPath.Vector512 => (function == Function.Sigmoid ? Activations.Sigmoid(Vector512.Create(x[i])) : Activations.Tanh(Vector512.Create(x[i]))).GetElement(0),
                 SimdPath.Vector256 => (function == Function.Sigmoid ? Activations.Sigmoid(Vector256.Create(x[i])) : Activations.Tanh(Vector256.Create(x[i]))).GetElement(0),
                 SimdPath.Vector128 => (function == Function.Sigmoid ? Activations.Sigmoid(Vector128.Create(x[i])) : Activations.Tanh(Vector128.Create(x[i]))).GetElement(0),
                 _ => function == Function.Sigmoid ? Activations.Sigmoid(x[i]) : Activations.Tanh(x[i]),

@@ -11,7 +11,7 @@ namespace RnnGen.Tests.Simd;
 /// <summary>
 /// Sigmoid and Tanh against the exact functions in double for every float of their clamp ranges, both signs:
 /// [−80, 80] for σ (below −80 it returns σ(−80) by design), [−9, 9] for tanh (beyond, it returns ±1, which is what
-/// tanh rounds to). Every overload generated code can take in this process is checked: the Vector256 and Vector128
+/// tanh rounds to). Every overload generated code can take in this process is checked: the Vector512, Vector256 and Vector128
 /// ones where accelerated (a hidden size of 4 to 7 takes Vector128 even on the Vector256 path) and the scalar one.
 /// About 2.2e9 floats per function; the reference (one Math.Exp or Math.Tanh per magnitude, shared by both signs and
 /// every path) dominates the time. Runs only with RNNGEN_EXHAUSTIVE=1; ActivationTests samples the same bound densely
@@ -39,7 +39,7 @@ public sealed class ExhaustiveActivationTests(ITestOutputHelper output)
     public void EveryFloatInTheClampRangeIsWithinBound(Function function)
     {
         float clamp = function == Function.Sigmoid ? 80f : 9f;
-        SimdPath[] paths = [.. new[] { SimdPath.Vector256, SimdPath.Vector128 }.Where(Accelerated), SimdPath.Scalar];
+        SimdPath[] paths = [.. new[] { SimdPath.Vector512, SimdPath.Vector256, SimdPath.Vector128 }.Where(Accelerated), SimdPath.Scalar];
         int last = BitConverter.SingleToInt32Bits(clamp);   // magnitudes 0 … clamp, as bit patterns
         int chunks = last / Chunk + 1;
         var worst = new Worst[paths.Length];
@@ -86,7 +86,12 @@ public sealed class ExhaustiveActivationTests(ITestOutputHelper output)
     }
 
     private static bool Accelerated(SimdPath path) =>
-        path == SimdPath.Vector256 ? Vector256.IsHardwareAccelerated : Vector128.IsHardwareAccelerated;
+        path switch
+        {
+            SimdPath.Vector512 => Vector512.IsHardwareAccelerated,
+            SimdPath.Vector256 => Vector256.IsHardwareAccelerated,
+            _ => Vector128.IsHardwareAccelerated,
+        };
 
     /// <summary>The largest error seen, where; NaN errors win (they compare false with everything).</summary>
     private readonly record struct Worst(double Error, float X, float Got, double Exact)
@@ -161,7 +166,21 @@ public sealed class ExhaustiveActivationTests(ITestOutputHelper output)
         {
             bool sigmoid = function == Function.Sigmoid;
             int i = 0;
-            if (path == SimdPath.Vector256)
+            if (path == SimdPath.Vector512)
+            {
+                for (; i <= count - 16; i += 16)
+                {
+                    var v = Vector512.LoadUnsafe(ref x[i]);
+                    (sigmoid ? Activations.Sigmoid(v) : Activations.Tanh(v)).StoreUnsafe(ref y[i]);
+                }
+
+                for (; i < count; i++)
+                {
+                    var v = Vector512.Create(x[i]);
+                    y[i] = (sigmoid ? Activations.Sigmoid(v) : Activations.Tanh(v)).ToScalar();
+                }
+            }
+            else if (path == SimdPath.Vector256)
             {
                 for (; i <= count - 8; i += 8)
                 {

@@ -57,7 +57,8 @@ public sealed class PathTests
     {
         Assert.Equal(Accelerated(), SimdSupport.Widest);
 
-        // A 256-bit path without a 128-bit one would mean the probes are inconsistent.
+        // A wide path without the narrower ones would mean the probes are inconsistent.
+        Assert.False(Vector512.IsHardwareAccelerated && !Vector256.IsHardwareAccelerated, "Vector512 accelerated but Vector256 not");
         Assert.False(Vector256.IsHardwareAccelerated && !Vector128.IsHardwareAccelerated, "Vector256 accelerated but Vector128 not");
     }
 
@@ -76,7 +77,8 @@ public sealed class PathTests
         // A vector path needs H ≥ lanes (the kernels step through the hidden units a whole vector at a time).
         SimdPath widest = Accelerated();
         SimdPath expected =
-            widest == SimdPath.Vector256 && hidden >= 8 ? SimdPath.Vector256
+            widest == SimdPath.Vector512 && hidden >= 16 ? SimdPath.Vector512
+            : widest >= SimdPath.Vector256 && hidden >= 8 ? SimdPath.Vector256
             : widest >= SimdPath.Vector128 && hidden >= 4 ? SimdPath.Vector128
             : SimdPath.Scalar;
         Assert.Equal(expected, ActivePath(GeneratedCells.Create(kind, input, hidden).GetType()));
@@ -85,10 +87,11 @@ public sealed class PathTests
     [Fact]
     public void TinyCellsHaveFewerPaths()
     {
-        // H = 1 fills no vector: always scalar. H = 5 fills a Vector128 but not a Vector256.
+        // H = 1 fills no vector: always scalar. H = 5 fills a Vector128 but not a Vector256, H = 13 a Vector256 but not a Vector512.
         Assert.Equal(SimdPath.Scalar, Gru1x1.ActivePath);
         Assert.Equal(SimdPath.Scalar, Lstm1x1.ActivePath);
         Assert.Equal(Vector128.IsHardwareAccelerated ? SimdPath.Vector128 : SimdPath.Scalar, Lstm3x5.ActivePath);
+        Assert.Equal(Vector256.IsHardwareAccelerated ? SimdPath.Vector256 : Vector128.IsHardwareAccelerated ? SimdPath.Vector128 : SimdPath.Scalar, Gru7x13.ActivePath);
     }
 
     [Fact]
@@ -112,7 +115,8 @@ public sealed class PathTests
 
     /// <summary>The widest width the runtime reports as accelerated.</summary>
     private static SimdPath Accelerated() =>
-        Vector256.IsHardwareAccelerated ? SimdPath.Vector256
+        Vector512.IsHardwareAccelerated ? SimdPath.Vector512
+        : Vector256.IsHardwareAccelerated ? SimdPath.Vector256
         : Vector128.IsHardwareAccelerated ? SimdPath.Vector128
         : SimdPath.Scalar;
 
