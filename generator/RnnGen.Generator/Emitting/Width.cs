@@ -6,7 +6,7 @@ namespace RnnGen.Generator.Emitting;
 /// </summary>
 internal sealed record Width(string Suffix, int Lanes, string Condition)
 {
-    public static readonly Width V512 = new("512", 16, "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated");
+    public static readonly Width V512 = new("512", 16, "global::RnnGen.Simd.SimdSupport.Vector512Kernels");
     public static readonly Width V256 = new("256", 8, "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated");
     public static readonly Width V128 = new("128", 4, "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated");
     public static readonly Width Scalar = new("1", 1, "true");

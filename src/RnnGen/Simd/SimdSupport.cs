@@ -6,13 +6,26 @@ namespace RnnGen.Simd;
 public static class SimdSupport
 {
     /// <summary>
-    /// The widest accelerated vector width. Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and
+    /// Whether generated classes take their Vector512 renderings (cell and model steps, batched, hoisted and backward
+    /// steps, parameter gradients, the dense head): only where Vector512 is accelerated and the process opts in, with the
+    /// AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
+    /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>. Off by default because on an AMD
+    /// Zen 4 those renderings measured slower than Vector256 at several shapes (docs/performance.md, "Vector512").
+    /// A frozen snapshot's packed single-stream step takes its Vector512 body wherever Vector512 is accelerated: it
+    /// measured faster, and gives the 256-bit body's results bit for bit.
+    /// </summary>
+    public static bool Vector512Kernels { get; } = Vector512.IsHardwareAccelerated
+        && ((AppContext.TryGetSwitch("RnnGen.Simd.Vector512", out bool enabled) && enabled)
+            || Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1");
+
+    /// <summary>
+    /// The widest vector width generated classes take (<see cref="Vector512Kernels"/>, then the widest accelerated one). Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and
     /// <see cref="Vector256.IsHardwareAccelerated"/>, not <c>Avx512F.IsSupported</c> or <c>Avx.IsSupported</c>, which stay
     /// true when the runtime is told to prefer narrower vectors. A generated class whose hidden units do not fill a
     /// vector takes a narrower path than this (its <c>ActivePath</c> says which).
     /// </summary>
     public static SimdPath Widest =>
-        Vector512.IsHardwareAccelerated ? SimdPath.Vector512
+        Vector512Kernels ? SimdPath.Vector512
         : Vector256.IsHardwareAccelerated ? SimdPath.Vector256
         : Vector128.IsHardwareAccelerated ? SimdPath.Vector128
         : SimdPath.Scalar;

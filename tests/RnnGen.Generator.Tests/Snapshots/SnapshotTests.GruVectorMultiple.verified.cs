@@ -377,7 +377,7 @@ namespace Models
 
                 /// <summary>The instruction path this process runs for these sizes.</summary>
                 public static global::RnnGen.Simd.SimdPath ActivePath =>
-                    global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector512 : global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
+                    global::RnnGen.Simd.SimdSupport.Vector512Kernels ? global::RnnGen.Simd.SimdPath.Vector512 : global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
                 public const int Tile = 16, Tiles = 1, TileColumn = 48;
@@ -1478,7 +1478,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) Step512(ref w, ref x, ref previous, ref next, ref activations);
+                    if (global::RnnGen.Simd.SimdSupport.Vector512Kernels) Step512(ref w, ref x, ref previous, ref next, ref activations);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Step256(ref w, ref x, ref previous, ref next, ref activations);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) Step128(ref w, ref x, ref previous, ref next, ref activations);
                     else Step1(ref w, ref x, ref previous, ref next, ref activations);
@@ -1487,7 +1487,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) StepProjected512(ref w, ref projected, ref previous, ref next, ref activations);
+                    if (global::RnnGen.Simd.SimdSupport.Vector512Kernels) StepProjected512(ref w, ref projected, ref previous, ref next, ref activations);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepProjected256(ref w, ref projected, ref previous, ref next, ref activations);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepProjected128(ref w, ref projected, ref previous, ref next, ref activations);
                     else StepProjected1(ref w, ref projected, ref previous, ref next, ref activations);
@@ -1496,7 +1496,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) StepBatch512(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
+                    if (global::RnnGen.Simd.SimdSupport.Vector512Kernels) StepBatch512(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StepBatch256(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StepBatch128(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     else StepBatch1(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
@@ -1505,7 +1505,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) BackwardStep512(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
+                    if (global::RnnGen.Simd.SimdSupport.Vector512Kernels) BackwardStep512(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStep256(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStep128(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     else BackwardStep1(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
@@ -1514,7 +1514,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) BackwardStepBatch512(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    if (global::RnnGen.Simd.SimdSupport.Vector512Kernels) BackwardStepBatch512(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) BackwardStepBatch256(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) BackwardStepBatch128(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
                     else BackwardStepBatch1(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
@@ -1523,7 +1523,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ParameterGradients512(ref dp, ref da, ref inputs, ref states, ref activations, steps);
+                    if (global::RnnGen.Simd.SimdSupport.Vector512Kernels) ParameterGradients512(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ParameterGradients128(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     else ParameterGradients1(ref dp, ref da, ref inputs, ref states, ref activations, steps);

@@ -35,7 +35,7 @@ internal static class SimdEnvironment
 
             bool avx2 = Avx2.IsSupported && Knob("EnableAVX") != 0 && Knob("EnableAVX2") != 0;
             bool avx512 = avx2 && Avx512F.IsSupported && Avx512F.VL.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported && Avx512DQ.IsSupported
-                && Knob("EnableAVX512") != 0;
+                && Knob("EnableAVX512") != 0 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1";   // RnnGen's opt-in
             int preferredWidth = Knob("PreferredVectorBitWidth") ?? 0;   // 0: the runtime's default
             return avx512 && (preferredWidth == 0 || preferredWidth >= 512) ? SimdPath.Vector512
                 : avx2 && (preferredWidth == 0 || preferredWidth >= 256) ? SimdPath.Vector256

@@ -11,7 +11,7 @@ public sealed class Vector512FactAttribute : FactAttribute
 {
     public Vector512FactAttribute()
     {
-        if (!Vector512.IsHardwareAccelerated)
+        if (!RnnGen.Simd.SimdSupport.Vector512Kernels)
         {
             Skip = Vector512Skip.Reason;
         }

@@ -8,7 +8,7 @@ public sealed class Vector512TheoryAttribute : TheoryAttribute
 {
     public Vector512TheoryAttribute()
     {
-        if (!Vector512.IsHardwareAccelerated)
+        if (!RnnGen.Simd.SimdSupport.Vector512Kernels)
         {
             Skip = Vector512Skip.Reason;
         }

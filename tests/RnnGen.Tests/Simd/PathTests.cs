@@ -113,9 +113,9 @@ public sealed class PathTests
             : null;
     }
 
-    /// <summary>The widest width the runtime reports as accelerated.</summary>
+    /// <summary>The widest width the runtime reports as accelerated (Vector512 only with RnnGen's opt-in, RNNGEN_VECTOR512=1).</summary>
     private static SimdPath Accelerated() =>
-        Vector512.IsHardwareAccelerated ? SimdPath.Vector512
+        Vector512.IsHardwareAccelerated && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1" ? SimdPath.Vector512
         : Vector256.IsHardwareAccelerated ? SimdPath.Vector256
         : Vector128.IsHardwareAccelerated ? SimdPath.Vector128
         : SimdPath.Scalar;
