@@ -83,7 +83,9 @@ public sealed class FrozenHoistingTests
     public void HoistedFrozenForwardAllocatesNothing(string name)
     {
         (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
-        Assert.True(Hoists(model.Shape));
+        // Each case hoists on the packed (Vector256) path; without Vector256 the two packed-threshold cases keep a plain
+        // copy below its threshold, and the same check then covers the Forward that steps.
+        Assert.True(Hoists(model.Shape) || !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated, $"{name} was chosen to hoist");
         IFrozenStreamingModel<float> frozen = freeze(model);
         float[] inputs = Models.Uniform(new Random(44), 50 * frozen.InputSize), outputs = new float[50 * frozen.OutputSize], state = new float[frozen.StateSize];
         long[] bytes = SteadyState.Allocations(() =>
