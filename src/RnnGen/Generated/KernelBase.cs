@@ -144,7 +144,7 @@ public abstract class KernelBase
     /// next step's products of weights with the state stay normal too; it is 25 orders of magnitude below
     /// what a float32 network resolves.
     /// </summary>
-    protected const float FlushThreshold = 1e-30f;
+    protected const float FlushThreshold = VectorConstants.FlushBelow;
 
     /// <summary>x with lanes below <see cref="FlushThreshold"/> in magnitude set to zero (NaN and ±∞ pass through).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -154,12 +154,12 @@ public abstract class KernelBase
     /// <inheritdoc cref="FlushTiny(Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> FlushTiny(Vector256<float> x) =>
-        Vector256.AndNot(x, Vector256.LessThan(Vector256.Abs(x), Vector256.Create(FlushThreshold)));
+        Vector256.AndNot(x, VectorConstants.IsTiny(x));
 
     /// <inheritdoc cref="FlushTiny(Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector128<float> FlushTiny(Vector128<float> x) =>
-        Vector128.AndNot(x, Vector128.LessThan(Vector128.Abs(x), Vector128.Create(FlushThreshold)));
+        Vector128.AndNot(x, VectorConstants.IsTiny(x));
 
     /// <inheritdoc cref="FlushTiny(Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

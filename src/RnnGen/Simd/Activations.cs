@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static RnnGen.Simd.VectorConstants;
 
 namespace RnnGen.Simd;
 
@@ -15,18 +17,21 @@ namespace RnnGen.Simd;
 /// (tests/RnnGen.Tests/Simd/ExhaustiveActivationTests.cs): sigmoid max relative error 1.48e-7 over [−80, 80]
 /// (below −80 the clamp returns σ(−80)), tanh 1.78e-7 over [−9, 9] (a few ulp). Saturation: sigmoid clamps its input to [−80, 80], so its result is never
 /// subnormal (σ(−80) ≈ 1.8e-35); tanh clamps |x| to 9, where tanh already rounds to ±1 in float. NaN in gives NaN out.
+/// On x86 without AVX-512 the 256- and 128-bit forms read their constants from memory (<see cref="VectorConstants"/>
+/// says why); the operations, and so the results, are the same.
 /// </remarks>
-public static class Activations
+public static unsafe class Activations
 {
-    private const float SigmoidClamp = 80f;
-    private const float TanhClamp = 9f;
-    private const float Log2E = 1.44269504088896341f;
-    private const float Ln2Hi = 0.693359375f;          // ln 2 to 9 significant bits: n·Ln2Hi is exact
-    private const float Ln2Lo = -2.12194440e-4f;       // ln 2 − Ln2Hi
-    private const float RoundingMagic = 12582912f;     // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
+    internal const float SigmoidClamp = 80f;
+    internal const float TanhClamp = 9f;
+    internal const float Log2E = 1.44269504088896341f;
+    internal const float Ln2Hi = 0.693359375f;          // ln 2 to 9 significant bits: n·Ln2Hi is exact
+    internal const float Ln2Lo = -2.12194440e-4f;       // ln 2 − Ln2Hi
+    internal const float RoundingMagic = 12582912f;     // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
+    internal const int ExponentBias = 127 - 0x4B400000; // t's bits + this = n + 127 (mod 2^32) for t = RoundingMagic + n
 
     // Taylor coefficients 1/k! of e^r − 1 = r + r²/2! + … + r⁷/7!
-    private const float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
+    internal const float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
 
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -54,44 +59,88 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        x = VectorMath.Clamp(x, Vector256.Create(-SigmoidClamp), Vector256.Create(SigmoidClamp));   // NaN stays NaN
-        (Vector256<float> scale, Vector256<float> p) = ExpParts(x, -1f);
-        Vector256<float> one = Vector256<float>.One;
-        return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)   // VectorConstants.InMemory, written out: one inlinee less per call
+        {
+            float* k = VectorConstants.Block;
+            x = VectorMath.Clamp(x, Vector256.LoadAligned(k + NegativeSigmoidClamp), Vector256.LoadAligned(k + VectorConstants.SigmoidClamp));   // NaN stays NaN
+            (Vector256<float> scale, Vector256<float> p) = ExpParts(x, Vector256.LoadAligned(k + NegativeOne), Vector256.LoadAligned(k + NegativeLog2E), k);
+            return Vector256.LoadAligned(k + One) / (VectorMath.MultiplyAdd(scale, p, scale) + Vector256.LoadAligned(k + One));
+        }
+        else
+        {
+            x = VectorMath.Clamp(x, Vector256.Create(-SigmoidClamp), Vector256.Create(SigmoidClamp));   // NaN stays NaN
+            (Vector256<float> scale, Vector256<float> p) = ExpParts(x, -1f);
+            Vector256<float> one = Vector256<float>.One;
+            return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
+        }
     }
 
     /// <summary>tanh(x) = −expm1(−2|x|) / (2 + expm1(−2|x|)), with the sign of x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
-        Vector256<float> sign = x & Vector256.Create(-0f);
-        Vector256<float> a = Vector256.Abs(x);
-        a = VectorMath.Clamp(a, Vector256<float>.Zero, Vector256.Create(TanhClamp));
-        (Vector256<float> scale, Vector256<float> p) = ExpParts(a, -2f);
-        Vector256<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector256<float>.One);   // e^−2|x| − 1
-        return ((Vector256<float>.Zero - em1) / (em1 + Vector256.Create(2f))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)
+        {
+            float* k = VectorConstants.Block;
+            Vector256<float> sign = x & Vector256.LoadAligned(k + SignBit);
+            Vector256<float> a = VectorMath.Clamp(x & Vector256.LoadAligned(k + MagnitudeBits), Vector256<float>.Zero, Vector256.LoadAligned(k + VectorConstants.TanhClamp));
+            (Vector256<float> scale, Vector256<float> p) = ExpParts(a, Vector256.LoadAligned(k + NegativeTwo), Vector256.LoadAligned(k + NegativeTwoLog2E), k);
+            Vector256<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector256.LoadAligned(k + One));   // e^−2|x| − 1
+            return ((Vector256<float>.Zero - em1) / (em1 + Vector256.LoadAligned(k + Two))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+        }
+        else
+        {
+            Vector256<float> sign = x & Vector256.Create(-0f);
+            Vector256<float> a = Vector256.Abs(x);
+            a = VectorMath.Clamp(a, Vector256<float>.Zero, Vector256.Create(TanhClamp));
+            (Vector256<float> scale, Vector256<float> p) = ExpParts(a, -2f);
+            Vector256<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector256<float>.One);   // e^−2|x| − 1
+            return ((Vector256<float>.Zero - em1) / (em1 + Vector256.Create(2f))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+        }
     }
 
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
-        x = VectorMath.Clamp(x, Vector128.Create(-SigmoidClamp), Vector128.Create(SigmoidClamp));   // NaN stays NaN
-        (Vector128<float> scale, Vector128<float> p) = ExpParts(x, -1f);
-        Vector128<float> one = Vector128<float>.One;
-        return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)   // VectorConstants.InMemory, written out: one inlinee less per call
+        {
+            float* k = VectorConstants.Block;
+            x = VectorMath.Clamp(x, Vector128.LoadAligned(k + NegativeSigmoidClamp), Vector128.LoadAligned(k + VectorConstants.SigmoidClamp));   // NaN stays NaN
+            (Vector128<float> scale, Vector128<float> p) = ExpParts(x, Vector128.LoadAligned(k + NegativeOne), Vector128.LoadAligned(k + NegativeLog2E), k);
+            return Vector128.LoadAligned(k + One) / (VectorMath.MultiplyAdd(scale, p, scale) + Vector128.LoadAligned(k + One));
+        }
+        else
+        {
+            x = VectorMath.Clamp(x, Vector128.Create(-SigmoidClamp), Vector128.Create(SigmoidClamp));   // NaN stays NaN
+            (Vector128<float> scale, Vector128<float> p) = ExpParts(x, -1f);
+            Vector128<float> one = Vector128<float>.One;
+            return one / (VectorMath.MultiplyAdd(scale, p, scale) + one);
+        }
     }
 
     /// <summary>tanh(x) = −expm1(−2|x|) / (2 + expm1(−2|x|)), with the sign of x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Tanh(Vector128<float> x)
     {
-        Vector128<float> sign = x & Vector128.Create(-0f);
-        Vector128<float> a = Vector128.Abs(x);
-        a = VectorMath.Clamp(a, Vector128<float>.Zero, Vector128.Create(TanhClamp));
-        (Vector128<float> scale, Vector128<float> p) = ExpParts(a, -2f);
-        Vector128<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector128<float>.One);
-        return ((Vector128<float>.Zero - em1) / (em1 + Vector128.Create(2f))) | sign;
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)
+        {
+            float* k = VectorConstants.Block;
+            Vector128<float> sign = x & Vector128.LoadAligned(k + SignBit);
+            Vector128<float> a = VectorMath.Clamp(x & Vector128.LoadAligned(k + MagnitudeBits), Vector128<float>.Zero, Vector128.LoadAligned(k + VectorConstants.TanhClamp));
+            (Vector128<float> scale, Vector128<float> p) = ExpParts(a, Vector128.LoadAligned(k + NegativeTwo), Vector128.LoadAligned(k + NegativeTwoLog2E), k);
+            Vector128<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector128.LoadAligned(k + One));   // e^−2|x| − 1
+            return ((Vector128<float>.Zero - em1) / (em1 + Vector128.LoadAligned(k + Two))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+        }
+        else
+        {
+            Vector128<float> sign = x & Vector128.Create(-0f);
+            Vector128<float> a = Vector128.Abs(x);
+            a = VectorMath.Clamp(a, Vector128<float>.Zero, Vector128.Create(TanhClamp));
+            (Vector128<float> scale, Vector128<float> p) = ExpParts(a, -2f);
+            Vector128<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector128<float>.One);
+            return ((Vector128<float>.Zero - em1) / (em1 + Vector128.Create(2f))) | sign;
+        }
     }
 
     /// <summary>σ(x) on the scalar path, clamped like the vector paths so it never returns a subnormal.</summary>
@@ -161,6 +210,44 @@ public static class Activations
         Vector128<float> c23 = VectorMath.MultiplyAdd(Vector128.Create(C3), r, Vector128.Create(C2));
         Vector128<float> c45 = VectorMath.MultiplyAdd(Vector128.Create(C5), r, Vector128.Create(C4));
         Vector128<float> c67 = VectorMath.MultiplyAdd(Vector128.Create(C7), r, Vector128.Create(C6));
+        Vector128<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
+        return (scale, VectorMath.MultiplyAdd(q, r2, r));
+    }
+
+    /// <summary>ExpParts with its constants read from VectorConstants' block <paramref name="k"/>: the same operations, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Scale, Vector256<float> P) ExpParts(Vector256<float> x, Vector256<float> factor, Vector256<float> factorLog2E, float* k)
+    {
+        Vector256<float> y = x * factor;
+        Vector256<float> t = VectorMath.MultiplyAdd(x, factorLog2E, Vector256.LoadAligned(k + VectorConstants.RoundingMagic));
+        Vector256<float> n = t - Vector256.LoadAligned(k + VectorConstants.RoundingMagic);                     // round(y / ln2)
+        Vector256<int> exponent = t.AsInt32() + Vector256.LoadAligned(k + VectorConstants.ExponentBias).AsInt32();   // t's bits − magic's + 127
+        Vector256<float> scale = Vector256.ShiftLeft(exponent, 23).AsSingle();
+        Vector256<float> r = VectorMath.MultiplyAdd(n, Vector256.LoadAligned(k + NegativeLn2Hi), y);
+        r = VectorMath.MultiplyAdd(n, Vector256.LoadAligned(k + NegativeLn2Lo), r);
+        Vector256<float> r2 = r * r;
+        Vector256<float> c23 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + VectorConstants.C3), r, Vector256.LoadAligned(k + VectorConstants.C2));
+        Vector256<float> c45 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + VectorConstants.C5), r, Vector256.LoadAligned(k + VectorConstants.C4));
+        Vector256<float> c67 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + VectorConstants.C7), r, Vector256.LoadAligned(k + VectorConstants.C6));
+        Vector256<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
+        return (scale, VectorMath.MultiplyAdd(q, r2, r));
+    }
+
+    /// <summary>ExpParts with its constants read from VectorConstants' block <paramref name="k"/>: the same operations, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<float> Scale, Vector128<float> P) ExpParts(Vector128<float> x, Vector128<float> factor, Vector128<float> factorLog2E, float* k)
+    {
+        Vector128<float> y = x * factor;
+        Vector128<float> t = VectorMath.MultiplyAdd(x, factorLog2E, Vector128.LoadAligned(k + VectorConstants.RoundingMagic));
+        Vector128<float> n = t - Vector128.LoadAligned(k + VectorConstants.RoundingMagic);                     // round(y / ln2)
+        Vector128<int> exponent = t.AsInt32() + Vector128.LoadAligned(k + VectorConstants.ExponentBias).AsInt32();   // t's bits − magic's + 127
+        Vector128<float> scale = Vector128.ShiftLeft(exponent, 23).AsSingle();
+        Vector128<float> r = VectorMath.MultiplyAdd(n, Vector128.LoadAligned(k + NegativeLn2Hi), y);
+        r = VectorMath.MultiplyAdd(n, Vector128.LoadAligned(k + NegativeLn2Lo), r);
+        Vector128<float> r2 = r * r;
+        Vector128<float> c23 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + VectorConstants.C3), r, Vector128.LoadAligned(k + VectorConstants.C2));
+        Vector128<float> c45 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + VectorConstants.C5), r, Vector128.LoadAligned(k + VectorConstants.C4));
+        Vector128<float> c67 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + VectorConstants.C7), r, Vector128.LoadAligned(k + VectorConstants.C6));
         Vector128<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
         return (scale, VectorMath.MultiplyAdd(q, r2, r));
     }
