@@ -68,7 +68,8 @@ internal static unsafe class VectorConstants
     /// The block, 64-byte aligned, alive as long as the process. Read it with Vector256.LoadAligned/Vector128.LoadAligned:
     /// the JIT folds those into the instruction that uses them and does not keep them in registers, as it would a plain
     /// dereference. Not readonly on purpose: as a variable the JIT loads it into one register and addresses every constant
-    /// at a displacement from it; as a readonly field it embeds each constant's 64-bit address (a 20 % larger kernel).
+    /// at a displacement from it; as a readonly field it embeds each constant's 64-bit address (the (8,32) LSTM kernel: 4,261
+    /// bytes instead of 3,351).
     /// </summary>
 #pragma warning disable CA2211 // Non-constant fields should not be visible: internal, and written only here (see above).
     public static float* Block = Create();
