@@ -109,17 +109,17 @@ internal static unsafe class VectorConstants
         return block;
     }
 
-    /// <summary>|x| &lt; FlushBelow, per lane.</summary>
+    /// <summary>|x| &lt; FlushBelow, per lane (KernelBase.FlushTiny).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> IsTiny(Vector256<float> x) =>
-        InMemory
+        X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles   // InMemory, written out as in Activations
             ? Vector256.LessThan(x & Vector256.LoadAligned(Block + MagnitudeBits), Vector256.LoadAligned(Block + FlushThreshold))
             : Vector256.LessThan(Vector256.Abs(x), Vector256.Create(FlushBelow));
 
     /// <inheritdoc cref="IsTiny(Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> IsTiny(Vector128<float> x) =>
-        InMemory
+        X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles   // InMemory, written out as in Activations
             ? Vector128.LessThan(x & Vector128.LoadAligned(Block + MagnitudeBits), Vector128.LoadAligned(Block + FlushThreshold))
             : Vector128.LessThan(Vector128.Abs(x), Vector128.Create(FlushBelow));
 }
