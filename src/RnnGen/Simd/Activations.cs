@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using static RnnGen.Simd.VectorConstants;
+using Slot = RnnGen.Simd.VectorConstants.Slot;
 
 namespace RnnGen.Simd;
 
@@ -59,12 +59,12 @@ public static unsafe class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)   // VectorConstants.InMemory, written out: one inlinee less per call
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && VectorConstants.Jit.Compiles)   // VectorConstants.InMemory, written out: one inlinee less per call
         {
             float* k = VectorConstants.Block;
-            x = VectorMath.Clamp(x, Vector256.LoadAligned(k + NegativeSigmoidClamp), Vector256.LoadAligned(k + VectorConstants.SigmoidClamp));   // NaN stays NaN
-            (Vector256<float> scale, Vector256<float> p) = ExpParts(x, Vector256.LoadAligned(k + NegativeOne), Vector256.LoadAligned(k + NegativeLog2E), k);
-            return Vector256.LoadAligned(k + One) / (VectorMath.MultiplyAdd(scale, p, scale) + Vector256.LoadAligned(k + One));
+            x = VectorMath.Clamp(x, Vector256.LoadAligned(k + Slot.NegativeSigmoidClamp), Vector256.LoadAligned(k + Slot.SigmoidClamp));   // NaN stays NaN
+            (Vector256<float> scale, Vector256<float> p) = ExpParts(x, Vector256.LoadAligned(k + Slot.NegativeOne), Vector256.LoadAligned(k + Slot.NegativeLog2E), k);
+            return Vector256.LoadAligned(k + Slot.One) / (VectorMath.MultiplyAdd(scale, p, scale) + Vector256.LoadAligned(k + Slot.One));
         }
         else
         {
@@ -79,14 +79,14 @@ public static unsafe class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
-        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && VectorConstants.Jit.Compiles)
         {
             float* k = VectorConstants.Block;
-            Vector256<float> sign = x & Vector256.LoadAligned(k + SignBit);
-            Vector256<float> a = VectorMath.Clamp(x & Vector256.LoadAligned(k + MagnitudeBits), Vector256<float>.Zero, Vector256.LoadAligned(k + VectorConstants.TanhClamp));
-            (Vector256<float> scale, Vector256<float> p) = ExpParts(a, Vector256.LoadAligned(k + NegativeTwo), Vector256.LoadAligned(k + NegativeTwoLog2E), k);
-            Vector256<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector256.LoadAligned(k + One));   // e^−2|x| − 1
-            return ((Vector256<float>.Zero - em1) / (em1 + Vector256.LoadAligned(k + Two))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+            Vector256<float> sign = x & Vector256.LoadAligned(k + Slot.SignBit);
+            Vector256<float> a = VectorMath.Clamp(x & Vector256.LoadAligned(k + Slot.MagnitudeBits), Vector256<float>.Zero, Vector256.LoadAligned(k + Slot.TanhClamp));
+            (Vector256<float> scale, Vector256<float> p) = ExpParts(a, Vector256.LoadAligned(k + Slot.NegativeTwo), Vector256.LoadAligned(k + Slot.NegativeTwoLog2E), k);
+            Vector256<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector256.LoadAligned(k + Slot.One));   // e^−2|x| − 1
+            return ((Vector256<float>.Zero - em1) / (em1 + Vector256.LoadAligned(k + Slot.Two))) | sign;   // 0 − em1, not −em1: +0 at x = +0
         }
         else
         {
@@ -103,12 +103,12 @@ public static unsafe class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
-        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)   // VectorConstants.InMemory, written out: one inlinee less per call
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && VectorConstants.Jit.Compiles)   // VectorConstants.InMemory, written out: one inlinee less per call
         {
             float* k = VectorConstants.Block;
-            x = VectorMath.Clamp(x, Vector128.LoadAligned(k + NegativeSigmoidClamp), Vector128.LoadAligned(k + VectorConstants.SigmoidClamp));   // NaN stays NaN
-            (Vector128<float> scale, Vector128<float> p) = ExpParts(x, Vector128.LoadAligned(k + NegativeOne), Vector128.LoadAligned(k + NegativeLog2E), k);
-            return Vector128.LoadAligned(k + One) / (VectorMath.MultiplyAdd(scale, p, scale) + Vector128.LoadAligned(k + One));
+            x = VectorMath.Clamp(x, Vector128.LoadAligned(k + Slot.NegativeSigmoidClamp), Vector128.LoadAligned(k + Slot.SigmoidClamp));   // NaN stays NaN
+            (Vector128<float> scale, Vector128<float> p) = ExpParts(x, Vector128.LoadAligned(k + Slot.NegativeOne), Vector128.LoadAligned(k + Slot.NegativeLog2E), k);
+            return Vector128.LoadAligned(k + Slot.One) / (VectorMath.MultiplyAdd(scale, p, scale) + Vector128.LoadAligned(k + Slot.One));
         }
         else
         {
@@ -123,14 +123,14 @@ public static unsafe class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Tanh(Vector128<float> x)
     {
-        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles)
+        if (X86Base.IsSupported && !Avx512F.VL.IsSupported && VectorConstants.Jit.Compiles)
         {
             float* k = VectorConstants.Block;
-            Vector128<float> sign = x & Vector128.LoadAligned(k + SignBit);
-            Vector128<float> a = VectorMath.Clamp(x & Vector128.LoadAligned(k + MagnitudeBits), Vector128<float>.Zero, Vector128.LoadAligned(k + VectorConstants.TanhClamp));
-            (Vector128<float> scale, Vector128<float> p) = ExpParts(a, Vector128.LoadAligned(k + NegativeTwo), Vector128.LoadAligned(k + NegativeTwoLog2E), k);
-            Vector128<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector128.LoadAligned(k + One));   // e^−2|x| − 1
-            return ((Vector128<float>.Zero - em1) / (em1 + Vector128.LoadAligned(k + Two))) | sign;   // 0 − em1, not −em1: +0 at x = +0
+            Vector128<float> sign = x & Vector128.LoadAligned(k + Slot.SignBit);
+            Vector128<float> a = VectorMath.Clamp(x & Vector128.LoadAligned(k + Slot.MagnitudeBits), Vector128<float>.Zero, Vector128.LoadAligned(k + Slot.TanhClamp));
+            (Vector128<float> scale, Vector128<float> p) = ExpParts(a, Vector128.LoadAligned(k + Slot.NegativeTwo), Vector128.LoadAligned(k + Slot.NegativeTwoLog2E), k);
+            Vector128<float> em1 = VectorMath.MultiplyAdd(scale, p, scale - Vector128.LoadAligned(k + Slot.One));   // e^−2|x| − 1
+            return ((Vector128<float>.Zero - em1) / (em1 + Vector128.LoadAligned(k + Slot.Two))) | sign;   // 0 − em1, not −em1: +0 at x = +0
         }
         else
         {
@@ -219,16 +219,16 @@ public static unsafe class Activations
     private static (Vector256<float> Scale, Vector256<float> P) ExpParts(Vector256<float> x, Vector256<float> factor, Vector256<float> factorLog2E, float* k)
     {
         Vector256<float> y = x * factor;
-        Vector256<float> t = VectorMath.MultiplyAdd(x, factorLog2E, Vector256.LoadAligned(k + VectorConstants.RoundingMagic));
-        Vector256<float> n = t - Vector256.LoadAligned(k + VectorConstants.RoundingMagic);                     // round(y / ln2)
-        Vector256<int> exponent = t.AsInt32() + Vector256.LoadAligned(k + VectorConstants.ExponentBias).AsInt32();   // t's bits − magic's + 127
+        Vector256<float> t = VectorMath.MultiplyAdd(x, factorLog2E, Vector256.LoadAligned(k + Slot.RoundingMagic));
+        Vector256<float> n = t - Vector256.LoadAligned(k + Slot.RoundingMagic);                     // round(y / ln2)
+        Vector256<int> exponent = t.AsInt32() + Vector256.LoadAligned(k + Slot.ExponentBias).AsInt32();   // t's bits − magic's + 127
         Vector256<float> scale = Vector256.ShiftLeft(exponent, 23).AsSingle();
-        Vector256<float> r = VectorMath.MultiplyAdd(n, Vector256.LoadAligned(k + NegativeLn2Hi), y);
-        r = VectorMath.MultiplyAdd(n, Vector256.LoadAligned(k + NegativeLn2Lo), r);
+        Vector256<float> r = VectorMath.MultiplyAdd(n, Vector256.LoadAligned(k + Slot.NegativeLn2Hi), y);
+        r = VectorMath.MultiplyAdd(n, Vector256.LoadAligned(k + Slot.NegativeLn2Lo), r);
         Vector256<float> r2 = r * r;
-        Vector256<float> c23 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + VectorConstants.C3), r, Vector256.LoadAligned(k + VectorConstants.C2));
-        Vector256<float> c45 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + VectorConstants.C5), r, Vector256.LoadAligned(k + VectorConstants.C4));
-        Vector256<float> c67 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + VectorConstants.C7), r, Vector256.LoadAligned(k + VectorConstants.C6));
+        Vector256<float> c23 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + Slot.C3), r, Vector256.LoadAligned(k + Slot.C2));
+        Vector256<float> c45 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + Slot.C5), r, Vector256.LoadAligned(k + Slot.C4));
+        Vector256<float> c67 = VectorMath.MultiplyAdd(Vector256.LoadAligned(k + Slot.C7), r, Vector256.LoadAligned(k + Slot.C6));
         Vector256<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
         return (scale, VectorMath.MultiplyAdd(q, r2, r));
     }
@@ -238,16 +238,16 @@ public static unsafe class Activations
     private static (Vector128<float> Scale, Vector128<float> P) ExpParts(Vector128<float> x, Vector128<float> factor, Vector128<float> factorLog2E, float* k)
     {
         Vector128<float> y = x * factor;
-        Vector128<float> t = VectorMath.MultiplyAdd(x, factorLog2E, Vector128.LoadAligned(k + VectorConstants.RoundingMagic));
-        Vector128<float> n = t - Vector128.LoadAligned(k + VectorConstants.RoundingMagic);                     // round(y / ln2)
-        Vector128<int> exponent = t.AsInt32() + Vector128.LoadAligned(k + VectorConstants.ExponentBias).AsInt32();   // t's bits − magic's + 127
+        Vector128<float> t = VectorMath.MultiplyAdd(x, factorLog2E, Vector128.LoadAligned(k + Slot.RoundingMagic));
+        Vector128<float> n = t - Vector128.LoadAligned(k + Slot.RoundingMagic);                     // round(y / ln2)
+        Vector128<int> exponent = t.AsInt32() + Vector128.LoadAligned(k + Slot.ExponentBias).AsInt32();   // t's bits − magic's + 127
         Vector128<float> scale = Vector128.ShiftLeft(exponent, 23).AsSingle();
-        Vector128<float> r = VectorMath.MultiplyAdd(n, Vector128.LoadAligned(k + NegativeLn2Hi), y);
-        r = VectorMath.MultiplyAdd(n, Vector128.LoadAligned(k + NegativeLn2Lo), r);
+        Vector128<float> r = VectorMath.MultiplyAdd(n, Vector128.LoadAligned(k + Slot.NegativeLn2Hi), y);
+        r = VectorMath.MultiplyAdd(n, Vector128.LoadAligned(k + Slot.NegativeLn2Lo), r);
         Vector128<float> r2 = r * r;
-        Vector128<float> c23 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + VectorConstants.C3), r, Vector128.LoadAligned(k + VectorConstants.C2));
-        Vector128<float> c45 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + VectorConstants.C5), r, Vector128.LoadAligned(k + VectorConstants.C4));
-        Vector128<float> c67 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + VectorConstants.C7), r, Vector128.LoadAligned(k + VectorConstants.C6));
+        Vector128<float> c23 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + Slot.C3), r, Vector128.LoadAligned(k + Slot.C2));
+        Vector128<float> c45 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + Slot.C5), r, Vector128.LoadAligned(k + Slot.C4));
+        Vector128<float> c67 = VectorMath.MultiplyAdd(Vector128.LoadAligned(k + Slot.C7), r, Vector128.LoadAligned(k + Slot.C6));
         Vector128<float> q = VectorMath.MultiplyAdd(VectorMath.MultiplyAdd(c67, r2, c45), r2, c23);
         return (scale, VectorMath.MultiplyAdd(q, r2, r));
     }

@@ -57,10 +57,13 @@ internal static unsafe class VectorConstants
     /// <summary>KernelBase.FlushThreshold: states and recurrent gradients below it in magnitude are stored as zero.</summary>
     public const float FlushBelow = 1e-30f;
 
-    // Where each constant's 8 copies start in the block, in floats (a Vector128 reads the first 4).
-    public const int NegativeOne = 0, NegativeTwo = 8, NegativeLog2E = 16, NegativeTwoLog2E = 24, RoundingMagic = 32, ExponentBias = 40,
-        NegativeLn2Hi = 48, NegativeLn2Lo = 56, C2 = 64, C3 = 72, C4 = 80, C5 = 88, C6 = 96, C7 = 104, One = 112, Two = 120,
-        SignBit = 128, MagnitudeBits = 136, NegativeSigmoidClamp = 144, SigmoidClamp = 152, TanhClamp = 160, FlushThreshold = 168;
+    /// <summary>Where each constant's 8 copies start in the block, in floats (a Vector128 reads the first 4).</summary>
+    public static class Slot
+    {
+        public const int NegativeOne = 0, NegativeTwo = 8, NegativeLog2E = 16, NegativeTwoLog2E = 24, RoundingMagic = 32, ExponentBias = 40,
+            NegativeLn2Hi = 48, NegativeLn2Lo = 56, C2 = 64, C3 = 72, C4 = 80, C5 = 88, C6 = 96, C7 = 104, One = 112, Two = 120,
+            SignBit = 128, MagnitudeBits = 136, NegativeSigmoidClamp = 144, SigmoidClamp = 152, TanhClamp = 160, FlushThreshold = 168;
+    }
 
     private const int Length = 176;
 
@@ -84,28 +87,28 @@ internal static unsafe class VectorConstants
 
         var block = (float*)NativeMemory.AlignedAlloc(Length * sizeof(float), 64);
         void Set(int at, float value) => new Span<float>(block + at, 8).Fill(value);
-        Set(NegativeOne, -1f);
-        Set(NegativeTwo, -2f);
-        Set(NegativeLog2E, -Activations.Log2E);
-        Set(NegativeTwoLog2E, -2f * Activations.Log2E);
-        Set(RoundingMagic, Activations.RoundingMagic);
-        Set(ExponentBias, BitConverter.Int32BitsToSingle(Activations.ExponentBias));
-        Set(NegativeLn2Hi, -Activations.Ln2Hi);
-        Set(NegativeLn2Lo, -Activations.Ln2Lo);
-        Set(C2, Activations.C2);
-        Set(C3, Activations.C3);
-        Set(C4, Activations.C4);
-        Set(C5, Activations.C5);
-        Set(C6, Activations.C6);
-        Set(C7, Activations.C7);
-        Set(One, 1f);
-        Set(Two, 2f);
-        Set(SignBit, -0f);
-        Set(MagnitudeBits, BitConverter.Int32BitsToSingle(int.MaxValue));
-        Set(NegativeSigmoidClamp, -Activations.SigmoidClamp);
-        Set(SigmoidClamp, Activations.SigmoidClamp);
-        Set(TanhClamp, Activations.TanhClamp);
-        Set(FlushThreshold, FlushBelow);
+        Set(Slot.NegativeOne, -1f);
+        Set(Slot.NegativeTwo, -2f);
+        Set(Slot.NegativeLog2E, -Activations.Log2E);
+        Set(Slot.NegativeTwoLog2E, -2f * Activations.Log2E);
+        Set(Slot.RoundingMagic, Activations.RoundingMagic);
+        Set(Slot.ExponentBias, BitConverter.Int32BitsToSingle(Activations.ExponentBias));
+        Set(Slot.NegativeLn2Hi, -Activations.Ln2Hi);
+        Set(Slot.NegativeLn2Lo, -Activations.Ln2Lo);
+        Set(Slot.C2, Activations.C2);
+        Set(Slot.C3, Activations.C3);
+        Set(Slot.C4, Activations.C4);
+        Set(Slot.C5, Activations.C5);
+        Set(Slot.C6, Activations.C6);
+        Set(Slot.C7, Activations.C7);
+        Set(Slot.One, 1f);
+        Set(Slot.Two, 2f);
+        Set(Slot.SignBit, -0f);
+        Set(Slot.MagnitudeBits, BitConverter.Int32BitsToSingle(int.MaxValue));
+        Set(Slot.NegativeSigmoidClamp, -Activations.SigmoidClamp);
+        Set(Slot.SigmoidClamp, Activations.SigmoidClamp);
+        Set(Slot.TanhClamp, Activations.TanhClamp);
+        Set(Slot.FlushThreshold, FlushBelow);
         return block;
     }
 
@@ -113,13 +116,13 @@ internal static unsafe class VectorConstants
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> IsTiny(Vector256<float> x) =>
         X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles   // InMemory, written out as in Activations
-            ? Vector256.LessThan(x & Vector256.LoadAligned(Block + MagnitudeBits), Vector256.LoadAligned(Block + FlushThreshold))
+            ? Vector256.LessThan(x & Vector256.LoadAligned(Block + Slot.MagnitudeBits), Vector256.LoadAligned(Block + Slot.FlushThreshold))
             : Vector256.LessThan(Vector256.Abs(x), Vector256.Create(FlushBelow));
 
     /// <inheritdoc cref="IsTiny(Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> IsTiny(Vector128<float> x) =>
         X86Base.IsSupported && !Avx512F.VL.IsSupported && Jit.Compiles   // InMemory, written out as in Activations
-            ? Vector128.LessThan(x & Vector128.LoadAligned(Block + MagnitudeBits), Vector128.LoadAligned(Block + FlushThreshold))
+            ? Vector128.LessThan(x & Vector128.LoadAligned(Block + Slot.MagnitudeBits), Vector128.LoadAligned(Block + Slot.FlushThreshold))
             : Vector128.LessThan(Vector128.Abs(x), Vector128.Create(FlushBelow));
 }

@@ -25,14 +25,14 @@ public sealed unsafe class VectorConstantsTests
         Assert.Equal(0, (nint)k % 64);
         (int Slot, float Value)[] expected =
         [
-            (VectorConstants.NegativeOne, -1f), (VectorConstants.NegativeTwo, -2f),
-            (VectorConstants.NegativeLog2E, -1.44269504088896341f), (VectorConstants.NegativeTwoLog2E, -2.88539008177792682f),
-            (VectorConstants.RoundingMagic, 12582912f), (VectorConstants.NegativeLn2Hi, -0.693359375f),
-            (VectorConstants.NegativeLn2Lo, 2.12194440e-4f), (VectorConstants.C2, 1f / 2), (VectorConstants.C3, 1f / 6),
-            (VectorConstants.C4, 1f / 24), (VectorConstants.C5, 1f / 120), (VectorConstants.C6, 1f / 720),
-            (VectorConstants.C7, 1f / 5040), (VectorConstants.One, 1f), (VectorConstants.Two, 2f), (VectorConstants.SignBit, -0f),
-            (VectorConstants.NegativeSigmoidClamp, -80f), (VectorConstants.SigmoidClamp, 80f), (VectorConstants.TanhClamp, 9f),
-            (VectorConstants.FlushThreshold, 1e-30f),
+            (VectorConstants.Slot.NegativeOne, -1f), (VectorConstants.Slot.NegativeTwo, -2f),
+            (VectorConstants.Slot.NegativeLog2E, -1.44269504088896341f), (VectorConstants.Slot.NegativeTwoLog2E, -2.88539008177792682f),
+            (VectorConstants.Slot.RoundingMagic, 12582912f), (VectorConstants.Slot.NegativeLn2Hi, -0.693359375f),
+            (VectorConstants.Slot.NegativeLn2Lo, 2.12194440e-4f), (VectorConstants.Slot.C2, 1f / 2), (VectorConstants.Slot.C3, 1f / 6),
+            (VectorConstants.Slot.C4, 1f / 24), (VectorConstants.Slot.C5, 1f / 120), (VectorConstants.Slot.C6, 1f / 720),
+            (VectorConstants.Slot.C7, 1f / 5040), (VectorConstants.Slot.One, 1f), (VectorConstants.Slot.Two, 2f), (VectorConstants.Slot.SignBit, -0f),
+            (VectorConstants.Slot.NegativeSigmoidClamp, -80f), (VectorConstants.Slot.SigmoidClamp, 80f), (VectorConstants.Slot.TanhClamp, 9f),
+            (VectorConstants.Slot.FlushThreshold, 1e-30f),
         ];
         foreach ((int slot, float value) in expected)
         {
@@ -44,7 +44,7 @@ public sealed unsafe class VectorConstantsTests
 
         for (int lane = 0; lane < 8; lane++)
         {
-            Assert.Equal(int.MaxValue, BitConverter.SingleToInt32Bits(k[VectorConstants.MagnitudeBits + lane]));
+            Assert.Equal(int.MaxValue, BitConverter.SingleToInt32Bits(k[VectorConstants.Slot.MagnitudeBits + lane]));
         }
     }
 
@@ -52,7 +52,7 @@ public sealed unsafe class VectorConstantsTests
     public void TheExponentBiasTurnsTheRoundedSumIntoTheBiasedExponent()
     {
         // The inline form computes bits(t) − bits(magic) + 127, the block form bits(t) + ExponentBias: equal mod 2^32.
-        int bias = BitConverter.SingleToInt32Bits(VectorConstants.Block[VectorConstants.ExponentBias]);
+        int bias = BitConverter.SingleToInt32Bits(VectorConstants.Block[VectorConstants.Slot.ExponentBias]);
         for (int n = -126; n <= 127; n++)
         {
             int t = BitConverter.SingleToInt32Bits(12582912f + n);
