@@ -509,9 +509,12 @@ internal static class MatrixEmitter
         using SourceWriter.Scope scope = w.Block("");
         w.Line($"global::System.Span<float> gathered = stackalloc float[{Times(N(stepBlock), gates)}];");
         w.Line("ref float dBlock = ref Ref(gathered);");
-        using (w.Block($"for (nint t0 = 0; t0 < steps; t0 += {N(stepBlock)})"))
+        // Blocks of equal size (100 steps in 32s: 4 × 25, not 32 + 32 + 32 + 4): each loads and stores its sums once.
+        w.Line($"nint blocks = (steps + {N(stepBlock - 1)}) / {N(stepBlock)};");
+        w.Line("nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;");
+        using (w.Block("for (nint t0 = 0; t0 < steps; t0 += blockSize)"))
         {
-            w.Line($"nint count = steps - t0 < {N(stepBlock)} ? steps - t0 : {N(stepBlock)};");
+            w.Line("nint count = steps - t0 < blockSize ? steps - t0 : blockSize;");
             w.Line($"ref float xBlock = ref At(ref {x.Name}, {Plus(x.Offset, $"t0 * {x.Stride}")});");
             using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
@@ -526,7 +529,7 @@ internal static class MatrixEmitter
 
                 // As many column vectors as keep G·V accumulators, V loads and a broadcast within 16 registers.
                 int vectors = System.Math.Min(4, 15 / (gates + 1));
-                ColumnLoops(w, ref width, columns, columnsName, masked: true, vectors, (unroll, masked) =>
+                OuterProductColumns(w, ref width, columns, columnsName, vectors, (unroll, masked) =>
                 {
                     w.Line($"ref float target = ref At(ref dp, {Plus(weights.Offset, $"j * {columnsName} + c")});{FirstGateBlock(gates, "dW")}");
                     string target(int g, int u) => Plus(GateOffset(g, $"{rowsName} * {columnsName}"), ColumnOffset(u, width));
@@ -556,6 +559,60 @@ internal static class MatrixEmitter
                         }
                     }
                 });
+            }
+        }
+    }
+
+    /// <summary>
+    /// The column blocks of <see cref="AccumulateOuterProducts"/>: <paramref name="unroll"/> vectors per block, the
+    /// remaining whole vectors as one narrower block — never a lone vector after a wide block (its G accumulators take
+    /// one FMA per G + 1 loads, half the rate): U + 1 vectors become two blocks of about half — then the masked last
+    /// vector where the columns do not fill one. Narrow matrices take <see cref="ColumnLoops(SourceWriter, ref Width, int, string, bool, int, Action{int, bool})"/>.
+    /// </summary>
+    private static void OuterProductColumns(SourceWriter w, ref Width width, int columns, string columnsName, int unroll, Action<int, bool> body)
+    {
+        Width fitting = width.Fitting(columns);
+        if (fitting.IsScalar || columns / fitting.Lanes <= unroll)
+        {
+            ColumnLoops(w, ref width, columns, columnsName, masked: true, unroll, body);
+            return;
+        }
+
+        width = fitting;
+        int lanes = width.Lanes, vectors = columns / lanes, wideBlocks = vectors / unroll, rest = vectors % unroll;
+        int[] narrow = rest == 0 ? [] : rest == 1 ? [(unroll + 2) / 2, (unroll + 1) / 2] : [rest];
+        if (rest == 1)
+        {
+            wideBlocks--;
+        }
+
+        if (wideBlocks > 0)
+        {
+            using (w.Block($"for (nint c = 0; c < {N(wideBlocks * unroll * lanes)}; c += {N(unroll * lanes)})"))
+            {
+                body(unroll, false);
+            }
+        }
+
+        int start = wideBlocks * unroll * lanes;
+        foreach (int block in narrow)
+        {
+            using (w.Block(""))
+            {
+                w.Line($"nint c = {N(start)};   // {N(block)} vectors");
+                body(block, false);
+            }
+
+            start += block * lanes;
+        }
+
+        if (columns % lanes != 0)
+        {
+            using (w.Block(""))
+            {
+                w.Line($"nint c = {columnsName} - {N(lanes)};");
+                w.Line($"var keep = TailMask{width.Suffix}({columnsName} % {N(lanes)});   // the overlapping last vector adds only its new lanes");
+                body(1, true);
             }
         }
     }

@@ -217,9 +217,11 @@ namespace Models
                 {
                     global::System.Span<float> gathered = stackalloc float[64];
                     ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
+                    nint blocks = (steps + 63) / 64;
+                    nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                    for (nint t0 = 0; t0 < steps; t0 += blockSize)
                     {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                         ref float xBlock = ref At(ref x, t0 * InputSize);
                         for (nint j = 0; j < OutputSize; j++)
                         {
@@ -365,9 +367,11 @@ namespace Models
                 {
                     global::System.Span<float> gathered = stackalloc float[64];
                     ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
+                    nint blocks = (steps + 63) / 64;
+                    nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                    for (nint t0 = 0; t0 < steps; t0 += blockSize)
                     {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                         ref float xBlock = ref At(ref x, t0 * InputSize);
                         for (nint j = 0; j < OutputSize; j++)
                         {
@@ -482,9 +486,11 @@ namespace Models
                 {
                     global::System.Span<float> gathered = stackalloc float[64];
                     ref float dBlock = ref Ref(gathered);
-                    for (nint t0 = 0; t0 < steps; t0 += 64)
+                    nint blocks = (steps + 63) / 64;
+                    nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                    for (nint t0 = 0; t0 < steps; t0 += blockSize)
                     {
-                        nint count = steps - t0 < 64 ? steps - t0 : 64;
+                        nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                         ref float xBlock = ref At(ref x, t0 * InputSize);
                         for (nint j = 0; j < OutputSize; j++)
                         {

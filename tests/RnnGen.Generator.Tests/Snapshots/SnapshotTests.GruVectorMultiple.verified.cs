@@ -2123,9 +2123,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -2163,9 +2165,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3003,9 +3007,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3043,9 +3049,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3887,9 +3895,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3927,9 +3937,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3940,56 +3952,55 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 12; c += 12)
                                 {
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s12 = Load128(ref target, HiddenSize * HiddenSize + 8); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s22 = Load128(ref target, 2 * HiddenSize * HiddenSize + 8);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
-                                        var x2 = Load128(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        s02 = MultiplyAdd(x2, d0, s02);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        s12 = MultiplyAdd(x2, d1, s12);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
-                                        s22 = MultiplyAdd(x2, d2, s22);
                                     }
                                     Store(s00, ref target, 0);
                                     Store(s01, ref target, 4);
-                                    Store(s02, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
                                     Store(s11, ref target, HiddenSize * HiddenSize + 4);
-                                    Store(s12, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                     Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
-                                    Store(s22, ref target, 2 * HiddenSize * HiddenSize + 8);
                                 }
-                                for (nint block = HiddenSize - HiddenSize % 12; block < HiddenSize; block += 4)
                                 {
-                                    nint c = block;
+                                    nint c = 8;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var x1 = Load128(ref xBlock, t * StateSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s11, ref target, HiddenSize * HiddenSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
                                 }
                             }
                         }
@@ -4220,9 +4231,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -4259,9 +4272,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {

@@ -1067,9 +1067,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1106,9 +1108,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1370,9 +1374,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1409,9 +1415,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 3];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {

@@ -2214,9 +2214,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -2258,9 +2260,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3096,9 +3100,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3140,9 +3146,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -3964,9 +3972,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -4008,9 +4018,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -4022,66 +4034,65 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint c = 0; c <= HiddenSize - 12; c += 12)
                                 {
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s12 = Load128(ref target, HiddenSize * HiddenSize + 8); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s22 = Load128(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4); var s32 = Load128(ref target, 3 * HiddenSize * HiddenSize + 8);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
-                                        var x2 = Load128(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        s02 = MultiplyAdd(x2, d0, s02);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        s12 = MultiplyAdd(x2, d1, s12);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
-                                        s22 = MultiplyAdd(x2, d2, s22);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
                                         s31 = MultiplyAdd(x1, d3, s31);
-                                        s32 = MultiplyAdd(x2, d3, s32);
                                     }
                                     Store(s00, ref target, 0);
                                     Store(s01, ref target, 4);
-                                    Store(s02, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
                                     Store(s11, ref target, HiddenSize * HiddenSize + 4);
-                                    Store(s12, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
                                     Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
-                                    Store(s22, ref target, 2 * HiddenSize * HiddenSize + 8);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
                                     Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
-                                    Store(s32, ref target, 3 * HiddenSize * HiddenSize + 8);
                                 }
-                                for (nint block = HiddenSize - HiddenSize % 12; block < HiddenSize; block += 4)
                                 {
-                                    nint c = block;
+                                    nint c = 8;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s11 = Load128(ref target, HiddenSize * HiddenSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load128(ref target, 2 * HiddenSize * HiddenSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load128(ref target, 3 * HiddenSize * HiddenSize + 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
+                                        var x1 = Load128(ref xBlock, t * StateSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
+                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s11, ref target, HiddenSize * HiddenSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 4);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                                    Store(s31, ref target, 3 * HiddenSize * HiddenSize + 4);
                                 }
                             }
                         }
@@ -4314,9 +4325,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -4357,9 +4370,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {

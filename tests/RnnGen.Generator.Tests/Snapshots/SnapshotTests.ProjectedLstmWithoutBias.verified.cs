@@ -902,9 +902,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -945,9 +947,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -989,9 +993,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref m, t0 * ActivationsPerStep);
                             for (nint j = 0; j < ProjectionSize; j++)
                             {
@@ -1289,9 +1295,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1333,9 +1341,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1377,9 +1387,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref m, t0 * ActivationsPerStep);
                             for (nint j = 0; j < ProjectionSize; j++)
                             {
@@ -1633,9 +1645,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1676,9 +1690,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1720,9 +1736,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref m, t0 * ActivationsPerStep);
                             for (nint j = 0; j < ProjectionSize; j++)
                             {

@@ -652,9 +652,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -695,9 +697,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1127,9 +1131,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1170,9 +1176,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64 * 4];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
@@ -1346,9 +1354,11 @@ namespace Models
                     {
                         global::System.Span<float> gathered = stackalloc float[64];
                         ref float dBlock = ref Ref(gathered);
-                        for (nint t0 = 0; t0 < steps; t0 += 64)
+                        nint blocks = (steps + 63) / 64;
+                        nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
+                        for (nint t0 = 0; t0 < steps; t0 += blockSize)
                         {
-                            nint count = steps - t0 < 64 ? steps - t0 : 64;
+                            nint count = steps - t0 < blockSize ? steps - t0 : blockSize;
                             ref float xBlock = ref At(ref x, t0 * InputSize);
                             for (nint j = 0; j < OutputSize; j++)
                             {
