@@ -567,39 +567,43 @@ internal static class MatrixEmitter
     /// The column blocks of <see cref="AccumulateOuterProducts"/>: <paramref name="unroll"/> vectors per block, the
     /// remaining whole vectors as one narrower block — never a lone vector after a wide block (its G accumulators take
     /// one FMA per G + 1 loads, half the rate): U + 1 vectors become two blocks of about half — then the masked last
-    /// vector where the columns do not fill one. Narrow matrices take <see cref="ColumnLoops(SourceWriter, ref Width, int, string, bool, int, Action{int, bool})"/>.
+    /// vector where the columns do not fill one. Matrices narrower than a vector take scalar loops.
     /// </summary>
     private static void OuterProductColumns(SourceWriter w, ref Width width, int columns, string columnsName, int unroll, Action<int, bool> body)
     {
-        Width fitting = width.Fitting(columns);
-        if (fitting.IsScalar || columns / fitting.Lanes <= unroll)
+        if (width.Fitting(columns).IsScalar)
         {
             ColumnLoops(w, ref width, columns, columnsName, masked: true, unroll, body);
             return;
         }
 
-        width = fitting;
+        width = width.Fitting(columns);
         int lanes = width.Lanes, vectors = columns / lanes, wideBlocks = vectors / unroll, rest = vectors % unroll;
-        int[] narrow = rest == 0 ? [] : rest == 1 ? [(unroll + 2) / 2, (unroll + 1) / 2] : [rest];
-        if (rest == 1)
+        bool split = rest == 1 && wideBlocks > 0;
+        int[] narrow = rest == 0 ? [] : split ? [(unroll + 2) / 2, (unroll + 1) / 2] : [rest];
+        if (split)
         {
             wideBlocks--;
         }
 
-        if (wideBlocks > 0)
+        if (wideBlocks > 1)
         {
             using (w.Block($"for (nint c = 0; c < {N(wideBlocks * unroll * lanes)}; c += {N(unroll * lanes)})"))
             {
                 body(unroll, false);
             }
         }
+        else if (wideBlocks == 1)
+        {
+            narrow = [unroll, .. narrow];
+        }
 
-        int start = wideBlocks * unroll * lanes;
+        int start = wideBlocks > 1 ? wideBlocks * unroll * lanes : 0;
         foreach (int block in narrow)
         {
             using (w.Block(""))
             {
-                w.Line($"nint c = {N(start)};   // {N(block)} vectors");
+                w.Line($"nint c = {N(start)};   // {N(block)} vector{(block == 1 ? "" : "s")}");
                 body(block, false);
             }
 

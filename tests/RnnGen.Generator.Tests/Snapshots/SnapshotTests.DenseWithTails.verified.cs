@@ -230,10 +230,21 @@ namespace Models
                             {
                                 Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
                             }
-                            for (nint block = 0; block < InputSize; block += 8)
                             {
-                                nint c = block < InputSize - 8 ? block : InputSize - 8;
-                                var keep = c == block ? TailMask256(8) : TailMask256(InputSize % 8);   // the overlapping last vector adds only its new lanes
+                                nint c = 0;   // 1 vector
+                                ref float target = ref At(ref dp, j * InputSize + c);
+                                var s00 = Load256(ref target, 0);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load256(ref xBlock, t * InputSize + c);
+                                    var d0 = Broadcast256(Load1(ref dBlock, t));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                }
+                                Store(s00, ref target, 0);
+                            }
+                            {
+                                nint c = InputSize - 8;
+                                var keep = TailMask256(InputSize % 8);   // the overlapping last vector adds only its new lanes
                                 ref float target = ref At(ref dp, j * InputSize + c);
                                 var s00 = Load256(ref target, 0);
                                 for (nint t = 0; t < count; t++)
@@ -380,10 +391,27 @@ namespace Models
                             {
                                 Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
                             }
-                            for (nint block = 0; block < InputSize; block += 4)
                             {
-                                nint c = block < InputSize - 4 ? block : InputSize - 4;
-                                var keep = c == block ? TailMask128(4) : TailMask128(InputSize % 4);   // the overlapping last vector adds only its new lanes
+                                nint c = 0;   // 3 vectors
+                                ref float target = ref At(ref dp, j * InputSize + c);
+                                var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s02 = Load128(ref target, 8);
+                                for (nint t = 0; t < count; t++)
+                                {
+                                    var x0 = Load128(ref xBlock, t * InputSize + c);
+                                    var x1 = Load128(ref xBlock, t * InputSize + c + 4);
+                                    var x2 = Load128(ref xBlock, t * InputSize + c + 8);
+                                    var d0 = Broadcast128(Load1(ref dBlock, t));
+                                    s00 = MultiplyAdd(x0, d0, s00);
+                                    s01 = MultiplyAdd(x1, d0, s01);
+                                    s02 = MultiplyAdd(x2, d0, s02);
+                                }
+                                Store(s00, ref target, 0);
+                                Store(s01, ref target, 4);
+                                Store(s02, ref target, 8);
+                            }
+                            {
+                                nint c = InputSize - 4;
+                                var keep = TailMask128(InputSize % 4);   // the overlapping last vector adds only its new lanes
                                 ref float target = ref At(ref dp, j * InputSize + c);
                                 var s00 = Load128(ref target, 0);
                                 for (nint t = 0; t < count; t++)

@@ -2138,9 +2138,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -2180,9 +2179,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint block = 0; block < HiddenSize; block += 16)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load512(ref target, 0); var s10 = Load512(ref target, HiddenSize * HiddenSize); var s20 = Load512(ref target, 2 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
@@ -3022,9 +3020,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -3064,24 +3061,30 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize);
+                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
+                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast256(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
                                 }
                             }
                         }
@@ -3910,24 +3913,30 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
-                                for (nint block = 0; block < InputSize; block += 4)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
+                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 3));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * InputSize);
+                                    Store(s11, ref target, HiddenSize * InputSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
                                 }
                             }
                         }

@@ -2230,9 +2230,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -2276,9 +2275,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint block = 0; block < HiddenSize; block += 16)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load512(ref target, 0); var s10 = Load512(ref target, HiddenSize * HiddenSize); var s20 = Load512(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load512(ref target, 3 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
@@ -3116,9 +3114,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -3162,27 +3159,35 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize);
+                                    var s00 = Load256(ref target, 0); var s01 = Load256(ref target, 8); var s10 = Load256(ref target, HiddenSize * HiddenSize); var s11 = Load256(ref target, HiddenSize * HiddenSize + 8); var s20 = Load256(ref target, 2 * HiddenSize * HiddenSize); var s21 = Load256(ref target, 2 * HiddenSize * HiddenSize + 8); var s30 = Load256(ref target, 3 * HiddenSize * HiddenSize); var s31 = Load256(ref target, 3 * HiddenSize * HiddenSize + 8);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
+                                        var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast256(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
+                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 8);
                                     Store(s10, ref target, HiddenSize * HiddenSize);
+                                    Store(s11, ref target, HiddenSize * HiddenSize + 8);
                                     Store(s20, ref target, 2 * HiddenSize * HiddenSize);
+                                    Store(s21, ref target, 2 * HiddenSize * HiddenSize + 8);
                                     Store(s30, ref target, 3 * HiddenSize * HiddenSize);
+                                    Store(s31, ref target, 3 * HiddenSize * HiddenSize + 8);
                                 }
                             }
                         }
@@ -3988,27 +3993,35 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint block = 0; block < InputSize; block += 4)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s30 = Load128(ref target, 3 * HiddenSize * InputSize);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4); var s10 = Load128(ref target, HiddenSize * InputSize); var s11 = Load128(ref target, HiddenSize * InputSize + 4); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s21 = Load128(ref target, 2 * HiddenSize * InputSize + 4); var s30 = Load128(ref target, 3 * HiddenSize * InputSize); var s31 = Load128(ref target, 3 * HiddenSize * InputSize + 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
+                                        var x1 = Load128(ref xBlock, t * InputSize + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                         var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
+                                        s11 = MultiplyAdd(x1, d1, s11);
                                         var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
+                                        s21 = MultiplyAdd(x1, d2, s21);
                                         var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
                                         s30 = MultiplyAdd(x0, d3, s30);
+                                        s31 = MultiplyAdd(x1, d3, s31);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
                                     Store(s10, ref target, HiddenSize * InputSize);
+                                    Store(s11, ref target, HiddenSize * InputSize + 4);
                                     Store(s20, ref target, 2 * HiddenSize * InputSize);
+                                    Store(s21, ref target, 2 * HiddenSize * InputSize + 4);
                                     Store(s30, ref target, 3 * HiddenSize * InputSize);
+                                    Store(s31, ref target, 3 * HiddenSize * InputSize + 4);
                                 }
                             }
                         }

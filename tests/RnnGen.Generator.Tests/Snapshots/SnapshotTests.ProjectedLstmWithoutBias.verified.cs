@@ -1006,9 +1006,8 @@ namespace Models
                                 {
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
-                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
                                     var s00 = Load256(ref target, 0);
                                     for (nint t = 0; t < count; t++)
@@ -1311,9 +1310,8 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
-                                for (nint block = 0; block < InputSize; block += 4)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 1 vector
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s30 = Load128(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -1400,18 +1398,20 @@ namespace Models
                                 {
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
-                                for (nint block = 0; block < HiddenSize; block += 4)
                                 {
-                                    nint c = block;
+                                    nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
-                                    var s00 = Load128(ref target, 0);
+                                    var s00 = Load128(ref target, 0); var s01 = Load128(ref target, 4);
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * ActivationsPerStep + c);
+                                        var x1 = Load128(ref xBlock, t * ActivationsPerStep + c + 4);
                                         var d0 = Broadcast128(Load1(ref dBlock, t));
                                         s00 = MultiplyAdd(x0, d0, s00);
+                                        s01 = MultiplyAdd(x1, d0, s01);
                                     }
                                     Store(s00, ref target, 0);
+                                    Store(s01, ref target, 4);
                                 }
                             }
                         }

@@ -27,6 +27,11 @@ public class GeneratedParityTests
                     data.Add(kind, input, hidden, steps, 4.0);
                 }
             }
+
+            // 70 steps: the weight-gradient product's step blocks of W_hh (at most 32 steps from H = 65 up) come out
+            // 24 + 24 + 22, so a shorter last block is checked too.
+            data.Add(kind, 33, 65, 70, 1.0);
+            data.Add(kind, 64, 128, 70, 4.0);
         }
 
         return data;
