@@ -567,17 +567,20 @@ internal static class MatrixEmitter
     /// The column blocks of <see cref="AccumulateOuterProducts"/>: <paramref name="unroll"/> vectors per block, the
     /// remaining whole vectors as one narrower block — never a lone vector after a wide block (its G accumulators take
     /// one FMA per G + 1 loads, half the rate): U + 1 vectors become two blocks of about half — then the masked last
-    /// vector where the columns do not fill one. Matrices narrower than a vector take scalar loops.
+    /// vector where the columns do not fill one. Rows narrower than two vectors have no blocks to choose: they take
+    /// <see cref="ColumnLoops(SourceWriter, ref Width, int, string, bool, int, Action{int, bool})"/> (one loop over the
+    /// vector and the masked last one; scalar loops below a vector).
     /// </summary>
     private static void OuterProductColumns(SourceWriter w, ref Width width, int columns, string columnsName, int unroll, Action<int, bool> body)
     {
-        if (width.Fitting(columns).IsScalar)
+        Width fitting = width.Fitting(columns);
+        if (fitting.IsScalar || columns < 2 * fitting.Lanes)
         {
             ColumnLoops(w, ref width, columns, columnsName, masked: true, unroll, body);
             return;
         }
 
-        width = width.Fitting(columns);
+        width = fitting;
         int lanes = width.Lanes, vectors = columns / lanes, wideBlocks = vectors / unroll, rest = vectors % unroll;
         bool split = rest == 1 && wideBlocks > 0;
         int[] narrow = rest == 0 ? [] : split ? [(unroll + 2) / 2, (unroll + 1) / 2] : [rest];

@@ -230,21 +230,10 @@ namespace Models
                             {
                                 Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
                             }
+                            for (nint block = 0; block < InputSize; block += 8)
                             {
-                                nint c = 0;   // 1 vector
-                                ref float target = ref At(ref dp, j * InputSize + c);
-                                var s00 = Load256(ref target, 0);
-                                for (nint t = 0; t < count; t++)
-                                {
-                                    var x0 = Load256(ref xBlock, t * InputSize + c);
-                                    var d0 = Broadcast256(Load1(ref dBlock, t));
-                                    s00 = MultiplyAdd(x0, d0, s00);
-                                }
-                                Store(s00, ref target, 0);
-                            }
-                            {
-                                nint c = InputSize - 8;
-                                var keep = TailMask256(InputSize % 8);   // the overlapping last vector adds only its new lanes
+                                nint c = block < InputSize - 8 ? block : InputSize - 8;
+                                var keep = c == block ? TailMask256(8) : TailMask256(InputSize % 8);   // the overlapping last vector adds only its new lanes
                                 ref float target = ref At(ref dp, j * InputSize + c);
                                 var s00 = Load256(ref target, 0);
                                 for (nint t = 0; t < count; t++)

@@ -2138,8 +2138,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
+                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -2179,8 +2180,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
+                                for (nint block = 0; block < HiddenSize; block += 16)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load512(ref target, 0); var s10 = Load512(ref target, HiddenSize * HiddenSize); var s20 = Load512(ref target, 2 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
@@ -3020,8 +3022,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
+                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)

@@ -2230,8 +2230,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
+                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
@@ -2275,8 +2276,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
+                                for (nint block = 0; block < HiddenSize; block += 16)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load512(ref target, 0); var s10 = Load512(ref target, HiddenSize * HiddenSize); var s20 = Load512(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load512(ref target, 3 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
@@ -3114,8 +3116,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
+                                for (nint block = 0; block < InputSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * InputSize); var s20 = Load256(ref target, 2 * HiddenSize * InputSize); var s30 = Load256(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)

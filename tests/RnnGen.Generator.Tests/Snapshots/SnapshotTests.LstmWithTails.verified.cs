@@ -1128,30 +1128,10 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
+                                for (nint block = 0; block < HiddenSize; block += 4)
                                 {
-                                    nint c = 0;   // 1 vector
-                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
-                                    for (nint t = 0; t < count; t++)
-                                    {
-                                        var x0 = Load128(ref xBlock, t * StateSize + c);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
-                                        s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
-                                        s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
-                                        s20 = MultiplyAdd(x0, d2, s20);
-                                        var d3 = Broadcast128(Load1(ref dBlock, t * 4 + 3));
-                                        s30 = MultiplyAdd(x0, d3, s30);
-                                    }
-                                    Store(s00, ref target, 0);
-                                    Store(s10, ref target, HiddenSize * HiddenSize);
-                                    Store(s20, ref target, 2 * HiddenSize * HiddenSize);
-                                    Store(s30, ref target, 3 * HiddenSize * HiddenSize);
-                                }
-                                {
-                                    nint c = HiddenSize - 4;
-                                    var keep = TailMask128(HiddenSize % 4);   // the overlapping last vector adds only its new lanes
+                                    nint c = block < HiddenSize - 4 ? block : HiddenSize - 4;
+                                    var keep = c == block ? TailMask128(4) : TailMask128(HiddenSize % 4);   // the overlapping last vector adds only its new lanes
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * HiddenSize); var s20 = Load128(ref target, 2 * HiddenSize * HiddenSize); var s30 = Load128(ref target, 3 * HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)

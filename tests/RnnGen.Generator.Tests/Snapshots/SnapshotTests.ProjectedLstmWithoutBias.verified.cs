@@ -1006,8 +1006,9 @@ namespace Models
                                 {
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
                                     var s00 = Load256(ref target, 0);
                                     for (nint t = 0; t < count; t++)
@@ -1310,8 +1311,9 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
                                 }
+                                for (nint block = 0; block < InputSize; block += 4)
                                 {
-                                    nint c = 0;   // 1 vector
+                                    nint c = block;
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize); var s30 = Load128(ref target, 3 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)

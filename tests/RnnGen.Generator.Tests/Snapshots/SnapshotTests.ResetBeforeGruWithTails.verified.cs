@@ -796,24 +796,10 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 2);
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 2 + 1);
                                 }
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
-                                    ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize);
-                                    for (nint t = 0; t < count; t++)
-                                    {
-                                        var x0 = Load256(ref xBlock, t * StateSize + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 2));
-                                        s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 2 + 1));
-                                        s10 = MultiplyAdd(x0, d1, s10);
-                                    }
-                                    Store(s00, ref target, 0);
-                                    Store(s10, ref target, HiddenSize * HiddenSize);
-                                }
-                                {
-                                    nint c = HiddenSize - 8;
-                                    var keep = TailMask256(HiddenSize % 8);   // the overlapping last vector adds only its new lanes
+                                    nint c = block < HiddenSize - 8 ? block : HiddenSize - 8;
+                                    var keep = c == block ? TailMask256(8) : TailMask256(HiddenSize % 8);   // the overlapping last vector adds only its new lanes
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load256(ref target, 0); var s10 = Load256(ref target, HiddenSize * HiddenSize);
                                     for (nint t = 0; t < count; t++)
@@ -849,21 +835,10 @@ namespace Models
                                 {
                                     Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
                                 }
+                                for (nint block = 0; block < HiddenSize; block += 8)
                                 {
-                                    nint c = 0;   // 1 vector
-                                    ref float target = ref At(ref dp, WeightHhOffset + 2 * HiddenSize * HiddenSize + j * HiddenSize + c);
-                                    var s00 = Load256(ref target, 0);
-                                    for (nint t = 0; t < count; t++)
-                                    {
-                                        var x0 = Load256(ref xBlock, t * ActivationsPerStep + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t));
-                                        s00 = MultiplyAdd(x0, d0, s00);
-                                    }
-                                    Store(s00, ref target, 0);
-                                }
-                                {
-                                    nint c = HiddenSize - 8;
-                                    var keep = TailMask256(HiddenSize % 8);   // the overlapping last vector adds only its new lanes
+                                    nint c = block < HiddenSize - 8 ? block : HiddenSize - 8;
+                                    var keep = c == block ? TailMask256(8) : TailMask256(HiddenSize % 8);   // the overlapping last vector adds only its new lanes
                                     ref float target = ref At(ref dp, WeightHhOffset + 2 * HiddenSize * HiddenSize + j * HiddenSize + c);
                                     var s00 = Load256(ref target, 0);
                                     for (nint t = 0; t < count; t++)
@@ -1304,27 +1279,10 @@ namespace Models
                                     Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
                                     Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
                                 }
+                                for (nint block = 0; block < InputSize; block += 4)
                                 {
-                                    nint c = 0;   // 1 vector
-                                    ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
-                                    var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize);
-                                    for (nint t = 0; t < count; t++)
-                                    {
-                                        var x0 = Load128(ref xBlock, t * InputSize + c);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
-                                        s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
-                                        s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
-                                        s20 = MultiplyAdd(x0, d2, s20);
-                                    }
-                                    Store(s00, ref target, 0);
-                                    Store(s10, ref target, HiddenSize * InputSize);
-                                    Store(s20, ref target, 2 * HiddenSize * InputSize);
-                                }
-                                {
-                                    nint c = InputSize - 4;
-                                    var keep = TailMask128(InputSize % 4);   // the overlapping last vector adds only its new lanes
+                                    nint c = block < InputSize - 4 ? block : InputSize - 4;
+                                    var keep = c == block ? TailMask128(4) : TailMask128(InputSize % 4);   // the overlapping last vector adds only its new lanes
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
                                     var s00 = Load128(ref target, 0); var s10 = Load128(ref target, HiddenSize * InputSize); var s20 = Load128(ref target, 2 * HiddenSize * InputSize);
                                     for (nint t = 0; t < count; t++)
