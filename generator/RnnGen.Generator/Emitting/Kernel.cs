@@ -28,6 +28,13 @@ internal sealed record Kernel(string Name, string Parameters, string Accessibili
     public const string AggressiveInlining =
         "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
+    // A 512-bit row helper (sixteen row accumulators) is too large to inline: four of them in one step use up the JIT's
+    // inlining budget, and the loads and FMAs inside are then left as calls that pass vectors through the stack (LSTM
+    // (64,128) stepped 6× slower on a Zen 4). Out of line, each helper is compiled fully optimised on a budget of its
+    // own, for the cost of one call per gate vector.
+    public const string OutOfLine =
+        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>The method that calls the body of the widest accelerated path: <c>{Name}256</c>, <c>{Name}128</c>, <c>{Name}1</c>.</summary>
     public void EmitDispatch(SourceWriter w, IReadOnlyList<Width> widths)
     {

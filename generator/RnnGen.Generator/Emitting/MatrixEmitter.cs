@@ -28,7 +28,7 @@ internal static class MatrixEmitter
         string type = width.IsScalar ? "float" : $"global::System.Runtime.Intrinsics.Vector{width.Suffix}<float>";
         string parameters = string.Join(", ", sources.Select(s => $"ref float {s.Vector}"));
         w.Line($"/// <summary>{summary}</summary>");
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line(width == Width.V512 ? Kernel.OutOfLine : Kernel.AggressiveInlining);
         using (w.Block($"private static {type} {name}{width.Suffix}(ref float w, nint r, {parameters})"))
         {
             foreach (ProductSource s in sources)

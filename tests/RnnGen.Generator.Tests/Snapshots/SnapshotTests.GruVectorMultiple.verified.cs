@@ -1530,7 +1530,7 @@ namespace Models
                 }
 
                 /// <summary>W_ih·x + b_i + W_hh·h + b_h for the gate rows starting at r (the r and z gates).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static global::System.Runtime.Intrinsics.Vector512<float> Gate512(ref float w, nint r, ref float x, ref float previous)
                 {
                     ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
@@ -1578,7 +1578,7 @@ namespace Models
                 }
 
                 /// <summary>W_ih·x + b_i for the rows starting at r (the n gate's input part).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static global::System.Runtime.Intrinsics.Vector512<float> InputPart512(ref float w, nint r, ref float x)
                 {
                     ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
@@ -1608,7 +1608,7 @@ namespace Models
                 }
 
                 /// <summary>W_hh·h + b_h for the rows starting at r (the n gate's recurrent part).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static global::System.Runtime.Intrinsics.Vector512<float> HiddenPart512(ref float w, nint r, ref float previous)
                 {
                     ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);

@@ -1640,7 +1640,7 @@ namespace Models
                 }
 
                 /// <summary>a = W_ih·x + b_ih + W_hh·h + b_hh for the gate rows starting at r.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static global::System.Runtime.Intrinsics.Vector512<float> Gate512(ref float w, nint r, ref float x, ref float previous)
                 {
                     ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
@@ -1688,7 +1688,7 @@ namespace Models
                 }
 
                 /// <summary>W_hh·h + b_hh for the gate rows starting at r (the hoisted step's recurrent part).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static global::System.Runtime.Intrinsics.Vector512<float> HiddenPart512(ref float w, nint r, ref float previous)
                 {
                     ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
