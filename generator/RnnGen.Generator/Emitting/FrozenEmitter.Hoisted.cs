@@ -41,10 +41,10 @@ internal static partial class FrozenEmitter
               {call}, ref scratch, ref state);
               """;
 
-    /// <summary>A packed frozen copy: the packed projection and PackedStepProjected256, updating the state as FrozenStep does.</summary>
-    private static void EmitPackedHoisted(SourceWriter w, LayerKernels kernels, bool inPlace)
+    /// <summary>A packed frozen copy: the packed projection and <paramref name="step"/> (PackedStepProjected256, or its dispatcher where tiles of 16 also have a Vector512 body), updating the state as FrozenStep does.</summary>
+    private static void EmitPackedHoisted(SourceWriter w, LayerKernels kernels, bool inPlace, string step)
     {
-        string packed = PackedStateUpdate(kernels, inPlace, "PackedStepProjected256(ref frozen, ref projected");
+        string packed = PackedStateUpdate(kernels, inPlace, $"{step}(ref frozen, ref projected");
         w.Lines($$"""
             /// <summary>Whether a frozen copy is packed (the Vector256 path).</summary>
             public static bool FrozenPacked => PackedPath;

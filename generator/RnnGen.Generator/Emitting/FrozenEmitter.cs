@@ -10,7 +10,7 @@ namespace RnnGen.Generator.Emitting;
 /// fits the packed step. The packed layout (RnnGen.Generated.KernelBase.PackTiles) holds the weights per tile of hidden units,
 /// column-major within the tile, so the step broadcasts one value of z = [x; h] at a time against contiguous weights of
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
-/// multiple of 8, the single-stream step with a Vector512 body too for tiles of 16; elsewhere the copy is plain and the
+/// multiple of 8, the single-stream step and its hoisted form with a Vector512 body too for tiles of 16; elsewhere the copy is plain and the
 /// layer's own step runs on it.
 /// </summary>
 internal static partial class FrozenEmitter
@@ -126,13 +126,18 @@ internal static partial class FrozenEmitter
         if (tile == Packed512Tile)
         {
             w.Line();
-            EmitPackedStep512(w, kernels);
+            EmitPackedStep512(w, kernels, hoisted: false);
         }
 
         w.Line();
-        EmitPackedHoisted(w, kernels, inPlace);
+        EmitPackedHoisted(w, kernels, inPlace, tile == Packed512Tile ? "PackedStepProjected" : "PackedStepProjected256");
         w.Line();
         EmitPackedStep(w, kernels, tile, vectors, hoisted: true);
+        if (tile == Packed512Tile)
+        {
+            w.Line();
+            EmitPackedStep512(w, kernels, hoisted: true);
+        }
         if (kernels.Projected)
         {
             EmitBFloat16AsFloat32(w, "a projection's step has no packed 16-bit kernel");
@@ -840,51 +845,73 @@ internal static partial class FrozenEmitter
 
     /// <summary>
     /// For tiles of 16 units: <c>PackedStep</c>, which runs <c>PackedStep512</c> where Vector512 is accelerated and
-    /// <c>PackedStep256</c> elsewhere, and the Vector512 body. Same packed layout, so Freeze is the same on both; each
-    /// gate's 16 units of a column are one Vector512 instead of two Vector256, and the results are PackedStep256's bit for
-    /// bit. The batched and recording packed kernels stay 256-bit.
+    /// <c>PackedStep256</c> elsewhere, and the Vector512 body; <paramref name="hoisted"/>: the same for
+    /// <c>PackedStepProjected</c>, whose accumulators start from a row of FrozenProjectInputs. Same packed layout, so
+    /// Freeze is the same on both; each gate's 16 units of a column are one Vector512 instead of two Vector256, and the
+    /// results are the 256-bit body's bit for bit. The batched and recording packed kernels stay 256-bit.
     /// </summary>
-    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels)
+    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted)
     {
         LayerSpec spec = kernels.Spec;
         string m = kernels.Projected ? ", ref float m" : "";
         string mArgument = kernels.Projected ? ", ref m" : "";
-        string[] names = [.. kernels.GateNames.Select(gate => $"a{gate}0")];   // as PackedStep256's first vector: ai… are the bindings' names
-        // The sets PackedStep256 uses for this tile (two Vector256 per gate): every lane then sums the same terms in the same
-        // order, so both bodies give the same floats bit for bit, as the 256-bit batched kernels require of a single step.
+        string name = hoisted ? "PackedStepProjected" : "PackedStep";
+        string source = hoisted ? "projected" : "x";
+        string[] names = [.. kernels.GateNames.Select(gate => $"a{gate}0")];   // as the 256-bit body's first vector: ai… are the bindings' names
+        // The sets the 256-bit body uses for this tile (two Vector256 per gate): every lane then sums the same terms in the
+        // same order, so both bodies give the same floats bit for bit, as the 256-bit batched kernels require of a single step.
         int sets = kernels.GateNames.Length * (Packed512Tile / 8) >= Chains ? 1 : 2;
         w.Lines($$"""
-            /// <summary>The packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+            /// <summary>The {{(hoisted ? "hoisted packed step" : "packed step")}} on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void PackedStep(ref float w, ref float x, ref float previous, ref float next{{m}})
+            private static void {{name}}(ref float w, ref float {{source}}, ref float previous, ref float next{{m}})
             {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512(ref w, ref x, ref previous, ref next{{mArgument}});
-                else PackedStep256(ref w, ref x, ref previous, ref next{{mArgument}});
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) {{name}}512(ref w, ref {{source}}, ref previous, ref next{{mArgument}});
+                else {{name}}256(ref w, ref {{source}}, ref previous, ref next{{mArgument}});
             }
 
             """);
-        w.Line("/// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units.</summary>");
+        w.Line($"/// <summary>{name}256 with one Vector512 per gate of a tile of 16 units.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void PackedStep512(ref float w, ref float x, ref float previous, ref float next{m})"))
+        using (w.Block($"private static void {name}512(ref float w, ref float {source}, ref float previous, ref float next{m})"))
         {
             using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
             {
-                w.Line("ref float column = ref At(ref w, tile * TileWeights);");
-                w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
-                w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
+                if (hoisted)
+                {
+                    w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
+                    if (kernels.SeparateBiasGate >= 0)
+                    {
+                        w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                    }
+
+                    w.Line("ref float input = ref At(ref projected, tile * TileColumn);");
+                    w.Line("// the input part: the packed biases + W_ih·x, computed beforehand");
+                }
+                else
+                {
+                    w.Line("ref float column = ref At(ref w, tile * TileWeights);");
+                    w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                    w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
+                }
+
                 for (int a = 0; a < names.Length; a++)
                 {
-                    w.Line($"var {names[a]} = Load512(ref bias, {N(Packed512Tile * a)});");
+                    w.Line($"var {names[a]} = Load512(ref {(hoisted ? "input" : "bias")}, {N(Packed512Tile * a)});");
                 }
 
                 if (sets == 2)
                 {
-                    w.Line(string.Join(" ", names.Select(name => $"var {name}b = Broadcast512(0f);")));
+                    w.Line(string.Join(" ", names.Select(n => $"var {n}b = Broadcast512(0f);")));
                 }
 
-                w.Line();
-                w.Line("// += W_ih·x");
-                EmitColumns512(w, names, sets, spec.Input, "x", "InputSize");
+                if (!hoisted)
+                {
+                    w.Line();
+                    w.Line("// += W_ih·x");
+                    EmitColumns512(w, names, sets, spec.Input, "x", "InputSize");
+                }
+
                 string aside = "";
                 if (kernels.SeparateBiasGate >= 0)
                 {
@@ -907,9 +934,9 @@ internal static partial class FrozenEmitter
                 if (sets == 2)
                 {
                     w.Line("// The two alternating sets of column sums");
-                    foreach (string name in names)
+                    foreach (string n in names)
                     {
-                        w.Line($"{name} += {name}b;");
+                        w.Line($"{n} += {n}b;");
                     }
                 }
 

@@ -1141,7 +1141,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        PackedStepProjected256(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        PackedStepProjected(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place
                         return;
                     }
 
@@ -1240,6 +1240,71 @@ namespace Models
                             var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
                             var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                             Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>The hoisted packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStepProjected(ref float w, ref float projected, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStepProjected512(ref w, ref projected, ref previous, ref next);
+                    else PackedStepProjected256(ref w, ref projected, ref previous, ref next);
+                }
+
+                /// <summary>PackedStepProjected256 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepProjected512(ref float w, ref float projected, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        ref float input = ref At(ref projected, tile * TileColumn);
+                        // the input part: the packed biases + W_ih·x, computed beforehand
+                        var ar0 = Load512(ref input, 0);
+                        var az0 = Load512(ref input, 16);
+                        var an0 = Load512(ref input, 32);
+                        var ar0b = Broadcast512(0f); var az0b = Broadcast512(0f); var an0b = Broadcast512(0f);
+
+                        var anx0 = an0 + an0b;   // the input part, kept apart
+                        an0 = Load512(ref bias, 48);
+                        an0b = Broadcast512(0f);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                            az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                            an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                            az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                            an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        az0 += az0b;
+                        an0 += an0b;
+
+                        {
+                            nint j = tile * Tile;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                         }
                     }
                 }

@@ -1216,7 +1216,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        PackedStepProjected256(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place
+                        PackedStepProjected(ref frozen, ref projected, ref state, ref state);   // one tile reads all of h before it writes any: in place
                         return;
                     }
 
@@ -1307,6 +1307,70 @@ namespace Models
                             var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
                             var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
                             var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>The hoisted packed step on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStepProjected(ref float w, ref float projected, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStepProjected512(ref w, ref projected, ref previous, ref next);
+                    else PackedStepProjected256(ref w, ref projected, ref previous, ref next);
+                }
+
+                /// <summary>PackedStepProjected256 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepProjected512(ref float w, ref float projected, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float input = ref At(ref projected, tile * TileColumn);
+                        // the input part: the packed biases + W_ih·x, computed beforehand
+                        var ai0 = Load512(ref input, 0);
+                        var af0 = Load512(ref input, 16);
+                        var ag0 = Load512(ref input, 32);
+                        var ao0 = Load512(ref input, 48);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            ai0 = MultiplyAdd(Load512(ref column, 0), z0, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
+                            af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
+                            ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
+                            ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
+                            column = ref At(ref column, 4 * TileColumn);
+                        }
+
+
+                        {
+                            nint j = tile * Tile;
+                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
                             var tanhC = Tanh(c);
                             Store(c, ref next, HiddenSize + j);
                             Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
