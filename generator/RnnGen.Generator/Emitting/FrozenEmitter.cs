@@ -144,7 +144,8 @@ internal static partial class FrozenEmitter
         }
         else
         {
-            EmitBFloat16Kernels(w, kernels, tile, vectors, PackedStateUpdate(kernels, inPlace, "PackedStepBFloat16(ref frozen, ref x"));
+            string bfloat16Step = tile == Packed512Tile ? "PackedStepBFloat16" : "PackedStep256BFloat16";   // tiles of 16 also have a Vector512 body
+            EmitBFloat16Kernels(w, kernels, tile, vectors, PackedStateUpdate(kernels, inPlace, $"{bfloat16Step}(ref frozen, ref x"));
         }
     }
 
@@ -174,7 +175,8 @@ internal static partial class FrozenEmitter
     /// packed float32 layout with columns 2p and 2p + 1 of each product sharing one column of 32-bit slots, so a load of 8
     /// slots yields two columns' weights by an AND and a shift. Each accumulator sums the same products in the same order
     /// as the float32 packed step, so on weights rounded to bfloat16 both give the same floats; except in a GRU's 16-unit
-    /// tiles, whose sums run in one set of accumulators instead of two alternating ones (EmitPackedStep).
+    /// tiles, whose sums run in one set of accumulators instead of two alternating ones (EmitPackedStep). Tiles of 16 units
+    /// have a Vector512 body too (16 slots, one vector per gate), the 256-bit body's floats bit for bit.
     /// </summary>
     private static void EmitBFloat16Kernels(SourceWriter w, LayerKernels kernels, int tile, int vectors, string packedCall)
     {
@@ -185,7 +187,7 @@ internal static partial class FrozenEmitter
             public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
             public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
 
-            /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel is written for 256-bit vectors.</summary>
+            /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel needs 256-bit vectors (tiles of 16 also have a 512-bit body).</summary>
             public static bool PackedPathBFloat16 => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
 
             /// <summary>Floats of a bfloat16 frozen copy: packed two weights per slot on the Vector256 path, the float32 frozen copy of the rounded weights elsewhere.</summary>
@@ -234,10 +236,24 @@ internal static partial class FrozenEmitter
 
             """);
         EmitPackedStep(w, kernels, tile, vectors, hoisted: false, bfloat16: true);
+        if (tile == Packed512Tile)
+        {
+            w.Line();
+            EmitPackedStep512(w, kernels, hoisted: false, bfloat16: true);
+        }
     }
 
     /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
     private const int Registers = 16;
+
+    /// <summary>
+    /// The sets of accumulators a packed 256-bit step alternates its column sums between: two where that shortens the
+    /// dependency chains and fits the registers. A bfloat16 pair needs two broadcasts, the mask and the loaded slots besides
+    /// the accumulators: where two sets would not fit AVX2's 16 registers (a GRU's 16-unit tile: 12 accumulators), one set,
+    /// as spilling costs more. A Vector512 body takes the same sets, so each lane sums in the same order.
+    /// </summary>
+    private static int Sets(int accumulators, bool bfloat16) =>
+        accumulators >= Chains || (bfloat16 && 2 * accumulators + 5 > Registers) ? 1 : 2;
 
     /// <summary>Floats of a column chunk that stays in L1 while every block of streams uses it (16 KB).</summary>
     private const int ChunkFloats = 4096;
@@ -622,9 +638,7 @@ internal static partial class FrozenEmitter
         string format = bfloat16 ? "BFloat16" : "";
         LayerSpec spec = kernels.Spec;
         int accumulators = kernels.GateNames.Length * vectors;
-        // A bfloat16 pair needs two broadcasts, the mask and the loaded slots besides the accumulators: where two sets
-        // would not fit AVX2's 16 registers (a GRU's 16-unit tile: 12 accumulators), one set, as spilling costs more.
-        int sets = accumulators >= Chains || (bfloat16 && 2 * accumulators + 5 > Registers) ? 1 : 2;
+        int sets = Sets(accumulators, bfloat16);
         var names = new List<string>();
         foreach (string gate in kernels.GateNames)
         {
@@ -647,7 +661,7 @@ internal static partial class FrozenEmitter
 
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         string signature = hoisted ? $"PackedStepProjected256(ref float w, ref float projected, ref float previous, ref float next{m})"
-            : $"{(bfloat16 ? "PackedStepBFloat16" : "PackedStep256")}(ref float w, ref float x, ref float previous, ref float next{m})";
+            : $"{(bfloat16 ? "PackedStep256BFloat16" : "PackedStep256")}(ref float w, ref float x, ref float previous, ref float next{m})";
         using (w.Block($"private static void {signature}"))
         {
             w.Line(hoisted
@@ -783,15 +797,19 @@ internal static partial class FrozenEmitter
     /// <see cref="EmitColumns"/> on bfloat16 pairs: one load per accumulator and pair of columns, column k = 2p from the
     /// upper halves into set k mod 2 and k + 1 from the lower halves into the next, so each accumulator sums in the same order.
     /// </summary>
-    private static void EmitColumnPairs(SourceWriter w, List<string> names, int sets, int count, string z, string countName)
+    private static void EmitColumnPairs(SourceWriter w, List<string> names, int sets, int count, string z, string countName) =>
+        EmitColumnPairs(w, Width.V256, names, sets, count, z, countName);
+
+    /// <summary><see cref="EmitColumnPairs(SourceWriter, List{string}, int, int, string, string)"/> with vectors of <paramref name="width"/>: one vector per accumulator of a tile's column.</summary>
+    private static void EmitColumnPairs(SourceWriter w, Width width, List<string> names, int sets, int count, string z, string countName)
     {
         // Columns offset and offset + 1 (when odd) of the group, from pair slot offset / 2.
         void Pair(int offset, string zIndex, string? oddIndex, int set)
         {
-            w.Line($"var z{N(offset)} = Broadcast256(Load1(ref {z}, {zIndex}));");
+            w.Line($"var z{N(offset)} = {width.Broadcast($"Load1(ref {z}, {zIndex})")};");
             if (oddIndex is not null)
             {
-                w.Line($"var z{N(offset + 1)} = Broadcast256(Load1(ref {z}, {oddIndex}));");
+                w.Line($"var z{N(offset + 1)} = {width.Broadcast($"Load1(ref {z}, {oddIndex})")};");
             }
 
             int pair = offset / 2;
@@ -799,9 +817,9 @@ internal static partial class FrozenEmitter
             for (int a = 0; a < names.Count; a++)
             {
                 string even = set == 0 ? names[a] : names[a] + "b", odd = set == 0 && sets == 2 ? names[a] + "b" : names[a];
-                string at = column.Length == 0 ? N(8 * a) : a == 0 ? column : $"{column} + {N(8 * a)}";
+                string at = column.Length == 0 ? N(width.Lanes * a) : a == 0 ? column : $"{column} + {N(width.Lanes * a)}";
                 string slots = $"pair{N(pair)}{names[a]}";
-                w.Line($"var {slots} = Load256(ref column, {at});");
+                w.Line($"var {slots} = {width.Load("column", at)};");
                 w.Line($"{even} = MultiplyAdd(EvenBFloat16({slots}), z{N(offset)}, {even});");
                 if (oddIndex is not null)
                 {
@@ -850,30 +868,33 @@ internal static partial class FrozenEmitter
     /// Freeze is the same on both; each gate's 16 units of a column are one Vector512 instead of two Vector256, and the
     /// results are the 256-bit body's bit for bit. The batched and recording packed kernels stay 256-bit.
     /// </summary>
-    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted)
+    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted, bool bfloat16 = false)
     {
         LayerSpec spec = kernels.Spec;
         string m = kernels.Projected ? ", ref float m" : "";
         string mArgument = kernels.Projected ? ", ref m" : "";
-        string name = hoisted ? "PackedStepProjected" : "PackedStep";
+        string name = hoisted ? "PackedStepProjected" : bfloat16 ? "PackedStepBFloat16" : "PackedStep";
+        string Body(int bits) => bfloat16 ? $"PackedStep{bits}BFloat16" : $"{name}{bits}";
+        string format = bfloat16 ? "BFloat16" : "";
         string source = hoisted ? "projected" : "x";
         string[] names = [.. kernels.GateNames.Select(gate => $"a{gate}0")];   // as the 256-bit body's first vector: ai… are the bindings' names
         // The sets the 256-bit body uses for this tile (two Vector256 per gate): every lane then sums the same terms in the
         // same order, so both bodies give the same floats bit for bit, as the 256-bit batched kernels require of a single step.
-        int sets = kernels.GateNames.Length * (Packed512Tile / 8) >= Chains ? 1 : 2;
+        int sets = Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16);
+        string what = hoisted ? "hoisted packed step" : bfloat16 ? "packed step on bfloat16 weights" : "packed step";
         w.Lines($$"""
-            /// <summary>The {{(hoisted ? "hoisted packed step" : "packed step")}} on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+            /// <summary>The {{what}} on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void {{name}}(ref float w, ref float {{source}}, ref float previous, ref float next{{m}})
             {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) {{name}}512(ref w, ref {{source}}, ref previous, ref next{{mArgument}});
-                else {{name}}256(ref w, ref {{source}}, ref previous, ref next{{mArgument}});
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) {{Body(512)}}(ref w, ref {{source}}, ref previous, ref next{{mArgument}});
+                else {{Body(256)}}(ref w, ref {{source}}, ref previous, ref next{{mArgument}});
             }
 
             """);
-        w.Line($"/// <summary>{name}256 with one Vector512 per gate of a tile of 16 units.</summary>");
+        w.Line($"/// <summary>{Body(256)} with one Vector512 per gate of a tile of 16 units.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void {name}512(ref float w, ref float {source}, ref float previous, ref float next{m})"))
+        using (w.Block($"private static void {Body(512)}(ref float w, ref float {source}, ref float previous, ref float next{m})"))
         {
             using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
             {
@@ -890,8 +911,8 @@ internal static partial class FrozenEmitter
                 }
                 else
                 {
-                    w.Line("ref float column = ref At(ref w, tile * TileWeights);");
-                    w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+                    w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
+                    w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
                     w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
                 }
 
@@ -909,7 +930,7 @@ internal static partial class FrozenEmitter
                 {
                     w.Line();
                     w.Line("// += W_ih·x");
-                    EmitColumns512(w, names, sets, spec.Input, "x", "InputSize");
+                    Columns(spec.Input, "x", "InputSize");
                 }
 
                 string aside = "";
@@ -929,7 +950,7 @@ internal static partial class FrozenEmitter
 
                 w.Line();
                 w.Line("// += W_hh·h");
-                EmitColumns512(w, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
+                Columns(spec.Recurrent, "previous", kernels.Recurrent);
                 w.Line();
                 if (sets == 2)
                 {
@@ -950,6 +971,18 @@ internal static partial class FrozenEmitter
             }
 
             kernels.EmitPackedAfterTiles(w);
+        }
+
+        void Columns(int count, string z, string countName)
+        {
+            if (bfloat16)
+            {
+                EmitColumnPairs(w, Width.V512, [.. names], sets, count, z, countName);
+            }
+            else
+            {
+                EmitColumns512(w, names, sets, count, z, countName);
+            }
         }
     }
 

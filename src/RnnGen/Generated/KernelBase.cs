@@ -300,10 +300,18 @@ public abstract class KernelBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> OddBFloat16(Vector256<float> pair) => Vector256.ShiftLeft(pair.AsUInt32(), 16).AsSingle();
 
+    /// <inheritdoc cref="EvenBFloat16(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> EvenBFloat16(Vector512<float> pair) => Vector512.BitwiseAnd(pair.AsUInt32(), Vector512.Create(0xFFFF0000u)).AsSingle();
+
+    /// <inheritdoc cref="OddBFloat16(Vector256{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector512<float> OddBFloat16(Vector512<float> pair) => Vector512.ShiftLeft(pair.AsUInt32(), 16).AsSingle();
+
     /// <summary>
     /// <see cref="PackTiles"/> with two bfloat16 weights per 32-bit slot, for the packed 16-bit kernels: within each product
     /// (W_ih, then W_hh) columns 2p and 2p + 1 of a tile share one packed column, column 2p in the upper half of each lane
-    /// (<see cref="EvenBFloat16"/>) and column 2p + 1 in the lower half (<see cref="OddBFloat16"/>); an odd column count ends
+    /// (<see cref="EvenBFloat16(Vector256{float})"/>) and column 2p + 1 in the lower half (<see cref="OddBFloat16(Vector256{float})"/>); an odd column count ends
     /// with a pair whose lower halves are zero. The biases follow as float32, as PackTiles lays them out. Every weight of
     /// <paramref name="parameters"/> must already be a bfloat16 value (WeightRounding): its lower 16 bits are dropped.
     /// </summary>

@@ -10,9 +10,10 @@ public static class SimdSupport
     /// steps, parameter gradients, the dense head): only where Vector512 is accelerated and the process opts in, with the
     /// AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
     /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>. Off by default because on an AMD
-    /// Zen 4 those renderings measured slower than Vector256 at several shapes (docs/performance.md, "Vector512").
-    /// A frozen snapshot's packed single-stream step takes its Vector512 body wherever Vector512 is accelerated: it
-    /// measured faster, and gives the 256-bit body's results bit for bit.
+    /// Zen 4 the cell's step is no faster on those renderings than on Vector256 (training at H ≥ 128 is:
+    /// docs/performance.md, "Vector512"). A frozen snapshot's packed single-stream step and its hoisted sequence step take
+    /// their Vector512 bodies wherever Vector512 is accelerated: they measured faster, and give the 256-bit bodies' results
+    /// bit for bit.
     /// </summary>
     public static bool Vector512Kernels { get; } = Vector512.IsHardwareAccelerated
         && ((AppContext.TryGetSwitch("RnnGen.Simd.Vector512", out bool enabled) && enabled)

@@ -1313,7 +1313,7 @@ namespace Models
                 public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
                 public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
 
-                /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel is written for 256-bit vectors.</summary>
+                /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel needs 256-bit vectors (tiles of 16 also have a 512-bit body).</summary>
                 public static bool PackedPathBFloat16 => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
 
                 /// <summary>Floats of a bfloat16 frozen copy: packed two weights per slot on the Vector256 path, the float32 frozen copy of the rounded weights elsewhere.</summary>
@@ -1363,7 +1363,7 @@ namespace Models
                 /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
                 /// <remarks>Each load of 8 slots holds two columns of bfloat16 weights: column 2p by EvenBFloat16, 2p + 1 by OddBFloat16.</remarks>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void PackedStepBFloat16(ref float w, ref float x, ref float previous, ref float next)
+                private static void PackedStep256BFloat16(ref float w, ref float x, ref float previous, ref float next)
                 {
                     // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
                     // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
@@ -1532,6 +1532,119 @@ namespace Models
                             var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
                             var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
                             Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>The packed step on bfloat16 weights on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStepBFloat16(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512BFloat16(ref w, ref x, ref previous, ref next);
+                    else PackedStep256BFloat16(ref w, ref x, ref previous, ref next);
+                }
+
+                /// <summary>PackedStep256BFloat16 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStep512BFloat16(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeightsBFloat16);
+                        ref float bias = ref At(ref w, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        // r and z start from b_i + b_h, n from b_in (b_hn joins the recurrent part below)
+                        var ar0 = Load512(ref bias, 0);
+                        var az0 = Load512(ref bias, 16);
+                        var an0 = Load512(ref bias, 32);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast512(Load1(ref x, 0));
+                            var z1 = Broadcast512(Load1(ref x, 1));
+                            var pair0ar0 = Load512(ref column, 0);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair0ar0), z0, ar0);
+                            ar0 = MultiplyAdd(OddBFloat16(pair0ar0), z1, ar0);
+                            var pair0az0 = Load512(ref column, 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair0az0), z0, az0);
+                            az0 = MultiplyAdd(OddBFloat16(pair0az0), z1, az0);
+                            var pair0an0 = Load512(ref column, 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair0an0), z0, an0);
+                            an0 = MultiplyAdd(OddBFloat16(pair0an0), z1, an0);
+                            var z2 = Broadcast512(Load1(ref x, 2));
+                            var z3 = Broadcast512(Load1(ref x, 3));
+                            var pair1ar0 = Load512(ref column, TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair1ar0), z2, ar0);
+                            ar0 = MultiplyAdd(OddBFloat16(pair1ar0), z3, ar0);
+                            var pair1az0 = Load512(ref column, TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair1az0), z2, az0);
+                            az0 = MultiplyAdd(OddBFloat16(pair1az0), z3, az0);
+                            var pair1an0 = Load512(ref column, TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair1an0), z2, an0);
+                            an0 = MultiplyAdd(OddBFloat16(pair1an0), z3, an0);
+                            var z4 = Broadcast512(Load1(ref x, 4));
+                            var z5 = Broadcast512(Load1(ref x, 5));
+                            var pair2ar0 = Load512(ref column, 2 * TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair2ar0), z4, ar0);
+                            ar0 = MultiplyAdd(OddBFloat16(pair2ar0), z5, ar0);
+                            var pair2az0 = Load512(ref column, 2 * TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair2az0), z4, az0);
+                            az0 = MultiplyAdd(OddBFloat16(pair2az0), z5, az0);
+                            var pair2an0 = Load512(ref column, 2 * TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair2an0), z4, an0);
+                            an0 = MultiplyAdd(OddBFloat16(pair2an0), z5, an0);
+                            var z6 = Broadcast512(Load1(ref x, 6));
+                            var z7 = Broadcast512(Load1(ref x, 7));
+                            var pair3ar0 = Load512(ref column, 3 * TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair3ar0), z6, ar0);
+                            ar0 = MultiplyAdd(OddBFloat16(pair3ar0), z7, ar0);
+                            var pair3az0 = Load512(ref column, 3 * TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair3az0), z6, az0);
+                            az0 = MultiplyAdd(OddBFloat16(pair3az0), z7, az0);
+                            var pair3an0 = Load512(ref column, 3 * TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair3an0), z6, an0);
+                            an0 = MultiplyAdd(OddBFloat16(pair3an0), z7, an0);
+                        }
+                        column = ref At(ref column, 4 * TileColumn);
+
+                        var anx0 = an0;   // the input part, kept apart
+                        an0 = Load512(ref bias, 48);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            var pair0ar0 = Load512(ref column, 0);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair0ar0), z0, ar0);
+                            ar0 = MultiplyAdd(OddBFloat16(pair0ar0), z1, ar0);
+                            var pair0az0 = Load512(ref column, 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair0az0), z0, az0);
+                            az0 = MultiplyAdd(OddBFloat16(pair0az0), z1, az0);
+                            var pair0an0 = Load512(ref column, 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair0an0), z0, an0);
+                            an0 = MultiplyAdd(OddBFloat16(pair0an0), z1, an0);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            var pair1ar0 = Load512(ref column, TileColumn);
+                            ar0 = MultiplyAdd(EvenBFloat16(pair1ar0), z2, ar0);
+                            ar0 = MultiplyAdd(OddBFloat16(pair1ar0), z3, ar0);
+                            var pair1az0 = Load512(ref column, TileColumn + 16);
+                            az0 = MultiplyAdd(EvenBFloat16(pair1az0), z2, az0);
+                            az0 = MultiplyAdd(OddBFloat16(pair1az0), z3, az0);
+                            var pair1an0 = Load512(ref column, TileColumn + 32);
+                            an0 = MultiplyAdd(EvenBFloat16(pair1an0), z2, an0);
+                            an0 = MultiplyAdd(OddBFloat16(pair1an0), z3, an0);
+                            column = ref At(ref column, 2 * TileColumn);
+                        }
+
+
+                        {
+                            nint j = tile * Tile;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                         }
                     }
                 }

@@ -1382,7 +1382,7 @@ namespace Models
                 public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
                 public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
 
-                /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel is written for 256-bit vectors.</summary>
+                /// <summary>Whether a bfloat16 frozen copy is packed two weights per slot: the 16-bit kernel needs 256-bit vectors (tiles of 16 also have a 512-bit body).</summary>
                 public static bool PackedPathBFloat16 => global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
 
                 /// <summary>Floats of a bfloat16 frozen copy: packed two weights per slot on the Vector256 path, the float32 frozen copy of the rounded weights elsewhere.</summary>
@@ -1432,7 +1432,7 @@ namespace Models
                 /// <summary>One step on packed weights: h from previous (a copy, or the state itself when there is one tile); c and h' into next.</summary>
                 /// <remarks>Each load of 8 slots holds two columns of bfloat16 weights: column 2p by EvenBFloat16, 2p + 1 by OddBFloat16.</remarks>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void PackedStepBFloat16(ref float w, ref float x, ref float previous, ref float next)
+                private static void PackedStep256BFloat16(ref float w, ref float x, ref float previous, ref float next)
                 {
                     // Per tile of 16 hidden units: a = W·[x; h] + b for the tile's rows of every gate, one column at a time
                     // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
@@ -1638,6 +1638,139 @@ namespace Models
                             var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
                             var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
                             var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>The packed step on bfloat16 weights on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void PackedStepBFloat16(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) PackedStep512BFloat16(ref w, ref x, ref previous, ref next);
+                    else PackedStep256BFloat16(ref w, ref x, ref previous, ref next);
+                }
+
+                /// <summary>PackedStep256BFloat16 with one Vector512 per gate of a tile of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStep512BFloat16(ref float w, ref float x, ref float previous, ref float next)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float column = ref At(ref w, tile * TileWeightsBFloat16);
+                        ref float bias = ref At(ref w, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        // every gate starts from b_ih + b_hh
+                        var ai0 = Load512(ref bias, 0);
+                        var af0 = Load512(ref bias, 16);
+                        var ag0 = Load512(ref bias, 32);
+                        var ao0 = Load512(ref bias, 48);
+
+                        // += W_ih·x
+                        {
+                            var z0 = Broadcast512(Load1(ref x, 0));
+                            var z1 = Broadcast512(Load1(ref x, 1));
+                            var pair0ai0 = Load512(ref column, 0);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair0ai0), z0, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair0ai0), z1, ai0);
+                            var pair0af0 = Load512(ref column, 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair0af0), z0, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair0af0), z1, af0);
+                            var pair0ag0 = Load512(ref column, 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair0ag0), z0, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair0ag0), z1, ag0);
+                            var pair0ao0 = Load512(ref column, 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair0ao0), z0, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair0ao0), z1, ao0);
+                            var z2 = Broadcast512(Load1(ref x, 2));
+                            var z3 = Broadcast512(Load1(ref x, 3));
+                            var pair1ai0 = Load512(ref column, TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair1ai0), z2, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair1ai0), z3, ai0);
+                            var pair1af0 = Load512(ref column, TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair1af0), z2, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair1af0), z3, af0);
+                            var pair1ag0 = Load512(ref column, TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair1ag0), z2, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair1ag0), z3, ag0);
+                            var pair1ao0 = Load512(ref column, TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair1ao0), z2, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair1ao0), z3, ao0);
+                            var z4 = Broadcast512(Load1(ref x, 4));
+                            var z5 = Broadcast512(Load1(ref x, 5));
+                            var pair2ai0 = Load512(ref column, 2 * TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair2ai0), z4, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair2ai0), z5, ai0);
+                            var pair2af0 = Load512(ref column, 2 * TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair2af0), z4, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair2af0), z5, af0);
+                            var pair2ag0 = Load512(ref column, 2 * TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair2ag0), z4, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair2ag0), z5, ag0);
+                            var pair2ao0 = Load512(ref column, 2 * TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair2ao0), z4, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair2ao0), z5, ao0);
+                            var z6 = Broadcast512(Load1(ref x, 6));
+                            var z7 = Broadcast512(Load1(ref x, 7));
+                            var pair3ai0 = Load512(ref column, 3 * TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair3ai0), z6, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair3ai0), z7, ai0);
+                            var pair3af0 = Load512(ref column, 3 * TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair3af0), z6, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair3af0), z7, af0);
+                            var pair3ag0 = Load512(ref column, 3 * TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair3ag0), z6, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair3ag0), z7, ag0);
+                            var pair3ao0 = Load512(ref column, 3 * TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair3ao0), z6, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair3ao0), z7, ao0);
+                        }
+                        column = ref At(ref column, 4 * TileColumn);
+
+                        // += W_hh·h
+                        for (nint k = 0; k < HiddenSize; k += 4)
+                        {
+                            var z0 = Broadcast512(Load1(ref previous, k));
+                            var z1 = Broadcast512(Load1(ref previous, k + 1));
+                            var pair0ai0 = Load512(ref column, 0);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair0ai0), z0, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair0ai0), z1, ai0);
+                            var pair0af0 = Load512(ref column, 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair0af0), z0, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair0af0), z1, af0);
+                            var pair0ag0 = Load512(ref column, 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair0ag0), z0, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair0ag0), z1, ag0);
+                            var pair0ao0 = Load512(ref column, 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair0ao0), z0, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair0ao0), z1, ao0);
+                            var z2 = Broadcast512(Load1(ref previous, k + 2));
+                            var z3 = Broadcast512(Load1(ref previous, k + 3));
+                            var pair1ai0 = Load512(ref column, TileColumn);
+                            ai0 = MultiplyAdd(EvenBFloat16(pair1ai0), z2, ai0);
+                            ai0 = MultiplyAdd(OddBFloat16(pair1ai0), z3, ai0);
+                            var pair1af0 = Load512(ref column, TileColumn + 16);
+                            af0 = MultiplyAdd(EvenBFloat16(pair1af0), z2, af0);
+                            af0 = MultiplyAdd(OddBFloat16(pair1af0), z3, af0);
+                            var pair1ag0 = Load512(ref column, TileColumn + 32);
+                            ag0 = MultiplyAdd(EvenBFloat16(pair1ag0), z2, ag0);
+                            ag0 = MultiplyAdd(OddBFloat16(pair1ag0), z3, ag0);
+                            var pair1ao0 = Load512(ref column, TileColumn + 48);
+                            ao0 = MultiplyAdd(EvenBFloat16(pair1ao0), z2, ao0);
+                            ao0 = MultiplyAdd(OddBFloat16(pair1ao0), z3, ao0);
+                            column = ref At(ref column, 2 * TileColumn);
+                        }
+
+
+                        {
+                            nint j = tile * Tile;
+                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
                             var tanhC = Tanh(c);
                             Store(c, ref next, HiddenSize + j);
                             Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
