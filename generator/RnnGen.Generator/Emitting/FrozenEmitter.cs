@@ -674,14 +674,7 @@ internal static partial class FrozenEmitter
             {
                 if (hoisted)
                 {
-                    w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
-                    if (kernels.SeparateBiasGate >= 0)
-                    {
-                        w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
-                    }
-
-                    w.Line("ref float input = ref At(ref projected, tile * TileColumn);");
-                    w.Line("// the input part: the packed biases + W_ih·x, computed beforehand");
+                    EmitHoistedTileStart(w, kernels);
                     for (int a = 0; a < names.Count; a++)
                     {
                         w.Line($"var {names[a]} = Load256(ref input, {N(8 * a)});");
@@ -741,6 +734,19 @@ internal static partial class FrozenEmitter
 
             kernels.EmitPackedAfterTiles(w);
         }
+    }
+
+    /// <summary>A hoisted packed step's references for one tile: its W_hh columns, its biases (for a separate bias gate), its input parts.</summary>
+    private static void EmitHoistedTileStart(SourceWriter w, LayerKernels kernels)
+    {
+        w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
+        if (kernels.SeparateBiasGate >= 0)
+        {
+            w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
+        }
+
+        w.Line("ref float input = ref At(ref projected, tile * TileColumn);");
+        w.Line("// the input part: the packed biases + W_ih·x, computed beforehand");
     }
 
     /// <summary>
@@ -900,14 +906,7 @@ internal static partial class FrozenEmitter
             {
                 if (hoisted)
                 {
-                    w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
-                    if (kernels.SeparateBiasGate >= 0)
-                    {
-                        w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
-                    }
-
-                    w.Line("ref float input = ref At(ref projected, tile * TileColumn);");
-                    w.Line("// the input part: the packed biases + W_ih·x, computed beforehand");
+                    EmitHoistedTileStart(w, kernels);
                 }
                 else
                 {
