@@ -10,8 +10,8 @@ namespace RnnGen.Generator.Emitting;
 /// fits the packed step. The packed layout (RnnGen.Generated.KernelBase.PackTiles) holds the weights per tile of hidden units,
 /// column-major within the tile, so the step broadcasts one value of z = [x; h] at a time against contiguous weights of
 /// every gate, keeps all accumulators in registers and needs no horizontal sums. It exists on the Vector256 path for H a
-/// multiple of 8, the single-stream step and its hoisted form with a Vector512 body too for tiles of 16; elsewhere the copy is plain and the
-/// layer's own step runs on it.
+/// multiple of 8, its single-stream steps (float32, hoisted, bfloat16) with a Vector512 body too for tiles of 16; elsewhere
+/// the copy is plain and the layer's own step runs on it.
 /// </summary>
 internal static partial class FrozenEmitter
 {
@@ -870,7 +870,9 @@ internal static partial class FrozenEmitter
     /// <summary>
     /// For tiles of 16 units: <c>PackedStep</c>, which runs <c>PackedStep512</c> where Vector512 is accelerated and
     /// <c>PackedStep256</c> elsewhere, and the Vector512 body; <paramref name="hoisted"/>: the same for
-    /// <c>PackedStepProjected</c>, whose accumulators start from a row of FrozenProjectInputs. Same packed layout, so
+    /// <c>PackedStepProjected</c>, whose accumulators start from a row of FrozenProjectInputs; <paramref name="bfloat16"/>:
+    /// <c>PackedStepBFloat16</c> over <c>PackedStep256BFloat16</c> and <c>PackedStep512BFloat16</c>, two columns per load of
+    /// slots (<see cref="EmitColumnPairs(SourceWriter, Width, List{string}, int, int, string, string)"/>). Same packed layout, so
     /// Freeze is the same on both; each gate's 16 units of a column are one Vector512 instead of two Vector256, and the
     /// results are the 256-bit body's bit for bit. The batched and recording packed kernels stay 256-bit.
     /// </summary>
