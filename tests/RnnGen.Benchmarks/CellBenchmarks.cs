@@ -202,3 +202,32 @@ public class GruTraining
     [Benchmark(OperationsPerInvoke = 100)]
     public void Training() => _inner.Training();
 }
+
+/// <summary>
+/// <see cref="LimitTraining"/> for both kinds from (32,64) to (128,256), T = 100, weights ×4: where the training kernels'
+/// default Vector512 dispatch (from 64 hidden units) starts to pay. Run it once by default and once with
+/// RNNGEN_VECTOR512=0 (every kernel on Vector256) to compare the two.
+/// </summary>
+[MemoryDiagnoser]
+public class TrainingShapes
+{
+    private readonly CellBenchmarks _inner = new() { WeightScale = 4f };
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [Params("32x64", "64x128", "128x256")]
+    public string Shape { get; set; } = "64x128";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _inner.Kind = Kind;
+        _inner.Shape = Shape;
+        _inner.Setup();
+    }
+
+    /// <inheritdoc cref="LimitTraining.Training"/>
+    [Benchmark(OperationsPerInvoke = 100)]
+    public void Training() => _inner.Training();
+}

@@ -49,10 +49,15 @@ internal static class FileShell
 
     public static string GeneratedCodeAttribute => $"[global::System.CodeDom.Compiler.GeneratedCode(\"RnnGen.Generator\", \"{GeneratorVersion}\")]";
 
-    /// <summary><c>ActivePath</c>: the widest of <paramref name="widths"/> the hardware accelerates.</summary>
-    public static void EmitActivePath(SourceWriter w, IReadOnlyList<Width> widths)
+    /// <summary>
+    /// <c>ActivePath</c>: the widest of <paramref name="widths"/> the hardware accelerates; <paramref name="trainingOn512"/>
+    /// when the training kernels of these sizes dispatch on <see cref="Width.ForTraining"/> instead.
+    /// </summary>
+    public static void EmitActivePath(SourceWriter w, IReadOnlyList<Width> widths, bool trainingOn512 = false)
     {
-        w.Line("/// <summary>The instruction path this process runs for these sizes.</summary>");
+        w.Line(trainingOn512
+            ? "/// <summary>The instruction path this process runs these sizes' forward kernels on; the training kernels take Vector512 wherever SimdSupport.Vector512Training, else this path.</summary>"
+            : "/// <summary>The instruction path this process runs for these sizes.</summary>");
         w.Line("public static global::RnnGen.Simd.SimdPath ActivePath =>");
         string path = string.Join(" : ", widths.Where(x => !x.IsScalar).Select(x => $"{x.Condition} ? global::RnnGen.Simd.SimdPath.{x.PathName}")
             .Concat(["global::RnnGen.Simd.SimdPath.Scalar;"]));

@@ -28,6 +28,8 @@ internal static class LayerKernelsEmitter
         public static readonly Kernel BackwardStepBatch = new("BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count");
 
         public static readonly Kernel[] Dispatched = [Step, StepProjected, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
+
+        public static readonly Kernel[] Training = [BackwardStep, BackwardStepBatch, ParameterGradients];
     }
 
     public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
@@ -41,13 +43,13 @@ internal static class LayerKernelsEmitter
         {
             EmitConstants(w, kernels);
             w.Line();
-            FileShell.EmitActivePath(w, widths);
+            FileShell.EmitActivePath(w, widths, trainingOn512: spec.Hidden >= Width.TrainingVector512Hidden);
             w.Line();
             FrozenEmitter.EmitKernels(w, kernels);
             EmitProjectInputs(w, kernels);
             foreach (Kernel kernel in Kernels.Dispatched)
             {
-                kernel.EmitDispatch(w, widths);
+                kernel.EmitDispatch(w, Kernels.Training.Contains(kernel) ? Width.ForTraining(spec.Hidden) : widths);
             }
 
             foreach (Width width in widths)

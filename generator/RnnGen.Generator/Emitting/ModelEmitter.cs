@@ -122,7 +122,7 @@ internal static partial class ModelEmitter
             /// <summary>The architecture: sizes, tensor names ({{Xml(FirstTensorNames(layout))}}, …) and state layout.</summary>
             public static global::RnnGen.ModelShape Shape { get; } = {{ShapeExpression(shape)}};
 
-            /// <summary>The instruction path this process runs for these sizes.</summary>
+            /// <summary>The instruction path this process runs the first layer's forward kernels on (see SimdSupport.Vector512Training for its training kernels).</summary>
             public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.FirstLayer.ActivePath;
             """);
     }

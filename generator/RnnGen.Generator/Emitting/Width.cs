@@ -11,6 +11,17 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
     public static readonly Width V128 = new("128", 4, "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated");
     public static readonly Width Scalar = new("1", 1, "true");
 
+    /// <summary>
+    /// The hidden size from which the training kernels (one step back, batched or not, and the parameter gradients)
+    /// dispatch to Vector512 by default rather than only when opted in: measured faster than Vector256 from (64,128) up
+    /// on a Zen 4 (slower at (32,64), where a step back's row blocks are too short to pay for 512-bit reductions).
+    /// </summary>
+    public const int TrainingVector512Hidden = 64;
+
+    /// <summary>The paths the training kernels of a cell dispatch over: <see cref="For"/>'s, Vector512 on by default from <see cref="TrainingVector512Hidden"/>.</summary>
+    public static Width[] ForTraining(int hidden) =>
+        hidden >= TrainingVector512Hidden ? [V512 with { Condition = "global::RnnGen.Simd.SimdSupport.Vector512Training" }, V256, V128, Scalar] : For(hidden);
+
     public bool IsScalar => Lanes == 1;
 
     public string PathName => IsScalar ? "Scalar" : "Vector" + Suffix;

@@ -6,18 +6,39 @@ namespace RnnGen.Simd;
 public static class SimdSupport
 {
     /// <summary>
-    /// Whether generated classes take their Vector512 renderings (cell and model steps, batched, hoisted and backward
-    /// steps, parameter gradients, the dense head): only where Vector512 is accelerated and the process opts in, with the
-    /// AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
+    /// Whether generated classes take their Vector512 renderings (cell and model steps, batched and hoisted steps, the
+    /// dense head, and the training kernels of classes under 64 hidden units): only where Vector512 is accelerated and the
+    /// process opts in, with the AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
     /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>. Off by default because on an AMD
-    /// Zen 4 the cell's step is no faster on those renderings than on Vector256 (training at H ≥ 128 is:
-    /// docs/performance.md, "Vector512"). A frozen snapshot's packed single-stream step and its hoisted sequence step take
+    /// Zen 4 the cell's step is no faster on those renderings than on Vector256 (the training kernels from 64 units are:
+    /// <see cref="Vector512Training"/>; docs/performance.md, "Vector512"). A frozen snapshot's packed single-stream step and its hoisted sequence step take
     /// their Vector512 bodies wherever Vector512 is accelerated: they measured faster, and give the 256-bit bodies' results
     /// bit for bit.
     /// </summary>
-    public static bool Vector512Kernels { get; } = Vector512.IsHardwareAccelerated
-        && ((AppContext.TryGetSwitch("RnnGen.Simd.Vector512", out bool enabled) && enabled)
-            || Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1");
+    public static bool Vector512Kernels { get; } = Vector512.IsHardwareAccelerated && Choice() == true;
+
+    /// <summary>
+    /// Whether the training kernels of generated classes with 64 hidden units or more (one step back, batched or not,
+    /// and the parameter gradients of a sequence) take their Vector512 renderings: wherever Vector512 is accelerated,
+    /// unless the process opts out with the AppContext switch <c>RnnGen.Simd.Vector512</c> set to false or
+    /// <c>RNNGEN_VECTOR512=0</c>. On by default because on a Zen 4 they train faster there than on Vector256 from
+    /// (64,128) up (docs/performance.md, "Vector512"); the forward kernels keep <see cref="Vector512Kernels"/>.
+    /// </summary>
+    public static bool Vector512Training { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
+
+    /// <summary>The process's choice of Vector512 kernels: true opted in, false opted out, null unsaid. The switch wins.</summary>
+    private static bool? Choice() => Choose(
+        AppContext.TryGetSwitch("RnnGen.Simd.Vector512", out bool enabled) ? enabled : null,
+        Environment.GetEnvironmentVariable("RNNGEN_VECTOR512"));
+
+    /// <summary><see cref="Choice"/> from the switch's value (null when not set) and the environment variable's.</summary>
+    internal static bool? Choose(bool? appContextSwitch, string? environment) =>
+        appContextSwitch ?? environment switch
+        {
+            "1" => true,
+            "0" => false,
+            _ => null,
+        };
 
     /// <summary>
     /// The widest vector width generated classes take (<see cref="Vector512Kernels"/>, then the widest accelerated one). Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and
