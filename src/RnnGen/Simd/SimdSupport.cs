@@ -9,7 +9,8 @@ public static class SimdSupport
     /// Whether generated classes take their Vector512 renderings (cell and model steps, batched and hoisted steps, the
     /// dense head, and the training kernels of classes under 64 hidden units): only where Vector512 is accelerated and the
     /// process opts in, with the AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
-    /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>. Off by default because on an AMD
+    /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>; where both are set, the switch wins
+    /// (set to false it opts out even with <c>RNNGEN_VECTOR512=1</c>). Off by default because on an AMD
     /// Zen 4 the cell's step is no faster on those renderings than on Vector256 (the training kernels from 64 units are:
     /// <see cref="Vector512Training"/>; docs/performance.md, "Vector512"). A frozen snapshot's packed single-stream step and its hoisted sequence step take
     /// their Vector512 bodies wherever Vector512 is accelerated: they measured faster, and give the 256-bit bodies' results
@@ -21,8 +22,9 @@ public static class SimdSupport
     /// Whether the training kernels of generated classes with 64 hidden units or more (one step back, batched or not,
     /// and the parameter gradients of a sequence) take their Vector512 renderings: wherever Vector512 is accelerated,
     /// unless the process opts out with the AppContext switch <c>RnnGen.Simd.Vector512</c> set to false or
-    /// <c>RNNGEN_VECTOR512=0</c>. On by default because on a Zen 4 they train faster there than on Vector256 from
-    /// (64,128) up (docs/performance.md, "Vector512"); the forward kernels keep <see cref="Vector512Kernels"/>.
+    /// <c>RNNGEN_VECTOR512=0</c> (the switch wins where both are set). On by default because on a Zen 4 whole training
+    /// steps took 0.86–0.92× their Vector256 time from 128 hidden units and 0.88–0.99× at 64 (docs/performance.md,
+    /// "Training kernels on Vector512 by default"); the forward kernels keep <see cref="Vector512Kernels"/>.
     /// </summary>
     public static bool Vector512Training { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
 
@@ -41,7 +43,9 @@ public static class SimdSupport
         };
 
     /// <summary>
-    /// The widest vector width generated classes take (<see cref="Vector512Kernels"/>, then the widest accelerated one). Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and
+    /// The widest vector width generated classes take (<see cref="Vector512Kernels"/>, then the widest accelerated one),
+    /// except that training kernels from 64 hidden units follow <see cref="Vector512Training"/> and a frozen snapshot's
+    /// packed steps take Vector512 wherever it is accelerated. Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and
     /// <see cref="Vector256.IsHardwareAccelerated"/>, not <c>Avx512F.IsSupported</c> or <c>Avx.IsSupported</c>, which stay
     /// true when the runtime is told to prefer narrower vectors. A generated class whose hidden units do not fill a
     /// vector takes a narrower path than this (its <c>ActivePath</c> says which).

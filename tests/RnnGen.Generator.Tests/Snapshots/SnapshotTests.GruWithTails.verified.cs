@@ -39,7 +39,7 @@ namespace Models
         /// <summary>The architecture: sizes, tensor names (weight_ih_l0, weight_hh_l0, …) and state layout.</summary>
         public static global::RnnGen.ModelShape Shape { get; } = new(global::RnnGen.CellKind.Gru, 3, 5);
 
-        /// <summary>The instruction path this process runs the first layer's forward kernels on (see SimdSupport.Vector512Training for its training kernels).</summary>
+        /// <summary>The instruction path this process runs for these sizes.</summary>
         public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.FirstLayer.ActivePath;
 
         // Pinned, with the parameters from its first cache-line boundary: every row whose length is a multiple of 8

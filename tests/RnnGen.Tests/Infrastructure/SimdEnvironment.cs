@@ -34,12 +34,29 @@ internal static class SimdEnvironment
             }
 
             bool avx2 = Avx2.IsSupported && Knob("EnableAVX") != 0 && Knob("EnableAVX2") != 0;
-            bool avx512 = avx2 && Avx512F.IsSupported && Avx512F.VL.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported && Avx512DQ.IsSupported
-                && Knob("EnableAVX512") != 0 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1";   // RnnGen's opt-in
             int preferredWidth = Knob("PreferredVectorBitWidth") ?? 0;   // 0: the runtime's default
-            return avx512 && (preferredWidth == 0 || preferredWidth >= 512) ? SimdPath.Vector512
+            return Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1" ? SimdPath.Vector512   // RnnGen's opt-in
                 : avx2 && (preferredWidth == 0 || preferredWidth >= 256) ? SimdPath.Vector256
                 : SimdPath.Vector128;
+        }
+    }
+
+    /// <summary>
+    /// Whether the training kernels of a class with 64 hidden units or more must run Vector512: wherever the knobs and the
+    /// CPU allow 512-bit vectors, unless RNNGEN_VECTOR512=0 opts out (RnnGen's default for them).
+    /// </summary>
+    public static bool TrainingOnVector512 => Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") != "0";
+
+    /// <summary>512-bit vectors: AVX-512 F, BW, CD, DQ and VL with AVX2, none turned off, no preferred width below 512.</summary>
+    private static bool Accelerates512
+    {
+        get
+        {
+            int preferredWidth = Knob("PreferredVectorBitWidth") ?? 0;
+            return Knob("EnableHWIntrinsic") != 0 && X86Base.IsSupported
+                && Avx2.IsSupported && Knob("EnableAVX") != 0 && Knob("EnableAVX2") != 0
+                && Avx512F.IsSupported && Avx512F.VL.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported && Avx512DQ.IsSupported
+                && Knob("EnableAVX512") != 0 && (preferredWidth == 0 || preferredWidth >= 512);
         }
     }
 
