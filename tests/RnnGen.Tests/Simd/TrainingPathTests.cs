@@ -69,7 +69,7 @@ public sealed class TrainingPathTests
             backward.Add([.. da, .. dPrev[..stateSize], .. dx]);
         }
 
-        const int Steps = 37;   // more than one block of the blocked accumulation would use for fewer steps
+        const int Steps = 37;   // one block of the blocked accumulation (at most 64 steps a block), not a multiple of any width
         float[] inputs = Values(Steps * input, 2f), states = Values((Steps + 1) * stateSize, 1f);
         float[] recorded = Values(Steps * activationsPerStep, 1f), gradients = Values(Steps * gradientsPerStep, 1f), start = Values(parameterCount, 0.1f);
         var parameterGradients = new List<float[]>();
