@@ -55,12 +55,15 @@ internal static class FileShell
     /// </summary>
     public static void EmitActivePath(SourceWriter w, IReadOnlyList<Width> widths, bool trainingOn512 = false)
     {
-        w.Line(trainingOn512
-            ? "/// <summary>The instruction path this process runs these sizes' forward kernels on; the training kernels take Vector512 wherever SimdSupport.Vector512Training, else this path.</summary>"
-            : "/// <summary>The instruction path this process runs for these sizes.</summary>");
+        w.Line($"/// <summary>{ActivePathSummary(trainingOn512)}</summary>");
         w.Line("public static global::RnnGen.Simd.SimdPath ActivePath =>");
         string path = string.Join(" : ", widths.Where(x => !x.IsScalar).Select(x => $"{x.Condition} ? global::RnnGen.Simd.SimdPath.{x.PathName}")
             .Concat(["global::RnnGen.Simd.SimdPath.Scalar;"]));
         w.Line("    " + path);
     }
+
+    /// <summary>ActivePath's summary, here and on a model: with <paramref name="trainingOn512"/> it names the forward kernels' path only.</summary>
+    public static string ActivePathSummary(bool trainingOn512) => trainingOn512
+        ? "The instruction path this process runs these sizes' forward kernels on; the training kernels take Vector512 wherever SimdSupport.Vector512Training, else this path."
+        : "The instruction path this process runs for these sizes.";
 }

@@ -703,13 +703,13 @@ internal static partial class FrozenEmitter
                 {
                     w.Line();
                     w.Line("// += W_ih·x");
-                    (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, names, sets, spec.Input, "x", "InputSize");
+                    (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Input, "x", "InputSize");
                 }
 
                 kernels.EmitPackedBetweenProducts(w, tile, vectors, sets);
                 w.Line();
                 w.Line("// += W_hh·h");
-                (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
+                (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
                 if (sets == 2)
                 {
                     w.Line();
@@ -750,21 +750,23 @@ internal static partial class FrozenEmitter
     }
 
     /// <summary>
-    /// acc += column_k · z_k for k in [0, count): columns advance through <c>column</c>; with two sets, column k feeds set k mod 2.
-    /// Groups of <see cref="Unroll"/> columns are unrolled so every load has a constant offset; short products unroll fully.
+    /// acc += column_k · z_k for k in [0, count), one vector of <paramref name="width"/> per accumulator of a tile's column:
+    /// columns advance through <c>column</c>; with two sets, column k feeds set k mod 2 (the second set's names end in b).
+    /// Groups of <see cref="Unroll"/> columns (a multiple of the sets, so each group starts at set 0) are unrolled so every
+    /// load has a constant offset; short products unroll fully.
     /// </summary>
-    private static void EmitColumns(SourceWriter w, List<string> names, int sets, int count, string z, string countName)
+    private static void EmitColumns(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName)
     {
         void Column(int offset, string zIndex, int set)
         {
             string value = $"z{N(offset)}";
-            w.Line($"var {value} = Broadcast256(Load1(ref {z}, {zIndex}));");
+            w.Line($"var {value} = {width.Broadcast($"Load1(ref {z}, {zIndex})")};");
             for (int a = 0; a < names.Count; a++)
             {
                 string acc = set == 0 ? names[a] : names[a] + "b";
                 string column = offset == 0 ? "" : offset == 1 ? "TileColumn" : $"{N(offset)} * TileColumn";
-                string at = column.Length == 0 ? N(8 * a) : a == 0 ? column : $"{column} + {N(8 * a)}";
-                w.Line($"{acc} = MultiplyAdd(Load256(ref column, {at}), {value}, {acc});");
+                string at = column.Length == 0 ? N(width.Lanes * a) : a == 0 ? column : $"{column} + {N(width.Lanes * a)}";
+                w.Line($"{acc} = MultiplyAdd({width.Load("column", at)}, {value}, {acc});");
             }
         }
 
@@ -797,17 +799,13 @@ internal static partial class FrozenEmitter
     }
 
     /// <summary>Writes acc += column_k · z_k for k in [0, count) (<see cref="EmitColumns"/>, <see cref="EmitColumnPairs"/>).</summary>
-    private delegate void ColumnsEmitter(SourceWriter w, List<string> names, int sets, int count, string z, string countName);
+    private delegate void ColumnsEmitter(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName);
 
     /// <summary>
     /// <see cref="EmitColumns"/> on bfloat16 pairs: one load per accumulator and pair of columns, column k = 2p from the
     /// upper halves into set k mod 2 and k + 1 from the lower halves into the next, so each accumulator sums in the same order.
     /// </summary>
-    private static void EmitColumnPairs(SourceWriter w, List<string> names, int sets, int count, string z, string countName) =>
-        EmitColumnPairs(w, Width.V256, names, sets, count, z, countName);
-
-    /// <summary><see cref="EmitColumnPairs(SourceWriter, List{string}, int, int, string, string)"/> with vectors of <paramref name="width"/>: one vector per accumulator of a tile's column.</summary>
-    private static void EmitColumnPairs(SourceWriter w, Width width, List<string> names, int sets, int count, string z, string countName)
+    private static void EmitColumnPairs(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName)
     {
         // Columns offset and offset + 1 (when odd) of the group, from pair slot offset / 2.
         void Pair(int offset, string zIndex, string? oddIndex, int set)
@@ -872,7 +870,7 @@ internal static partial class FrozenEmitter
     /// <c>PackedStep256</c> elsewhere, and the Vector512 body; <paramref name="hoisted"/>: the same for
     /// <c>PackedStepProjected</c>, whose accumulators start from a row of FrozenProjectInputs; <paramref name="bfloat16"/>:
     /// <c>PackedStepBFloat16</c> over <c>PackedStep256BFloat16</c> and <c>PackedStep512BFloat16</c>, two columns per load of
-    /// slots (<see cref="EmitColumnPairs(SourceWriter, Width, List{string}, int, int, string, string)"/>). Same packed layout, so
+    /// slots (<see cref="EmitColumnPairs"/>). Same packed layout, so
     /// Freeze is the same on both; each gate's 16 units of a column are one Vector512 instead of two Vector256, and the
     /// results are the 256-bit body's bit for bit. The batched and recording packed kernels stay 256-bit.
     /// </summary>
@@ -974,61 +972,7 @@ internal static partial class FrozenEmitter
             kernels.EmitPackedAfterTiles(w);
         }
 
-        void Columns(int count, string z, string countName)
-        {
-            if (bfloat16)
-            {
-                EmitColumnPairs(w, Width.V512, [.. names], sets, count, z, countName);
-            }
-            else
-            {
-                EmitColumns512(w, names, sets, count, z, countName);
-            }
-        }
-    }
-
-    /// <summary><see cref="EmitColumns"/> for <see cref="EmitPackedStep512"/>: with two sets, column k feeds set k mod 2 (the second set's names end in b).</summary>
-    private static void EmitColumns512(SourceWriter w, string[] names, int sets, int count, string z, string countName)
-    {
-        void Column(int offset, string zIndex, int set)
-        {
-            string value = $"z{N(offset)}";
-            w.Line($"var {value} = Broadcast512(Load1(ref {z}, {zIndex}));");
-            for (int a = 0; a < names.Length; a++)
-            {
-                string acc = set == 0 ? names[a] : names[a] + "b";
-                string column = offset == 0 ? "" : offset == 1 ? "TileColumn" : $"{N(offset)} * TileColumn";
-                string at = column.Length == 0 ? N(Packed512Tile * a) : a == 0 ? column : $"{column} + {N(Packed512Tile * a)}";
-                w.Line($"{acc} = MultiplyAdd(Load512(ref column, {at}), {value}, {acc});");
-            }
-        }
-
-        const int unroll = Unroll;   // a multiple of the sets: each group starts at set 0
-        int grouped = count <= 2 * unroll ? 0 : count - count % unroll;
-        if (grouped > 0)
-        {
-            using (w.Block(grouped == count ? $"for (nint k = 0; k < {countName}; k += {N(unroll)})" : $"for (nint k = 0; k < {N(grouped)}; k += {N(unroll)})"))
-            {
-                for (int c = 0; c < unroll; c++)
-                {
-                    Column(c, c == 0 ? "k" : $"k + {N(c)}", c % sets);
-                }
-
-                w.Line($"column = ref At(ref column, {N(unroll)} * TileColumn);");
-            }
-        }
-
-        if (grouped < count)
-        {
-            using (w.Block(""))
-            {
-                for (int c = 0; c < count - grouped; c++)
-                {
-                    Column(c, N(grouped + c), c % sets);
-                }
-            }
-
-            w.Line($"column = ref At(ref column, {N(count - grouped)} * TileColumn);");
-        }
+        void Columns(int count, string z, string countName) =>
+            (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V512, names, sets, count, z, countName);
     }
 }

@@ -47,9 +47,10 @@ internal static class LayerKernelsEmitter
             w.Line();
             FrozenEmitter.EmitKernels(w, kernels);
             EmitProjectInputs(w, kernels);
+            Width[] trainingWidths = Width.ForTraining(spec.Hidden);
             foreach (Kernel kernel in Kernels.Dispatched)
             {
-                kernel.EmitDispatch(w, Kernels.Training.Contains(kernel) ? Width.ForTraining(spec.Hidden) : widths);
+                kernel.EmitDispatch(w, Kernels.Training.Contains(kernel) ? trainingWidths : widths);
             }
 
             foreach (Width width in widths)

@@ -122,15 +122,10 @@ internal static partial class ModelEmitter
             /// <summary>The architecture: sizes, tensor names ({{Xml(FirstTensorNames(layout))}}, …) and state layout.</summary>
             public static global::RnnGen.ModelShape Shape { get; } = {{ShapeExpression(shape)}};
 
-            /// <summary>{{ActivePathSummary(shape)}}</summary>
+            /// <summary>{{FileShell.ActivePathSummary(trainingOn512: shape.Hidden >= Width.TrainingVector512Hidden)}}</summary>
             public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.FirstLayer.ActivePath;
             """);
     }
-
-    /// <summary>ActivePath's summary: from <see cref="Width.TrainingVector512Hidden"/> units it names the forward kernels' path only.</summary>
-    private static string ActivePathSummary(ModelShapeSpec shape) => shape.Hidden >= Width.TrainingVector512Hidden
-        ? "The instruction path this process runs these sizes' forward kernels on; the training kernels take Vector512 wherever SimdSupport.Vector512Training, else this path."
-        : "The instruction path this process runs for these sizes.";
 
     private static string FirstTensorNames(Layout.ModelLayout layout)
     {

@@ -21,7 +21,10 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
 
     /// <summary>The paths the training kernels of a cell dispatch over: <see cref="For"/>'s, Vector512 on by default from <see cref="TrainingVector512Hidden"/>.</summary>
     public static Width[] ForTraining(int hidden) =>
-        hidden >= TrainingVector512Hidden ? [V512 with { Condition = "global::RnnGen.Simd.SimdSupport.Vector512Training" }, V256, V128, Scalar] : For(hidden);
+        hidden >= TrainingVector512Hidden ? [V512ByDefault, V256, V128, Scalar] : For(hidden);
+
+    /// <summary>The Vector512 path of the training kernels from <see cref="TrainingVector512Hidden"/> units: taken unless opted out.</summary>
+    private static readonly Width V512ByDefault = V512 with { Condition = "global::RnnGen.Simd.SimdSupport.Vector512Training" };
 
     public bool IsScalar => Lanes == 1;
 
