@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -8,7 +9,7 @@ namespace RnnGen.Simd;
 /// the recurrence. A packed tile stores each column of W_ih contiguously (every gate's rows of the tile side by side), so
 /// the product over a block of steps is an outer-product GEMM: per column k, one load of a chunk of the column and one
 /// broadcast of x_t[k] per step feed register-blocked accumulators; no horizontal sums. Each accumulator adds the columns
-/// in order from the tile's bias, exactly as the packed step does.
+/// in order from the tile's bias, exactly as the packed step does, so every width gives the same floats bit for bit.
 /// </summary>
 internal static class PackedInputProjection
 {
@@ -18,9 +19,124 @@ internal static class PackedInputProjection
     /// <summary>
     /// dest[t·tiles·width + tile·width + j] = biases[tile·tileBiases + j] + Σ_k weights[tile·tileWeights + k·width + j]·xs[t·xStride + k]
     /// for j &lt; width (a multiple of 8), k &lt; inputs, t &lt; steps: each row of dest laid out as a packed tile's biases. Unchecked
-    /// (the caller has checked every length); 256-bit vectors only.
+    /// (the caller has checked every length). Where Vector512 is accelerated and a tile's column is 16 to 64 floats in whole
+    /// Vector512s (the 16-unit tiles of every packed layer from H = 16), the Vector512 body; else the Vector256 one.
     /// </summary>
     public static void Project(
+        ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
+    {
+        if (Vector512.IsHardwareAccelerated && width % 16 == 0 && width <= 64)
+        {
+            Project512(ref weights, tileWeights, ref biases, tileBiases, tiles, width, inputs, ref xs, xStride, ref dest, steps);
+        }
+        else
+        {
+            Project256(ref weights, tileWeights, ref biases, tileBiases, tiles, width, inputs, ref xs, xStride, ref dest, steps);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Project"/> on Vector512, <paramref name="width"/> 16, 32, 48 or 64: a tile's whole column (up to four
+    /// vectors) for four steps per pass, up to 16 accumulators (AVX-512 has 32 registers), so each broadcast of x_t[k] feeds
+    /// up to four FMAs where the 256-bit body's feeds two. Measured on a Zen 4 at about half the 256-bit body's time.
+    /// </summary>
+    internal static void Project512(
+        ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
+    {
+        Debug.Assert(width % 16 == 0 && width is >= 16 and <= 64);
+        int rows = tiles * width;
+        for (nint tile = 0; tile < tiles; tile++)
+        {
+            ref float columns = ref Unsafe.Add(ref weights, tile * tileWeights);
+            ref float bias = ref Unsafe.Add(ref biases, tile * tileBiases);
+            ref float d = ref Unsafe.Add(ref dest, tile * width);
+            int t = 0;
+            for (; t + StepsPerLoad <= steps; t += StepsPerLoad)
+            {
+                ref float x = ref Unsafe.Add(ref xs, (nint)t * xStride);
+                ref float row = ref Unsafe.Add(ref d, (nint)t * rows);
+                switch (width)
+                {
+                    case 64: ColumnFourSteps512(4, ref columns, inputs, ref bias, ref x, xStride, ref row, rows); break;
+                    case 48: ColumnFourSteps512(3, ref columns, inputs, ref bias, ref x, xStride, ref row, rows); break;
+                    case 32: ColumnFourSteps512(2, ref columns, inputs, ref bias, ref x, xStride, ref row, rows); break;
+                    default: ColumnFourSteps512(1, ref columns, inputs, ref bias, ref x, xStride, ref row, rows); break;
+                }
+            }
+
+            // The steps after the blocks of four: the 256-bit one-step bodies (the same sums, so the same floats).
+            for (; t < steps; t++)
+            {
+                for (nint j = 0; j < width; j += 16)
+                {
+                    TwoVectorsOneStep(ref Unsafe.Add(ref columns, j), width, inputs, ref Unsafe.Add(ref bias, j), ref Unsafe.Add(ref xs, (nint)t * xStride), ref Unsafe.Add(ref d, (nint)t * rows + j));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tile's column of <paramref name="vectors"/> Vector512s (a constant once inlined: the unused accumulators fold
+    /// away) for four steps: per input k, the column's loads, one broadcast per step, vectors × 4 FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnFourSteps512(int vectors, ref float column, int inputs, ref float bias, ref float x0, int xStride, ref float d, int rows)
+    {
+        ref float x1 = ref Unsafe.Add(ref x0, xStride);
+        ref float x2 = ref Unsafe.Add(ref x0, 2 * (nint)xStride);
+        ref float x3 = ref Unsafe.Add(ref x0, 3 * (nint)xStride);
+        nint width = vectors * 16;
+        Vector512<float> b0 = Vector512.LoadUnsafe(ref bias);
+        Vector512<float> b1 = vectors > 1 ? Vector512.LoadUnsafe(ref bias, 16) : default;
+        Vector512<float> b2 = vectors > 2 ? Vector512.LoadUnsafe(ref bias, 32) : default;
+        Vector512<float> b3 = vectors > 3 ? Vector512.LoadUnsafe(ref bias, 48) : default;
+        Vector512<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+        Vector512<float> a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
+        for (nint k = 0; k < inputs; k++, column = ref Unsafe.Add(ref column, width))
+        {
+            Vector512<float> w0 = Vector512.LoadUnsafe(ref column);
+            Vector512<float> w1 = vectors > 1 ? Vector512.LoadUnsafe(ref column, 16) : default;
+            Vector512<float> w2 = vectors > 2 ? Vector512.LoadUnsafe(ref column, 32) : default;
+            Vector512<float> w3 = vectors > 3 ? Vector512.LoadUnsafe(ref column, 48) : default;
+            Vector512<float> z = Vector512.Create(Unsafe.Add(ref x0, k));
+            a00 = VectorMath.MultiplyAdd(w0, z, a00);
+            if (vectors > 1) a01 = VectorMath.MultiplyAdd(w1, z, a01);
+            if (vectors > 2) a02 = VectorMath.MultiplyAdd(w2, z, a02);
+            if (vectors > 3) a03 = VectorMath.MultiplyAdd(w3, z, a03);
+            z = Vector512.Create(Unsafe.Add(ref x1, k));
+            a10 = VectorMath.MultiplyAdd(w0, z, a10);
+            if (vectors > 1) a11 = VectorMath.MultiplyAdd(w1, z, a11);
+            if (vectors > 2) a12 = VectorMath.MultiplyAdd(w2, z, a12);
+            if (vectors > 3) a13 = VectorMath.MultiplyAdd(w3, z, a13);
+            z = Vector512.Create(Unsafe.Add(ref x2, k));
+            a20 = VectorMath.MultiplyAdd(w0, z, a20);
+            if (vectors > 1) a21 = VectorMath.MultiplyAdd(w1, z, a21);
+            if (vectors > 2) a22 = VectorMath.MultiplyAdd(w2, z, a22);
+            if (vectors > 3) a23 = VectorMath.MultiplyAdd(w3, z, a23);
+            z = Vector512.Create(Unsafe.Add(ref x3, k));
+            a30 = VectorMath.MultiplyAdd(w0, z, a30);
+            if (vectors > 1) a31 = VectorMath.MultiplyAdd(w1, z, a31);
+            if (vectors > 2) a32 = VectorMath.MultiplyAdd(w2, z, a32);
+            if (vectors > 3) a33 = VectorMath.MultiplyAdd(w3, z, a33);
+        }
+
+        Store(a00, a01, a02, a03, vectors, ref d);
+        Store(a10, a11, a12, a13, vectors, ref Unsafe.Add(ref d, rows));
+        Store(a20, a21, a22, a23, vectors, ref Unsafe.Add(ref d, 2 * (nint)rows));
+        Store(a30, a31, a32, a33, vectors, ref Unsafe.Add(ref d, 3 * (nint)rows));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, int vectors, ref float d)
+        {
+            a0.StoreUnsafe(ref d);
+            if (vectors > 1) a1.StoreUnsafe(ref d, 16);
+            if (vectors > 2) a2.StoreUnsafe(ref d, 32);
+            if (vectors > 3) a3.StoreUnsafe(ref d, 48);
+        }
+    }
+
+    /// <summary><see cref="Project"/> on Vector256: 16 floats of a column for four steps per pass, eight accumulators.</summary>
+    internal static void Project256(
         ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
     {
         int rows = tiles * width;
