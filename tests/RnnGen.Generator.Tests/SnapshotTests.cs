@@ -139,6 +139,32 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>Three tiles of 16 units: the Vector512 packed bodies with one set of sums take two tiles at a time, then the last.</summary>
+    [Fact]
+    public void LstmTilePairs() => VerifyCell("Models.Tagger.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Lstm(input: 8, hidden: 48)]
+        public partial class Tagger
+        {
+        }
+        """);
+
+    /// <summary>As <see cref="LstmTilePairs"/> for a GRU: its bfloat16 body pairs tiles (each keeps its n gate's input part apart).</summary>
+    [Fact]
+    public void GruTilePairs() => VerifyCell("Models.Denoiser.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Gru(input: 8, hidden: 48)]
+        public partial class Denoiser
+        {
+        }
+        """);
+
     [Fact]
     public void LstmHiddenOnly() => VerifyWrapper("Models.Stacked.g.cs", """
         using RnnGen;

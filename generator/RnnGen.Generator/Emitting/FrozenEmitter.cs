@@ -755,7 +755,7 @@ internal static partial class FrozenEmitter
     /// Groups of <see cref="Unroll"/> columns (a multiple of the sets, so each group starts at set 0) are unrolled so every
     /// load has a constant offset; short products unroll fully.
     /// </summary>
-    private static void EmitColumns(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName)
+    private static void EmitColumns(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null)
     {
         void Column(int offset, string zIndex, int set)
         {
@@ -765,8 +765,7 @@ internal static partial class FrozenEmitter
             {
                 string acc = set == 0 ? names[a] : names[a] + "b";
                 string column = offset == 0 ? "" : offset == 1 ? "TileColumn" : $"{N(offset)} * TileColumn";
-                string at = column.Length == 0 ? N(width.Lanes * a) : a == 0 ? column : $"{column} + {N(width.Lanes * a)}";
-                w.Line($"{acc} = MultiplyAdd({width.Load("column", at)}, {value}, {acc});");
+                w.Line($"{acc} = MultiplyAdd({width.Load("column", ColumnOffset(width, column, a, names.Count, pairedTile))}, {value}, {acc});");
             }
         }
 
@@ -798,14 +797,30 @@ internal static partial class FrozenEmitter
         }
     }
 
-    /// <summary>Writes acc += column_k · z_k for k in [0, count) (<see cref="EmitColumns"/>, <see cref="EmitColumnPairs"/>).</summary>
-    private delegate void ColumnsEmitter(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName);
+    /// <summary>
+    /// Writes acc += column_k · z_k for k in [0, count) (<see cref="EmitColumns"/>, <see cref="EmitColumnPairs"/>); with
+    /// <c>pairedTile</c>, the second half of the names are the next tile's accumulators, whose columns lie that far on.
+    /// </summary>
+    private delegate void ColumnsEmitter(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null);
+
+    /// <summary>
+    /// The offset from <c>column</c> of accumulator <paramref name="a"/>'s vector in the column at <paramref name="column"/>
+    /// (an offset expression, empty for the first): one vector per gate, the paired tile's (the second half of
+    /// <paramref name="names"/> names) <paramref name="pairedTile"/> further on.
+    /// </summary>
+    private static string ColumnOffset(Width width, string column, int a, int names, string? pairedTile)
+    {
+        int perTile = pairedTile is null ? names : names / 2;
+        int gate = a % perTile;
+        string within = column.Length == 0 ? N(width.Lanes * gate) : gate == 0 ? column : $"{column} + {N(width.Lanes * gate)}";
+        return a < perTile ? within : within == "0" ? pairedTile! : $"{pairedTile} + {within}";
+    }
 
     /// <summary>
     /// <see cref="EmitColumns"/> on bfloat16 pairs: one load per accumulator and pair of columns, column k = 2p from the
     /// upper halves into set k mod 2 and k + 1 from the lower halves into the next, so each accumulator sums in the same order.
     /// </summary>
-    private static void EmitColumnPairs(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName)
+    private static void EmitColumnPairs(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null)
     {
         // Columns offset and offset + 1 (when odd) of the group, from pair slot offset / 2.
         void Pair(int offset, string zIndex, string? oddIndex, int set)
@@ -821,9 +836,8 @@ internal static partial class FrozenEmitter
             for (int a = 0; a < names.Count; a++)
             {
                 string even = set == 0 ? names[a] : names[a] + "b", odd = set == 0 && sets == 2 ? names[a] + "b" : names[a];
-                string at = column.Length == 0 ? N(width.Lanes * a) : a == 0 ? column : $"{column} + {N(width.Lanes * a)}";
                 string slots = $"pair{N(pair)}{names[a]}";
-                w.Line($"var {slots} = {width.Load("column", at)};");
+                w.Line($"var {slots} = {width.Load("column", ColumnOffset(width, column, a, names.Count, pairedTile))};");
                 w.Line($"{even} = MultiplyAdd(EvenBFloat16({slots}), z{N(offset)}, {even});");
                 if (oddIndex is not null)
                 {
@@ -872,7 +886,9 @@ internal static partial class FrozenEmitter
     /// <c>PackedStepBFloat16</c> over <c>PackedStep256BFloat16</c> and <c>PackedStep512BFloat16</c>, two columns per load of
     /// slots (<see cref="EmitColumnPairs"/>). Same packed layout, so
     /// Freeze is the same on both; each gate's 16 units of a column are one Vector512 instead of two Vector256, and the
-    /// results are the 256-bit body's bit for bit. The batched and recording packed kernels stay 256-bit.
+    /// results are the 256-bit body's bit for bit. Where the 256-bit body sums in one set, a tile has only one chain per gate
+    /// (3 for a GRU, 4 for an LSTM): those bodies take two tiles per pass, which keeps every sum's order. The batched and
+    /// recording packed kernels stay 256-bit.
     /// </summary>
     private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted, bool bfloat16 = false)
     {
@@ -898,81 +914,116 @@ internal static partial class FrozenEmitter
             }
 
             """);
-        w.Line($"/// <summary>{Body(256)} with one Vector512 per gate of a tile of 16 units.</summary>");
+        // With one set, one tile gives fewer independent FMA chains than the pipes need in flight (a GRU 3, an LSTM 4):
+        // two tiles go through their columns together, each accumulator still summing its terms in the same order.
+        int tiles = spec.Hidden / Packed512Tile;
+        bool pairTiles = sets == 1 && names.Length < Chains && tiles >= 2;
+        w.Line($"/// <summary>{Body(256)} with one Vector512 per gate of a tile of 16 units{(pairTiles ? ", two tiles at a time" : "")}.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private static void {Body(512)}(ref float w, ref float {source}, ref float previous, ref float next{m})"))
         {
-            using (w.Block("for (nint tile = 0; tile < Tiles; tile++)"))
+            using (w.Block(pairTiles ? "for (nint tile = 0; tile + 1 < Tiles; tile += 2)" : "for (nint tile = 0; tile < Tiles; tile++)"))
             {
-                if (hoisted)
-                {
-                    EmitHoistedTileStart(w, kernels);
-                }
-                else
-                {
-                    w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
-                    w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
-                    w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
-                }
+                Tiles(pairTiles);
+            }
 
-                for (int a = 0; a < names.Length; a++)
-                {
-                    w.Line($"var {names[a]} = Load512(ref {(hoisted ? "input" : "bias")}, {N(Packed512Tile * a)});");
-                }
-
-                if (sets == 2)
-                {
-                    w.Line(string.Join(" ", names.Select(n => $"var {n}b = Broadcast512(0f);")));
-                }
-
-                if (!hoisted)
-                {
-                    w.Line();
-                    w.Line("// += W_ih·x");
-                    Columns(spec.Input, "x", "InputSize");
-                }
-
-                string aside = "";
-                if (kernels.SeparateBiasGate >= 0)
-                {
-                    // The separate gate (a GRU's n) keeps its input part aside and restarts from its recurrent bias.
-                    string n = names[kernels.SeparateBiasGate];
-                    aside = n.Replace("0", "x0");   // an0 → anx0
-                    w.Line();
-                    w.Line($"var {aside} = {string.Join(" + ", Enumerable.Range(0, sets).Select(set => set == 0 ? n : n + "b"))};   // the input part, kept apart");
-                    w.Line($"{n} = Load512(ref bias, {N(Packed512Tile * names.Length)});");
-                    if (sets == 2)
-                    {
-                        w.Line($"{n}b = Broadcast512(0f);");
-                    }
-                }
-
-                w.Line();
-                w.Line("// += W_hh·h");
-                Columns(spec.Recurrent, "previous", kernels.Recurrent);
-                w.Line();
-                if (sets == 2)
-                {
-                    w.Line("// The two alternating sets of column sums");
-                    foreach (string n in names)
-                    {
-                        w.Line($"{n} += {n}b;");
-                    }
-                }
-
+            if (pairTiles && tiles % 2 == 1)
+            {
                 w.Line();
                 using (w.Block(""))
                 {
-                    w.Line("nint j = tile * Tile;");
-                    w.Line(kernels.PackedBindings(g => names[g], aside));
-                    kernels.EmitStateUpdate(w, Width.V512, StateTargets.Packed);
+                    w.Line("nint tile = Tiles - 1;   // the last, unpaired tile");
+                    Tiles(paired: false);
                 }
             }
 
             kernels.EmitPackedAfterTiles(w);
         }
 
-        void Columns(int count, string z, string countName) =>
-            (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V512, names, sets, count, z, countName);
+        // The tile (and with paired, the next one too): its accumulators through every column, then the gate equations.
+        void Tiles(bool paired)
+        {
+            string[] second = paired ? [.. kernels.GateNames.Select(gate => $"a{gate}1")] : [];
+            string[] all = [.. names, .. second];
+            string? pairedTile = paired ? $"TileWeights{format}" : null;
+            if (hoisted)
+            {
+                EmitHoistedTileStart(w, kernels);
+            }
+            else
+            {
+                w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
+                w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
+                w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
+            }
+
+            // The next tile's starts lie one tile's column (hoisted) or biases further on.
+            string start = hoisted ? "input" : "bias", next = hoisted ? "TileColumn" : "TileBiases";
+            for (int a = 0; a < all.Length; a++)
+            {
+                int gate = a % names.Length;
+                string offset = a < names.Length ? N(Packed512Tile * gate) : gate == 0 ? next : $"{next} + {N(Packed512Tile * gate)}";
+                w.Line($"var {all[a]} = Load512(ref {start}, {offset});");
+            }
+
+            if (sets == 2)
+            {
+                w.Line(string.Join(" ", names.Select(n => $"var {n}b = Broadcast512(0f);")));
+            }
+
+            if (!hoisted)
+            {
+                w.Line();
+                w.Line("// += W_ih·x");
+                Columns(all, spec.Input, "x", "InputSize", pairedTile);
+            }
+
+            string[] asides = ["", ""];
+            if (kernels.SeparateBiasGate >= 0)
+            {
+                // The separate gate (a GRU's n) keeps its input part aside and restarts from its recurrent bias.
+                w.Line();
+                for (int t = 0; t < (paired ? 2 : 1); t++)
+                {
+                    string n = (t == 0 ? names : second)[kernels.SeparateBiasGate];
+                    asides[t] = $"a{kernels.GateNames[kernels.SeparateBiasGate]}x{N(t)}";   // an0 → anx0
+                    w.Line($"var {asides[t]} = {string.Join(" + ", Enumerable.Range(0, sets).Select(set => set == 0 ? n : n + "b"))};   // the input part, kept apart");
+                    w.Line($"{n} = Load512(ref bias, {(t == 0 ? "" : "TileBiases + ")}{N(Packed512Tile * names.Length)});");
+                }
+
+                if (sets == 2)
+                {
+                    w.Line($"{names[kernels.SeparateBiasGate]}b = Broadcast512(0f);");
+                }
+            }
+
+            w.Line();
+            w.Line("// += W_hh·h");
+            Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
+            if (sets == 2)
+            {
+                w.Line();
+                w.Line("// The two alternating sets of column sums");
+                foreach (string n in names)
+                {
+                    w.Line($"{n} += {n}b;");
+                }
+            }
+
+            for (int t = 0; t < (paired ? 2 : 1); t++)
+            {
+                string[] tileNames = t == 0 ? names : second;
+                w.Line();
+                using (w.Block(""))
+                {
+                    w.Line(t == 0 ? "nint j = tile * Tile;" : "nint j = (tile + 1) * Tile;");
+                    w.Line(kernels.PackedBindings(g => tileNames[g], asides[t]));
+                    kernels.EmitStateUpdate(w, Width.V512, StateTargets.Packed);
+                }
+            }
+        }
+
+        void Columns(string[] accumulators, int count, string z, string countName, string? pairedTile) =>
+            (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V512, accumulators, sets, count, z, countName, pairedTile);
     }
 }

@@ -1637,7 +1637,6 @@ namespace Models
                             column = ref At(ref column, 2 * TileColumn);
                         }
 
-
                         {
                             nint j = tile * Tile;
                             var ar = ar0; var az = az0; var anx = anx0; var anh = an0;

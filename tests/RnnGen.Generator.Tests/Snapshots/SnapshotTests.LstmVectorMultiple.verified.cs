@@ -1174,7 +1174,6 @@ namespace Models
                             column = ref At(ref column, 4 * TileColumn);
                         }
 
-
                         {
                             nint j = tile * Tile;
                             var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
@@ -1361,7 +1360,6 @@ namespace Models
                             ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
                             column = ref At(ref column, 4 * TileColumn);
                         }
-
 
                         {
                             nint j = tile * Tile;
@@ -1761,7 +1759,6 @@ namespace Models
                             ao0 = MultiplyAdd(OddBFloat16(pair1ao0), z3, ao0);
                             column = ref At(ref column, 2 * TileColumn);
                         }
-
 
                         {
                             nint j = tile * Tile;

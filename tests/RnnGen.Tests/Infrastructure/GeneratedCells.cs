@@ -24,6 +24,10 @@ namespace RnnGen.Tests.Infrastructure;
 [Gru(input: 10, hidden: 40)] public partial class Gru10x40;
 [Gru(input: 64, hidden: 128)] public partial class Gru64x128;
 
+// Three tiles of 16 units: the Vector512 packed bodies that take two tiles per pass, and the last tile alone.
+[Lstm(input: 8, hidden: 48)] public partial class Lstm8x48;
+[Gru(input: 8, hidden: 48)] public partial class Gru8x48;
+
 /// <summary>Generated cells by kind and size, for tests that sweep shapes.</summary>
 public static class GeneratedCells
 {

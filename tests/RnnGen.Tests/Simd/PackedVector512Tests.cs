@@ -7,7 +7,8 @@ namespace RnnGen.Tests.Simd;
 
 /// <summary>
 /// A frozen snapshot's packed Vector512 bodies (tiles of 16 units: the single-stream step on float32 and on bfloat16
-/// weights, and the hoisted step of a sequence) give their 256-bit bodies' floats bit for bit: same terms in the same order per lane, so a snapshot's results
+/// weights, and the hoisted step of a sequence) give their 256-bit bodies' floats bit for bit: same terms in the same order per lane (also where they
+/// take two tiles per pass: 48 units are a pair and a last tile), so a snapshot's results
 /// do not depend on whether the CPU has AVX-512, and its 256-bit batched kernels agree with its single step.
 /// </summary>
 public sealed class PackedVector512Tests
@@ -22,16 +23,22 @@ public sealed class PackedVector512Tests
     [InlineData(typeof(Lstm64x128), "PackedStep256", "PackedStep512")]
     [InlineData(typeof(Gru64x128), "PackedStep256", "PackedStep512")]
     [InlineData(typeof(HoistedGru40x64NoBias), "PackedStep256", "PackedStep512")]
+    [InlineData(typeof(Lstm8x48), "PackedStep256", "PackedStep512")]
+    [InlineData(typeof(Gru8x48), "PackedStep256", "PackedStep512")]
     [InlineData(typeof(Lstm8x16), "PackedStepProjected256", "PackedStepProjected512")]
     [InlineData(typeof(Gru8x16), "PackedStepProjected256", "PackedStepProjected512")]
     [InlineData(typeof(Lstm64x128), "PackedStepProjected256", "PackedStepProjected512")]
     [InlineData(typeof(Gru64x128), "PackedStepProjected256", "PackedStepProjected512")]
     [InlineData(typeof(HoistedGru40x64NoBias), "PackedStepProjected256", "PackedStepProjected512")]
+    [InlineData(typeof(Lstm8x48), "PackedStepProjected256", "PackedStepProjected512")]
+    [InlineData(typeof(Gru8x48), "PackedStepProjected256", "PackedStepProjected512")]
     [InlineData(typeof(Lstm8x16), "PackedStep256BFloat16", "PackedStep512BFloat16")]
     [InlineData(typeof(Gru8x16), "PackedStep256BFloat16", "PackedStep512BFloat16")]
     [InlineData(typeof(Lstm64x128), "PackedStep256BFloat16", "PackedStep512BFloat16")]
     [InlineData(typeof(Gru64x128), "PackedStep256BFloat16", "PackedStep512BFloat16")]
     [InlineData(typeof(HoistedGru40x64NoBias), "PackedStep256BFloat16", "PackedStep512BFloat16")]
+    [InlineData(typeof(Lstm8x48), "PackedStep256BFloat16", "PackedStep512BFloat16")]
+    [InlineData(typeof(Gru8x48), "PackedStep256BFloat16", "PackedStep512BFloat16")]
     public void Vector512BodyGivesThe256BitBodysFloatsBitForBit(Type cell, string body256, string body512)
     {
         bool bfloat16 = body256.EndsWith("BFloat16", StringComparison.Ordinal);
