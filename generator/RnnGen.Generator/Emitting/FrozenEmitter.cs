@@ -804,13 +804,13 @@ internal static partial class FrozenEmitter
     private delegate void ColumnsEmitter(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null);
 
     /// <summary>
-    /// The offset from <c>column</c> of accumulator <paramref name="a"/>'s vector in the column at <paramref name="column"/>
-    /// (an offset expression, empty for the first): one vector per gate, the paired tile's (the second half of
-    /// <paramref name="names"/> names) <paramref name="pairedTile"/> further on.
+    /// Where accumulator <paramref name="a"/> of <paramref name="count"/> loads its vector of a column, from <c>column</c>:
+    /// the column's offset (<paramref name="column"/>, empty for the first) plus one vector per gate before it; the paired
+    /// tile's accumulators (the second half) load theirs <paramref name="pairedTile"/> further on.
     /// </summary>
-    private static string ColumnOffset(Width width, string column, int a, int names, string? pairedTile)
+    private static string ColumnOffset(Width width, string column, int a, int count, string? pairedTile)
     {
-        int perTile = pairedTile is null ? names : names / 2;
+        int perTile = pairedTile is null ? count : count / 2;
         int gate = a % perTile;
         string within = column.Length == 0 ? N(width.Lanes * gate) : gate == 0 ? column : $"{column} + {N(width.Lanes * gate)}";
         return a < perTile ? within : within == "0" ? pairedTile! : $"{pairedTile} + {within}";
