@@ -20,7 +20,7 @@ internal static class PackedInputProjection
     /// dest[t·tiles·width + tile·width + j] = biases[tile·tileBiases + j] + Σ_k weights[tile·tileWeights + k·width + j]·xs[t·xStride + k]
     /// for j &lt; width (a multiple of 8), k &lt; inputs, t &lt; steps: each row of dest laid out as a packed tile's biases. Unchecked
     /// (the caller has checked every length). Where Vector512 is accelerated and a tile's column is 16 to 64 floats in whole
-    /// Vector512s (the 16-unit tiles of every packed layer from H = 16), the Vector512 body; else the Vector256 one.
+    /// Vector512s (every 16-unit tile, and an LSTM's 8-unit ones), the Vector512 body; else the Vector256 one.
     /// </summary>
     public static void Project(
         ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
