@@ -98,32 +98,29 @@ internal static class PackedInputProjection
             Vector512<float> w1 = vectors > 1 ? Vector512.LoadUnsafe(ref column, 16) : default;
             Vector512<float> w2 = vectors > 2 ? Vector512.LoadUnsafe(ref column, 32) : default;
             Vector512<float> w3 = vectors > 3 ? Vector512.LoadUnsafe(ref column, 48) : default;
-            Vector512<float> z = Vector512.Create(Unsafe.Add(ref x0, k));
-            a00 = VectorMath.MultiplyAdd(w0, z, a00);
-            if (vectors > 1) a01 = VectorMath.MultiplyAdd(w1, z, a01);
-            if (vectors > 2) a02 = VectorMath.MultiplyAdd(w2, z, a02);
-            if (vectors > 3) a03 = VectorMath.MultiplyAdd(w3, z, a03);
-            z = Vector512.Create(Unsafe.Add(ref x1, k));
-            a10 = VectorMath.MultiplyAdd(w0, z, a10);
-            if (vectors > 1) a11 = VectorMath.MultiplyAdd(w1, z, a11);
-            if (vectors > 2) a12 = VectorMath.MultiplyAdd(w2, z, a12);
-            if (vectors > 3) a13 = VectorMath.MultiplyAdd(w3, z, a13);
-            z = Vector512.Create(Unsafe.Add(ref x2, k));
-            a20 = VectorMath.MultiplyAdd(w0, z, a20);
-            if (vectors > 1) a21 = VectorMath.MultiplyAdd(w1, z, a21);
-            if (vectors > 2) a22 = VectorMath.MultiplyAdd(w2, z, a22);
-            if (vectors > 3) a23 = VectorMath.MultiplyAdd(w3, z, a23);
-            z = Vector512.Create(Unsafe.Add(ref x3, k));
-            a30 = VectorMath.MultiplyAdd(w0, z, a30);
-            if (vectors > 1) a31 = VectorMath.MultiplyAdd(w1, z, a31);
-            if (vectors > 2) a32 = VectorMath.MultiplyAdd(w2, z, a32);
-            if (vectors > 3) a33 = VectorMath.MultiplyAdd(w3, z, a33);
+            Accumulate(vectors, w0, w1, w2, w3, Unsafe.Add(ref x0, k), ref a00, ref a01, ref a02, ref a03);
+            Accumulate(vectors, w0, w1, w2, w3, Unsafe.Add(ref x1, k), ref a10, ref a11, ref a12, ref a13);
+            Accumulate(vectors, w0, w1, w2, w3, Unsafe.Add(ref x2, k), ref a20, ref a21, ref a22, ref a23);
+            Accumulate(vectors, w0, w1, w2, w3, Unsafe.Add(ref x3, k), ref a30, ref a31, ref a32, ref a33);
         }
 
         Store(a00, a01, a02, a03, vectors, ref d);
         Store(a10, a11, a12, a13, vectors, ref Unsafe.Add(ref d, rows));
         Store(a20, a21, a22, a23, vectors, ref Unsafe.Add(ref d, 2 * (nint)rows));
         Store(a30, a31, a32, a33, vectors, ref Unsafe.Add(ref d, 3 * (nint)rows));
+
+        // One step's accumulators += the column's vectors × x_t[k] (inlined: the accumulators stay in registers).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Accumulate(
+            int vectors, Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, Vector512<float> w3, float x,
+            ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+        {
+            Vector512<float> z = Vector512.Create(x);
+            a0 = VectorMath.MultiplyAdd(w0, z, a0);
+            if (vectors > 1) a1 = VectorMath.MultiplyAdd(w1, z, a1);
+            if (vectors > 2) a2 = VectorMath.MultiplyAdd(w2, z, a2);
+            if (vectors > 3) a3 = VectorMath.MultiplyAdd(w3, z, a3);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Store(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, int vectors, ref float d)
