@@ -1,6 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -720,20 +723,97 @@ internal static partial class FrozenEmitter
                     }
                 }
 
-                for (int v = 0; v < vectors; v++)
-                {
-                    w.Line();
-                    using (w.Block(""))
-                    {
-                        w.Line($"nint j = tile * Tile + {N(8 * v)};");
-                        w.Line(kernels.PackedBindings(g => $"a{kernels.GateNames[g]}{N(v)}", $"anx{N(v)}"));
-                        kernels.EmitStateUpdate(w, Width.V256, StateTargets.Packed);
-                    }
-                }
+                w.Line();
+                EmitUnitUpdates(w, kernels, Width.V256, Enumerable.Range(0, vectors).Select(v =>
+                    ($"tile * Tile + {N(8 * v)}", kernels.PackedBindings(g => $"a{kernels.GateNames[g]}{N(v)}", $"anx{N(v)}"))).ToArray());
             }
 
             kernels.EmitPackedAfterTiles(w);
         }
+    }
+
+    /// <summary>
+    /// The state updates of a tile's vectors of units (each: its first unit j, and its gate sums bound to the names
+    /// <see cref="LayerKernels.EmitStateUpdate"/> reads), one block with their statements in turn: each vector's chain of
+    /// activations then runs beside the others' instead of after them, which the out-of-order window does not reach on
+    /// its own (in-process on a Zen 4, frozen LSTM (8,32): 0.95× the step's time with Vector512, 0.90× on Vector256). A
+    /// vector's locals take its index as suffix; each computes what it did alone, so the floats are the same.
+    /// </summary>
+    private static void EmitUnitUpdates(SourceWriter w, LayerKernels kernels, Width width, IReadOnlyList<(string First, string Bindings)> units)
+    {
+        if (units.Count == 1)
+        {
+            using (w.Block(""))
+            {
+                w.Line($"nint j = {units[0].First};");
+                w.Line(units[0].Bindings);
+                kernels.EmitStateUpdate(w, width, StateTargets.Packed);
+            }
+
+            return;
+        }
+
+        var statements = new List<string>[units.Count];
+        for (int v = 0; v < units.Count; v++)
+        {
+            var unit = new SourceWriter();
+            unit.Line($"nint j = {units[v].First};");
+            foreach (string binding in units[v].Bindings.Split([';'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                unit.Line(binding.Trim() + ";");   // one statement per line, so the units' lines pair up
+            }
+
+            kernels.EmitStateUpdate(unit, width, StateTargets.Packed);
+            statements[v] = WithSuffix(unit.ToString(), N(v));
+        }
+
+        var text = new StringBuilder();
+        for (int line = 0; line < statements[0].Count; line++)
+        {
+            for (int v = 0; v < units.Count; v++)
+            {
+                string statement = statements[v][line];
+                int comment = statement.IndexOf("  //", StringComparison.Ordinal);
+                string code = (comment > 0 ? statement.Substring(0, comment) : statement).TrimEnd();
+                Match alias = Regex.Match(code, @"^var (\w+) = (\w+);$");
+                if (alias.Success && alias.Groups[1].Value == alias.Groups[2].Value)
+                {
+                    continue;   // a gate sum already under the name the update reads
+                }
+
+                text.Append(v == 0 || comment < 0 ? statement : code).Append('\n');
+            }
+        }
+
+        using (w.Block(""))
+        {
+            w.Lines(text.ToString().TrimEnd('\n'));
+        }
+    }
+
+    /// <summary>The lines of one unit's update, every local it declares (var x, nint x) renamed x + suffix, comments left alone.</summary>
+    private static List<string> WithSuffix(string update, string suffix)
+    {
+        string[] lines = update.TrimEnd('\n').Split('\n');
+        var locals = new HashSet<string>();
+        foreach (string line in lines)
+        {
+            foreach (Match declaration in Regex.Matches(line, @"\b(?:var|nint) (\w+) ="))
+            {
+                locals.Add(declaration.Groups[1].Value);
+            }
+        }
+
+        var renamed = new List<string>(lines.Length);
+        foreach (string line in lines)
+        {
+            int comment = line.IndexOf("//", StringComparison.Ordinal);
+            string code = comment >= 0 ? line.Substring(0, comment) : line;
+            code = Regex.Replace(code, @"\b\w+\b", token => locals.Contains(token.Value) ? token.Value + suffix : token.Value);
+            renamed.Add(comment >= 0 ? code + line.Substring(comment) : code);
+        }
+
+        return renamed;
     }
 
     /// <summary>A hoisted packed step's references for one tile: its W_hh columns, its biases (for a separate bias gate), its input parts.</summary>
@@ -1010,17 +1090,9 @@ internal static partial class FrozenEmitter
                 }
             }
 
-            for (int t = 0; t < (paired ? 2 : 1); t++)
-            {
-                string[] tileNames = t == 0 ? names : second;
-                w.Line();
-                using (w.Block(""))
-                {
-                    w.Line(t == 0 ? "nint j = tile * Tile;" : "nint j = (tile + 1) * Tile;");
-                    w.Line(kernels.PackedBindings(g => tileNames[g], asides[t]));
-                    kernels.EmitStateUpdate(w, Width.V512, StateTargets.Packed);
-                }
-            }
+            w.Line();
+            EmitUnitUpdates(w, kernels, Width.V512, Enumerable.Range(0, paired ? 2 : 1).Select(t =>
+                (t == 0 ? "tile * Tile" : "(tile + 1) * Tile", kernels.PackedBindings(g => (t == 0 ? names : second)[g], asides[t]))).ToArray());
         }
 
         void Columns(string[] accumulators, int count, string z, string countName, string? pairedTile) =>

@@ -996,21 +996,18 @@ namespace Models
                         an1 += an1b;
 
                         {
-                            nint j = tile * Tile + 0;
-                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                        }
-
-                        {
-                            nint j = tile * Tile + 8;
-                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            nint j0 = tile * Tile + 0;
+                            nint j1 = tile * Tile + 8;
+                            var anh0 = an0;
+                            var anh1 = an1;
+                            var r0 = Sigmoid(ar0);                                                                 // r = σ(·): how much of h feeds the candidate
+                            var r1 = Sigmoid(ar1);
+                            var z0 = Sigmoid(az0);                                                                 // z = σ(·): how much of h to keep
+                            var z1 = Sigmoid(az1);
+                            var n0 = Tanh(MultiplyAdd(r0, anh0, anx0));                                            // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            var n1 = Tanh(MultiplyAdd(r1, anh1, anx1));
+                            Store(FlushTiny(MultiplyAdd(z0, Load256(ref previous, j0) - n0, n0)), ref next, j0);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            Store(FlushTiny(MultiplyAdd(z1, Load256(ref previous, j1) - n1, n1)), ref next, j1);
                         }
                     }
                 }
@@ -1227,21 +1224,18 @@ namespace Models
                         an1 += an1b;
 
                         {
-                            nint j = tile * Tile + 0;
-                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                        }
-
-                        {
-                            nint j = tile * Tile + 8;
-                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            nint j0 = tile * Tile + 0;
+                            nint j1 = tile * Tile + 8;
+                            var anh0 = an0;
+                            var anh1 = an1;
+                            var r0 = Sigmoid(ar0);                                                                 // r = σ(·): how much of h feeds the candidate
+                            var r1 = Sigmoid(ar1);
+                            var z0 = Sigmoid(az0);                                                                 // z = σ(·): how much of h to keep
+                            var z1 = Sigmoid(az1);
+                            var n0 = Tanh(MultiplyAdd(r0, anh0, anx0));                                            // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            var n1 = Tanh(MultiplyAdd(r1, anh1, anx1));
+                            Store(FlushTiny(MultiplyAdd(z0, Load256(ref previous, j0) - n0, n0)), ref next, j0);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            Store(FlushTiny(MultiplyAdd(z1, Load256(ref previous, j1) - n1, n1)), ref next, j1);
                         }
                     }
                 }
@@ -1520,21 +1514,18 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile + 0;
-                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                        }
-
-                        {
-                            nint j = tile * Tile + 8;
-                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            nint j0 = tile * Tile + 0;
+                            nint j1 = tile * Tile + 8;
+                            var anh0 = an0;
+                            var anh1 = an1;
+                            var r0 = Sigmoid(ar0);                                                                 // r = σ(·): how much of h feeds the candidate
+                            var r1 = Sigmoid(ar1);
+                            var z0 = Sigmoid(az0);                                                                 // z = σ(·): how much of h to keep
+                            var z1 = Sigmoid(az1);
+                            var n0 = Tanh(MultiplyAdd(r0, anh0, anx0));                                            // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            var n1 = Tanh(MultiplyAdd(r1, anh1, anx1));
+                            Store(FlushTiny(MultiplyAdd(z0, Load256(ref previous, j0) - n0, n0)), ref next, j0);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            Store(FlushTiny(MultiplyAdd(z1, Load256(ref previous, j1) - n1, n1)), ref next, j1);
                         }
                     }
                 }
@@ -1700,21 +1691,18 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile;
-                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
-                        }
-
-                        {
-                            nint j = (tile + 1) * Tile;
-                            var ar = ar1; var az = az1; var anx = anx1; var anh = an1;
-                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
-                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
-                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            nint j0 = tile * Tile;
+                            nint j1 = (tile + 1) * Tile;
+                            var anh0 = an0;
+                            var anh1 = an1;
+                            var r0 = Sigmoid(ar0);                                                                 // r = σ(·): how much of h feeds the candidate
+                            var r1 = Sigmoid(ar1);
+                            var z0 = Sigmoid(az0);                                                                 // z = σ(·): how much of h to keep
+                            var z1 = Sigmoid(az1);
+                            var n0 = Tanh(MultiplyAdd(r0, anh0, anx0));                                            // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            var n1 = Tanh(MultiplyAdd(r1, anh1, anx1));
+                            Store(FlushTiny(MultiplyAdd(z0, Load512(ref previous, j0) - n0, n0)), ref next, j0);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                            Store(FlushTiny(MultiplyAdd(z1, Load512(ref previous, j1) - n1, n1)), ref next, j1);
                         }
                     }
 

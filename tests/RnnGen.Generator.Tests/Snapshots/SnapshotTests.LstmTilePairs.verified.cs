@@ -1055,29 +1055,24 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile + 0;
-                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
-                        }
-
-                        {
-                            nint j = tile * Tile + 8;
-                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                            nint j0 = tile * Tile + 0;
+                            nint j1 = tile * Tile + 8;
+                            var i0 = Sigmoid(ai0);                                                              // i = σ(·): how much new content to admit
+                            var i1 = Sigmoid(ai1);
+                            var f0 = Sigmoid(af0);                                                              // f = σ(·): how much of the cell to keep
+                            var f1 = Sigmoid(af1);
+                            var g0 = Tanh(ag0);                                                                 // g = tanh(·): the candidate content
+                            var g1 = Tanh(ag1);
+                            var o0 = Sigmoid(ao0);                                                              // o = σ(·): how much of the cell to expose
+                            var o1 = Sigmoid(ao1);
+                            var c0 = FlushTiny(MultiplyAdd(f0, Load256(ref next, HiddenSize + j0), i0 * g0));   // c' = f⊙c + i⊙g
+                            var c1 = FlushTiny(MultiplyAdd(f1, Load256(ref next, HiddenSize + j1), i1 * g1));
+                            var tanhC0 = Tanh(c0);
+                            var tanhC1 = Tanh(c1);
+                            Store(c0, ref next, HiddenSize + j0);
+                            Store(c1, ref next, HiddenSize + j1);
+                            Store(FlushTiny(o0 * tanhC0), ref next, j0);                                        // h' = o⊙tanh(c')
+                            Store(FlushTiny(o1 * tanhC1), ref next, j1);
                         }
                     }
                 }
@@ -1228,29 +1223,24 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile;
-                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
-                        }
-
-                        {
-                            nint j = (tile + 1) * Tile;
-                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                            nint j0 = tile * Tile;
+                            nint j1 = (tile + 1) * Tile;
+                            var i0 = Sigmoid(ai0);                                                              // i = σ(·): how much new content to admit
+                            var i1 = Sigmoid(ai1);
+                            var f0 = Sigmoid(af0);                                                              // f = σ(·): how much of the cell to keep
+                            var f1 = Sigmoid(af1);
+                            var g0 = Tanh(ag0);                                                                 // g = tanh(·): the candidate content
+                            var g1 = Tanh(ag1);
+                            var o0 = Sigmoid(ao0);                                                              // o = σ(·): how much of the cell to expose
+                            var o1 = Sigmoid(ao1);
+                            var c0 = FlushTiny(MultiplyAdd(f0, Load512(ref next, HiddenSize + j0), i0 * g0));   // c' = f⊙c + i⊙g
+                            var c1 = FlushTiny(MultiplyAdd(f1, Load512(ref next, HiddenSize + j1), i1 * g1));
+                            var tanhC0 = Tanh(c0);
+                            var tanhC1 = Tanh(c1);
+                            Store(c0, ref next, HiddenSize + j0);
+                            Store(c1, ref next, HiddenSize + j1);
+                            Store(FlushTiny(o0 * tanhC0), ref next, j0);                                        // h' = o⊙tanh(c')
+                            Store(FlushTiny(o1 * tanhC1), ref next, j1);
                         }
                     }
 
@@ -1448,29 +1438,24 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile + 0;
-                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
-                        }
-
-                        {
-                            nint j = tile * Tile + 8;
-                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                            nint j0 = tile * Tile + 0;
+                            nint j1 = tile * Tile + 8;
+                            var i0 = Sigmoid(ai0);                                                              // i = σ(·): how much new content to admit
+                            var i1 = Sigmoid(ai1);
+                            var f0 = Sigmoid(af0);                                                              // f = σ(·): how much of the cell to keep
+                            var f1 = Sigmoid(af1);
+                            var g0 = Tanh(ag0);                                                                 // g = tanh(·): the candidate content
+                            var g1 = Tanh(ag1);
+                            var o0 = Sigmoid(ao0);                                                              // o = σ(·): how much of the cell to expose
+                            var o1 = Sigmoid(ao1);
+                            var c0 = FlushTiny(MultiplyAdd(f0, Load256(ref next, HiddenSize + j0), i0 * g0));   // c' = f⊙c + i⊙g
+                            var c1 = FlushTiny(MultiplyAdd(f1, Load256(ref next, HiddenSize + j1), i1 * g1));
+                            var tanhC0 = Tanh(c0);
+                            var tanhC1 = Tanh(c1);
+                            Store(c0, ref next, HiddenSize + j0);
+                            Store(c1, ref next, HiddenSize + j1);
+                            Store(FlushTiny(o0 * tanhC0), ref next, j0);                                        // h' = o⊙tanh(c')
+                            Store(FlushTiny(o1 * tanhC1), ref next, j1);
                         }
                     }
                 }
@@ -1544,29 +1529,24 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile;
-                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
-                        }
-
-                        {
-                            nint j = (tile + 1) * Tile;
-                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                            nint j0 = tile * Tile;
+                            nint j1 = (tile + 1) * Tile;
+                            var i0 = Sigmoid(ai0);                                                              // i = σ(·): how much new content to admit
+                            var i1 = Sigmoid(ai1);
+                            var f0 = Sigmoid(af0);                                                              // f = σ(·): how much of the cell to keep
+                            var f1 = Sigmoid(af1);
+                            var g0 = Tanh(ag0);                                                                 // g = tanh(·): the candidate content
+                            var g1 = Tanh(ag1);
+                            var o0 = Sigmoid(ao0);                                                              // o = σ(·): how much of the cell to expose
+                            var o1 = Sigmoid(ao1);
+                            var c0 = FlushTiny(MultiplyAdd(f0, Load512(ref next, HiddenSize + j0), i0 * g0));   // c' = f⊙c + i⊙g
+                            var c1 = FlushTiny(MultiplyAdd(f1, Load512(ref next, HiddenSize + j1), i1 * g1));
+                            var tanhC0 = Tanh(c0);
+                            var tanhC1 = Tanh(c1);
+                            Store(c0, ref next, HiddenSize + j0);
+                            Store(c1, ref next, HiddenSize + j1);
+                            Store(FlushTiny(o0 * tanhC0), ref next, j0);                                        // h' = o⊙tanh(c')
+                            Store(FlushTiny(o1 * tanhC1), ref next, j1);
                         }
                     }
 
@@ -1862,29 +1842,24 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile + 0;
-                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
-                        }
-
-                        {
-                            nint j = tile * Tile + 8;
-                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                            nint j0 = tile * Tile + 0;
+                            nint j1 = tile * Tile + 8;
+                            var i0 = Sigmoid(ai0);                                                              // i = σ(·): how much new content to admit
+                            var i1 = Sigmoid(ai1);
+                            var f0 = Sigmoid(af0);                                                              // f = σ(·): how much of the cell to keep
+                            var f1 = Sigmoid(af1);
+                            var g0 = Tanh(ag0);                                                                 // g = tanh(·): the candidate content
+                            var g1 = Tanh(ag1);
+                            var o0 = Sigmoid(ao0);                                                              // o = σ(·): how much of the cell to expose
+                            var o1 = Sigmoid(ao1);
+                            var c0 = FlushTiny(MultiplyAdd(f0, Load256(ref next, HiddenSize + j0), i0 * g0));   // c' = f⊙c + i⊙g
+                            var c1 = FlushTiny(MultiplyAdd(f1, Load256(ref next, HiddenSize + j1), i1 * g1));
+                            var tanhC0 = Tanh(c0);
+                            var tanhC1 = Tanh(c1);
+                            Store(c0, ref next, HiddenSize + j0);
+                            Store(c1, ref next, HiddenSize + j1);
+                            Store(FlushTiny(o0 * tanhC0), ref next, j0);                                        // h' = o⊙tanh(c')
+                            Store(FlushTiny(o1 * tanhC1), ref next, j1);
                         }
                     }
                 }
@@ -2083,29 +2058,24 @@ namespace Models
                         }
 
                         {
-                            nint j = tile * Tile;
-                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
-                        }
-
-                        {
-                            nint j = (tile + 1) * Tile;
-                            var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
-                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
-                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
-                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
-                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
-                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
-                            var tanhC = Tanh(c);
-                            Store(c, ref next, HiddenSize + j);
-                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                            nint j0 = tile * Tile;
+                            nint j1 = (tile + 1) * Tile;
+                            var i0 = Sigmoid(ai0);                                                              // i = σ(·): how much new content to admit
+                            var i1 = Sigmoid(ai1);
+                            var f0 = Sigmoid(af0);                                                              // f = σ(·): how much of the cell to keep
+                            var f1 = Sigmoid(af1);
+                            var g0 = Tanh(ag0);                                                                 // g = tanh(·): the candidate content
+                            var g1 = Tanh(ag1);
+                            var o0 = Sigmoid(ao0);                                                              // o = σ(·): how much of the cell to expose
+                            var o1 = Sigmoid(ao1);
+                            var c0 = FlushTiny(MultiplyAdd(f0, Load512(ref next, HiddenSize + j0), i0 * g0));   // c' = f⊙c + i⊙g
+                            var c1 = FlushTiny(MultiplyAdd(f1, Load512(ref next, HiddenSize + j1), i1 * g1));
+                            var tanhC0 = Tanh(c0);
+                            var tanhC1 = Tanh(c1);
+                            Store(c0, ref next, HiddenSize + j0);
+                            Store(c1, ref next, HiddenSize + j1);
+                            Store(FlushTiny(o0 * tanhC0), ref next, j0);                                        // h' = o⊙tanh(c')
+                            Store(FlushTiny(o1 * tanhC1), ref next, j1);
                         }
                     }
 
