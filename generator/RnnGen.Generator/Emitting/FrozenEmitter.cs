@@ -772,16 +772,14 @@ internal static partial class FrozenEmitter
         {
             for (int v = 0; v < units.Count; v++)
             {
-                string statement = statements[v][line];
-                int comment = statement.IndexOf("  //", StringComparison.Ordinal);
-                string code = (comment > 0 ? statement.Substring(0, comment) : statement).TrimEnd();
+                (string code, string comment) = SplitComment(statements[v][line]);
                 Match alias = Regex.Match(code, @"^var (\w+) = (\w+);$");
                 if (alias.Success && alias.Groups[1].Value == alias.Groups[2].Value)
                 {
                     continue;   // a gate sum already under the name the update reads
                 }
 
-                text.Append(v == 0 || comment < 0 ? statement : code).Append('\n');
+                text.Append(v == 0 && comment.Length > 0 ? $"{code}  {comment}" : code).Append('\n');
             }
         }
 
@@ -807,13 +805,19 @@ internal static partial class FrozenEmitter
         var renamed = new List<string>(lines.Length);
         foreach (string line in lines)
         {
-            int comment = line.IndexOf("//", StringComparison.Ordinal);
-            string code = comment >= 0 ? line.Substring(0, comment) : line;
+            (string code, string comment) = SplitComment(line);
             code = Regex.Replace(code, @"\b\w+\b", token => locals.Contains(token.Value) ? token.Value + suffix : token.Value);
-            renamed.Add(comment >= 0 ? code + line.Substring(comment) : code);
+            renamed.Add(comment.Length > 0 ? $"{code}  {comment}" : code);
         }
 
         return renamed;
+    }
+
+    /// <summary>An emitted line's code (trailing spaces trimmed) and its trailing comment from <c>//</c> on ("" when none).</summary>
+    private static (string Code, string Comment) SplitComment(string line)
+    {
+        int at = line.IndexOf("//", StringComparison.Ordinal);
+        return at < 0 ? (line.TrimEnd(), "") : (line.Substring(0, at).TrimEnd(), line.Substring(at));
     }
 
     /// <summary>A hoisted packed step's references for one tile: its W_hh columns, its biases (for a separate bias gate), its input parts.</summary>
