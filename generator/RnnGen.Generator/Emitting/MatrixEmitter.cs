@@ -438,8 +438,11 @@ internal static class MatrixEmitter
         }
     }
 
-    /// <summary>Steps per block of the weight-gradient product, at most (its gathered gradients: 64·G floats of stack).</summary>
+    /// <summary>Steps per block of the weight-gradient product, at most (its gathered gradients: 8 units × 64 steps × P floats of stack).</summary>
     private const int StepBlock = 64;
+
+    /// <summary>Units whose gate gradients one call of GatherUnitGradients gathers (RnnGen.Simd.GradientGather.GroupUnits).</summary>
+    private const int GatherGroup = 8;
 
     /// <summary>
     /// From this many column vectors on, the transposed product keeps a block of this many column sums in registers
@@ -497,9 +500,10 @@ internal static class MatrixEmitter
     public static void AccumulateOuterProducts(SourceWriter w, Width width, MatrixOperand weights, RowsOperand da, RowsOperand x)
     {
         (int gates, int columns, string columnsName, string rowsName) = (weights.Gates, weights.Columns, weights.ColumnsName, weights.RowsName);
-        // Blocks of steps; per unit, its gates' gradients for the block are first gathered into a small contiguous
-        // buffer, so the inner loop reads them from one L1-resident line instead of G lines per step of the tape. A
-        // block's x rows (steps × columns) are read again for every unit: at most 16 KB of them, so they stay in L1.
+        // Blocks of steps; per group of eight units, their gates' gradients for the block are first gathered unit by
+        // unit into a small contiguous buffer (GatherUnitGradients: a vector transpose per step), so the inner loop reads
+        // them from one L1-resident line instead of G lines per step of the tape. A block's x rows (steps × columns)
+        // are read again for every unit: at most 16 KB of them, so they stay in L1.
         int stepBlock = StepBlock;
         while (stepBlock > 16 && stepBlock * columns > 4096)
         {
@@ -507,8 +511,11 @@ internal static class MatrixEmitter
         }
 
         using SourceWriter.Scope scope = w.Block("");
-        w.Line($"global::System.Span<float> gathered = stackalloc float[{Times(N(stepBlock), gates)}];");
-        w.Line("ref float dBlock = ref Ref(gathered);");
+        // A unit's gathered gradients take P floats per step: a 4-wide slot for three or four gates, so the transpose
+        // stores whole 128-bit lanes (RnnGen.Simd.GradientGather.StepStride).
+        int slot = gates >= 3 ? 4 : gates;
+        w.Line($"global::System.Span<float> gathered = stackalloc float[{N(GatherGroup)} * {Times(N(stepBlock), slot)}];   // {N(GatherGroup)} units × {N(stepBlock)} steps × {(slot == 4 && gates == 3 ? "4 (3 gates and a pad)" : N(slot))}");
+        w.Line("ref float group = ref Ref(gathered);");
         // Blocks of equal size (100 steps in 32s: 4 × 25, not 32 + 32 + 32 + 4): each loads and stores its sums once.
         w.Line($"nint blocks = (steps + {N(stepBlock - 1)}) / {N(stepBlock)};");
         w.Line("nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;");
@@ -518,14 +525,12 @@ internal static class MatrixEmitter
             w.Line($"ref float xBlock = ref At(ref {x.Name}, {Plus(x.Offset, $"t0 * {x.Stride}")});");
             using (w.Block($"for (nint j = 0; j < {rowsName}; j++)"))
             {
-                w.Line($"ref float dRow = ref At(ref {da.Name}, {Plus(da.Offset, "j")} + t0 * {da.Stride});");
-                using (w.Block("for (nint t = 0; t < count; t++)"))
+                using (w.Block($"if ((j & {N(GatherGroup - 1)}) == 0)"))
                 {
-                    for (int g = 0; g < gates; g++)
-                    {
-                        w.Line($"Store(Load1(ref dRow, {Plus($"t * {da.Stride}", GateOffset(g, rowsName))}), ref dBlock, {Plus(Times("t", gates), N(g))});");
-                    }
+                    w.Line($"GatherUnitGradients(ref At(ref {da.Name}, {Plus(da.Offset, "j")} + t0 * {da.Stride}), {da.Stride}, {rowsName}, {N(gates)}, count, {rowsName} - j, ref group);");
                 }
+
+                w.Line($"ref float dBlock = ref At(ref group, (j & {N(GatherGroup - 1)}) * {Times("count", slot)});");
 
                 // As many column vectors as keep G·V accumulators, V loads and a broadcast within 16 registers.
                 int vectors = System.Math.Min(4, 15 / (gates + 1));
@@ -543,7 +548,7 @@ internal static class MatrixEmitter
 
                         for (int g = 0; g < gates; g++)
                         {
-                            w.Line($"var d{g} = {width.Broadcast($"Load1(ref dBlock, {Plus(Times("t", gates), N(g))})")};");
+                            w.Line($"var d{g} = {width.Broadcast($"Load1(ref dBlock, {Plus(Times("t", slot), N(g))})")};");
                             for (int u = 0; u < unroll; u++)
                             {
                                 w.Line($"s{g}{u} = MultiplyAdd(x{u}, d{g}, s{g}{u});");

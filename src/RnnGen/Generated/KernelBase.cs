@@ -274,6 +274,10 @@ public abstract class KernelBase
     protected static void ProjectInputs(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps) =>
         InputProjection.Project(ref w, ref bias, hasBias, rows, columns, ref xs, xStride, ref dest, steps);
 
+    /// <inheritdoc cref="GradientGather.Gather"/>
+    protected static void GatherUnitGradients(ref float da, nint daStride, nint gateStride, int gates, nint count, nint units, ref float dst) =>
+        GradientGather.Gather(ref da, daStride, gateStride, gates, count, units, ref dst);
+
     /// <inheritdoc cref="PackedInputProjection.Project"/>
     protected static void ProjectPackedInputs(
         ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps) =>

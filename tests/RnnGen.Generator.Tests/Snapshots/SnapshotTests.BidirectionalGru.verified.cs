@@ -602,8 +602,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -612,13 +612,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -626,11 +624,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * InputSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -643,8 +641,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -653,13 +651,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -667,11 +663,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * StateSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);

@@ -215,8 +215,8 @@ namespace Models
             {
                 // dW += Σ_t dy_t ⊗ x_t
                 {
-                    global::System.Span<float> gathered = stackalloc float[64];
-                    ref float dBlock = ref Ref(gathered);
+                    global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                    ref float group = ref Ref(gathered);
                     nint blocks = (steps + 63) / 64;
                     nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                     for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -225,11 +225,11 @@ namespace Models
                         ref float xBlock = ref At(ref x, t0 * InputSize);
                         for (nint j = 0; j < OutputSize; j++)
                         {
-                            ref float dRow = ref At(ref dy, j + t0 * OutputSize);
-                            for (nint t = 0; t < count; t++)
+                            if ((j & 7) == 0)
                             {
-                                Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                                GatherUnitGradients(ref At(ref dy, j + t0 * OutputSize), OutputSize, OutputSize, 1, count, OutputSize - j, ref group);
                             }
+                            ref float dBlock = ref At(ref group, (j & 7) * count);
                             for (nint block = 0; block < InputSize; block += 8)
                             {
                                 nint c = block < InputSize - 8 ? block : InputSize - 8;
@@ -365,8 +365,8 @@ namespace Models
             {
                 // dW += Σ_t dy_t ⊗ x_t
                 {
-                    global::System.Span<float> gathered = stackalloc float[64];
-                    ref float dBlock = ref Ref(gathered);
+                    global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                    ref float group = ref Ref(gathered);
                     nint blocks = (steps + 63) / 64;
                     nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                     for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -375,11 +375,11 @@ namespace Models
                         ref float xBlock = ref At(ref x, t0 * InputSize);
                         for (nint j = 0; j < OutputSize; j++)
                         {
-                            ref float dRow = ref At(ref dy, j + t0 * OutputSize);
-                            for (nint t = 0; t < count; t++)
+                            if ((j & 7) == 0)
                             {
-                                Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                                GatherUnitGradients(ref At(ref dy, j + t0 * OutputSize), OutputSize, OutputSize, 1, count, OutputSize - j, ref group);
                             }
+                            ref float dBlock = ref At(ref group, (j & 7) * count);
                             {
                                 nint c = 0;   // 3 vectors
                                 ref float target = ref At(ref dp, j * InputSize + c);
@@ -501,8 +501,8 @@ namespace Models
             {
                 // dW += Σ_t dy_t ⊗ x_t
                 {
-                    global::System.Span<float> gathered = stackalloc float[64];
-                    ref float dBlock = ref Ref(gathered);
+                    global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                    ref float group = ref Ref(gathered);
                     nint blocks = (steps + 63) / 64;
                     nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                     for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -511,11 +511,11 @@ namespace Models
                         ref float xBlock = ref At(ref x, t0 * InputSize);
                         for (nint j = 0; j < OutputSize; j++)
                         {
-                            ref float dRow = ref At(ref dy, j + t0 * OutputSize);
-                            for (nint t = 0; t < count; t++)
+                            if ((j & 7) == 0)
                             {
-                                Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                                GatherUnitGradients(ref At(ref dy, j + t0 * OutputSize), OutputSize, OutputSize, 1, count, OutputSize - j, ref group);
                             }
+                            ref float dBlock = ref At(ref group, (j & 7) * count);
                             for (nint c = 0; c < InputSize; c++)
                             {
                                 ref float target = ref At(ref dp, j * InputSize + c);

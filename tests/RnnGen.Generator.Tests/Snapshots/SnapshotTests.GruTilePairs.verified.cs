@@ -2428,8 +2428,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -2438,13 +2438,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 8)
                                 {
                                     nint c = block;
@@ -2453,11 +2451,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * InputSize + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -2470,8 +2468,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -2480,13 +2478,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 3 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -2496,15 +2492,15 @@ namespace Models
                                         var x0 = Load512(ref xBlock, t * StateSize + c);
                                         var x1 = Load512(ref xBlock, t * StateSize + c + 16);
                                         var x2 = Load512(ref xBlock, t * StateSize + c + 32);
-                                        var d0 = Broadcast512(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast512(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
                                         s02 = MultiplyAdd(x2, d0, s02);
-                                        var d1 = Broadcast512(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast512(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
                                         s12 = MultiplyAdd(x2, d1, s12);
-                                        var d2 = Broadcast512(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast512(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                         s22 = MultiplyAdd(x2, d2, s22);
@@ -3290,8 +3286,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -3300,13 +3296,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 8)
                                 {
                                     nint c = block;
@@ -3315,11 +3309,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * InputSize + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -3332,8 +3326,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -3342,13 +3336,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < 48; c += 24)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -3358,15 +3350,15 @@ namespace Models
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
                                         var x1 = Load256(ref xBlock, t * StateSize + c + 8);
                                         var x2 = Load256(ref xBlock, t * StateSize + c + 16);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
                                         s02 = MultiplyAdd(x2, d0, s02);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
                                         s12 = MultiplyAdd(x2, d1, s12);
-                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                         s22 = MultiplyAdd(x2, d2, s22);
@@ -4201,8 +4193,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4211,13 +4203,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -4226,13 +4216,13 @@ namespace Models
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
                                         var x1 = Load128(ref xBlock, t * InputSize + c + 4);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                     }
@@ -4249,8 +4239,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4259,13 +4249,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < 48; c += 12)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -4275,15 +4263,15 @@ namespace Models
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
                                         var x2 = Load128(ref xBlock, t * StateSize + c + 8);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
                                         s02 = MultiplyAdd(x2, d0, s02);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
                                         s12 = MultiplyAdd(x2, d1, s12);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                         s22 = MultiplyAdd(x2, d2, s22);
@@ -4525,8 +4513,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4535,13 +4523,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -4549,11 +4535,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * InputSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -4566,8 +4552,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4576,13 +4562,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -4590,11 +4574,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * StateSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);

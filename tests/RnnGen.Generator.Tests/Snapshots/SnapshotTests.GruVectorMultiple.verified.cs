@@ -2289,8 +2289,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -2299,13 +2299,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 8)
                                 {
                                     nint c = block;
@@ -2314,11 +2312,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * InputSize + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -2331,8 +2329,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -2341,13 +2339,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < HiddenSize; block += 16)
                                 {
                                     nint c = block;
@@ -2356,11 +2352,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load512(ref xBlock, t * StateSize + c);
-                                        var d0 = Broadcast512(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast512(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast512(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast512(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast512(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast512(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -3173,8 +3169,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -3183,13 +3179,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 8)
                                 {
                                     nint c = block;
@@ -3198,11 +3192,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load256(ref xBlock, t * InputSize + c);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -3215,8 +3209,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -3225,13 +3219,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -3240,13 +3232,13 @@ namespace Models
                                     {
                                         var x0 = Load256(ref xBlock, t * StateSize + c);
                                         var x1 = Load256(ref xBlock, t * StateSize + c + 8);
-                                        var d0 = Broadcast256(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast256(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        var d1 = Broadcast256(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast256(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        var d2 = Broadcast256(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast256(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                     }
@@ -4067,8 +4059,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4077,13 +4069,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -4092,13 +4082,13 @@ namespace Models
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c);
                                         var x1 = Load128(ref xBlock, t * InputSize + c + 4);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                     }
@@ -4115,8 +4105,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4125,13 +4115,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -4140,13 +4128,13 @@ namespace Models
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                     }
@@ -4165,13 +4153,13 @@ namespace Models
                                     {
                                         var x0 = Load128(ref xBlock, t * StateSize + c);
                                         var x1 = Load128(ref xBlock, t * StateSize + c + 4);
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
                                         s01 = MultiplyAdd(x1, d0, s01);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
                                         s11 = MultiplyAdd(x1, d1, s11);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                         s21 = MultiplyAdd(x1, d2, s21);
                                     }
@@ -4409,8 +4397,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4419,13 +4407,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -4433,11 +4419,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * InputSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -4450,8 +4436,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_hh,t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4460,13 +4446,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -4474,11 +4458,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * StateSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);

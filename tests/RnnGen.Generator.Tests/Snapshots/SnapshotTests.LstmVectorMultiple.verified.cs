@@ -2391,8 +2391,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -2401,14 +2401,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 8)
                                 {
                                     nint c = block;
@@ -2437,8 +2434,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -2447,14 +2444,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < HiddenSize; block += 16)
                                 {
                                     nint c = block;
@@ -3277,8 +3271,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -3287,14 +3281,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 8)
                                 {
                                     nint c = block;
@@ -3323,8 +3314,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -3333,14 +3324,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -4157,8 +4145,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4167,14 +4155,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -4211,8 +4196,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4221,14 +4206,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -4518,8 +4500,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4528,14 +4510,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -4563,8 +4542,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -4573,14 +4552,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block

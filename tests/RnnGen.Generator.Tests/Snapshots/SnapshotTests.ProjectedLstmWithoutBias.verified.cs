@@ -900,8 +900,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -910,14 +910,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -945,8 +942,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -955,14 +952,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < ProjectionSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * ProjectionSize + c);   // dW[j, c] of the first gate block
@@ -991,8 +985,8 @@ namespace Models
                     // dW_hr += Σ_t dh'_t ⊗ m_t
                     ref float m = ref At(ref activations, 5 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1001,11 +995,11 @@ namespace Models
                             ref float xBlock = ref At(ref m, t0 * ActivationsPerStep);
                             for (nint j = 0; j < ProjectionSize; j++)
                             {
-                                ref float dRow = ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep), GradientsPerStep, ProjectionSize, 1, count, ProjectionSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 for (nint block = 0; block < HiddenSize; block += 8)
                                 {
                                     nint c = block;
@@ -1293,8 +1287,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1303,14 +1297,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 4)
                                 {
                                     nint c = block;
@@ -1339,8 +1330,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1349,14 +1340,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < ProjectionSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * ProjectionSize + c);   // dW[j, c] of the first gate block
@@ -1385,8 +1373,8 @@ namespace Models
                     // dW_hr += Σ_t dh'_t ⊗ m_t
                     ref float m = ref At(ref activations, 5 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1395,11 +1383,11 @@ namespace Models
                             ref float xBlock = ref At(ref m, t0 * ActivationsPerStep);
                             for (nint j = 0; j < ProjectionSize; j++)
                             {
-                                ref float dRow = ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep), GradientsPerStep, ProjectionSize, 1, count, ProjectionSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 {
                                     nint c = 0;   // 2 vectors
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);
@@ -1645,8 +1633,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1655,14 +1643,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -1690,8 +1675,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1700,14 +1685,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < ProjectionSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * ProjectionSize + c);   // dW[j, c] of the first gate block
@@ -1736,8 +1718,8 @@ namespace Models
                     // dW_hr += Σ_t dh'_t ⊗ m_t
                     ref float m = ref At(ref activations, 5 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1746,11 +1728,11 @@ namespace Models
                             ref float xBlock = ref At(ref m, t0 * ActivationsPerStep);
                             for (nint j = 0; j < ProjectionSize; j++)
                             {
-                                ref float dRow = ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref da, 4 * HiddenSize + j + t0 * GradientsPerStep), GradientsPerStep, ProjectionSize, 1, count, ProjectionSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHrOffset + j * HiddenSize + c);

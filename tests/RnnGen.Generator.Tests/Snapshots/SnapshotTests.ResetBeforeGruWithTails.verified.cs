@@ -739,8 +739,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -749,13 +749,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -763,11 +761,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * InputSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -780,8 +778,8 @@ namespace Models
 
                     // dW_h[r,z] += Σ_t da_h[r,z],t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 2];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 2];   // 8 units × 64 steps × 2
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -790,12 +788,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 2 + 1);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 2, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 2);
                                 for (nint block = 0; block < HiddenSize; block += 8)
                                 {
                                     nint c = block < HiddenSize - 8 ? block : HiddenSize - 8;
@@ -820,8 +817,8 @@ namespace Models
                     // dW_hn += Σ_t da_n,t ⊗ (r⊙h)_t, r⊙h as the step recorded it
                     ref float resetH = ref At(ref activations, 3 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -830,11 +827,11 @@ namespace Models
                             ref float xBlock = ref At(ref resetH, t0 * ActivationsPerStep);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + 2 * HiddenSize + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref da, GateRows + 2 * HiddenSize + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 1, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 for (nint block = 0; block < HiddenSize; block += 8)
                                 {
                                     nint c = block < HiddenSize - 8 ? block : HiddenSize - 8;
@@ -1262,8 +1259,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1272,13 +1269,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint block = 0; block < InputSize; block += 4)
                                 {
                                     nint c = block < InputSize - 4 ? block : InputSize - 4;
@@ -1288,11 +1283,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load128(ref xBlock, t * InputSize + c) & keep;
-                                        var d0 = Broadcast128(Load1(ref dBlock, t * 3));
+                                        var d0 = Broadcast128(Load1(ref dBlock, t * 4));
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Broadcast128(Load1(ref dBlock, t * 3 + 1));
+                                        var d1 = Broadcast128(Load1(ref dBlock, t * 4 + 1));
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Broadcast128(Load1(ref dBlock, t * 3 + 2));
+                                        var d2 = Broadcast128(Load1(ref dBlock, t * 4 + 2));
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -1305,8 +1300,8 @@ namespace Models
 
                     // dW_h[r,z] += Σ_t da_h[r,z],t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 2];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 2];   // 8 units × 64 steps × 2
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1315,12 +1310,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 2 + 1);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 2, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 2);
                                 {
                                     nint c = 0;   // 3 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -1369,8 +1363,8 @@ namespace Models
                     // dW_hn += Σ_t da_n,t ⊗ (r⊙h)_t, r⊙h as the step recorded it
                     ref float resetH = ref At(ref activations, 3 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1379,11 +1373,11 @@ namespace Models
                             ref float xBlock = ref At(ref resetH, t0 * ActivationsPerStep);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + 2 * HiddenSize + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref da, GateRows + 2 * HiddenSize + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 1, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 {
                                     nint c = 0;   // 3 vectors
                                     ref float target = ref At(ref dp, WeightHhOffset + 2 * HiddenSize * HiddenSize + j * HiddenSize + c);
@@ -1652,8 +1646,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_ih,t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 3];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4 (3 gates and a pad)
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1662,13 +1656,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 3);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 3 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 3 + 2);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 3, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -1676,11 +1668,11 @@ namespace Models
                                     for (nint t = 0; t < count; t++)
                                     {
                                         var x0 = Load1(ref xBlock, t * InputSize + c);
-                                        var d0 = Load1(ref dBlock, t * 3);
+                                        var d0 = Load1(ref dBlock, t * 4);
                                         s00 = MultiplyAdd(x0, d0, s00);
-                                        var d1 = Load1(ref dBlock, t * 3 + 1);
+                                        var d1 = Load1(ref dBlock, t * 4 + 1);
                                         s10 = MultiplyAdd(x0, d1, s10);
-                                        var d2 = Load1(ref dBlock, t * 3 + 2);
+                                        var d2 = Load1(ref dBlock, t * 4 + 2);
                                         s20 = MultiplyAdd(x0, d2, s20);
                                     }
                                     Store(s00, ref target, 0);
@@ -1693,8 +1685,8 @@ namespace Models
 
                     // dW_h[r,z] += Σ_t da_h[r,z],t ⊗ h_t−1
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 2];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 2];   // 8 units × 64 steps × 2
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1703,12 +1695,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 2 + 1);
+                                    GatherUnitGradients(ref At(ref da, GateRows + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 2, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 2);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -1731,8 +1722,8 @@ namespace Models
                     // dW_hn += Σ_t da_n,t ⊗ (r⊙h)_t, r⊙h as the step recorded it
                     ref float resetH = ref At(ref activations, 3 * HiddenSize);
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1741,11 +1732,11 @@ namespace Models
                             ref float xBlock = ref At(ref resetH, t0 * ActivationsPerStep);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, GateRows + 2 * HiddenSize + j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref da, GateRows + 2 * HiddenSize + j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 1, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + 2 * HiddenSize * HiddenSize + j * HiddenSize + c);

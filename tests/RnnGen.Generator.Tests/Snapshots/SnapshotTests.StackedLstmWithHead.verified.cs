@@ -650,8 +650,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -660,14 +660,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -695,8 +692,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -705,14 +702,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -1129,8 +1123,8 @@ namespace Models
                 {
                     // dW_ih += Σ_t da_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1139,14 +1133,11 @@ namespace Models
                             ref float xBlock = ref At(ref inputs, t0 * InputSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightIhOffset + j * InputSize + c);   // dW[j, c] of the first gate block
@@ -1174,8 +1165,8 @@ namespace Models
 
                     // dW_hh += Σ_t da_t ⊗ h_t−1 (h_t−1 opens the state recorded before step t)
                     {
-                        global::System.Span<float> gathered = stackalloc float[64 * 4];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64 * 4];   // 8 units × 64 steps × 4
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1184,14 +1175,11 @@ namespace Models
                             ref float xBlock = ref At(ref states, t0 * StateSize);
                             for (nint j = 0; j < HiddenSize; j++)
                             {
-                                ref float dRow = ref At(ref da, j + t0 * GradientsPerStep);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * GradientsPerStep), ref dBlock, t * 4);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + HiddenSize), ref dBlock, t * 4 + 1);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 2 * HiddenSize), ref dBlock, t * 4 + 2);
-                                    Store(Load1(ref dRow, t * GradientsPerStep + 3 * HiddenSize), ref dBlock, t * 4 + 3);
+                                    GatherUnitGradients(ref At(ref da, j + t0 * GradientsPerStep), GradientsPerStep, HiddenSize, 4, count, HiddenSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count * 4);
                                 for (nint c = 0; c < HiddenSize; c++)
                                 {
                                     ref float target = ref At(ref dp, WeightHhOffset + j * HiddenSize + c);   // dW[j, c] of the first gate block
@@ -1352,8 +1340,8 @@ namespace Models
                 {
                     // dW += Σ_t dy_t ⊗ x_t
                     {
-                        global::System.Span<float> gathered = stackalloc float[64];
-                        ref float dBlock = ref Ref(gathered);
+                        global::System.Span<float> gathered = stackalloc float[8 * 64];   // 8 units × 64 steps × 1
+                        ref float group = ref Ref(gathered);
                         nint blocks = (steps + 63) / 64;
                         nint blockSize = blocks <= 1 ? steps : (steps + blocks - 1) / blocks;
                         for (nint t0 = 0; t0 < steps; t0 += blockSize)
@@ -1362,11 +1350,11 @@ namespace Models
                             ref float xBlock = ref At(ref x, t0 * InputSize);
                             for (nint j = 0; j < OutputSize; j++)
                             {
-                                ref float dRow = ref At(ref dy, j + t0 * OutputSize);
-                                for (nint t = 0; t < count; t++)
+                                if ((j & 7) == 0)
                                 {
-                                    Store(Load1(ref dRow, t * OutputSize), ref dBlock, t);
+                                    GatherUnitGradients(ref At(ref dy, j + t0 * OutputSize), OutputSize, OutputSize, 1, count, OutputSize - j, ref group);
                                 }
+                                ref float dBlock = ref At(ref group, (j & 7) * count);
                                 for (nint c = 0; c < InputSize; c++)
                                 {
                                     ref float target = ref At(ref dp, j * InputSize + c);
