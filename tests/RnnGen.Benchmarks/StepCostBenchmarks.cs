@@ -187,6 +187,8 @@ public readonly struct NullLayer<TSize> : ILayerKernels
     public static void BackwardStepBatch(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride, ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count) =>
         throw new NotSupportedException();
 
+    public static void InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count) => throw new NotSupportedException();
+
     public static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => throw new NotSupportedException();
 
     public static void Freeze(ReadOnlySpan<float> parameters, Span<float> frozen) => parameters.CopyTo(frozen);

@@ -246,6 +246,27 @@ internal abstract class LayerKernels(LayerSpec spec)
         }
     }
 
+    /// <summary>
+    /// dx = W_ihᵀ·da for count rows at once (a sequence's steps after their steps back ran without dx): the batched step
+    /// back's product over rows instead of streams, each weight vector loaded once per block of rows. Row by row on the
+    /// scalar path (the same floats as the step back's dx there); elsewhere within float rounding of it.
+    /// </summary>
+    public void EmitInputGradients(SourceWriter w, Width width)
+    {
+        BackwardProduct product = BackwardProducts.Single(p => p.InputGradient);
+        var da = new RowsOperand("daRows", "GradientsPerStep", product.DaOffset);
+        var dx = new RowsOperand("dxRows", "dxStride");
+        w.Line(product.Comment + ", for every row");
+        if (width.IsScalar)
+        {
+            MatrixEmitter.TransposedProducts(w, width, product.Weights, da, dx, null, product.Flush);
+        }
+        else
+        {
+            MatrixEmitter.BatchedTransposedProduct(w, width, product.Weights, da, dx, null, product.Flush);
+        }
+    }
+
     public abstract void EmitParameterGradients(SourceWriter w, Width width);
 
     /// <summary>

@@ -27,9 +27,11 @@ internal static class LayerKernelsEmitter
 
         public static readonly Kernel BackwardStepBatch = new("BackwardStepBatch", "ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count");
 
-        public static readonly Kernel[] Dispatched = [Step, StepProjected, StepBatch, BackwardStep, BackwardStepBatch, ParameterGradients];
+        public static readonly Kernel InputGradients = new("InputGradients", "ref float w, ref float daRows, ref float dxRows, int dxStride, int count");
 
-        public static readonly Kernel[] Training = [BackwardStep, BackwardStepBatch, ParameterGradients];
+        public static readonly Kernel[] Dispatched = [Step, StepProjected, StepBatch, BackwardStep, BackwardStepBatch, InputGradients, ParameterGradients];
+
+        public static readonly Kernel[] Training = [BackwardStep, BackwardStepBatch, InputGradients, ParameterGradients];
     }
 
     public static void Emit(SourceWriter w, string name, string title, LayerSpec spec)
@@ -68,9 +70,14 @@ internal static class LayerKernelsEmitter
                     () => kernels.EmitBackwardStep(w, width));
                 Kernels.BackwardStepBatch.EmitBody(w, width, $"One step back of count streams on the {path} path (each stream's rows at its stride).",
                     () => kernels.EmitBackwardStepBatch(w, width));
-                if (!width.IsScalar && kernels.BackwardBatchByStream is null)
+                Kernels.InputGradients.EmitBody(w, width, $"dx = W_ihᵀ·da for each of the count rows on the {path} path (a sequence's steps, after the steps back).",
+                    () => kernels.EmitInputGradients(w, width));
+                if (!width.IsScalar)
                 {
-                    MatrixEmitter.TransposedBlocks(w, width, kernels.BackwardProducts.Where(p => p.Weights.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Weights.Columns)));
+                    // The batched step back's products (all of them, unless it goes stream by stream), and the input
+                    // gradients' of count rows.
+                    var batched = kernels.BackwardProducts.Where(p => kernels.BackwardBatchByStream is null || p.InputGradient);
+                    MatrixEmitter.TransposedBlocks(w, width, batched.Where(p => p.Weights.Columns >= width.Lanes).Select(p => MatrixEmitter.BatchedVectors(width, p.Weights.Columns)));
                 }
 
                 Kernels.ParameterGradients.EmitBody(w, width, $"The parameter gradients of all steps at once on the {path} path, from the recorded da, inputs and states.",

@@ -68,6 +68,13 @@ public interface ILayerKernels
         ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, int dOutStride,
         ref float da, ref float dPrev, ref float dx, int dxStride, bool computeDx, int count);
 
+    /// <summary>
+    /// dL/dx of <paramref name="count"/> rows at once, after their steps back ran without it: row b of dxRows (at
+    /// + b·dxStride) = W_ihᵀ·(row b of daRows, at + b·GradientsPerStep), each weight vector loaded once per block of rows (the batched step back's product over rows);
+    /// equal to the step back's own dx within float rounding.
+    /// </summary>
+    static abstract void InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count);
+
     /// <summary>The parameter gradients of all steps at once: row t of da, inputs and activations with row t of states (the state before step t).</summary>
     static abstract void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps);
 

@@ -264,6 +264,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     Gather(ref At(ref dState, b * StateSize), layer, direction, ref At(ref layerGradients, b * LayerState));
                 }
 
+                // The forward direction's dx (which it overwrites) waits until every step is back: one product over all
+                // rows then reads W_ih once per block of rows instead of once per step, with the same sums. The reverse
+                // direction adds its share per step from scratch rows.
+                bool deferDx = computeDx && direction == 0;
+                bool stepDx = computeDx && !deferDx;
+
                 // Back in the opposite order of the forward pass: forward from the last step, reverse from the first.
                 for (int i = steps - 1; i >= 0; i--)
                 {
@@ -271,27 +277,25 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     ref float previous = ref At(ref stateBlocks, (direction == 0 ? t : t + 1) * batch * LayerState);
                     ref float dOut = ref At(ref Ref(dOutputs), t * batch * LayerOutput + direction * Recurrent);
                     ref float daRows = ref At(ref da, t * batch * gradients);
-                    // The first direction overwrites dL/dx; the reverse one adds its share from scratch rows.
-                    bool direct = computeDx && direction == 0;
-                    ref float dxRows = ref direct ? ref At(ref dx, t * batch * inputWidth) : ref rowScratch;
+                    ref float dxRows = ref rowScratch;
                     if (batch == 1)
                     {
                         if (layer == 0)
                         {
-                            TFirst.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, computeDx);
+                            TFirst.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, stepDx);
                         }
                         else
                         {
-                            TUpper.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, computeDx);
+                            TUpper.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, stepDx);
                         }
                     }
                     else if (layer == 0)
                     {
-                        TFirst.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, computeDx, batch);
+                        TFirst.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, stepDx, batch);
                     }
                     else
                     {
-                        TUpper.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, computeDx, batch);
+                        TUpper.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, stepDx, batch);
                     }
 
                     for (int b = 0; b < batch; b++)
@@ -300,7 +304,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                         {
                             // A padded step: the state was carried, so its gradient passes through; nothing else flows.
                             Clear(ref At(ref daRows, b * gradients), gradients);
-                            if (computeDx)
+                            if (stepDx)
                             {
                                 Clear(ref At(ref dxRows, b * inputWidth), inputWidth);
                             }
@@ -309,7 +313,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                         }
 
                         Copy(ref At(ref dPrev, b * backwardScratch), ref At(ref layerGradients, b * LayerState), LayerState);
-                        if (computeDx && direction == 1)
+                        if (stepDx)
                         {
                             Add(ref At(ref rowScratch, b * inputWidth), ref At(ref dx, (t * batch + b) * inputWidth), inputWidth);
                         }
@@ -319,6 +323,30 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                 for (int b = 0; b < batch; b++)
                 {
                     Scatter(ref At(ref layerGradients, b * LayerState), ref At(ref dState, b * StateSize), layer, direction);
+                }
+
+                if (deferDx && rows > 0)
+                {
+                    if (layer == 0)
+                    {
+                        TFirst.InputGradients(ref layerWeights, ref da, ref dx, inputWidth, rows);
+                    }
+                    else
+                    {
+                        TUpper.InputGradients(ref layerWeights, ref da, ref dx, inputWidth, rows);
+                    }
+
+                    // A padded step passes nothing to its input (its da is zero; an infinite weight must not make that NaN).
+                    for (int t = 0; ragged && t < steps; t++)
+                    {
+                        for (int b = 0; b < batch; b++)
+                        {
+                            if (t >= lengths[b])
+                            {
+                                Clear(ref At(ref dx, (t * batch + b) * inputWidth), inputWidth);
+                            }
+                        }
+                    }
                 }
 
                 if (rows > 0)

@@ -486,6 +486,14 @@ namespace Models
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) InputGradients256(ref w, ref daRows, ref dxRows, dxStride, count);
+                    else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) InputGradients128(ref w, ref daRows, ref dxRows, dxStride, count);
+                    else InputGradients1(ref w, ref daRows, ref dxRows, dxStride, count);
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
                     if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ParameterGradients256(ref dp, ref da, ref inputs, ref states, ref activations, steps);
@@ -730,6 +738,36 @@ namespace Models
                     for (nint b = 0; b < count; b++)
                     {
                         BackwardStep256(ref w, ref At(ref previousRows, b * StateSize), ref At(ref activationRows, b * ActivationsPerStep), ref At(ref dNextRows, b * StateSize), ref At(ref dOutRows, b * dOutStride), ref At(ref daRows, b * GradientsPerStep), ref At(ref dPrevRows, b * BackwardScratch), ref At(ref dxRows, b * dxStride), computeDx);
+                    }
+                }
+
+                /// <summary>dx = W_ihᵀ·da for each of the count rows on the Vector256 path (a sequence's steps, after the steps back).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradients256(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    // dx = W_ihᵀ·da_ih, for every row
+                    {
+                        for (nint b = 0; b < count; b++)
+                        {
+                            ref float da = ref At(ref daRows, b * GradientsPerStep);
+                            ref float dst = ref At(ref dxRows, b * dxStride);
+                            for (nint c = 0; c < InputSize; c++)
+                            {
+                                var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                                for (nint j = 0; j < HiddenSize; j++)
+                                {
+                                    ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                    ref float dRow = ref At(ref da, j);
+                                    var d0 = Load1(ref dRow, 0);
+                                    s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                                    var d1 = Load1(ref dRow, HiddenSize);
+                                    s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                                    var d2 = Load1(ref dRow, 2 * HiddenSize);
+                                    s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                }
+                                Store(s00 + s10 + s20, ref dst, c);
+                            }
+                        }
                     }
                 }
 
@@ -1253,6 +1291,277 @@ namespace Models
                     }
                 }
 
+                /// <summary>dx = W_ihᵀ·da for each of the count rows on the Vector128 path (a sequence's steps, after the steps back).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradients128(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    // dx = W_ihᵀ·da_ih, for every row
+                    {
+                        for (nint start = 0; start < InputSize; start += 4)
+                        {
+                            nint c = start < InputSize - 4 ? start : InputSize - 4;   // the last block overlaps: its first chunk starts afresh, so no column is counted twice
+                            for (nint r0 = 0; r0 < 3 * HiddenSize; r0 += 1024)
+                            {
+                                int rows = (int)global::System.Math.Min(1024, 3 * HiddenSize - r0);
+                                bool first = r0 == 0, last = r0 + rows == 3 * HiddenSize;
+                                ref float weights = ref At(ref w, WeightIhOffset + r0 * InputSize + c);
+                                nint b = 0;
+                                for (; b + 7 <= count; b += 7)
+                                {
+                                    TransposedBlock128_7x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false);
+                                }
+                                switch (count - b)
+                                {
+                                    case 1: TransposedBlock128_1x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    case 2: TransposedBlock128_2x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    case 3: TransposedBlock128_3x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    case 4: TransposedBlock128_4x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    case 5: TransposedBlock128_5x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                    case 6: TransposedBlock128_6x1(ref weights, InputSize, ref At(ref daRows, b * GradientsPerStep + r0), GradientsPerStep, rows, ref At(ref dxRows, b * dxStride + c), dxStride, ref At(ref dxRows, b * dxStride + c), false, first, last, false); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>7 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_7x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    var s50 = !first ? Load128(ref dst, 5 * dstStride) : hasAddend ? Load128(ref addend, 5 * dstStride) : Broadcast128(0f);
+                    var s60 = !first ? Load128(ref dst, 6 * dstStride) : hasAddend ? Load128(ref addend, 6 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast128(Load1(ref da, 5 * daStride + r));
+                        var d6 = Broadcast128(Load1(ref da, 6 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                        s60 = MultiplyAdd(w0, d6, s60);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                        s60 = FlushTiny(s60);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                    Store(s60, ref dst, 6 * dstStride);
+                }
+
+                /// <summary>6 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_6x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    var s50 = !first ? Load128(ref dst, 5 * dstStride) : hasAddend ? Load128(ref addend, 5 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var d5 = Broadcast128(Load1(ref da, 5 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                        s50 = MultiplyAdd(w0, d5, s50);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                        s50 = FlushTiny(s50);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                    Store(s50, ref dst, 5 * dstStride);
+                }
+
+                /// <summary>5 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_5x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    var s40 = !first ? Load128(ref dst, 4 * dstStride) : hasAddend ? Load128(ref addend, 4 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var d4 = Broadcast128(Load1(ref da, 4 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                        s40 = MultiplyAdd(w0, d4, s40);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                        s40 = FlushTiny(s40);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                    Store(s40, ref dst, 4 * dstStride);
+                }
+
+                /// <summary>4 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_4x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    var s30 = !first ? Load128(ref dst, 3 * dstStride) : hasAddend ? Load128(ref addend, 3 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var d3 = Broadcast128(Load1(ref da, 3 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                        s30 = MultiplyAdd(w0, d3, s30);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                        s30 = FlushTiny(s30);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                    Store(s30, ref dst, 3 * dstStride);
+                }
+
+                /// <summary>3 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_3x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    var s20 = !first ? Load128(ref dst, 2 * dstStride) : hasAddend ? Load128(ref addend, 2 * dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var d2 = Broadcast128(Load1(ref da, 2 * daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                        s20 = MultiplyAdd(w0, d2, s20);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                        s20 = FlushTiny(s20);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                    Store(s20, ref dst, 2 * dstStride);
+                }
+
+                /// <summary>2 streams × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_2x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    var s10 = !first ? Load128(ref dst, dstStride) : hasAddend ? Load128(ref addend, dstStride) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var d1 = Broadcast128(Load1(ref da, daStride + r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                        s10 = MultiplyAdd(w0, d1, s10);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                        s10 = FlushTiny(s10);
+                    }
+                    Store(s00, ref dst, 0);
+                    Store(s10, ref dst, dstStride);
+                }
+
+                /// <summary>1 stream × 4 columns of a transposed product over the given rows; sums start afresh (first) or from dst, and are flushed when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void TransposedBlock128_1x1(ref float weights, nint rowStride, ref float da, nint daStride, int rows, ref float dst, nint dstStride, ref float addend, bool hasAddend, bool first, bool last, bool flush)
+                {
+                    var s00 = !first ? Load128(ref dst, 0) : hasAddend ? Load128(ref addend, 0) : Broadcast128(0f);
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref float row = ref At(ref weights, r * rowStride);
+                        var d0 = Broadcast128(Load1(ref da, r));
+                        var w0 = Load128(ref row, 0);
+                        s00 = MultiplyAdd(w0, d0, s00);
+                    }
+                    if (last && flush)
+                    {
+                        s00 = FlushTiny(s00);
+                    }
+                    Store(s00, ref dst, 0);
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Vector128 path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients128(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -1640,6 +1949,34 @@ namespace Models
                     }
                 }
 
+                /// <summary>dx = W_ihᵀ·da for each of the count rows on the Scalar path (a sequence's steps, after the steps back).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradients1(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    // dx = W_ihᵀ·da_ih, for every row
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dst = ref At(ref dxRows, b * dxStride);
+                        for (nint c = 0; c < InputSize; c++)
+                        {
+                            var s00 = 0f; var s10 = 0f; var s20 = 0f;
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Load1(ref dRow, 0);
+                                s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                                var d1 = Load1(ref dRow, HiddenSize);
+                                s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Load1(ref dRow, 2 * HiddenSize);
+                                s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                            }
+                            Store(s00 + s10 + s20, ref dst, c);
+                        }
+                    }
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -1791,6 +2128,7 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    static void global::RnnGen.Generated.ILayerKernels.InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count) => InputGradients(ref w, ref daRows, ref dxRows, dxStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);

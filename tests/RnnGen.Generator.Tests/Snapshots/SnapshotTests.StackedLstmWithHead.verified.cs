@@ -443,6 +443,12 @@ namespace Models
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    InputGradients1(ref w, ref daRows, ref dxRows, dxStride, count);
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
                     ParameterGradients1(ref dp, ref da, ref inputs, ref states, ref activations, steps);
@@ -644,6 +650,36 @@ namespace Models
                     }
                 }
 
+                /// <summary>dx = W_ihᵀ·da for each of the count rows on the Scalar path (a sequence's steps, after the steps back).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradients1(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    // dx = W_ihᵀ·da, for every row
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dst = ref At(ref dxRows, b * dxStride);
+                        for (nint c = 0; c < InputSize; c++)
+                        {
+                            var s00 = 0f; var s10 = 0f; var s20 = 0f; var s30 = 0f;
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Load1(ref dRow, 0);
+                                s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                                var d1 = Load1(ref dRow, HiddenSize);
+                                s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Load1(ref dRow, 2 * HiddenSize);
+                                s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                var d3 = Load1(ref dRow, 3 * HiddenSize);
+                                s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * InputSize), d3, s30);
+                            }
+                            Store(s00 + s10 + s20 + s30, ref dst, c);
+                        }
+                    }
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -770,6 +806,7 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    static void global::RnnGen.Generated.ILayerKernels.InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count) => InputGradients(ref w, ref daRows, ref dxRows, dxStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
@@ -916,6 +953,12 @@ namespace Models
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    InputGradients1(ref w, ref daRows, ref dxRows, dxStride, count);
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
                 {
                     ParameterGradients1(ref dp, ref da, ref inputs, ref states, ref activations, steps);
@@ -1117,6 +1160,36 @@ namespace Models
                     }
                 }
 
+                /// <summary>dx = W_ihᵀ·da for each of the count rows on the Scalar path (a sequence's steps, after the steps back).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradients1(ref float w, ref float daRows, ref float dxRows, int dxStride, int count)
+                {
+                    // dx = W_ihᵀ·da, for every row
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float da = ref At(ref daRows, b * GradientsPerStep);
+                        ref float dst = ref At(ref dxRows, b * dxStride);
+                        for (nint c = 0; c < InputSize; c++)
+                        {
+                            var s00 = 0f; var s10 = 0f; var s20 = 0f; var s30 = 0f;
+                            for (nint j = 0; j < HiddenSize; j++)
+                            {
+                                ref float row = ref At(ref w, WeightIhOffset + j * InputSize + c);   // W[j, c] of the first gate block
+                                ref float dRow = ref At(ref da, j);
+                                var d0 = Load1(ref dRow, 0);
+                                s00 = MultiplyAdd(Load1(ref row, 0), d0, s00);
+                                var d1 = Load1(ref dRow, HiddenSize);
+                                s10 = MultiplyAdd(Load1(ref row, HiddenSize * InputSize), d1, s10);
+                                var d2 = Load1(ref dRow, 2 * HiddenSize);
+                                s20 = MultiplyAdd(Load1(ref row, 2 * HiddenSize * InputSize), d2, s20);
+                                var d3 = Load1(ref dRow, 3 * HiddenSize);
+                                s30 = MultiplyAdd(Load1(ref row, 3 * HiddenSize * InputSize), d3, s30);
+                            }
+                            Store(s00 + s10 + s20 + s30, ref dst, c);
+                        }
+                    }
+                }
+
                 /// <summary>The parameter gradients of all steps at once on the Scalar path, from the recorded da, inputs and states.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ParameterGradients1(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps)
@@ -1243,6 +1316,7 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => BackwardStep(ref w, ref previous, ref activations, ref dNext, ref dOut, ref da, ref dPrev, ref dx, computeDx);
                     static void global::RnnGen.Generated.ILayerKernels.BackwardStepBatch(ref float w, ref float previousRows, ref float activationRows, ref float dNextRows, ref float dOutRows, int dOutStride, ref float daRows, ref float dPrevRows, ref float dxRows, int dxStride, bool computeDx, int count) => BackwardStepBatch(ref w, ref previousRows, ref activationRows, ref dNextRows, ref dOutRows, dOutStride, ref daRows, ref dPrevRows, ref dxRows, dxStride, computeDx, count);
+                    static void global::RnnGen.Generated.ILayerKernels.InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count) => InputGradients(ref w, ref daRows, ref dxRows, dxStride, count);
                     static void global::RnnGen.Generated.ILayerKernels.ParameterGradients(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps) => ParameterGradients(ref dp, ref da, ref inputs, ref states, ref activations, steps);
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
