@@ -70,8 +70,8 @@ public interface ILayerKernels
 
     /// <summary>
     /// dL/dx of <paramref name="count"/> rows at once, after their steps back ran without it: row b of dxRows (at
-    /// + b·dxStride) = W_ihᵀ·(row b of daRows, at + b·GradientsPerStep), each weight vector loaded once per block of rows (the batched step back's product over rows);
-    /// equal to the step back's own dx within float rounding.
+    /// + b·dxStride) = W_ihᵀ·(row b of daRows, at + b·GradientsPerStep), each weight vector loaded once per block of
+    /// rows (the batched step back's product over rows); equal to the step back's own dx within float rounding.
     /// </summary>
     static abstract void InputGradients(ref float w, ref float daRows, ref float dxRows, int dxStride, int count);
 

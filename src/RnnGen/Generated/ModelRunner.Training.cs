@@ -265,8 +265,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                 }
 
                 // The forward direction's dx (which it overwrites) waits until every step is back: one product over all
-                // rows then reads W_ih once per block of rows instead of once per step, with the same sums. The reverse
-                // direction adds its share per step from scratch rows.
+                // rows then reads W_ih once per block of rows instead of once per step (the same dx to float rounding).
+                // The reverse direction adds its share per step from scratch rows.
                 bool deferDx = computeDx && direction == 0;
                 bool stepDx = computeDx && !deferDx;
 

@@ -7,7 +7,7 @@ using Xunit;
 namespace RnnGen.Tests.Simd;
 
 /// <summary>
-/// The training kernels (one step back, batched or not, and the parameter gradients) take Vector512 by default from 64
+/// The training kernels (one step back, batched or not, the input gradients of a sequence and the parameter gradients) take Vector512 by default from 64
 /// hidden units on an AVX-512 host, while the forward kernels stay on Vector256 unless the process opts in. Every width
 /// records the same tape layout, so the mix is sound; what the width changes is the rounding of one step back's
 /// transposed products, within float rounding of the other widths.
@@ -17,6 +17,8 @@ public sealed class TrainingPathTests
     private delegate void BackwardStepKernel(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx);
 
     private delegate void ParameterGradientsKernel(ref float dp, ref float da, ref float inputs, ref float states, ref float activations, int steps);
+
+    private delegate void InputGradientsKernel(ref float w, ref float daRows, ref float dxRows, int dxStride, int count);
 
     private delegate void StepKernel(ref float w, ref float x, ref float previous, ref float next, ref float activations);
 
@@ -84,11 +86,26 @@ public sealed class TrainingPathTests
             }
         }
 
+        // dx of every step at once, as Backward computes it after the steps back (the gradients' rows as da).
+        var inputGradients = new List<float[]>();
+        foreach (string suffix in suffixes)
+        {
+            var product = layer.GetMethod("InputGradients" + suffix, Private)?.CreateDelegate<InputGradientsKernel>();
+            if (product is not null)
+            {
+                float[] dx = new float[Steps * input];
+                product(ref w[0], ref gradients[0], ref dx[0], input, Steps);
+                inputGradients.Add(dx);
+            }
+        }
+
         Assert.Equal(suffixes.Length, backward.Count);   // every cell here fills a Vector512
+        Assert.Equal(suffixes.Length, inputGradients.Count);
         Assert.Equal(suffixes.Length, parameterGradients.Count);
         Assert.NotEqual(start, parameterGradients[0]);
         Assert.Contains(backward[0], value => value != 0);
         int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
+        double[] Wide(float[] values) => [.. values.Select(value => (double)value)];
         float[] Body(List<float[]> results, string suffix) => results[Array.IndexOf(suffixes, suffix)];
 
         // The cell's dispatcher runs the body the environment calls for (worked out from the knobs, not from the flags
@@ -97,6 +114,7 @@ public sealed class TrainingPathTests
         string expected = trainingOn512 ? "512" : "256";
         Assert.Equal(Bits(Body(backward, expected)), Bits(Body(backward, "")));
         Assert.Equal(Bits(Body(parameterGradients, expected)), Bits(Body(parameterGradients, "")));
+        Assert.Equal(Bits(Body(inputGradients, expected)), Bits(Body(inputGradients, "")));
         if (hidden >= 64)
         {
             // The 512-bit step back blocks its transposed products differently: its bits differ, so the check above can fail.
@@ -108,12 +126,30 @@ public sealed class TrainingPathTests
         Assert.Equal(Bits(Body(parameterGradients, "256")), Bits(Body(parameterGradients, "512")));
         Assert.Equal(Bits(Body(parameterGradients, "256")), Bits(Body(parameterGradients, "128")));
 
+        // Backward's deferred dx against each width's own step back, given that step's da: the same bits where both stream
+        // every row through one block of column sums (scalar code, and inputs of 8 vectors or more: the (64,128) cells),
+        // within float rounding where the step back's narrow product sums in another order.
+        foreach ((string suffix, int lanes) in ((string, int)[])[("256", 8), ("128", 4), ("1", 1)])
+        {
+            float[] stepBack = Body(backward, suffix);
+            float[] da = stepBack[..gradientsPerStep], dx = new float[input];
+            layer.GetMethod("InputGradients" + suffix, Private)!.CreateDelegate<InputGradientsKernel>()(ref w[0], ref da[0], ref dx[0], input, 1);
+            if (lanes == 1 || input >= 8 * lanes)
+            {
+                Assert.Equal(Bits(stepBack[^input..]), Bits(dx));
+            }
+            else
+            {
+                Assert.True(Error.Relative(Wide(dx), Wide(stepBack[^input..])) <= 1e-6, $"input gradients against the step back on {suffix}");
+            }
+        }
+
         // Every width, scalar included, is within float rounding of the 256-bit body (relative to the largest gradient).
-        double[] Wide(float[] values) => [.. values.Select(value => (double)value)];
         foreach (string suffix in suffixes)
         {
             Assert.True(Error.Relative(Wide(Body(backward, suffix)), Wide(Body(backward, "256"))) <= 1e-6, $"one step back on {suffix}");
             Assert.True(Error.Relative(Wide(Body(parameterGradients, suffix)), Wide(Body(parameterGradients, "256"))) <= 1e-6, $"parameter gradients on {suffix}");
+            Assert.True(Error.Relative(Wide(Body(inputGradients, suffix)), Wide(Body(inputGradients, "256"))) <= 1e-6, $"input gradients on {suffix}");
         }
     }
 }
