@@ -180,6 +180,11 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) => throw new NotSupportedException();
 
+    public static bool FrozenProjectsAhead => false;
+
+    public static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+        throw new NotSupportedException();
+
     public static void StepBatch(ref float w, ref float x, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, int count) => throw new NotSupportedException();
 
     public static void BackwardStep(ref float w, ref float previous, ref float activations, ref float dNext, ref float dOut, ref float da, ref float dPrev, ref float dx, bool computeDx) => throw new NotSupportedException();

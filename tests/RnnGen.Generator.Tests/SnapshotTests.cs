@@ -152,6 +152,22 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>
+    /// Two tiles of 16 units, so the Vector512 hoisted step also projects the next block ahead (PackedStepProjectedAhead512):
+    /// two of the 20 W_ih columns between each group of four W_hh columns, the last four after the loop.
+    /// </summary>
+    [Fact]
+    public void LstmProjectsAhead() => VerifyCell("Models.Tagger.g.cs", """
+        using RnnGen;
+
+        namespace Models;
+
+        [Lstm(input: 20, hidden: 32)]
+        public partial class Tagger
+        {
+        }
+        """);
+
     /// <summary>As <see cref="LstmTilePairs"/> for a GRU: its bfloat16 body pairs tiles (each keeps its n gate's input part apart).</summary>
     [Fact]
     public void GruTilePairs() => VerifyCell("Models.Denoiser.g.cs", """

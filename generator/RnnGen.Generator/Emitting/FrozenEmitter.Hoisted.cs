@@ -81,4 +81,51 @@ internal static partial class FrozenEmitter
             }
             """);
     }
+
+    /// <summary>A layer whose hoisted steps run on a packed Vector512 copy of paired tiles: the next block's input parts computed inside the steps.</summary>
+    private static void EmitProjectAhead(SourceWriter w) => w.Lines("""
+        /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps (on Vector512).</summary>
+        public static bool FrozenProjectsAhead => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+        /// <summary>
+        /// FrozenStepProjected for step <c>step</c> (0 ≤ step &lt; AheadSteps) of a block, which also computes its share of the
+        /// next block's input parts for the AheadSteps inputs at xsAhead (InputSize apart): rows 0 … AheadSteps − 1 of
+        /// projectedAhead, complete once every step of the block has run, are the floats FrozenProjectInputs gives.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
+        {
+            if (!FrozenProjectsAhead)
+            {
+                if (step == 0)
+                {
+                    FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                }
+
+                FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                return;
+            }
+
+            Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+            PackedStepProjectedAhead512(ref frozen, ref projected, ref scratch, ref state, step, ref xsAhead, ref projectedAhead);
+        }
+        """);
+
+    /// <summary>A layer that projects each block before its steps (<paramref name="why"/>); FrozenStepProjectedAhead does the same in the block's first step.</summary>
+    private static void EmitNoProjectAhead(SourceWriter w, string why) => w.Lines($$"""
+
+        /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here ({{why}}).</summary>
+        public static bool FrozenProjectsAhead => false;
+
+        /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+        private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
+        {
+            if (step == 0)
+            {
+                FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+            }
+
+            FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+        }
+        """);
 }

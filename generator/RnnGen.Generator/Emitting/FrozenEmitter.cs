@@ -59,6 +59,7 @@ internal static partial class FrozenEmitter
             EmitUnpackedRecording(w);
             EmitBFloat16AsFloat32(w, why);
             EmitUnpackedHoisted(w);
+            EmitNoProjectAhead(w, "a plain copy has no packed step to hide it in");
             return;
         }
 
@@ -141,6 +142,19 @@ internal static partial class FrozenEmitter
             w.Line();
             EmitPackedStep512(w, kernels, hoisted: true);
         }
+
+        w.Line();
+        if (ProjectsAhead(kernels))
+        {
+            EmitPackedStep512(w, kernels, hoisted: true, ahead: true);
+            w.Line();
+            EmitProjectAhead(w);
+        }
+        else
+        {
+            EmitNoProjectAhead(w, "only an LSTM whose Vector512 step pairs its tiles projects ahead");
+        }
+
         if (kernels.Projected)
         {
             EmitBFloat16AsFloat32(w, "a projection's step has no packed 16-bit kernel");
@@ -839,7 +853,7 @@ internal static partial class FrozenEmitter
     /// Groups of <see cref="Unroll"/> columns (a multiple of the sets, so each group starts at set 0) are unrolled so every
     /// load has a constant offset; short products unroll fully.
     /// </summary>
-    private static void EmitColumns(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null)
+    private static void EmitColumns(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null, Action<int>? afterColumn = null)
     {
         void Column(int offset, string zIndex, int set)
         {
@@ -861,6 +875,7 @@ internal static partial class FrozenEmitter
                 for (int c = 0; c < Unroll; c++)
                 {
                     Column(c, c == 0 ? "k" : $"k + {N(c)}", c % sets);
+                    afterColumn?.Invoke(c);
                 }
 
                 w.Line($"column = ref At(ref column, {N(Unroll)} * TileColumn);");
@@ -885,7 +900,7 @@ internal static partial class FrozenEmitter
     /// Writes acc += column_k · z_k for k in [0, count) (<see cref="EmitColumns"/>, <see cref="EmitColumnPairs"/>); with
     /// <c>pairedTile</c>, the second half of the names are the next tile's accumulators, whose columns lie that far on.
     /// </summary>
-    private delegate void ColumnsEmitter(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null);
+    private delegate void ColumnsEmitter(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null, Action<int>? afterColumn = null);
 
     /// <summary>
     /// Where accumulator <paramref name="a"/> of <paramref name="count"/> loads its vector of a column, from <c>column</c>:
@@ -904,8 +919,13 @@ internal static partial class FrozenEmitter
     /// <see cref="EmitColumns"/> on bfloat16 pairs: one load per accumulator and pair of columns, column k = 2p from the
     /// upper halves into set k mod 2 and k + 1 from the lower halves into the next, so each accumulator sums in the same order.
     /// </summary>
-    private static void EmitColumnPairs(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null)
+    private static void EmitColumnPairs(SourceWriter w, Width width, IReadOnlyList<string> names, int sets, int count, string z, string countName, string? pairedTile = null, Action<int>? afterColumn = null)
     {
+        if (afterColumn is not null)
+        {
+            throw new ArgumentException("Nothing interleaves with the bfloat16 columns.", nameof(afterColumn));
+        }
+
         // Columns offset and offset + 1 (when odd) of the group, from pair slot offset / 2.
         void Pair(int offset, string zIndex, string? oddIndex, int set)
         {
@@ -963,6 +983,26 @@ internal static partial class FrozenEmitter
     /// <summary>The tile whose packed step also has a Vector512 body: one vector of 16 units per gate.</summary>
     private const int Packed512Tile = 16;
 
+    /// <summary>Steps of the next block a hoisted step projects ahead (RnnGen.Generated.ILayerKernels.AheadSteps): one accumulator each.</summary>
+    private const int AheadAccumulators = 8;
+
+    /// <summary>
+    /// Whether a Vector512 packed body takes two tiles per pass: with one set of sums a tile has fewer independent FMA
+    /// chains than the pipes need in flight (a GRU 3, an LSTM 4), so two go through their columns together, each
+    /// accumulator still summing its terms in the same order.
+    /// </summary>
+    private static bool PairsTiles512(LayerKernels kernels, bool bfloat16) =>
+        Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16) == 1 && kernels.GateNames.Length < Chains && kernels.Spec.Hidden / Packed512Tile >= 2;
+
+    /// <summary>
+    /// Whether the hoisted step projects the next block ahead (PackedStepProjectedAhead512): an LSTM in tiles of 16 taken
+    /// two per pass, an even count of tiles and W_hh columns in whole groups of <see cref="Unroll"/>, no projection. Its
+    /// passes and the next block's units (tile × gate) then match one to one: Tiles / 2 passes × 8 steps = 4 · Tiles.
+    /// </summary>
+    public static bool ProjectsAhead(LayerKernels kernels) =>
+        TileFor(kernels.Spec) == Packed512Tile && !kernels.Projected && kernels.Spec.Gates == 4 && PairsTiles512(kernels, bfloat16: false)
+        && kernels.Spec.Hidden / Packed512Tile % 2 == 0 && kernels.Spec.Recurrent % Unroll == 0 && kernels.Spec.Recurrent > 2 * Unroll;
+
     /// <summary>
     /// For tiles of 16 units: <c>PackedStep</c>, which runs <c>PackedStep512</c> where Vector512 is accelerated and
     /// <c>PackedStep256</c> elsewhere, and the Vector512 body; <paramref name="hoisted"/>: the same for
@@ -974,12 +1014,12 @@ internal static partial class FrozenEmitter
     /// (3 for a GRU, 4 for an LSTM): those bodies take two tiles per pass, which keeps every sum's order. The batched and
     /// recording packed kernels stay 256-bit.
     /// </summary>
-    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted, bool bfloat16 = false)
+    private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted, bool bfloat16 = false, bool ahead = false)
     {
         LayerSpec spec = kernels.Spec;
-        string m = kernels.Projected ? ", ref float m" : "";
+        string m = kernels.Projected ? ", ref float m" : ahead ? ", int step, ref float xsAhead, ref float projectedAhead" : "";
         string mArgument = kernels.Projected ? ", ref m" : "";
-        string name = hoisted ? "PackedStepProjected" : bfloat16 ? "PackedStepBFloat16" : "PackedStep";
+        string name = ahead ? "PackedStepProjectedAhead" : hoisted ? "PackedStepProjected" : bfloat16 ? "PackedStepBFloat16" : "PackedStep";
         string Body(int bits) => bfloat16 ? $"PackedStep{bits}BFloat16" : $"{name}{bits}";
         string format = bfloat16 ? "BFloat16" : "";
         string source = hoisted ? "projected" : "x";
@@ -988,6 +1028,14 @@ internal static partial class FrozenEmitter
         // same order, so both bodies give the same floats bit for bit, as the 256-bit batched kernels require of a single step.
         int sets = Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16);
         string what = hoisted ? "hoisted packed step" : bfloat16 ? "packed step on bfloat16 weights" : "packed step";
+        int tiles = spec.Hidden / Packed512Tile;
+        bool pairTiles = PairsTiles512(kernels, bfloat16);
+        if (ahead)
+        {
+            EmitAheadBody();
+            return;
+        }
+
         w.Lines($$"""
             /// <summary>The {{what}} on the widest accelerated path: Vector512 (one vector per gate of a tile), else Vector256.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -998,10 +1046,6 @@ internal static partial class FrozenEmitter
             }
 
             """);
-        // With one set, one tile gives fewer independent FMA chains than the pipes need in flight (a GRU 3, an LSTM 4):
-        // two tiles go through their columns together, each accumulator still summing its terms in the same order.
-        int tiles = spec.Hidden / Packed512Tile;
-        bool pairTiles = sets == 1 && names.Length < Chains && tiles >= 2;
         w.Line($"/// <summary>{Body(256)} with one Vector512 per gate of a tile of 16 units{(pairTiles ? ", two tiles at a time" : "")}.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private static void {Body(512)}(ref float w, ref float {source}, ref float previous, ref float next{m})"))
@@ -1024,8 +1068,60 @@ internal static partial class FrozenEmitter
             kernels.EmitPackedAfterTiles(w);
         }
 
+        // PackedStepProjected512 that also computes one unit of the next block's input parts per pass of two tiles.
+        void EmitAheadBody()
+        {
+            w.Lines("""
+                /// <summary>
+                /// PackedStepProjected512 (two tiles per pass) for step <c>step</c> of a block of AheadSteps, each pass also
+                /// computing one unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at
+                /// xsAhead (InputSize apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh
+                /// streams in from L2. Units go step · Tiles / 2 + pass, so the block's steps cover every tile and gate; each
+                /// unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the same floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                """);
+            using (w.Block($"private static void {Body(512)}(ref float w, ref float projected, ref float previous, ref float next{m})"))
+            {
+                using (w.Block("for (nint tile = 0; tile + 1 < Tiles; tile += 2)"))
+                {
+                    w.Line("// This pass's unit of the next block: gate unitGate of tile unitTile, its W_ih columns and packed bias.");
+                    w.Line("nint unit = step * (Tiles / 2) + (tile >> 1), unitTile = unit % Tiles, unitGate = unit / Tiles;");
+                    w.Line("ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);");
+                    w.Line("ref float aheadInput = ref xsAhead;");
+                    w.Line("var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);");
+                    w.Line(string.Join(" ", Enumerable.Range(1, AheadAccumulators - 1).Select(s => $"var ahead{N(s)} = ahead0;")));
+                    Tiles(paired: true, ahead: true);
+                }
+            }
+        }
+
+        // acc_s += one W_ih column × x_s[k] for the AheadSteps inputs s, then on to the next column and input.
+        void AheadColumn(bool scoped = true)
+        {
+            if (scoped)
+            {
+                using (w.Block(""))
+                {
+                    AheadColumn(scoped: false);
+                }
+
+                return;
+            }
+
+            w.Line("var aheadWeights = Load512(ref aheadColumn, 0);");
+            for (int s = 0; s < AheadAccumulators; s++)
+            {
+                string offset = s == 0 ? "0" : s == 1 ? "InputSize" : $"{N(s)} * InputSize";
+                w.Line($"ahead{N(s)} = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, {offset})), ahead{N(s)});");
+            }
+
+            w.Line("aheadColumn = ref At(ref aheadColumn, TileColumn);");
+            w.Line("aheadInput = ref At(ref aheadInput, 1);");
+        }
+
         // The tile (and with paired, the next one too): its accumulators through every column, then the gate equations.
-        void Tiles(bool paired)
+        void Tiles(bool paired, bool ahead = false)
         {
             string[] second = paired ? [.. kernels.GateNames.Select(gate => $"a{gate}1")] : [];
             string[] all = [.. names, .. second];
@@ -1082,8 +1178,42 @@ internal static partial class FrozenEmitter
             }
 
             w.Line();
-            w.Line("// += W_hh·h");
-            Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
+            w.Line(ahead ? "// += W_hh·h, the unit's W_ih columns in between" : "// += W_hh·h");
+            Action<int>? between = null;
+            int interleaved = 0;
+            if (ahead)
+            {
+                // Spread the unit's input columns over the groups of W_hh columns; the rest follow the loop.
+                int groups = spec.Recurrent / Unroll, perGroup = spec.Input / groups;
+                interleaved = groups * perGroup;
+                between = c =>
+                {
+                    for (int j = 0; j < perGroup; j++)
+                    {
+                        if (j * Unroll / perGroup == c)
+                        {
+                            AheadColumn();
+                        }
+                    }
+                };
+            }
+
+            Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile, between);
+            if (ahead)
+            {
+                if (interleaved < spec.Input)
+                {
+                    using (w.Block(interleaved == 0 ? "for (nint k = 0; k < InputSize; k++)" : $"for (nint k = {N(interleaved)}; k < InputSize; k++)"))
+                    {
+                        AheadColumn(scoped: false);
+                    }
+                }
+
+                w.Line();
+                w.Line("ref float aheadRow = ref At(ref projectedAhead, unitTile * TileColumn + unitGate * 16);");
+                w.Line(string.Join(" ", Enumerable.Range(0, AheadAccumulators).Select(s => $"Store(ahead{N(s)}, ref aheadRow, {(s == 0 ? "0" : s == 1 ? "GateRows" : $"{N(s)} * GateRows")});")));
+            }
+
             if (sets == 2)
             {
                 w.Line();
@@ -1099,7 +1229,7 @@ internal static partial class FrozenEmitter
                 (t == 0 ? "tile * Tile" : "(tile + 1) * Tile", kernels.PackedBindings(g => (t == 0 ? names : second)[g], asides[t]))).ToArray());
         }
 
-        void Columns(string[] accumulators, int count, string z, string countName, string? pairedTile) =>
-            (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V512, accumulators, sets, count, z, countName, pairedTile);
+        void Columns(string[] accumulators, int count, string z, string countName, string? pairedTile, Action<int>? between = null) =>
+            (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V512, accumulators, sets, count, z, countName, pairedTile, between);
     }
 }

@@ -184,6 +184,9 @@ internal static class LayerKernelsEmitter
                     FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
                 static void {{Contract}}.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
                     FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                static bool {{Contract}}.FrozenProjectsAhead => FrozenProjectsAhead;
+                static void {{Contract}}.FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+                    FrozenStepProjectedAhead(ref frozen, ref projected, ref state, ref scratch, step, ref xsAhead, ref projectedAhead);
                 static bool {{Contract}}.PacksForBatch => PacksForBatch;
                 static void {{Contract}}.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                     StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

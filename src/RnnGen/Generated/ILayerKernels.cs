@@ -97,6 +97,20 @@ public interface ILayerKernels
     /// <summary><see cref="FrozenStep"/> with its input part read from one row of <see cref="FrozenProjectInputs"/> (float rounding may differ from FrozenStep's).</summary>
     static abstract void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch);
 
+    /// <summary>Steps per block of a sequence that projects ahead (<see cref="FrozenStepProjectedAhead"/>).</summary>
+    public const int AheadSteps = 8;
+
+    /// <summary>Whether <see cref="FrozenStepProjectedAhead"/> computes the next block's input parts inside its steps (else it computes them all at the block's first step).</summary>
+    static abstract bool FrozenProjectsAhead { get; }
+
+    /// <summary>
+    /// <see cref="FrozenStepProjected"/> for step <paramref name="step"/> (0 ≤ step &lt; <see cref="AheadSteps"/>) of a block,
+    /// which also writes its share of the next block's input parts: rows 0 … AheadSteps − 1 of
+    /// <paramref name="projectedAhead"/> for the inputs at <paramref name="xsAhead"/> (InputSize apart), complete once the
+    /// block's steps 0 … AheadSteps − 1 have run in order: the floats <see cref="FrozenProjectInputs"/> gives.
+    /// </summary>
+    static abstract void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead);
+
     /// <summary>Scratch floats per stream that <see cref="FrozenStepBatch"/> needs beyond the single step's.</summary>
     static abstract int FrozenScratchPerStream { get; }
 

@@ -268,6 +268,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private const int ProjectionBudget = 8192;
 
     /// <summary>
+    /// The same where layer 0 projects ahead (64 KB): two blocks of ILayerKernels.AheadSteps, so up to 1,024 gate rows
+    /// (an LSTM of 256 units), where a block of 8 steps already takes the whole 32 KB of one block.
+    /// </summary>
+    private const int AheadBudget = 2 * ProjectionBudget;
+
+    /// <summary>
     /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (512 KB): below, the weights stay in a
     /// core's L2 and the extra pass over the projections costs more than reading W_ih per step (sequences.sh on a Zen 4:
     /// Forward ÷ Step 1.10–1.20 at (32,64), 0.99–1.01 at (64,128), 0.81–0.82 at (128,256)).
@@ -317,8 +323,11 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int gateRows = TFirst.GateRows;
         bool hoist = batch == 1 && steps > 1 && gateRows <= ProjectionBudget
             && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= TStep.HoistingMinimumWeights;
-        int block = hoist ? ProjectionBlock(steps, gateRows) : 0;
-        Span<float> projections = hoist ? stackalloc float[block * gateRows] : default;
+        // Where layer 0's packed step can hide it (TStep.ProjectsAhead), each block of AheadSteps computes the next block's
+        // input parts while it steps: two blocks of projections, the one being read and the one being written.
+        bool ahead = hoist && TStep.ProjectsAhead && 2 * ILayerKernels.AheadSteps * gateRows <= AheadBudget && steps >= 2 * ILayerKernels.AheadSteps;
+        int block = ahead ? ILayerKernels.AheadSteps : hoist ? ProjectionBlock(steps, gateRows) : 0;
+        Span<float> projections = hoist ? stackalloc float[(ahead ? 2 : 1) * block * gateRows] : default;
         ref float s = ref Ref(states);
         for (int b0 = 0; b0 < batch; b0 += chunk)
         {
@@ -340,7 +349,32 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             for (int t = 0; t < steps; t++)
             {
                 ref float x = ref At(ref Ref(inputs), (t * batch + b0) * InputSize);
-                if (hoist)
+                if (ahead)
+                {
+                    // Blocks alternate between the two halves; a block followed by a whole one projects it while stepping.
+                    int i = t % block, following = steps - (t - i) - block;
+                    ref float current = ref At(ref Ref(projections), (t / block % 2) * block * gateRows);
+                    ref float next = ref At(ref Ref(projections), (1 - t / block % 2) * block * gateRows);
+                    if (t == 0)
+                    {
+                        TStep.ProjectInputs(ref weights, ref x, InputSize, ref current, block);
+                    }
+
+                    if (following >= block)
+                    {
+                        TStep.LayerProjectedAhead(ref weights, ref At(ref current, i * gateRows), ref first, ref kernelScratch, i, ref At(ref x, (block - i) * InputSize), ref next);
+                    }
+                    else
+                    {
+                        if (i == 0 && following > 0)
+                        {
+                            TStep.ProjectInputs(ref weights, ref At(ref x, block * InputSize), InputSize, ref next, following);
+                        }
+
+                        TStep.LayerProjected(ref weights, ref At(ref current, i * gateRows), ref first, ref kernelScratch);
+                    }
+                }
+                else if (hoist)
                 {
                     int i = t % block;
                     if (i == 0)
@@ -477,6 +511,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         /// <summary>Layer 0 of one stream in place, its input part read from <paramref name="projected"/> (a row of <see cref="ProjectInputs"/>).</summary>
         static abstract void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch);
 
+        /// <summary>Whether layer 0's hoisted steps compute the next block's input parts while they step (<see cref="LayerProjectedAhead"/>).</summary>
+        static abstract bool ProjectsAhead { get; }
+
+        /// <summary><see cref="LayerProjected"/> for step <paramref name="step"/> of a block of ILayerKernels.AheadSteps, also writing its share of the next block's input parts (ILayerKernels.FrozenStepProjectedAhead).</summary>
+        static abstract void LayerProjectedAhead(ref float weights, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead);
+
         static abstract void Head(ref float weights, ref float x, ref float y, int rows);
     }
 
@@ -530,6 +570,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref scratch, ref state, ref At(ref scratch, LayerState));
         }
 
+        /// <summary>Never: the live projection reads PyTorch's row-major W_ih, with no packed step to hide it in.</summary>
+        public static bool ProjectsAhead => false;
+
+        public static void LayerProjectedAhead(ref float weights, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+            throw new UnreachableException("The live parameters never project ahead.");
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>
             THead.Forward(ref At(ref weights, HeadOffset), ref x, ref y, rows);
@@ -582,6 +628,11 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
             TFirst.FrozenStepProjected(ref At(ref weights, FrozenOffset(0, 0)), ref projected, ref state, ref scratch);
 
+        public static bool ProjectsAhead { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TFirst.FrozenProjectsAhead; }
+
+        public static void LayerProjectedAhead(ref float weights, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+            TFirst.FrozenStepProjectedAhead(ref At(ref weights, FrozenOffset(0, 0)), ref projected, ref state, ref scratch, step, ref xsAhead, ref projectedAhead);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Head(ref float weights, ref float x, ref float y, int rows) =>
             THead.Forward(ref At(ref weights, FrozenHeadOffset), ref x, ref y, rows);
@@ -626,6 +677,11 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
 
         public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
+            throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
+
+        public static bool ProjectsAhead => false;
+
+        public static void LayerProjectedAhead(ref float weights, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
             throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1303,6 +1303,21 @@ namespace Models
                     }
                 }
 
+
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (only an LSTM whose Vector512 step pairs its tiles projects ahead).</summary>
+                public static bool FrozenProjectsAhead => false;
+
+                /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+                private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
+                {
+                    if (step == 0)
+                    {
+                        FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                    }
+
+                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                }
+
                 /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
                 public const int TileWeightsBFloat16 = ((InputSize + 1) / 2 + HiddenSize / 2) * TileColumn;
                 public const int PackedBiasOffsetBFloat16 = Tiles * TileWeightsBFloat16, PackedLengthBFloat16 = PackedBiasOffsetBFloat16 + Tiles * TileBiases;
@@ -4665,6 +4680,9 @@ namespace Models
                         FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
                         FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenProjectsAhead => FrozenProjectsAhead;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+                        FrozenStepProjectedAhead(ref frozen, ref projected, ref state, ref scratch, step, ref xsAhead, ref projectedAhead);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -600,6 +600,21 @@ namespace Models
                     }
                 }
 
+
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (only an LSTM whose Vector512 step pairs its tiles projects ahead).</summary>
+                public static bool FrozenProjectsAhead => false;
+
+                /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+                private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
+                {
+                    if (step == 0)
+                    {
+                        FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                    }
+
+                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                }
+
                 /// <summary>Floats of a bfloat16 frozen copy: a projection's step has no packed 16-bit kernel, so it is the float32 frozen copy of the rounded weights.</summary>
                 public static int FrozenLengthBFloat16 => FrozenLength;
 
@@ -2126,6 +2141,9 @@ namespace Models
                         FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
                         FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenProjectsAhead => FrozenProjectsAhead;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+                        FrozenStepProjectedAhead(ref frozen, ref projected, ref state, ref scratch, step, ref xsAhead, ref projectedAhead);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

@@ -408,6 +408,20 @@ namespace Models
                     StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (a plain copy has no packed step to hide it in).</summary>
+                public static bool FrozenProjectsAhead => false;
+
+                /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+                private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
+                {
+                    if (step == 0)
+                    {
+                        FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                    }
+
+                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                }
+
                 /// <summary>Row t of projected (GateRows floats) = W_ih·x_t + b_ih for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
                 private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
                     ProjectInputs(ref At(ref w, WeightIhOffset), ref At(ref w, BiasIhOffset), hasBias: true, GateRows, InputSize, ref xs, xStride, ref projected, steps);
@@ -824,6 +838,9 @@ namespace Models
                         FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
                         FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenProjectsAhead => FrozenProjectsAhead;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+                        FrozenStepProjectedAhead(ref frozen, ref projected, ref state, ref scratch, step, ref xsAhead, ref projectedAhead);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);
@@ -918,6 +935,20 @@ namespace Models
                     StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (a plain copy has no packed step to hide it in).</summary>
+                public static bool FrozenProjectsAhead => false;
+
+                /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+                private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
+                {
+                    if (step == 0)
+                    {
+                        FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                    }
+
+                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                }
+
                 /// <summary>Row t of projected (GateRows floats) = W_ih·x_t + b_ih for the steps' inputs x_t = xs[t·xStride…], each weight read once per block of steps.</summary>
                 private static void ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) =>
                     ProjectInputs(ref At(ref w, WeightIhOffset), ref At(ref w, BiasIhOffset), hasBias: true, GateRows, InputSize, ref xs, xStride, ref projected, steps);
@@ -1334,6 +1365,9 @@ namespace Models
                         FrozenProjectInputs(ref frozen, ref xs, xStride, ref projected, steps);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch) =>
                         FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                    static bool global::RnnGen.Generated.ILayerKernels.FrozenProjectsAhead => FrozenProjectsAhead;
+                    static void global::RnnGen.Generated.ILayerKernels.FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead) =>
+                        FrozenStepProjectedAhead(ref frozen, ref projected, ref state, ref scratch, step, ref xsAhead, ref projectedAhead);
                     static bool global::RnnGen.Generated.ILayerKernels.PacksForBatch => PacksForBatch;
                     static void global::RnnGen.Generated.ILayerKernels.StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previous, ref float next, ref float activations, int activationsStride, ref float sums, int count) =>
                         StepBatchPacked(ref packed, ref xs, xStride, ref previous, ref next, ref activations, activationsStride, ref sums, count);

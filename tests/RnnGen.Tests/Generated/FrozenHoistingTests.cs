@@ -14,6 +14,12 @@ namespace RnnGen.Tests.Generated;
 [Gru(input: 30, hidden: 72, ResetAfter = false)] public partial class ResetBeforeGru30x72;
 [Gru(input: 100, hidden: 200, ResetAfter = false)] public partial class HoistedResetBeforeGru100x200;
 
+// LSTMs whose Vector512 hoisted step projects the next block ahead: W_ih's columns all after the W_hh loop (10 < 32
+// groups of four W_hh columns), many per group (200 over 8 groups), and the 64 KB budget's largest layer (1,024 gate rows).
+[Lstm(input: 10, hidden: 128)] public partial class AheadLstm10x128;
+[Lstm(input: 200, hidden: 32)] public partial class AheadLstm200x32;
+[Lstm(input: 128, hidden: 256)] public partial class AheadLstm128x256;
+
 /// <summary>
 /// A frozen snapshot's Forward of one stream hoists layer 0's input projection where it pays: on a packed copy (the
 /// Vector256 path, H a multiple of 8, not reset-before) the projection is an outer product over the packed W_ih columns
@@ -75,11 +81,78 @@ public sealed class FrozenHoistingTests
         }
     }
 
+    /// <summary>
+    /// Where layer 0 projects ahead (on Vector512: each block of 8 steps computes the next block's input parts inside its
+    /// packed steps), the frozen Forward still equals one frozen Step per step bit for bit, at every length around the
+    /// blocks (shorter than two blocks: no projecting ahead; a partial last block; whole blocks), weights ×4. Elsewhere the
+    /// same lengths check the block-by-block path (bit for bit where it sums in one chain, else within rounding).
+    /// </summary>
+    [Theory]
+    [InlineData("Lstm64x128")]
+    [InlineData("Lstm40x96L2")]
+    [InlineData("Lstm10x128")]
+    [InlineData("Lstm200x32")]
+    [InlineData("Lstm128x256")]
+    public void FrozenForwardProjectingAheadEqualsFrozenStepsAtEveryLength(string name)
+    {
+        (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
+        IFrozenStreamingModel<float> frozen = freeze(Models.Scaled(model, 4f));
+        int input = frozen.InputSize, output = frozen.OutputSize;
+        bool bitwise = !Hoists(model.Shape) || OneChain(model.Shape);
+        foreach (int steps in (int[])[1, 2, 8, 15, 16, 17, 23, 24, 25, 41, 100])
+        {
+            float[] inputs = Models.Uniform(new Random(steps), steps * input), start = Models.Uniform(new Random(43), frozen.StateSize);
+            float[] stepped = (float[])start.Clone(), steppedOutputs = new float[steps * output];
+            for (int t = 0; t < steps; t++)
+            {
+                frozen.Step(inputs.AsSpan(t * input, input), stepped, steppedOutputs.AsSpan(t * output, output));
+            }
+
+            float[] forwarded = (float[])start.Clone(), outputs = new float[steps * output];
+            frozen.Forward(inputs, outputs, forwarded);
+            if (bitwise)
+            {
+                Models.AssertBitwise(steppedOutputs, outputs, $"{name}, {steps} steps: frozen Forward outputs");
+                Models.AssertBitwise(stepped, forwarded, $"{name}, {steps} steps: frozen Forward final state");
+            }
+            else
+            {
+                Models.AssertClose(steppedOutputs, outputs, Models.SequenceTolerance, $"{name}, {steps} steps: frozen Forward outputs");
+                Models.AssertClose(stepped, forwarded, Models.SequenceTolerance, $"{name}, {steps} steps: frozen Forward final state");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Which layers project ahead: an LSTM without projection whose Vector512 packed step pairs 16-unit tiles (H a multiple
+    /// of 32), on Vector512 only; never a GRU, an 8-unit tile, a projection or a plain copy (read from the generated
+    /// kernels' FrozenProjectsAhead).
+    /// </summary>
+    [Theory]
+    [InlineData("Lstm64x128", true)]
+    [InlineData("Lstm40x96L2", true)]
+    [InlineData("Lstm10x128", true)]
+    [InlineData("Lstm200x32", true)]
+    [InlineData("Lstm128x256", true)]
+    [InlineData("Lstm8x16", false)]
+    [InlineData("Lstm30x72", false)]
+    [InlineData("Lstm40x96P48Head", false)]
+    [InlineData("Gru64x128", false)]
+    [InlineData("ResetBeforeGru100x200", false)]
+    public void OnlyPairedLstmTilesProjectAheadAndOnlyOnVector512(string name, bool eligible)
+    {
+        Type type = Create(name).Item1.GetType();
+        Type layer = type.GetNestedType("Kernels", System.Reflection.BindingFlags.NonPublic)!.GetNestedType("FirstLayer")!;
+        bool projectsAhead = (bool)layer.GetProperty("FrozenProjectsAhead")!.GetValue(null)!;
+        Assert.Equal(eligible && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, projectsAhead);
+    }
+
     /// <summary>A hoisted frozen Forward allocates nothing, as the one that steps (in the steady state: <see cref="SteadyState"/>).</summary>
     [Theory]
     [InlineData("Gru30x72")]
     [InlineData("Lstm40x96P48Head")]
     [InlineData("ResetBeforeGru100x200")]
+    [InlineData("Lstm64x128")]
     public void HoistedFrozenForwardAllocatesNothing(string name)
     {
         (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
@@ -136,6 +209,9 @@ public sealed class FrozenHoistingTests
             "ResetBeforeGru100x200" => (new HoistedResetBeforeGru100x200(random), m => ((HoistedResetBeforeGru100x200)m).Freeze()),
             "Lstm100x252" => (new HoistedLstm100x252(random), m => ((HoistedLstm100x252)m).Freeze()),
             "Gru130x250" => (new HoistedGru130x250(random), m => ((HoistedGru130x250)m).Freeze()),
+            "Lstm10x128" => (new AheadLstm10x128(random), m => ((AheadLstm10x128)m).Freeze()),
+            "Lstm200x32" => (new AheadLstm200x32(random), m => ((AheadLstm200x32)m).Freeze()),
+            "Lstm128x256" => (new AheadLstm128x256(random), m => ((AheadLstm128x256)m).Freeze()),
             _ => throw new ArgumentException(name, nameof(name)),
         };
     }
