@@ -152,7 +152,7 @@ internal static partial class FrozenEmitter
         }
         else
         {
-            EmitNoProjectAhead(w, "only an LSTM whose Vector512 step pairs its tiles projects ahead");
+            EmitNoProjectAhead(w, "its Vector512 hoisted step has no room for it: tiles of 8, a projection, or an odd count of paired tiles");
         }
 
         if (kernels.Projected)
@@ -995,13 +995,16 @@ internal static partial class FrozenEmitter
         Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16) == 1 && kernels.GateNames.Length < Chains && kernels.Spec.Hidden / Packed512Tile >= 2;
 
     /// <summary>
-    /// Whether the hoisted step projects the next block ahead (PackedStepProjectedAhead512): an LSTM in tiles of 16 taken
-    /// two per pass, an even count of tiles and W_hh columns in whole groups of <see cref="Unroll"/>, no projection. Its
-    /// passes and the next block's units (tile × gate) then match one to one: Tiles / 2 passes × 8 steps = 4 · Tiles.
+    /// Whether the hoisted step projects the next block ahead (PackedStepProjectedAhead512): tiles of 16 (so a Vector512
+    /// body), no projection, W_hh columns in whole groups of <see cref="Unroll"/>, and where the body pairs tiles (an
+    /// LSTM of two or more) an even count of them. The next block has G · Tiles units (one gate of one tile for 8 steps):
+    /// paired passes match them one to one (Tiles / 2 passes × 8 steps); with a tile per pass, the passes of the block's
+    /// first G steps carry them.
     /// </summary>
     public static bool ProjectsAhead(LayerKernels kernels) =>
-        TileFor(kernels.Spec) == Packed512Tile && !kernels.Projected && kernels.Spec.Gates == 4 && PairsTiles512(kernels, bfloat16: false)
-        && kernels.Spec.Hidden / Packed512Tile % 2 == 0 && kernels.Spec.Recurrent % Unroll == 0 && kernels.Spec.Recurrent > 2 * Unroll;
+        TileFor(kernels.Spec) == Packed512Tile && !kernels.Projected
+        && (!PairsTiles512(kernels, bfloat16: false) || kernels.Spec.Hidden / Packed512Tile % 2 == 0)
+        && kernels.Spec.Recurrent % Unroll == 0 && kernels.Spec.Recurrent > 2 * Unroll;
 
     /// <summary>
     /// For tiles of 16 units: <c>PackedStep</c>, which runs <c>PackedStep512</c> where Vector512 is accelerated and
@@ -1071,29 +1074,38 @@ internal static partial class FrozenEmitter
         // PackedStepProjected512 that also computes one unit of the next block's input parts per pass of two tiles.
         void EmitAheadBody()
         {
-            w.Lines("""
+            string passes = pairTiles ? "two tiles per pass" : "one tile per pass";
+            string order = pairTiles
+                ? "Units go step · Tiles / 2 + pass, so the block's passes cover every tile and gate"
+                : "Units go step · Tiles + pass, so the passes of the block's first G steps cover every tile and gate";
+            w.Lines($$"""
                 /// <summary>
-                /// PackedStepProjected512 (two tiles per pass) for step <c>step</c> of a block of AheadSteps, each pass also
-                /// computing one unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at
-                /// xsAhead (InputSize apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh
-                /// streams in from L2. Units go step · Tiles / 2 + pass, so the block's steps cover every tile and gate; each
-                /// unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the same floats.
+                /// PackedStepProjected512 ({{passes}}) for step <c>step</c> of a block of AheadSteps, a pass also computing one
+                /// unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at xsAhead (InputSize
+                /// apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh streams in from L2.
+                /// {{order}}; each unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the
+                /// same floats.
                 /// </summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 """);
             using (w.Block($"private static void {Body(512)}(ref float w, ref float projected, ref float previous, ref float next{m})"))
             {
-                using (w.Block("for (nint tile = 0; tile + 1 < Tiles; tile += 2)"))
+                using (w.Block(pairTiles ? "for (nint tile = 0; tile + 1 < Tiles; tile += 2)" : "for (nint tile = 0; tile < Tiles; tile++)"))
                 {
-                    w.Line("// This pass's unit of the next block: gate unitGate of tile unitTile, its W_ih columns and packed bias.");
-                    w.Line("nint unit = step * (Tiles / 2) + (tile >> 1), unitTile = unit % Tiles, unitGate = unit / Tiles;");
-                    w.Line("ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);");
-                    w.Line("ref float aheadInput = ref xsAhead;");
-                    w.Line("var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);");
-                    w.Line(string.Join(" ", Enumerable.Range(1, AheadAccumulators - 1).Select(s => $"var ahead{N(s)} = ahead0;")));
-                    Tiles(paired: true, ahead: true);
+                    w.Line(pairTiles ? "nint unit = step * (Tiles / 2) + (tile >> 1);   // this pass's unit of the next block" : "nint unit = step * Tiles + tile;   // this pass's unit of the next block, if any");
+                    Tiles(paired: pairTiles, ahead: true);
                 }
             }
+        }
+
+        // The unit's start: gate unitGate of tile unitTile, its W_ih columns and packed bias, one accumulator per input.
+        void AheadStart()
+        {
+            w.Line("nint unitTile = unit % Tiles, unitGate = unit / Tiles;");
+            w.Line("ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);");
+            w.Line("ref float aheadInput = ref xsAhead;");
+            w.Line("var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);");
+            w.Line(string.Join(" ", Enumerable.Range(1, AheadAccumulators - 1).Select(s => $"var ahead{N(s)} = ahead0;")));
         }
 
         // acc_s += one W_ih column × x_s[k] for the AheadSteps inputs s, then on to the next column and input.
@@ -1178,15 +1190,36 @@ internal static partial class FrozenEmitter
             }
 
             w.Line();
-            w.Line(ahead ? "// += W_hh·h, the unit's W_ih columns in between" : "// += W_hh·h");
-            Action<int>? between = null;
-            int interleaved = 0;
-            if (ahead)
+            if (!ahead)
             {
-                // Spread the unit's input columns over the groups of W_hh columns; the rest follow the loop.
-                int groups = spec.Recurrent / Unroll, perGroup = spec.Input / groups;
-                interleaved = groups * perGroup;
-                between = c =>
+                w.Line("// += W_hh·h");
+                Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
+            }
+            else if (paired)
+            {
+                WithUnit();
+            }
+            else
+            {
+                using (w.Block($"if (unit < {N(names.Length)} * Tiles)"))
+                {
+                    WithUnit();
+                }
+
+                using (w.Block("else"))
+                {
+                    w.Line("// += W_hh·h");
+                    Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
+                }
+            }
+
+            // The W_hh columns with the unit's W_ih columns spread over their groups (the rest after the loop), then its rows.
+            void WithUnit()
+            {
+                AheadStart();
+                w.Line("// += W_hh·h, the unit's W_ih columns in between");
+                int groups = spec.Recurrent / Unroll, perGroup = spec.Input / groups, interleaved = groups * perGroup;
+                Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile, c =>
                 {
                     for (int j = 0; j < perGroup; j++)
                     {
@@ -1195,12 +1228,7 @@ internal static partial class FrozenEmitter
                             AheadColumn();
                         }
                     }
-                };
-            }
-
-            Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile, between);
-            if (ahead)
-            {
+                });
                 if (interleaved < spec.Input)
                 {
                     using (w.Block(interleaved == 0 ? "for (nint k = 0; k < InputSize; k++)" : $"for (nint k = {N(interleaved)}; k < InputSize; k++)"))
@@ -1209,7 +1237,6 @@ internal static partial class FrozenEmitter
                     }
                 }
 
-                w.Line();
                 w.Line("ref float aheadRow = ref At(ref projectedAhead, unitTile * TileColumn + unitGate * 16);");
                 w.Line(string.Join(" ", Enumerable.Range(0, AheadAccumulators).Select(s => $"Store(ahead{N(s)}, ref aheadRow, {(s == 0 ? "0" : s == 1 ? "GateRows" : $"{N(s)} * GateRows")});")));
             }

@@ -1305,19 +1305,142 @@ namespace Models
                     }
                 }
 
+                /// <summary>
+                /// PackedStepProjected512 (one tile per pass) for step <c>step</c> of a block of AheadSteps, a pass also computing one
+                /// unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at xsAhead (InputSize
+                /// apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh streams in from L2.
+                /// Units go step · Tiles + pass, so the passes of the block's first G steps cover every tile and gate; each unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the
+                /// same floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepProjectedAhead512(ref float w, ref float projected, ref float previous, ref float next, int step, ref float xsAhead, ref float projectedAhead)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        nint unit = step * Tiles + tile;   // this pass's unit of the next block, if any
+                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
+                        ref float input = ref At(ref projected, tile * TileColumn);
+                        // the input part: the packed biases + W_ih·x, computed beforehand
+                        var ar0 = Load512(ref input, 0);
+                        var az0 = Load512(ref input, 16);
+                        var an0 = Load512(ref input, 32);
+                        var ar0b = Broadcast512(0f); var az0b = Broadcast512(0f); var an0b = Broadcast512(0f);
 
-                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (only an LSTM whose Vector512 step pairs its tiles projects ahead).</summary>
-                public static bool FrozenProjectsAhead => false;
+                        var anx0 = an0 + an0b;   // the input part, kept apart
+                        an0 = Load512(ref bias, 48);
+                        an0b = Broadcast512(0f);
 
-                /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+                        if (unit < 3 * Tiles)
+                        {
+                            nint unitTile = unit % Tiles, unitGate = unit / Tiles;
+                            ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);
+                            ref float aheadInput = ref xsAhead;
+                            var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);
+                            var ahead1 = ahead0; var ahead2 = ahead0; var ahead3 = ahead0; var ahead4 = ahead0; var ahead5 = ahead0; var ahead6 = ahead0; var ahead7 = ahead0;
+                            // += W_hh·h, the unit's W_ih columns in between
+                            for (nint k = 0; k < HiddenSize; k += 4)
+                            {
+                                var z0 = Broadcast512(Load1(ref previous, k));
+                                ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                                az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                                an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                                var z1 = Broadcast512(Load1(ref previous, k + 1));
+                                ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                                az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                                an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                                var z2 = Broadcast512(Load1(ref previous, k + 2));
+                                ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                                az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                                an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                                var z3 = Broadcast512(Load1(ref previous, k + 3));
+                                ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                                az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                                an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                                column = ref At(ref column, 4 * TileColumn);
+                            }
+                            for (nint k = 0; k < InputSize; k++)
+                            {
+                                var aheadWeights = Load512(ref aheadColumn, 0);
+                                ahead0 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 0)), ahead0);
+                                ahead1 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, InputSize)), ahead1);
+                                ahead2 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 2 * InputSize)), ahead2);
+                                ahead3 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 3 * InputSize)), ahead3);
+                                ahead4 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 4 * InputSize)), ahead4);
+                                ahead5 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 5 * InputSize)), ahead5);
+                                ahead6 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 6 * InputSize)), ahead6);
+                                ahead7 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 7 * InputSize)), ahead7);
+                                aheadColumn = ref At(ref aheadColumn, TileColumn);
+                                aheadInput = ref At(ref aheadInput, 1);
+                            }
+                            ref float aheadRow = ref At(ref projectedAhead, unitTile * TileColumn + unitGate * 16);
+                            Store(ahead0, ref aheadRow, 0); Store(ahead1, ref aheadRow, GateRows); Store(ahead2, ref aheadRow, 2 * GateRows); Store(ahead3, ref aheadRow, 3 * GateRows); Store(ahead4, ref aheadRow, 4 * GateRows); Store(ahead5, ref aheadRow, 5 * GateRows); Store(ahead6, ref aheadRow, 6 * GateRows); Store(ahead7, ref aheadRow, 7 * GateRows);
+                        }
+                        else
+                        {
+                            // += W_hh·h
+                            for (nint k = 0; k < HiddenSize; k += 4)
+                            {
+                                var z0 = Broadcast512(Load1(ref previous, k));
+                                ar0 = MultiplyAdd(Load512(ref column, 0), z0, ar0);
+                                az0 = MultiplyAdd(Load512(ref column, 16), z0, az0);
+                                an0 = MultiplyAdd(Load512(ref column, 32), z0, an0);
+                                var z1 = Broadcast512(Load1(ref previous, k + 1));
+                                ar0b = MultiplyAdd(Load512(ref column, TileColumn), z1, ar0b);
+                                az0b = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, az0b);
+                                an0b = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, an0b);
+                                var z2 = Broadcast512(Load1(ref previous, k + 2));
+                                ar0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ar0);
+                                az0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, az0);
+                                an0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, an0);
+                                var z3 = Broadcast512(Load1(ref previous, k + 3));
+                                ar0b = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ar0b);
+                                az0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, az0b);
+                                an0b = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, an0b);
+                                column = ref At(ref column, 4 * TileColumn);
+                            }
+                        }
+
+                        // The two alternating sets of column sums
+                        ar0 += ar0b;
+                        az0 += az0b;
+                        an0 += an0b;
+
+                        {
+                            nint j = tile * Tile;
+                            var ar = ar0; var az = az0; var anx = anx0; var anh = an0;
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps (on Vector512).</summary>
+                public static bool FrozenProjectsAhead => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+                /// <summary>
+                /// FrozenStepProjected for step <c>step</c> (0 ≤ step &lt; AheadSteps) of a block, which also computes its share of the
+                /// next block's input parts for the AheadSteps inputs at xsAhead (InputSize apart): rows 0 … AheadSteps − 1 of
+                /// projectedAhead, complete once every step of the block has run, are the floats FrozenProjectInputs gives.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
                 {
-                    if (step == 0)
+                    if (!FrozenProjectsAhead)
                     {
-                        FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                        if (step == 0)
+                        {
+                            FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                        }
+
+                        FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                        return;
                     }
 
-                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                    Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+                    PackedStepProjectedAhead512(ref frozen, ref projected, ref scratch, ref state, step, ref xsAhead, ref projectedAhead);
                 }
 
                 /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>

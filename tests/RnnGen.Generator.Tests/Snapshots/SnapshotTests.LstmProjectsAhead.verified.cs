@@ -1387,23 +1387,18 @@ namespace Models
                 }
 
                 /// <summary>
-                /// PackedStepProjected512 (two tiles per pass) for step <c>step</c> of a block of AheadSteps, each pass also
-                /// computing one unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at
-                /// xsAhead (InputSize apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh
-                /// streams in from L2. Units go step · Tiles / 2 + pass, so the block's steps cover every tile and gate; each
-                /// unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the same floats.
+                /// PackedStepProjected512 (two tiles per pass) for step <c>step</c> of a block of AheadSteps, a pass also computing one
+                /// unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at xsAhead (InputSize
+                /// apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh streams in from L2.
+                /// Units go step · Tiles / 2 + pass, so the block's passes cover every tile and gate; each unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the
+                /// same floats.
                 /// </summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void PackedStepProjectedAhead512(ref float w, ref float projected, ref float previous, ref float next, int step, ref float xsAhead, ref float projectedAhead)
                 {
                     for (nint tile = 0; tile + 1 < Tiles; tile += 2)
                     {
-                        // This pass's unit of the next block: gate unitGate of tile unitTile, its W_ih columns and packed bias.
-                        nint unit = step * (Tiles / 2) + (tile >> 1), unitTile = unit % Tiles, unitGate = unit / Tiles;
-                        ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);
-                        ref float aheadInput = ref xsAhead;
-                        var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);
-                        var ahead1 = ahead0; var ahead2 = ahead0; var ahead3 = ahead0; var ahead4 = ahead0; var ahead5 = ahead0; var ahead6 = ahead0; var ahead7 = ahead0;
+                        nint unit = step * (Tiles / 2) + (tile >> 1);   // this pass's unit of the next block
                         ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
@@ -1416,6 +1411,11 @@ namespace Models
                         var ag1 = Load512(ref input, TileColumn + 32);
                         var ao1 = Load512(ref input, TileColumn + 48);
 
+                        nint unitTile = unit % Tiles, unitGate = unit / Tiles;
+                        ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);
+                        ref float aheadInput = ref xsAhead;
+                        var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);
+                        var ahead1 = ahead0; var ahead2 = ahead0; var ahead3 = ahead0; var ahead4 = ahead0; var ahead5 = ahead0; var ahead6 = ahead0; var ahead7 = ahead0;
                         // += W_hh·h, the unit's W_ih columns in between
                         for (nint k = 0; k < HiddenSize; k += 4)
                         {
@@ -1497,7 +1497,6 @@ namespace Models
                             aheadColumn = ref At(ref aheadColumn, TileColumn);
                             aheadInput = ref At(ref aheadInput, 1);
                         }
-
                         ref float aheadRow = ref At(ref projectedAhead, unitTile * TileColumn + unitGate * 16);
                         Store(ahead0, ref aheadRow, 0); Store(ahead1, ref aheadRow, GateRows); Store(ahead2, ref aheadRow, 2 * GateRows); Store(ahead3, ref aheadRow, 3 * GateRows); Store(ahead4, ref aheadRow, 4 * GateRows); Store(ahead5, ref aheadRow, 5 * GateRows); Store(ahead6, ref aheadRow, 6 * GateRows); Store(ahead7, ref aheadRow, 7 * GateRows);
 

@@ -1602,7 +1602,7 @@ namespace Models
                 }
 
 
-                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (only an LSTM whose Vector512 step pairs its tiles projects ahead).</summary>
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (its Vector512 hoisted step has no room for it: tiles of 8, a projection, or an odd count of paired tiles).</summary>
                 public static bool FrozenProjectsAhead => false;
 
                 /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>

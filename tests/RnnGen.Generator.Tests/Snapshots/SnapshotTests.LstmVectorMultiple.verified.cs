@@ -1366,19 +1366,156 @@ namespace Models
                     }
                 }
 
+                /// <summary>
+                /// PackedStepProjected512 (one tile per pass) for step <c>step</c> of a block of AheadSteps, a pass also computing one
+                /// unit of the next block's input parts: one gate of one tile for the AheadSteps inputs at xsAhead (InputSize
+                /// apart), its W_ih columns interleaved with the W_hh columns, so the FMAs run while W_hh streams in from L2.
+                /// Units go step · Tiles + pass, so the passes of the block's first G steps cover every tile and gate; each unit sums its bias and then W_ih's columns in order, as PackedInputProjection does: the
+                /// same floats.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void PackedStepProjectedAhead512(ref float w, ref float projected, ref float previous, ref float next, int step, ref float xsAhead, ref float projectedAhead)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        nint unit = step * Tiles + tile;   // this pass's unit of the next block, if any
+                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float input = ref At(ref projected, tile * TileColumn);
+                        // the input part: the packed biases + W_ih·x, computed beforehand
+                        var ai0 = Load512(ref input, 0);
+                        var af0 = Load512(ref input, 16);
+                        var ag0 = Load512(ref input, 32);
+                        var ao0 = Load512(ref input, 48);
 
-                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (only an LSTM whose Vector512 step pairs its tiles projects ahead).</summary>
-                public static bool FrozenProjectsAhead => false;
+                        if (unit < 4 * Tiles)
+                        {
+                            nint unitTile = unit % Tiles, unitGate = unit / Tiles;
+                            ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);
+                            ref float aheadInput = ref xsAhead;
+                            var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);
+                            var ahead1 = ahead0; var ahead2 = ahead0; var ahead3 = ahead0; var ahead4 = ahead0; var ahead5 = ahead0; var ahead6 = ahead0; var ahead7 = ahead0;
+                            // += W_hh·h, the unit's W_ih columns in between
+                            for (nint k = 0; k < HiddenSize; k += 4)
+                            {
+                                var z0 = Broadcast512(Load1(ref previous, k));
+                                ai0 = MultiplyAdd(Load512(ref column, 0), z0, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
+                                {
+                                    var aheadWeights = Load512(ref aheadColumn, 0);
+                                    ahead0 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 0)), ahead0);
+                                    ahead1 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, InputSize)), ahead1);
+                                    ahead2 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 2 * InputSize)), ahead2);
+                                    ahead3 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 3 * InputSize)), ahead3);
+                                    ahead4 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 4 * InputSize)), ahead4);
+                                    ahead5 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 5 * InputSize)), ahead5);
+                                    ahead6 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 6 * InputSize)), ahead6);
+                                    ahead7 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 7 * InputSize)), ahead7);
+                                    aheadColumn = ref At(ref aheadColumn, TileColumn);
+                                    aheadInput = ref At(ref aheadInput, 1);
+                                }
+                                var z1 = Broadcast512(Load1(ref previous, k + 1));
+                                ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
+                                var z2 = Broadcast512(Load1(ref previous, k + 2));
+                                ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
+                                {
+                                    var aheadWeights = Load512(ref aheadColumn, 0);
+                                    ahead0 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 0)), ahead0);
+                                    ahead1 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, InputSize)), ahead1);
+                                    ahead2 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 2 * InputSize)), ahead2);
+                                    ahead3 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 3 * InputSize)), ahead3);
+                                    ahead4 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 4 * InputSize)), ahead4);
+                                    ahead5 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 5 * InputSize)), ahead5);
+                                    ahead6 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 6 * InputSize)), ahead6);
+                                    ahead7 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 7 * InputSize)), ahead7);
+                                    aheadColumn = ref At(ref aheadColumn, TileColumn);
+                                    aheadInput = ref At(ref aheadInput, 1);
+                                }
+                                var z3 = Broadcast512(Load1(ref previous, k + 3));
+                                ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
+                                column = ref At(ref column, 4 * TileColumn);
+                            }
+                            ref float aheadRow = ref At(ref projectedAhead, unitTile * TileColumn + unitGate * 16);
+                            Store(ahead0, ref aheadRow, 0); Store(ahead1, ref aheadRow, GateRows); Store(ahead2, ref aheadRow, 2 * GateRows); Store(ahead3, ref aheadRow, 3 * GateRows); Store(ahead4, ref aheadRow, 4 * GateRows); Store(ahead5, ref aheadRow, 5 * GateRows); Store(ahead6, ref aheadRow, 6 * GateRows); Store(ahead7, ref aheadRow, 7 * GateRows);
+                        }
+                        else
+                        {
+                            // += W_hh·h
+                            for (nint k = 0; k < HiddenSize; k += 4)
+                            {
+                                var z0 = Broadcast512(Load1(ref previous, k));
+                                ai0 = MultiplyAdd(Load512(ref column, 0), z0, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
+                                var z1 = Broadcast512(Load1(ref previous, k + 1));
+                                ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
+                                var z2 = Broadcast512(Load1(ref previous, k + 2));
+                                ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
+                                var z3 = Broadcast512(Load1(ref previous, k + 3));
+                                ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
+                                af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
+                                ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
+                                ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
+                                column = ref At(ref column, 4 * TileColumn);
+                            }
+                        }
 
-                /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
+                        {
+                            nint j = tile * Tile;
+                            var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                            var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps (on Vector512).</summary>
+                public static bool FrozenProjectsAhead => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+                /// <summary>
+                /// FrozenStepProjected for step <c>step</c> (0 ≤ step &lt; AheadSteps) of a block, which also computes its share of the
+                /// next block's input parts for the AheadSteps inputs at xsAhead (InputSize apart): rows 0 … AheadSteps − 1 of
+                /// projectedAhead, complete once every step of the block has run, are the floats FrozenProjectInputs gives.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
                 {
-                    if (step == 0)
+                    if (!FrozenProjectsAhead)
                     {
-                        FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                        if (step == 0)
+                        {
+                            FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+                        }
+
+                        FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                        return;
                     }
 
-                    FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                    Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+                    PackedStepProjectedAhead512(ref frozen, ref projected, ref scratch, ref state, step, ref xsAhead, ref projectedAhead);
                 }
 
                 /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>

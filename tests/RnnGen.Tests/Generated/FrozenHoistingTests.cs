@@ -14,11 +14,15 @@ namespace RnnGen.Tests.Generated;
 [Gru(input: 30, hidden: 72, ResetAfter = false)] public partial class ResetBeforeGru30x72;
 [Gru(input: 100, hidden: 200, ResetAfter = false)] public partial class HoistedResetBeforeGru100x200;
 
-// LSTMs whose Vector512 hoisted step projects the next block ahead: W_ih's columns all after the W_hh loop (10 < 32
-// groups of four W_hh columns), many per group (200 over 8 groups), and the 64 KB budget's largest layer (1,024 gate rows).
+// Layers whose Vector512 hoisted step projects the next block ahead: W_ih's columns all after the W_hh loop (10 < 32
+// groups of four W_hh columns), many per group (200 over 8 groups), the 64 KB budget's largest LSTM (1,024 gate rows),
+// and GRUs (one tile per pass, only some passes carry a unit), an odd count of tiles and (128,256).
 [Lstm(input: 10, hidden: 128)] public partial class AheadLstm10x128;
 [Lstm(input: 200, hidden: 32)] public partial class AheadLstm200x32;
 [Lstm(input: 128, hidden: 256)] public partial class AheadLstm128x256;
+[Gru(input: 40, hidden: 48)] public partial class AheadGru40x48;
+[Gru(input: 128, hidden: 256)] public partial class AheadGru128x256;
+[Lstm(input: 8, hidden: 48)] public partial class OddTilesLstm8x48;
 
 /// <summary>
 /// A frozen snapshot's Forward of one stream hoists layer 0's input projection where it pays: on a packed copy (the
@@ -93,6 +97,9 @@ public sealed class FrozenHoistingTests
     [InlineData("Lstm10x128")]
     [InlineData("Lstm200x32")]
     [InlineData("Lstm128x256")]
+    [InlineData("Gru64x128")]
+    [InlineData("Gru40x48")]
+    [InlineData("Gru128x256")]
     public void FrozenForwardProjectingAheadEqualsFrozenStepsAtEveryLength(string name)
     {
         (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
@@ -124,9 +131,47 @@ public sealed class FrozenHoistingTests
     }
 
     /// <summary>
-    /// Which layers project ahead: an LSTM without projection whose Vector512 packed step pairs 16-unit tiles (H a multiple
-    /// of 32), on Vector512 only; never a GRU, an 8-unit tile, a projection or a plain copy (read from the generated
-    /// kernels' FrozenProjectsAhead).
+    /// Projecting ahead gives the block-by-block projection's floats: a Forward of 16 steps or more (which projects ahead,
+    /// in blocks of 8, where the layer does) equals, bit for bit, the same sequence in Forward calls of 8 steps (too short
+    /// to project ahead; one block each), weights ×4, outputs and final state; GRUs included, whose hoisted Forward equals
+    /// T × Step only to rounding (its projection's floats depend on where a step falls in a block).
+    /// </summary>
+    [Theory]
+    [InlineData("Lstm64x128")]
+    [InlineData("Lstm40x96L2")]
+    [InlineData("Lstm10x128")]
+    [InlineData("Lstm128x256")]
+    [InlineData("Gru64x128")]
+    [InlineData("Gru40x48")]
+    [InlineData("Gru128x256")]
+    public void ProjectingAheadGivesTheBlockByBlockFloats(string name)
+    {
+        (IRecurrentModel<float> model, Func<IRecurrentModel<float>, IFrozenStreamingModel<float>> freeze) = Create(name);
+        IFrozenStreamingModel<float> frozen = freeze(Models.Scaled(model, 4f));
+        int input = frozen.InputSize, output = frozen.OutputSize;
+        // Lengths whose last piece has 2 steps or more: a 1-step Forward does not hoist at all.
+        foreach (int steps in (int[])[16, 18, 23, 24, 26, 42, 100])
+        {
+            float[] inputs = Models.Uniform(new Random(steps), steps * input), start = Models.Uniform(new Random(45), frozen.StateSize);
+            float[] whole = (float[])start.Clone(), wholeOutputs = new float[steps * output];
+            frozen.Forward(inputs, wholeOutputs, whole);
+
+            float[] pieces = (float[])start.Clone(), pieceOutputs = new float[steps * output];
+            for (int t = 0; t < steps; t += 8)
+            {
+                int count = Math.Min(8, steps - t);
+                frozen.Forward(inputs.AsSpan(t * input, count * input), pieceOutputs.AsSpan(t * output, count * output), pieces);
+            }
+
+            Models.AssertBitwise(pieceOutputs, wholeOutputs, $"{name}, {steps} steps: frozen Forward outputs");
+            Models.AssertBitwise(pieces, whole, $"{name}, {steps} steps: frozen Forward final state");
+        }
+    }
+
+    /// <summary>
+    /// Which layers project ahead: a layer in 16-unit tiles without projection (an LSTM's Vector512 step pairs its tiles
+    /// when it has two or more, and then needs an even count), on Vector512 only; never an 8-unit tile, a projection, an
+    /// odd count of paired tiles or a plain copy (read from the generated kernels' FrozenProjectsAhead).
     /// </summary>
     [Theory]
     [InlineData("Lstm64x128", true)]
@@ -134,12 +179,16 @@ public sealed class FrozenHoistingTests
     [InlineData("Lstm10x128", true)]
     [InlineData("Lstm200x32", true)]
     [InlineData("Lstm128x256", true)]
-    [InlineData("Lstm8x16", false)]
+    [InlineData("Gru64x128", true)]
+    [InlineData("Gru40x48", true)]
+    [InlineData("Gru128x256", true)]
+    [InlineData("Lstm8x16", true)]
+    [InlineData("Lstm8x48", false)]
     [InlineData("Lstm30x72", false)]
     [InlineData("Lstm40x96P48Head", false)]
-    [InlineData("Gru64x128", false)]
+    [InlineData("Gru30x72", false)]
     [InlineData("ResetBeforeGru100x200", false)]
-    public void OnlyPairedLstmTilesProjectAheadAndOnlyOnVector512(string name, bool eligible)
+    public void Only16UnitTilesProjectAheadAndOnlyOnVector512(string name, bool eligible)
     {
         Type type = Create(name).Item1.GetType();
         Type layer = type.GetNestedType("Kernels", System.Reflection.BindingFlags.NonPublic)!.GetNestedType("FirstLayer")!;
@@ -212,6 +261,9 @@ public sealed class FrozenHoistingTests
             "Lstm10x128" => (new AheadLstm10x128(random), m => ((AheadLstm10x128)m).Freeze()),
             "Lstm200x32" => (new AheadLstm200x32(random), m => ((AheadLstm200x32)m).Freeze()),
             "Lstm128x256" => (new AheadLstm128x256(random), m => ((AheadLstm128x256)m).Freeze()),
+            "Gru40x48" => (new AheadGru40x48(random), m => ((AheadGru40x48)m).Freeze()),
+            "Gru128x256" => (new AheadGru128x256(random), m => ((AheadGru128x256)m).Freeze()),
+            "Lstm8x48" => (new OddTilesLstm8x48(random), m => ((OddTilesLstm8x48)m).Freeze()),
             _ => throw new ArgumentException(name, nameof(name)),
         };
     }
