@@ -1015,7 +1015,8 @@ internal static partial class FrozenEmitter
     /// Freeze is the same on both; each gate's 16 units of a column are one Vector512 instead of two Vector256, and the
     /// results are the 256-bit body's bit for bit. Where the 256-bit body sums in one set, a tile has only one chain per gate
     /// (3 for a GRU, 4 for an LSTM): those bodies take two tiles per pass, which keeps every sum's order. The batched and
-    /// recording packed kernels stay 256-bit.
+    /// recording packed kernels stay 256-bit. <paramref name="ahead"/>: only <c>PackedStepProjectedAhead512</c>, the
+    /// Vector512 hoisted body that also projects the next block (<see cref="ProjectsAhead"/>).
     /// </summary>
     private static void EmitPackedStep512(SourceWriter w, LayerKernels kernels, bool hoisted, bool bfloat16 = false, bool ahead = false)
     {
@@ -1071,7 +1072,7 @@ internal static partial class FrozenEmitter
             kernels.EmitPackedAfterTiles(w);
         }
 
-        // PackedStepProjected512 that also computes one unit of the next block's input parts per pass of two tiles.
+        // PackedStepProjected512 whose passes also compute units of the next block's input parts (ProjectsAhead).
         void EmitAheadBody()
         {
             string passes = pairTiles ? "two tiles per pass" : "one tile per pass";
