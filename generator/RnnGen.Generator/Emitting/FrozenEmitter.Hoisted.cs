@@ -82,7 +82,7 @@ internal static partial class FrozenEmitter
             """);
     }
 
-    /// <summary>A layer whose hoisted steps run on a packed Vector512 copy of paired tiles: the next block's input parts computed inside the steps.</summary>
+    /// <summary>A layer whose hoisted steps run on a packed copy of 16-unit tiles (ProjectsAhead): on Vector512 the next block's input parts are computed inside the steps.</summary>
     private static void EmitProjectAhead(SourceWriter w) => w.Lines("""
         /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps (on Vector512).</summary>
         public static bool FrozenProjectsAhead => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
