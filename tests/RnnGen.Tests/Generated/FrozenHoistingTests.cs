@@ -87,9 +87,9 @@ public sealed class FrozenHoistingTests
 
     /// <summary>
     /// Where layer 0 projects ahead (on Vector512: each block of 8 steps computes the next block's input parts inside its
-    /// packed steps), the frozen Forward still equals one frozen Step per step bit for bit, at every length around the
-    /// blocks (shorter than two blocks: no projecting ahead; a partial last block; whole blocks), weights ×4. Elsewhere the
-    /// same lengths check the block-by-block path (bit for bit where it sums in one chain, else within rounding).
+    /// packed steps), the frozen Forward still equals one frozen Step per step at every length around the blocks (shorter
+    /// than two blocks: no projecting ahead; a partial last block; whole blocks), weights ×4: an LSTM's bit for bit (its
+    /// packed sums run in one chain), a GRU's within the rounding rule. Elsewhere the same lengths check the block-by-block path.
     /// </summary>
     [Theory]
     [InlineData("Lstm64x128")]
