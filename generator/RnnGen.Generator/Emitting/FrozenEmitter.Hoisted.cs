@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>
@@ -83,7 +85,7 @@ internal static partial class FrozenEmitter
     }
 
     /// <summary>A layer whose hoisted steps run on a packed copy of 16-unit tiles (ProjectsAhead): on Vector512 the next block's input parts are computed inside the steps.</summary>
-    private static void EmitProjectAhead(SourceWriter w) => w.Lines("""
+    private static void EmitProjectAhead(SourceWriter w) => w.Lines($$"""
         /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps (on Vector512).</summary>
         public static bool FrozenProjectsAhead => global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
 
@@ -97,12 +99,7 @@ internal static partial class FrozenEmitter
         {
             if (!FrozenProjectsAhead)
             {
-                if (step == 0)
-                {
-                    FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
-                }
-
-                FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+                {{Indent(BlockByBlock, "        ")}}
                 return;
             }
 
@@ -120,12 +117,20 @@ internal static partial class FrozenEmitter
         /// <summary>FrozenStepProjected for step <c>step</c> of a block; at step 0 it first writes the next block's input parts (FrozenProjectInputs of the AheadSteps inputs at xsAhead).</summary>
         private static void FrozenStepProjectedAhead(ref float frozen, ref float projected, ref float state, ref float scratch, int step, ref float xsAhead, ref float projectedAhead)
         {
-            if (step == 0)
-            {
-                FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
-            }
-
-            FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+            {{Indent(BlockByBlock, "    ")}}
         }
         """);
+
+    /// <summary>Lines after the first of <paramref name="code"/> moved right by <paramref name="pad"/> (to sit inside a template's block); empty ones stay empty.</summary>
+    private static string Indent(string code, string pad) => string.Join("\n", code.Split('\n').Select((line, i) => i == 0 || line.Length == 0 ? line : pad + line));
+
+    /// <summary>FrozenStepProjectedAhead without projecting ahead: the next block's input parts all at the block's first step.</summary>
+    private const string BlockByBlock = """
+        if (step == 0)
+        {
+            FrozenProjectInputs(ref frozen, ref xsAhead, InputSize, ref projectedAhead, global::RnnGen.Generated.ILayerKernels.AheadSteps);
+        }
+
+        FrozenStepProjected(ref frozen, ref projected, ref state, ref scratch);
+        """;
 }

@@ -277,25 +277,24 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     ref float previous = ref At(ref stateBlocks, (direction == 0 ? t : t + 1) * batch * LayerState);
                     ref float dOut = ref At(ref Ref(dOutputs), t * batch * LayerOutput + direction * Recurrent);
                     ref float daRows = ref At(ref da, t * batch * gradients);
-                    ref float dxRows = ref rowScratch;
                     if (batch == 1)
                     {
                         if (layer == 0)
                         {
-                            TFirst.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, stepDx);
+                            TFirst.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref rowScratch, stepDx);
                         }
                         else
                         {
-                            TUpper.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref dxRows, stepDx);
+                            TUpper.BackwardStep(ref layerWeights, ref previous, ref At(ref recorded, t * activations), ref layerGradients, ref dOut, ref daRows, ref dPrev, ref rowScratch, stepDx);
                         }
                     }
                     else if (layer == 0)
                     {
-                        TFirst.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, stepDx, batch);
+                        TFirst.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref rowScratch, inputWidth, stepDx, batch);
                     }
                     else
                     {
-                        TUpper.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref dxRows, inputWidth, stepDx, batch);
+                        TUpper.BackwardStepBatch(ref layerWeights, ref previous, ref At(ref recorded, t * batch * activations), ref layerGradients, ref dOut, LayerOutput, ref daRows, ref dPrev, ref rowScratch, inputWidth, stepDx, batch);
                     }
 
                     for (int b = 0; b < batch; b++)
@@ -306,7 +305,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                             Clear(ref At(ref daRows, b * gradients), gradients);
                             if (stepDx)
                             {
-                                Clear(ref At(ref dxRows, b * inputWidth), inputWidth);
+                                Clear(ref At(ref rowScratch, b * inputWidth), inputWidth);
                             }
 
                             continue;
