@@ -59,6 +59,13 @@ internal static class VectorMath
             // Pairwise adds halve the lane count per level; the two 128-bit halves are then added.
             Vector256<float> s0123 = PairSums(PairSums(a0, a1), PairSums(a2, a3));
             Vector256<float> s4567 = PairSums(PairSums(a4, a5), PairSums(a6, a7));
+            if (Avx512F.VL.IsSupported)
+            {
+                // vshuff32x4 picks the same halves as vperm2f128, but has an EVEX form: vperm2f128 only reaches ymm0–15,
+                // so with AVX-512's 32 registers the JIT shuffled operands into the low 16 and spilled hoisted constants.
+                return Avx512F.VL.Shuffle2x128(s0123, s4567, 0b00) + Avx512F.VL.Shuffle2x128(s0123, s4567, 0b11);
+            }
+
             return Avx.Permute2x128(s0123, s4567, 0x20) + Avx.Permute2x128(s0123, s4567, 0x31);
         }
 
