@@ -62,7 +62,7 @@ internal static class VectorMath
             if (Avx512F.VL.IsSupported)
             {
                 // vshuff32x4 picks the same halves as vperm2f128, but has an EVEX form: vperm2f128 only reaches ymm0–15,
-                // so with AVX-512's 32 registers the JIT shuffled operands into the low 16 and spilled hoisted constants.
+                // so with AVX-512's 32 registers the JIT copied operands into the low 16 and spilled hoisted constants.
                 return Avx512F.VL.Shuffle2x128(s0123, s4567, 0b00) + Avx512F.VL.Shuffle2x128(s0123, s4567, 0b11);
             }
 
