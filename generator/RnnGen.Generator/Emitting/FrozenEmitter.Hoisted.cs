@@ -24,7 +24,7 @@ internal static partial class FrozenEmitter
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
         {
-            Copy(ref state, ref scratch, StateSize);
+            CopyStored(ref state, ref scratch, StateSize, StoredFloats);
             StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
         }
         """);
@@ -39,7 +39,7 @@ internal static partial class FrozenEmitter
         : inPlace
             ? $"{call}, ref state, ref state);   // one tile reads all of h before it writes any: in place"
             : $"""
-              Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+              CopyStored(ref state, ref scratch, HiddenSize, StoredFloats);   // every tile reads all of h: step from a copy (c is updated in place)
               {call}, ref scratch, ref state);
               """;
 
@@ -78,7 +78,7 @@ internal static partial class FrozenEmitter
                     return;
                 }
 
-                Copy(ref state, ref scratch, StateSize);
+                CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                 StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
             }
             """);
@@ -103,7 +103,7 @@ internal static partial class FrozenEmitter
                 return;
             }
 
-            Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+            CopyStored(ref state, ref scratch, HiddenSize, StoredFloats);   // every tile reads all of h: step from a copy (c is updated in place)
             PackedStepProjectedAhead512(ref frozen, ref projected, ref scratch, ref state, step, ref xsAhead, ref projectedAhead);
         }
         """);

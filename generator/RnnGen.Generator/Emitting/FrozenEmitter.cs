@@ -50,7 +50,7 @@ internal static partial class FrozenEmitter
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -108,7 +108,7 @@ internal static partial class FrozenEmitter
                     return;
                 }
 
-                Copy(ref state, ref scratch, StateSize);
+                CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                 Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
             }
 
@@ -317,7 +317,7 @@ internal static partial class FrozenEmitter
                 ref float partial = ref At(ref scratch, count * HiddenSize);
                 for (nint b = 0; b < count; b++)
                 {
-                    Copy(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize);
+                    CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
                 }
 
                 for (nint tile = 0; tile < Tiles; tile++)

@@ -104,6 +104,9 @@ internal static class LayerKernelsEmitter
 
             /// <summary>One direction's state ({{kernels.StateLayout}}) and parameters.</summary>
             public const int StateSize = {{N(spec.StateSize)}};
+
+            /// <summary>Floats per store in which the kernels write the state's parts: a copy of it loads no more at a time.</summary>
+            private const int StoredFloats = {{N(spec.StoredFloats)}};
             public const int ParameterCount = {{N(spec.ParameterCount)}};
 
             /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, {{(kernels.Projected ? "P" : "H")}}]{{(spec.Bias ? ", bias_ih, bias_hh [G·H]" : "")}}{{(kernels.Projected ? ", weight_hr [P, H]" : "")}}.</summary>

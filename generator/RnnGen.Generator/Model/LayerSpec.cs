@@ -22,6 +22,9 @@ internal sealed record LayerSpec(CellKind Kind, int Input, int Hidden, int Proje
 
     public int StateSize => Recurrent + (Kind == CellKind.Lstm ? Hidden : 0);
 
+    /// <summary>Floats per vector store of the state's parts (h, c) on the widest path that fits them: 8, 4, or 1.</summary>
+    public int StoredFloats => Recurrent % 8 == 0 && StateSize % 8 == 0 ? 8 : Recurrent % 4 == 0 && StateSize % 4 == 0 ? 4 : 1;
+
     public int ParameterCount => GateRows * (Input + Recurrent) + (Bias ? 2 * GateRows : 0) + Projection * Hidden;
 
     public ModelLayout Layout => new(Kind == CellKind.Lstm, Input, Hidden, 1, 1, Projection, Bias, 0, "", "");

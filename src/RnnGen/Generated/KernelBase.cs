@@ -45,12 +45,12 @@ public abstract class KernelBase
     protected static ref float Ref(float[] array) => ref MemoryMarshal.GetArrayDataReference(array);
 
     /// <summary>
-    /// Copies <paramref name="count"/> floats, unchecked. With a constant count (a state, a row of outputs) the JIT
-    /// turns small copies into a few vector moves instead of a call to memmove.
+    /// Copies <paramref name="count"/> floats of states that the kernels wrote <paramref name="stored"/> floats per
+    /// store, unchecked, never loading across two stores: such a load waits until both reach the cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static void Copy(ref float source, ref float destination, int count) =>
-        Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), ref Unsafe.As<float, byte>(ref source), (uint)count * sizeof(float));
+    protected static void CopyStored(ref float source, ref float destination, int count, int stored) =>
+        VectorMath.CopyStored(ref source, ref destination, count, stored);
 
     /// <summary>A reference to p[i], unchecked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

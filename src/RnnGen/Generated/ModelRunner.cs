@@ -113,7 +113,18 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ref float At(ref float p, int i) => ref Unsafe.Add(ref p, (nint)i);
 
+    /// <summary>Copies state rows (or parts of them: h, c, outputs), never loading across two of the kernels' stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(ref float source, ref float destination, int count) =>
-        Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), ref Unsafe.As<float, byte>(ref source), (uint)count * sizeof(float));
+        VectorMath.CopyStored(ref source, ref destination, count, StoredFloats);
+
+    /// <summary>
+    /// Floats per store in which the kernels write a state's parts: 8 where h (or its projection) and c fill 256-bit
+    /// vectors, 4 where they fill 128-bit ones, else 1 (the copy then need not care).
+    /// </summary>
+    private static int StoredFloats
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Recurrent % 8 == 0 && LayerState % 8 == 0 ? 8 : Recurrent % 4 == 0 && LayerState % 4 == 0 ? 4 : 1;
+    }
 }

@@ -25,6 +25,35 @@ internal static class VectorMath
         : AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(c, a, b)
         : a * b + c;
 
+    /// <summary>
+    /// Copies <paramref name="count"/> floats (a multiple of <paramref name="stored"/>) that the kernels wrote
+    /// <paramref name="stored"/> floats per store, loading no more than that at a time: a load that spans two stores
+    /// still in flight cannot take its data from them and waits until both reach the cache, and the JIT's block copy
+    /// moves 64 bytes per load where AVX-512 is on, while the 256-bit kernels store states 32 bytes at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyStored(ref float source, ref float destination, int count, int stored)
+    {
+        if (stored % 8 == 0 && Vector256.IsHardwareAccelerated)
+        {
+            for (nuint i = 0; i < (nuint)count; i += 8)
+            {
+                Vector256.LoadUnsafe(ref source, i).StoreUnsafe(ref destination, i);
+            }
+        }
+        else if (stored % 4 == 0 && Vector128.IsHardwareAccelerated)
+        {
+            for (nuint i = 0; i < (nuint)count; i += 4)
+            {
+                Vector128.LoadUnsafe(ref source, i).StoreUnsafe(ref destination, i);
+            }
+        }
+        else
+        {
+            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), ref Unsafe.As<float, byte>(ref source), (uint)count * sizeof(float));
+        }
+    }
+
     /// <summary>a·b + c on the scalar path (not fused: software FMA would be slow where there is no vector unit).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => a * b + c;

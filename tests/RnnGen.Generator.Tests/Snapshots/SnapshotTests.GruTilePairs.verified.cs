@@ -361,6 +361,9 @@ namespace Models
 
                 /// <summary>One direction's state (h) and parameters.</summary>
                 public const int StateSize = 48;
+
+                /// <summary>Floats per store in which the kernels write the state's parts: a copy of it loads no more at a time.</summary>
+                private const int StoredFloats = 8;
                 public const int ParameterCount = 8352;
 
                 /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh [G·H].</summary>
@@ -409,12 +412,12 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+                        CopyStored(ref state, ref scratch, HiddenSize, StoredFloats);   // every tile reads all of h: step from a copy (c is updated in place)
                         PackedStep(ref frozen, ref x, ref scratch, ref state);
                         return;
                     }
 
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -446,7 +449,7 @@ namespace Models
                     ref float partial = ref At(ref scratch, count * HiddenSize);
                     for (nint b = 0; b < count; b++)
                     {
-                        Copy(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize);
+                        CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
                     }
 
                     for (nint tile = 0; tile < Tiles; tile++)
@@ -1139,12 +1142,12 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+                        CopyStored(ref state, ref scratch, HiddenSize, StoredFloats);   // every tile reads all of h: step from a copy (c is updated in place)
                         PackedStepProjected(ref frozen, ref projected, ref scratch, ref state);
                         return;
                     }
 
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -1439,7 +1442,7 @@ namespace Models
                         return;
                     }
 
-                    Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+                    CopyStored(ref state, ref scratch, HiddenSize, StoredFloats);   // every tile reads all of h: step from a copy (c is updated in place)
                     PackedStepProjectedAhead512(ref frozen, ref projected, ref scratch, ref state, step, ref xsAhead, ref projectedAhead);
                 }
 
@@ -1472,7 +1475,7 @@ namespace Models
                 {
                     if (PackedPathBFloat16)
                     {
-                        Copy(ref state, ref scratch, HiddenSize);   // every tile reads all of h: step from a copy (c is updated in place)
+                        CopyStored(ref state, ref scratch, HiddenSize, StoredFloats);   // every tile reads all of h: step from a copy (c is updated in place)
                         PackedStepBFloat16(ref frozen, ref x, ref scratch, ref state);
                         return;
                     }

@@ -329,6 +329,9 @@ namespace Models
 
                 /// <summary>One direction's state (ProjectionSize + HiddenSize: h then c) and parameters.</summary>
                 public const int StateSize = 11;
+
+                /// <summary>Floats per store in which the kernels write the state's parts: a copy of it loads no more at a time.</summary>
+                private const int StoredFloats = 1;
                 public const int ParameterCount = 248;
 
                 /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, P], weight_hr [P, H].</summary>
@@ -380,7 +383,7 @@ namespace Models
                         return;
                     }
 
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -527,7 +530,7 @@ namespace Models
                         return;
                     }
 
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 

@@ -328,6 +328,9 @@ namespace Models
 
                 /// <summary>One direction's state (HiddenSize + HiddenSize: h then c) and parameters.</summary>
                 public const int StateSize = 6;
+
+                /// <summary>Floats per store in which the kernels write the state's parts: a copy of it loads no more at a time.</summary>
+                private const int StoredFloats = 1;
                 public const int ParameterCount = 84;
 
                 /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh [G·H].</summary>
@@ -356,7 +359,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -404,7 +407,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
                 {
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -855,6 +858,9 @@ namespace Models
 
                 /// <summary>One direction's state (HiddenSize + HiddenSize: h then c) and parameters.</summary>
                 public const int StateSize = 6;
+
+                /// <summary>Floats per store in which the kernels write the state's parts: a copy of it loads no more at a time.</summary>
+                private const int StoredFloats = 1;
                 public const int ParameterCount = 96;
 
                 /// <summary>Where each tensor of one direction starts: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh [G·H].</summary>
@@ -883,7 +889,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
@@ -931,7 +937,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
                 {
-                    Copy(ref state, ref scratch, StateSize);
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
                     StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
                 }
 
