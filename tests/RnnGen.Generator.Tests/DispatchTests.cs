@@ -40,4 +40,33 @@ public class DispatchTests
 
         Assert.Equal(trainingSwitch == ByDefault, source.Contains(ByDefault, StringComparison.Ordinal));
     }
+
+    private const string V256 = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated", V128 = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
+
+    /// <summary>
+    /// When a single stream's step may skip the copy of its state: the step must read all of h, and each unit's c,
+    /// before writing them. A unit loop that runs once does (H = the lanes of the first path H gets); where h' is
+    /// written after the loop (projection, reset-before GRU) every path does whose loop has no overlapping last vector.
+    /// </summary>
+    [Theory]
+    [InlineData("[Lstm(input: 1, hidden: 8)]", V256)]
+    [InlineData("[Gru(input: 1, hidden: 8)]", V256)]
+    [InlineData("[Lstm(input: 8, hidden: 16)]", OptedIn)]
+    [InlineData("[Lstm(input: 3, hidden: 4)]", V128)]
+    [InlineData("[Gru(input: 1, hidden: 1)]", "true")]
+    [InlineData("[Lstm(input: 8, hidden: 32)]", "false")]
+    [InlineData("[Gru(input: 7, hidden: 13)]", "false")]
+    [InlineData("[Gru(input: 3, hidden: 8, ResetAfter = false)]", "true")]
+    [InlineData("[Gru(input: 3, hidden: 24, ResetAfter = false)]", "!" + OptedIn)]
+    [InlineData("[Lstm(input: 7, hidden: 13, ProjectionSize = 5)]", "!" + V256 + " && !" + V128)]
+    public void StepsInPlaceOnlyWhereTheStepReadsAllOfHFirst(string attribute, string condition)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using RnnGen;
+            namespace Models;
+            {{attribute}} public partial class Cell;
+            """);
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains($"public static bool StepsInPlace {{ [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {condition}; }}", run.Source("Models.Cell.g.cs"), StringComparison.Ordinal);
+    }
 }

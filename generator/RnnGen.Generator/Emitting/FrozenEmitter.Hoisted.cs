@@ -24,8 +24,7 @@ internal static partial class FrozenEmitter
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
         {
-            CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-            StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+            StepProjectedState(ref frozen, ref projected, ref state, ref scratch);
         }
         """);
 
@@ -78,8 +77,7 @@ internal static partial class FrozenEmitter
                     return;
                 }
 
-                CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                StepProjectedState(ref frozen, ref projected, ref state, ref scratch);
             }
             """);
     }

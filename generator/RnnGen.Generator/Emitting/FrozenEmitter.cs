@@ -50,8 +50,7 @@ internal static partial class FrozenEmitter
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                    StepState(ref frozen, ref x, ref state, ref scratch);
                 }
 
                 """);
@@ -108,8 +107,7 @@ internal static partial class FrozenEmitter
                     return;
                 }
 
-                CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                StepState(ref frozen, ref x, ref state, ref scratch);
             }
 
             """);

@@ -43,6 +43,25 @@ internal abstract class LayerKernels(LayerSpec spec)
 
     public bool Projected => Spec.Projection > 0;
 
+    /// <summary>
+    /// When Step and StepProjected may take one state as both previous and next, as a C# condition: they must have read
+    /// all of h, and each unit's c, before they write them. Where h' is written after the unit loop (the projected LSTM's
+    /// W_hr·m, the reset-before GRU's second pass) that holds on every path whose unit loop has no overlapping last
+    /// vector (H a multiple of its lanes: the last vector of the others recomputes units already written); otherwise
+    /// only on a path whose unit loop runs once (H = its lanes: it is then the first path H gets).
+    /// </summary>
+    public string StepsInPlace(Width[] widths)
+    {
+        if (!Projected && !Spec.ResetBefore)
+        {
+            return widths[0].Lanes == Hidden ? widths[0].Condition : "false";
+        }
+
+        // Widest first, so a path that overlaps is only ever taken when no wider one is: it is enough that none is active.
+        var overlapping = widths.Where(w => !w.IsScalar && Hidden % w.Lanes != 0).Select(w => "!" + w.Condition).ToList();
+        return overlapping.Count == 0 ? "true" : string.Join(" && ", overlapping);
+    }
+
     /// <summary>The constant naming h's width (where c starts in a state): HiddenSize, or ProjectionSize when projected.</summary>
     public string Recurrent => Projected ? "ProjectionSize" : "HiddenSize";
 

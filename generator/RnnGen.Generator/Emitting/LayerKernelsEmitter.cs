@@ -47,6 +47,39 @@ internal static class LayerKernelsEmitter
             w.Line();
             FileShell.EmitActivePath(w, widths, trainingOn512: spec.Hidden >= Width.TrainingVector512Hidden);
             w.Line();
+            w.Lines($$"""
+                /// <summary>Whether Step and StepProjected may step a state in place (previous = next), saving the runner a copy.</summary>
+                public static bool StepsInPlace { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {{kernels.StepsInPlace(widths)}}; }
+
+                /// <summary>Step on one state, in place where StepsInPlace, else from a copy in scratch; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepState(ref float w, ref float x, ref float state, ref float scratch)
+                {
+                    if (StepsInPlace)
+                    {
+                        Step(ref w, ref x, ref state, ref state, ref At(ref scratch, StateSize));
+                        return;
+                    }
+
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                    Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>StepProjected on one state, as StepState.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch)
+                {
+                    if (StepsInPlace)
+                    {
+                        StepProjected(ref w, ref projected, ref state, ref state, ref At(ref scratch, StateSize));
+                        return;
+                    }
+
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                    StepProjected(ref w, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                """);
             FrozenEmitter.EmitKernels(w, kernels);
             EmitProjectInputs(w, kernels);
             Width[] trainingWidths = Width.ForTraining(spec.Hidden);
@@ -164,6 +197,7 @@ internal static class LayerKernelsEmitter
                 static int {{Contract}}.GradientsPerStep => GradientsPerStep;
                 static int {{Contract}}.BackwardScratch => BackwardScratch;
                 static int {{Contract}}.FrozenLength => FrozenLength;
+                static bool {{Contract}}.StepsInPlace => StepsInPlace;
                 """);
             foreach (Kernel kernel in Kernels.Dispatched)
             {

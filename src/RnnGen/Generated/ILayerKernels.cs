@@ -37,7 +37,13 @@ public interface ILayerKernels
     /// <summary>Floats of a frozen copy of one direction's parameters (packed where a packed kernel runs).</summary>
     static abstract int FrozenLength { get; }
 
-    /// <summary>One step: previous → next (distinct), recording the activations.</summary>
+    /// <summary>
+    /// Whether <see cref="Step"/> and <see cref="StepProjected"/> may take the same state as previous and next (they read
+    /// all of h before writing any): then a single stream's step needs no copy of its state.
+    /// </summary>
+    static abstract bool StepsInPlace { get; }
+
+    /// <summary>One step: previous → next (distinct unless <see cref="StepsInPlace"/>), recording the activations.</summary>
     static abstract void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations);
 
     /// <summary>

@@ -533,9 +533,24 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count)
         {
-            Copy(ref states, ref scratch, count * LayerState);
             ref float w = ref At(ref weights, Offset(layer, direction));
             ref float activations = ref At(ref scratch, count * LayerState);
+            if (count == 1 && (layer == 0 ? TFirst.StepsInPlace : TUpper.StepsInPlace))
+            {
+                // No copy where the layer's step allows it: a copy puts two store-to-load hops between one h and the next.
+                if (layer == 0)
+                {
+                    TFirst.Step(ref w, ref x, ref states, ref states, ref activations);
+                }
+                else
+                {
+                    TUpper.Step(ref w, ref x, ref states, ref states, ref activations);
+                }
+
+                return;
+            }
+
+            Copy(ref states, ref scratch, count * LayerState);
             if (count == 1)
             {
                 if (layer == 0)
@@ -566,6 +581,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         /// <summary>Layer 0 of one stream, its input part read from <paramref name="projected"/> (one row of TFirst.ProjectInputs).</summary>
         public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch)
         {
+            if (TFirst.StepsInPlace)
+            {
+                TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref state, ref state, ref At(ref scratch, LayerState));
+                return;
+            }
+
             Copy(ref state, ref scratch, LayerState);
             TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref scratch, ref state, ref At(ref scratch, LayerState));
         }

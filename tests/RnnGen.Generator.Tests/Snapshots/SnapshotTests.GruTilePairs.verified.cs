@@ -382,6 +382,37 @@ namespace Models
                 public static global::RnnGen.Simd.SimdPath ActivePath =>
                     global::RnnGen.Simd.SimdSupport.Vector512Kernels ? global::RnnGen.Simd.SimdPath.Vector512 : global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector256 : global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
+                /// <summary>Whether Step and StepProjected may step a state in place (previous = next), saving the runner a copy.</summary>
+                public static bool StepsInPlace { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => false; }
+
+                /// <summary>Step on one state, in place where StepsInPlace, else from a copy in scratch; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepState(ref float w, ref float x, ref float state, ref float scratch)
+                {
+                    if (StepsInPlace)
+                    {
+                        Step(ref w, ref x, ref state, ref state, ref At(ref scratch, StateSize));
+                        return;
+                    }
+
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                    Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>StepProjected on one state, as StepState.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch)
+                {
+                    if (StepsInPlace)
+                    {
+                        StepProjected(ref w, ref projected, ref state, ref state, ref At(ref scratch, StateSize));
+                        return;
+                    }
+
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                    StepProjected(ref w, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
                 public const int Tile = 16, Tiles = 3, TileColumn = 48;
                 public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
@@ -417,8 +448,7 @@ namespace Models
                         return;
                     }
 
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                    StepState(ref frozen, ref x, ref state, ref scratch);
                 }
 
                 /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units by gate, then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place).</summary>
@@ -1147,8 +1177,7 @@ namespace Models
                         return;
                     }
 
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                    StepProjectedState(ref frozen, ref projected, ref state, ref scratch);
                 }
 
                 /// <summary>PackedStep256 with the input part (biases and W_ih·x) read from projected, a row of FrozenProjectInputs.</summary>
@@ -4899,6 +4928,7 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.GradientsPerStep => GradientsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
+                    static bool global::RnnGen.Generated.ILayerKernels.StepsInPlace => StepsInPlace;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations) => StepProjected(ref w, ref projected, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);

@@ -382,6 +382,37 @@ namespace Models
                 public static global::RnnGen.Simd.SimdPath ActivePath =>
                     global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? global::RnnGen.Simd.SimdPath.Vector128 : global::RnnGen.Simd.SimdPath.Scalar;
 
+                /// <summary>Whether Step and StepProjected may step a state in place (previous = next), saving the runner a copy.</summary>
+                public static bool StepsInPlace { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => false; }
+
+                /// <summary>Step on one state, in place where StepsInPlace, else from a copy in scratch; scratch holds StateSize + ActivationsPerStep floats.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepState(ref float w, ref float x, ref float state, ref float scratch)
+                {
+                    if (StepsInPlace)
+                    {
+                        Step(ref w, ref x, ref state, ref state, ref At(ref scratch, StateSize));
+                        return;
+                    }
+
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                    Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
+                /// <summary>StepProjected on one state, as StepState.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch)
+                {
+                    if (StepsInPlace)
+                    {
+                        StepProjected(ref w, ref projected, ref state, ref state, ref At(ref scratch, StateSize));
+                        return;
+                    }
+
+                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                    StepProjected(ref w, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                }
+
                 /// <summary>Floats of a frozen copy: no packed kernel fits this size (H is not a multiple of 8), so it is the parameters as they are.</summary>
                 public static int FrozenLength => ParameterCount;
 
@@ -392,8 +423,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch)
                 {
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    Step(ref frozen, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+                    StepState(ref frozen, ref x, ref state, ref scratch);
                 }
 
                 /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
@@ -440,8 +470,7 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static void FrozenStepProjected(ref float frozen, ref float projected, ref float state, ref float scratch)
                 {
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    StepProjected(ref frozen, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                    StepProjectedState(ref frozen, ref projected, ref state, ref scratch);
                 }
 
                 /// <summary>Whether FrozenStepProjectedAhead computes the next block's input parts inside its steps: never here (a plain copy has no packed step to hide it in).</summary>
@@ -1575,6 +1604,7 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.GradientsPerStep => GradientsPerStep;
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
+                    static bool global::RnnGen.Generated.ILayerKernels.StepsInPlace => StepsInPlace;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations) => StepProjected(ref w, ref projected, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);
