@@ -157,6 +157,10 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static bool PacksForBatch => false;
 
+    /// <summary>As a generated LSTM layer of this size: in place where its unit loop runs once.</summary>
+    public static bool StepsInPlace =>
+        TSize.Hidden == 8 ? Vector256.IsHardwareAccelerated : TSize.Hidden == 16 && RnnGen.Simd.SimdSupport.Vector512Kernels;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Step(ref float w, ref float x, ref float previous, ref float next, ref float activations)
     {

@@ -47,39 +47,7 @@ internal static class LayerKernelsEmitter
             w.Line();
             FileShell.EmitActivePath(w, widths, trainingOn512: spec.Hidden >= Width.TrainingVector512Hidden);
             w.Line();
-            w.Lines($$"""
-                /// <summary>Whether Step and StepProjected may step a state in place (previous = next), saving the runner a copy.</summary>
-                public static bool StepsInPlace { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {{kernels.StepsInPlace(widths)}}; }
-
-                /// <summary>Step on one state, in place where StepsInPlace, else from a copy in scratch; scratch holds StateSize + ActivationsPerStep floats.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void StepState(ref float w, ref float x, ref float state, ref float scratch)
-                {
-                    if (StepsInPlace)
-                    {
-                        Step(ref w, ref x, ref state, ref state, ref At(ref scratch, StateSize));
-                        return;
-                    }
-
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
-                }
-
-                /// <summary>StepProjected on one state, as StepState.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch)
-                {
-                    if (StepsInPlace)
-                    {
-                        StepProjected(ref w, ref projected, ref state, ref state, ref At(ref scratch, StateSize));
-                        return;
-                    }
-
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    StepProjected(ref w, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
-                }
-
-                """);
+            EmitStateSteps(w, kernels, widths);
             FrozenEmitter.EmitKernels(w, kernels);
             EmitProjectInputs(w, kernels);
             Width[] trainingWidths = Width.ForTraining(spec.Hidden);
@@ -120,6 +88,44 @@ internal static class LayerKernelsEmitter
             w.Line();
             EmitApi(w, kernels);
         }
+    }
+
+    /// <summary>StepsInPlace, and the one-state steps the frozen copies take where no packed kernel runs.</summary>
+    private static void EmitStateSteps(SourceWriter w, LayerKernels kernels, Width[] widths)
+    {
+        w.Lines($$"""
+            /// <summary>Whether Step and StepProjected may step a state in place (previous = next), saving the runner a copy.</summary>
+            public static bool StepsInPlace { [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {{kernels.StepsInPlace(widths)}}; }
+
+            /// <summary>Step on one state, in place where StepsInPlace, else from a copy in scratch; scratch holds StateSize + ActivationsPerStep floats.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void StepState(ref float w, ref float x, ref float state, ref float scratch)
+            {
+                if (StepsInPlace)
+                {
+                    Step(ref w, ref x, ref state, ref state, ref At(ref scratch, StateSize));
+                    return;
+                }
+
+                CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
+            }
+
+            /// <summary>StepProjected on one state, as StepState.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch)
+            {
+                if (StepsInPlace)
+                {
+                    StepProjected(ref w, ref projected, ref state, ref state, ref At(ref scratch, StateSize));
+                    return;
+                }
+
+                CopyStored(ref state, ref scratch, StateSize, StoredFloats);
+                StepProjected(ref w, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+            }
+
+            """);
     }
 
     private static void EmitConstants(SourceWriter w, LayerKernels kernels)
