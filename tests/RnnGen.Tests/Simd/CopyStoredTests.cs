@@ -11,6 +11,7 @@ public sealed class CopyStoredTests
 {
     [Theory]
     [InlineData(8, 8)]
+    [InlineData(8, 40)]
     [InlineData(8, 64)]
     [InlineData(8, 1024)]
     [InlineData(4, 4)]
