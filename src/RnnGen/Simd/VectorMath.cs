@@ -34,11 +34,11 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CopyStored(ref float source, ref float destination, int count, int stored)
     {
+        nuint i = 0, n = (nuint)count;
         if (stored % 8 == 0 && Vector256.IsHardwareAccelerated)
         {
             // Four vectors per iteration: the JIT does not unroll loops, and this copy is on the chain from one h to the next.
-            nuint i = 0;
-            for (; i + 32 <= (nuint)count; i += 32)
+            for (; i + 32 <= n; i += 32)
             {
                 Vector256<float> a = Vector256.LoadUnsafe(ref source, i), b = Vector256.LoadUnsafe(ref source, i + 8);
                 Vector256<float> c = Vector256.LoadUnsafe(ref source, i + 16), d = Vector256.LoadUnsafe(ref source, i + 24);
@@ -48,21 +48,24 @@ internal static class VectorMath
                 d.StoreUnsafe(ref destination, i + 24);
             }
 
-            for (; i < (nuint)count; i += 8)
+            for (; i + 8 <= n; i += 8)
             {
                 Vector256.LoadUnsafe(ref source, i).StoreUnsafe(ref destination, i);
             }
         }
         else if (stored % 4 == 0 && Vector128.IsHardwareAccelerated)
         {
-            for (nuint i = 0; i < (nuint)count; i += 4)
+            for (; i + 4 <= n; i += 4)
             {
                 Vector128.LoadUnsafe(ref source, i).StoreUnsafe(ref destination, i);
             }
         }
-        else
+
+        if (i < n)
         {
-            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), ref Unsafe.As<float, byte>(ref source), (uint)count * sizeof(float));
+            // All of it where the parts fill no vector; otherwise nothing (count is a multiple of stored), kept so a
+            // caller's mistake can never write past count.
+            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, i)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref source, i)), (uint)(n - i) * sizeof(float));
         }
     }
 

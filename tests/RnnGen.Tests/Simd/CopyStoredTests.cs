@@ -5,7 +5,8 @@ namespace RnnGen.Tests.Simd;
 
 /// <summary>
 /// VectorMath.CopyStored, which every state copy of the runner and the frozen steps goes through: on each path CI
-/// forces (256-bit, 128-bit, scalar) it copies exactly the floats asked for, bit for bit, and nothing past them.
+/// forces (256-bit, 128-bit, scalar) it copies exactly the floats asked for, bit for bit, and nothing past them, even
+/// for a count that is not a multiple of the store width it is told.
 /// </summary>
 public sealed class CopyStoredTests
 {
@@ -19,6 +20,8 @@ public sealed class CopyStoredTests
     [InlineData(1, 1)]
     [InlineData(1, 13)]
     [InlineData(1, 0)]
+    [InlineData(8, 12)]
+    [InlineData(4, 6)]
     public void CopiesExactlyCountFloatsBitForBit(int stored, int count)
     {
         float[] source = new float[count + 8];
