@@ -535,34 +535,30 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         {
             ref float w = ref At(ref weights, Offset(layer, direction));
             ref float activations = ref At(ref scratch, count * LayerState);
-            if (count == 1 && (layer == 0 ? TFirst.StepsInPlace : TUpper.StepsInPlace))
+            if (count == 1)
             {
                 // No copy where the layer's step allows it: a copy puts two store-to-load hops between one h and the next.
+                bool inPlace = layer == 0 ? TFirst.StepsInPlace : TUpper.StepsInPlace;
+                ref float previous = ref inPlace ? ref states : ref scratch;
+                if (!inPlace)
+                {
+                    Copy(ref states, ref scratch, LayerState);
+                }
+
                 if (layer == 0)
                 {
-                    TFirst.Step(ref w, ref x, ref states, ref states, ref activations);
+                    TFirst.Step(ref w, ref x, ref previous, ref states, ref activations);
                 }
                 else
                 {
-                    TUpper.Step(ref w, ref x, ref states, ref states, ref activations);
+                    TUpper.Step(ref w, ref x, ref previous, ref states, ref activations);
                 }
 
                 return;
             }
 
             Copy(ref states, ref scratch, count * LayerState);
-            if (count == 1)
-            {
-                if (layer == 0)
-                {
-                    TFirst.Step(ref w, ref x, ref scratch, ref states, ref activations);
-                }
-                else
-                {
-                    TUpper.Step(ref w, ref x, ref scratch, ref states, ref activations);
-                }
-            }
-            else if (layer == 0)
+            if (layer == 0)
             {
                 TFirst.StepBatch(ref w, ref x, xStride, ref scratch, ref states, ref activations, 0, count);
             }
@@ -581,14 +577,13 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         /// <summary>Layer 0 of one stream, its input part read from <paramref name="projected"/> (one row of TFirst.ProjectInputs).</summary>
         public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch)
         {
-            if (TFirst.StepsInPlace)
+            ref float previous = ref TFirst.StepsInPlace ? ref state : ref scratch;
+            if (!TFirst.StepsInPlace)
             {
-                TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref state, ref state, ref At(ref scratch, LayerState));
-                return;
+                Copy(ref state, ref scratch, LayerState);
             }
 
-            Copy(ref state, ref scratch, LayerState);
-            TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref scratch, ref state, ref At(ref scratch, LayerState));
+            TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref previous, ref state, ref At(ref scratch, LayerState));
         }
 
         /// <summary>Never: the live projection reads PyTorch's row-major W_ih, with no packed step to hide it in.</summary>

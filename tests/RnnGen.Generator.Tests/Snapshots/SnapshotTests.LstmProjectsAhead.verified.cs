@@ -387,30 +387,25 @@ namespace Models
 
                 /// <summary>Step on one state, in place where StepsInPlace, else from a copy in scratch; scratch holds StateSize + ActivationsPerStep floats.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void StepState(ref float w, ref float x, ref float state, ref float scratch)
-                {
-                    if (StepsInPlace)
-                    {
-                        Step(ref w, ref x, ref state, ref state, ref At(ref scratch, StateSize));
-                        return;
-                    }
-
-                    CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    Step(ref w, ref x, ref scratch, ref state, ref At(ref scratch, StateSize));
-                }
+                private static void StepState(ref float w, ref float x, ref float state, ref float scratch) =>
+                    Step(ref w, ref x, ref Previous(ref state, ref scratch), ref state, ref At(ref scratch, StateSize));
 
                 /// <summary>StepProjected on one state, as StepState.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch)
+                private static void StepProjectedState(ref float w, ref float projected, ref float state, ref float scratch) =>
+                    StepProjected(ref w, ref projected, ref Previous(ref state, ref scratch), ref state, ref At(ref scratch, StateSize));
+
+                /// <summary>What a one-state step reads as previous: the state itself where StepsInPlace, else its copy in scratch.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static ref float Previous(ref float state, ref float scratch)
                 {
                     if (StepsInPlace)
                     {
-                        StepProjected(ref w, ref projected, ref state, ref state, ref At(ref scratch, StateSize));
-                        return;
+                        return ref state;
                     }
 
                     CopyStored(ref state, ref scratch, StateSize, StoredFloats);
-                    StepProjected(ref w, ref projected, ref scratch, ref state, ref At(ref scratch, StateSize));
+                    return ref scratch;
                 }
 
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
