@@ -69,4 +69,42 @@ public class DispatchTests
         Assert.Empty(run.Diagnostics);
         Assert.Contains($"public static bool StepsInPlace {{ [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {condition}; }}", run.Source("Models.Cell.g.cs"), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Where PackedStep256 runs a tile's W_ih and W_hh products through one shared column loop: several tiles, weights
+    /// past 32 KB (from L2), both column counts multiples of the unroll and W_ih·x not fully unrolled.
+    /// </summary>
+    [Theory]
+    [InlineData("[Gru(input: 32, hidden: 64)]", true)]
+    [InlineData("[Lstm(input: 32, hidden: 64)]", true)]
+    [InlineData("[Lstm(input: 32, hidden: 40)]", true)]
+    [InlineData("[Lstm(input: 64, hidden: 128, ProjectionSize = 32)]", true)]
+    [InlineData("[Lstm(input: 8, hidden: 32)]", false)]    // 20 KB: in L1
+    [InlineData("[Lstm(input: 16, hidden: 16)]", false)]   // one tile
+    [InlineData("[Gru(input: 10, hidden: 64)]", false)]    // 10 input columns: not a multiple of the unroll
+    [InlineData("[Gru(input: 8, hidden: 96)]", false)]     // W_ih·x fully unrolled
+    [InlineData("[Gru(input: 32, hidden: 65)]", false)]    // no packed kernel
+    public void PackedStepSharesOneColumnLoopWhereTheWeightsStreamFromL2(string attribute, bool shared)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using RnnGen;
+            namespace Models;
+            {{attribute}} public partial class Cell;
+            """);
+        Assert.Empty(run.Diagnostics);
+        string source = run.Source("Models.Cell.g.cs");
+        Assert.Equal(shared, source.Contains("private static void PackedColumnRun256(", StringComparison.Ordinal));
+        Assert.Equal(shared ? 2 : 0, CountOf(source, "PackedColumnRun256(ref column, ref "));
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }

@@ -28,10 +28,14 @@ namespace RnnGen.Tests.Infrastructure;
 [Lstm(input: 8, hidden: 48)] public partial class Lstm8x48;
 [Gru(input: 8, hidden: 48)] public partial class Gru8x48;
 
+// Five tiles of 8 units from L2 (35 KB): the 256-bit packed step with one shared column loop on every path.
+[Lstm(input: 32, hidden: 40)] public partial class Lstm32x40;
+[Gru(input: 32, hidden: 40)] public partial class Gru32x40;
+
 /// <summary>Generated cells by kind and size, for tests that sweep shapes.</summary>
 public static class GeneratedCells
 {
-    public static readonly (int Input, int Hidden)[] Shapes = [(1, 1), (1, 8), (3, 5), (7, 13), (8, 16), (16, 17), (33, 65), (13, 24), (10, 40), (64, 128)];
+    public static readonly (int Input, int Hidden)[] Shapes = [(1, 1), (1, 8), (3, 5), (7, 13), (8, 16), (16, 17), (33, 65), (13, 24), (10, 40), (32, 40), (64, 128)];
 
     public static IRecurrentCell<float> Create(CellKind kind, int input, int hidden, Random? random = null) => (kind, input, hidden) switch
     {
@@ -44,6 +48,7 @@ public static class GeneratedCells
         (CellKind.Lstm, 33, 65) => new Lstm33x65(random),
         (CellKind.Lstm, 13, 24) => new Lstm13x24(random),
         (CellKind.Lstm, 10, 40) => new Lstm10x40(random),
+        (CellKind.Lstm, 32, 40) => new Lstm32x40(random),
         (CellKind.Lstm, 64, 128) => new Lstm64x128(random),
         (CellKind.Gru, 1, 1) => new Gru1x1(random),
         (CellKind.Gru, 1, 8) => new Gru1x8(random),
@@ -54,6 +59,7 @@ public static class GeneratedCells
         (CellKind.Gru, 33, 65) => new Gru33x65(random),
         (CellKind.Gru, 13, 24) => new Gru13x24(random),
         (CellKind.Gru, 10, 40) => new Gru10x40(random),
+        (CellKind.Gru, 32, 40) => new Gru32x40(random),
         (CellKind.Gru, 64, 128) => new Gru64x128(random),
         _ => throw new ArgumentException($"No generated {kind} cell of input {input}, hidden {hidden} in the tests."),
     };
@@ -70,6 +76,7 @@ public static class GeneratedCells
         Lstm33x65 c => c.Freeze(),
         Lstm13x24 c => c.Freeze(),
         Lstm10x40 c => c.Freeze(),
+        Lstm32x40 c => c.Freeze(),
         Lstm64x128 c => c.Freeze(),
         Gru1x1 c => c.Freeze(),
         Gru1x8 c => c.Freeze(),
@@ -80,6 +87,7 @@ public static class GeneratedCells
         Gru33x65 c => c.Freeze(),
         Gru13x24 c => c.Freeze(),
         Gru10x40 c => c.Freeze(),
+        Gru32x40 c => c.Freeze(),
         Gru64x128 c => c.Freeze(),
         _ => throw new ArgumentException($"Not a generated cell of the tests: {cell.GetType()}."),
     };
