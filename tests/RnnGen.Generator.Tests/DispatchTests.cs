@@ -71,20 +71,21 @@ public class DispatchTests
     }
 
     /// <summary>
-    /// Where PackedStep256 runs a tile's W_ih and W_hh products through one shared column loop: several tiles, weights
-    /// past 32 KB (from L2), both column counts multiples of the unroll and W_ih·x not fully unrolled.
+    /// Where the packed step runs a tile's W_ih and W_hh products through one shared column loop: several tiles, weights
+    /// past 32 KB (from L2), both column counts multiples of the unroll and W_ih·x not fully unrolled; tiles of 16 get it in
+    /// their Vector512 body too, a tile per pass.
     /// </summary>
     [Theory]
-    [InlineData("[Gru(input: 32, hidden: 64)]", true)]
-    [InlineData("[Lstm(input: 32, hidden: 64)]", true)]
-    [InlineData("[Lstm(input: 32, hidden: 40)]", true)]
-    [InlineData("[Lstm(input: 64, hidden: 128, ProjectionSize = 32)]", true)]
-    [InlineData("[Lstm(input: 8, hidden: 32)]", false)]    // 20 KB: in L1
-    [InlineData("[Lstm(input: 16, hidden: 16)]", false)]   // one tile
-    [InlineData("[Gru(input: 10, hidden: 64)]", false)]    // 10 input columns: not a multiple of the unroll
-    [InlineData("[Gru(input: 8, hidden: 96)]", false)]     // W_ih·x fully unrolled
-    [InlineData("[Gru(input: 32, hidden: 65)]", false)]    // no packed kernel
-    public void PackedStepSharesOneColumnLoopWhereTheWeightsStreamFromL2(string attribute, bool shared)
+    [InlineData("[Gru(input: 32, hidden: 64)]", true, true)]
+    [InlineData("[Lstm(input: 32, hidden: 64)]", true, true)]
+    [InlineData("[Lstm(input: 32, hidden: 40)]", true, false)]   // tiles of 8: no Vector512 body
+    [InlineData("[Lstm(input: 64, hidden: 128, ProjectionSize = 32)]", true, true)]
+    [InlineData("[Lstm(input: 8, hidden: 32)]", false, false)]   // 20 KB: in L1
+    [InlineData("[Lstm(input: 16, hidden: 16)]", false, false)]  // one tile
+    [InlineData("[Gru(input: 10, hidden: 64)]", false, false)]   // 10 input columns: not a multiple of the unroll
+    [InlineData("[Gru(input: 8, hidden: 96)]", false, false)]    // W_ih·x fully unrolled
+    [InlineData("[Gru(input: 32, hidden: 65)]", false, false)]   // no packed kernel
+    public void PackedStepSharesOneColumnLoopWhereTheWeightsStreamFromL2(string attribute, bool shared, bool vector512)
     {
         GeneratorRun run = GeneratorHarness.Run($$"""
             using RnnGen;
@@ -95,6 +96,8 @@ public class DispatchTests
         string source = run.Source("Models.Cell.g.cs");
         Assert.Equal(shared, source.Contains("private static void PackedColumnRun256(", StringComparison.Ordinal));
         Assert.Equal(shared ? 2 : 0, CountOf(source, "PackedColumnRun256(ref column, ref "));
+        Assert.Equal(vector512, source.Contains("private static void PackedColumnRun512(", StringComparison.Ordinal));
+        Assert.Equal(vector512 ? 2 : 0, CountOf(source, "PackedColumnRun512(ref column, ref "));
     }
 
     private static int CountOf(string text, string value)

@@ -664,9 +664,10 @@ internal static partial class FrozenEmitter
         }
 
         bool sharedRuns = !hoisted && !bfloat16 && SharesColumnRuns(spec, tile);
+        var run = new ColumnRun("256", Width.V256, names, sets);
         if (sharedRuns)
         {
-            EmitColumnRun(w, names, sets);
+            EmitColumnRun(w, run);
         }
 
         string m = kernels.Projected ? ", ref float m" : "";
@@ -726,7 +727,7 @@ internal static partial class FrozenEmitter
                     w.Line("// += W_ih·x");
                     if (sharedRuns)
                     {
-                        CallColumnRun(w, names, sets, "x", "InputSize");
+                        CallColumnRun(w, run, "x", "InputSize");
                     }
                     else
                     {
@@ -739,7 +740,7 @@ internal static partial class FrozenEmitter
                 w.Line("// += W_hh·h");
                 if (sharedRuns)
                 {
-                    CallColumnRun(w, names, sets, "previous", kernels.Recurrent);
+                    CallColumnRun(w, run, "previous", kernels.Recurrent);
                 }
                 else
                 {
@@ -855,25 +856,32 @@ internal static partial class FrozenEmitter
 
     /// <summary>A hoisted packed step's references for one tile: its W_hh columns, its biases (for a separate bias gate), its input parts.</summary>
     /// <summary>
-    /// Whether PackedStep256 runs both of a tile's products through one column loop (<see cref="EmitColumnRun"/>) instead of
-    /// a loop each: when there are several tiles and the weights stream from L2 (more than 32 KB). With a loop each, the
-    /// W_ih loop's loads jump from one tile's W_ih columns to the next tile's, past its W_hh columns, and so do the W_hh
-    /// loop's; through one loop the same loads walk the packed weights from start to end. In-process on a Zen 4 with
-    /// AVX-512 off, GRU (32,64)'s column products took 570 ns as two loops and 436 ns as one (a plain read of the same
-    /// 72 KB: 405 ns), the same floats; software prefetching did not help. One tile, or weights in L1, gain nothing.
+    /// Whether the packed step (PackedStep256, and PackedStep512 a tile per pass) runs both of a tile's products through one
+    /// column loop (<see cref="EmitColumnRun"/>) instead of a loop each: when there are several tiles and the weights
+    /// stream from L2 (more than 32 KB). With a loop each, the W_ih loop's loads jump from one tile's W_ih columns to the
+    /// next tile's, past its W_hh columns, and so do the W_hh loop's; through one loop the same loads walk the packed
+    /// weights from start to end. In-process on a Zen 4 with AVX-512 off, GRU (32,64)'s column products took 570 ns as two
+    /// loops and 436 ns as one (a plain read of the same 72 KB: 405 ns), the same floats; software prefetching did not
+    /// help. One tile, or weights in L1, gain nothing.
     /// </summary>
     private static bool SharesColumnRuns(LayerSpec spec, int tile) =>
         spec.Hidden / tile > 1 && spec.Input % Unroll == 0 && spec.Recurrent % Unroll == 0 && spec.Input > 2 * Unroll
         && (long)spec.Gates * spec.Hidden * (spec.Input + spec.Recurrent) * sizeof(float) > 32 * 1024;
 
-    /// <summary>The sums of a packed tile carried through <c>PackedColumnRun256</c>, and that column loop itself.</summary>
-    private static void EmitColumnRun(SourceWriter w, IReadOnlyList<string> names, int sets)
+    /// <summary>A shared column loop, <c>PackedColumnRun{Name}</c>: its width and the accumulators it carries (with two sets, also their b twins).</summary>
+    private sealed record ColumnRun(string Name, Width Width, IReadOnlyList<string> Accumulators, int Sets)
     {
-        List<string> all = AllSums(names, sets);
-        w.Line("/// <summary>The gate sums of a tile in PackedStep256, carried through PackedColumnRun256.</summary>");
-        using (w.Block("private struct PackedSums256"))
+        public List<string> AllSums => Sets == 2 ? [.. Accumulators, .. Accumulators.Select(name => name + "b")] : [.. Accumulators];
+    }
+
+    /// <summary>The sums a <see cref="ColumnRun"/> carries, as a struct, and its column loop.</summary>
+    private static void EmitColumnRun(SourceWriter w, ColumnRun run)
+    {
+        List<string> all = run.AllSums;
+        w.Line($"/// <summary>The gate sums of a tile carried through PackedColumnRun{run.Name}.</summary>");
+        using (w.Block($"private struct PackedSums{run.Name}"))
         {
-            w.Line($"public global::System.Runtime.Intrinsics.Vector256<float> {string.Join(", ", all)};");
+            w.Line($"public global::System.Runtime.Intrinsics.Vector{run.Width.Suffix}<float> {string.Join(", ", all)};");
         }
 
         w.Line();
@@ -882,14 +890,16 @@ internal static partial class FrozenEmitter
         w.Line("/// so its loads walk the packed weights in order across the W_ih/W_hh boundary and from tile to tile (FrozenEmitter.SharesColumnRuns).");
         w.Line("/// </summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block("private static void PackedColumnRun256(ref float column, ref float z, nint count, ref PackedSums256 sums)"))
+        using (w.Block($"private static void PackedColumnRun{run.Name}(ref float column, ref float z, nint count, ref PackedSums{run.Name} sums)"))
         {
             foreach (string name in all)
             {
                 w.Line($"var {name} = sums.{name};");
             }
 
-            EmitColumns(w, Width.V256, names, sets, 4 * Unroll, "z", "count");
+            w.Line();
+            EmitColumns(w, run.Width, run.Accumulators, run.Sets, 4 * Unroll, "z", "count");
+            w.Line();
             foreach (string name in all)
             {
                 w.Line($"sums.{name} = {name};");
@@ -899,22 +909,19 @@ internal static partial class FrozenEmitter
         w.Line();
     }
 
-    /// <summary>A call of <c>PackedColumnRun256</c> on the tile's sums, then column past the columns it read.</summary>
-    private static void CallColumnRun(SourceWriter w, IReadOnlyList<string> names, int sets, string z, string count)
+    /// <summary>A call of a <see cref="ColumnRun"/> on the tile's sums, then column past the columns it read.</summary>
+    private static void CallColumnRun(SourceWriter w, ColumnRun run, string z, string count)
     {
-        List<string> all = AllSums(names, sets);
+        List<string> all = run.AllSums;
         using (w.Block(""))
         {
-            w.Line($"var sums = new PackedSums256 {{ {string.Join(", ", all.Select(name => $"{name} = {name}"))} }};");
-            w.Line($"PackedColumnRun256(ref column, ref {z}, {count}, ref sums);");
+            w.Line($"var sums = new PackedSums{run.Name} {{ {string.Join(", ", all.Select(name => $"{name} = {name}"))} }};");
+            w.Line($"PackedColumnRun{run.Name}(ref column, ref {z}, {count}, ref sums);");
             w.Line(string.Join(" ", all.Select(name => $"{name} = sums.{name};")));
         }
 
         w.Line($"column = ref At(ref column, {count} * TileColumn);");
     }
-
-    private static List<string> AllSums(IReadOnlyList<string> names, int sets) =>
-        sets == 2 ? names.Concat(names.Select(name => name + "b")).ToList() : names.ToList();
 
     private static void EmitHoistedTileStart(SourceWriter w, LayerKernels kernels)
     {
@@ -1114,11 +1121,20 @@ internal static partial class FrozenEmitter
         int sets = Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16);
         string what = hoisted ? "hoisted packed step" : bfloat16 ? "packed step on bfloat16 weights" : "packed step";
         int tiles = spec.Hidden / Packed512Tile;
-        bool pairTiles = PairsTiles512(kernels, bfloat16);
+        // The plain step shares one column loop as the 256-bit body does (SharesColumnRuns), a tile per pass: where it
+        // does, pairing tiles measured level at LSTM (32,64) and 15 % slower at (64,128), and a paired shared loop no faster.
+        bool sharedRuns = !hoisted && !bfloat16 && !ahead && SharesColumnRuns(spec, Packed512Tile);
+        bool pairTiles = PairsTiles512(kernels, bfloat16) && !sharedRuns;
+        var run = new ColumnRun("512", Width.V512, names, sets);
         if (ahead)
         {
             EmitAheadBody();
             return;
+        }
+
+        if (sharedRuns)
+        {
+            EmitColumnRun(w, run);
         }
 
         w.Lines($$"""
@@ -1249,7 +1265,14 @@ internal static partial class FrozenEmitter
             {
                 w.Line();
                 w.Line("// += W_ih·x");
-                Columns(all, spec.Input, "x", "InputSize", pairedTile);
+                if (sharedRuns)
+                {
+                    CallColumnRun(w, run, "x", "InputSize");
+                }
+                else
+                {
+                    Columns(all, spec.Input, "x", "InputSize", pairedTile);
+                }
             }
 
             string[] asides = ["", ""];
@@ -1275,7 +1298,14 @@ internal static partial class FrozenEmitter
             if (!ahead)
             {
                 w.Line("// += W_hh·h");
-                Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
+                if (sharedRuns)
+                {
+                    CallColumnRun(w, run, "previous", kernels.Recurrent);
+                }
+                else
+                {
+                    Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
+                }
             }
             else if (paired)
             {
