@@ -59,7 +59,7 @@ internal static partial class FrozenEmitter
             {
                 if (PackedPath)
                 {
-                    ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                    ProjectPackedInputs(ref frozen, TileInputWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
                 }
                 else
                 {

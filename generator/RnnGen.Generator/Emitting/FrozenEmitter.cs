@@ -69,6 +69,8 @@ internal static partial class FrozenEmitter
             /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
             public const int Tile = {{N(tile)}}, Tiles = {{N(tiles)}}, TileColumn = {{N(width)}};
             public const int TileWeights = (InputSize + {{kernels.Recurrent}}) * TileColumn, TileBiases = {{N(biases)}};
+            /// <summary>A tile's W_ih and W_hh columns, and where the W_hh columns start: after every tile's W_ih columns (PackTiles).</summary>
+            public const int TileInputWeights = InputSize * TileColumn, TileRecurrentWeights = {{kernels.Recurrent}} * TileColumn, RecurrentWeightsOffset = Tiles * TileInputWeights;
             public const int PackedBiasOffset = Tiles * TileWeights, {{hr}};
 
             /// <summary>Whether a frozen copy is packed: the packed kernel is written for 256-bit vectors.</summary>
@@ -320,7 +322,8 @@ internal static partial class FrozenEmitter
 
                 for (nint tile = 0; tile < Tiles; tile++)
                 {
-                    ref float columns = ref At(ref frozen, tile * TileWeights);
+                    ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
+                    ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                     ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
                     for (nint sub = 0; sub < Tile; sub += 8)
                     {
@@ -329,7 +332,7 @@ internal static partial class FrozenEmitter
                         for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                         {
                             int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                            ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                            ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                             nint b = 0;
                             for (; b + BlockStreams <= count; b += BlockStreams)
                             {
@@ -351,7 +354,7 @@ internal static partial class FrozenEmitter
                         {
                             int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
                             bool last = k0 + n == HiddenSize;
-                            ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                            ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                             nint b = 0;
                             for (; b + BlockStreams <= count; b += BlockStreams)
                             {
@@ -495,7 +498,8 @@ internal static partial class FrozenEmitter
             {
                 for (nint tile = 0; tile < Tiles; tile++)
                 {
-                    ref float columns = ref At(ref packed, tile * TileWeights);
+                    ref float inputColumns = ref At(ref packed, tile * TileInputWeights);
+                    ref float recurrentColumns = ref At(ref packed, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                     ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
                     for (nint sub = 0; sub < Tile; sub += 8)
                     {
@@ -505,7 +509,7 @@ internal static partial class FrozenEmitter
                         for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                         {
                             int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                            ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                            ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                             nint b = 0;
                             for (; b + BlockStreams <= count; b += BlockStreams)
                             {
@@ -526,7 +530,7 @@ internal static partial class FrozenEmitter
                         for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
                         {
                             int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
-                            ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                            ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                             nint b = 0;
                             for (; b + BlockStreams <= count; b += BlockStreams)
                             {
@@ -704,7 +708,7 @@ internal static partial class FrozenEmitter
                 }
                 else
                 {
-                    w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
+                    w.Line(bfloat16 ? "ref float column = ref At(ref w, tile * TileWeightsBFloat16);" : "ref float column = ref At(ref w, tile * TileInputWeights);");
                     w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
                     w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
                     for (int a = 0; a < names.Count; a++)
@@ -738,6 +742,11 @@ internal static partial class FrozenEmitter
                 kernels.EmitPackedBetweenProducts(w, tile, vectors, sets);
                 w.Line();
                 w.Line("// += W_hh·h");
+                if (!hoisted && !bfloat16)
+                {
+                    w.Line("column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);");
+                }
+
                 if (sharedRuns)
                 {
                     CallColumnRun(w, run, "previous", kernels.Recurrent);
@@ -925,7 +934,7 @@ internal static partial class FrozenEmitter
 
     private static void EmitHoistedTileStart(SourceWriter w, LayerKernels kernels)
     {
-        w.Line("ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns");
+        w.Line("ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns");
         if (kernels.SeparateBiasGate >= 0)
         {
             w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
@@ -1077,10 +1086,13 @@ internal static partial class FrozenEmitter
     /// <summary>
     /// Whether a Vector512 packed body takes two tiles per pass: with one set of sums a tile has fewer independent FMA
     /// chains than the pipes need in flight (a GRU 3, an LSTM 4), so two go through their columns together, each
-    /// accumulator still summing its terms in the same order.
+    /// accumulator still summing its terms in the same order. Not on float32 weights that stream from L2 in a shared
+    /// column loop (<see cref="SharesColumnRuns"/>): there one tile per pass reads each product as one stream, which
+    /// measured faster (in-process on the Zen 4, LSTM (64,128): step 2,620–2,648 ns paired, 2,132–2,174 not).
     /// </summary>
     private static bool PairsTiles512(LayerKernels kernels, bool bfloat16) =>
-        Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16) == 1 && kernels.GateNames.Length < Chains && kernels.Spec.Hidden / Packed512Tile >= 2;
+        Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16) == 1 && kernels.GateNames.Length < Chains && kernels.Spec.Hidden / Packed512Tile >= 2
+        && (bfloat16 || !SharesColumnRuns(kernels.Spec, Packed512Tile));
 
     /// <summary>
     /// Whether the hoisted step projects the next block ahead (PackedStepProjectedAhead512): tiles of 16 (so a Vector512
@@ -1121,10 +1133,9 @@ internal static partial class FrozenEmitter
         int sets = Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16);
         string what = hoisted ? "hoisted packed step" : bfloat16 ? "packed step on bfloat16 weights" : "packed step";
         int tiles = spec.Hidden / Packed512Tile;
-        // The plain step shares one column loop as the 256-bit body does (SharesColumnRuns), a tile per pass: where it
-        // does, pairing tiles measured level at LSTM (32,64) and 15 % slower at (64,128), and a paired shared loop no faster.
+        // The plain step shares one column loop as the 256-bit body does (SharesColumnRuns), a tile per pass (PairsTiles512).
         bool sharedRuns = !hoisted && !bfloat16 && !ahead && SharesColumnRuns(spec, Packed512Tile);
-        bool pairTiles = PairsTiles512(kernels, bfloat16) && !sharedRuns;
+        bool pairTiles = PairsTiles512(kernels, bfloat16);
         var run = new ColumnRun("512", Width.V512, names, sets);
         if (ahead)
         {
@@ -1200,7 +1211,7 @@ internal static partial class FrozenEmitter
         void AheadStart()
         {
             w.Line("nint unitTile = unit % Tiles, unitGate = unit / Tiles;");
-            w.Line("ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);");
+            w.Line("ref float aheadColumn = ref At(ref w, unitTile * TileInputWeights + unitGate * 16);");
             w.Line("ref float aheadInput = ref xsAhead;");
             w.Line("var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);");
             w.Line(string.Join(" ", Enumerable.Range(1, AheadAccumulators - 1).Select(s => $"var ahead{N(s)} = ahead0;")));
@@ -1235,14 +1246,16 @@ internal static partial class FrozenEmitter
         {
             string[] second = paired ? [.. kernels.GateNames.Select(gate => $"a{gate}1")] : [];
             string[] all = [.. names, .. second];
-            string? pairedTile = paired ? $"TileWeights{format}" : null;
+            // The second tile's columns lie one tile's columns of the product further on (both products, on bfloat16).
+            string? inputPair = paired ? (bfloat16 ? "TileWeightsBFloat16" : "TileInputWeights") : null;
+            string? pairedTile = paired ? (bfloat16 ? "TileWeightsBFloat16" : "TileRecurrentWeights") : null;
             if (hoisted)
             {
                 EmitHoistedTileStart(w, kernels);
             }
             else
             {
-                w.Line($"ref float column = ref At(ref w, tile * TileWeights{format});");
+                w.Line(bfloat16 ? "ref float column = ref At(ref w, tile * TileWeightsBFloat16);" : "ref float column = ref At(ref w, tile * TileInputWeights);");
                 w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
                 w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
             }
@@ -1271,7 +1284,7 @@ internal static partial class FrozenEmitter
                 }
                 else
                 {
-                    Columns(all, spec.Input, "x", "InputSize", pairedTile);
+                    Columns(all, spec.Input, "x", "InputSize", inputPair);
                 }
             }
 
@@ -1295,6 +1308,11 @@ internal static partial class FrozenEmitter
             }
 
             w.Line();
+            if (!hoisted && !bfloat16)
+            {
+                w.Line("column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first");
+            }
+
             if (!ahead)
             {
                 w.Line("// += W_hh·h");

@@ -330,17 +330,17 @@ public abstract class KernelBase
         Span<uint> pairBits = MemoryMarshal.Cast<float, uint>(packed.Slice(0, tiles * pairs * width));
         for (int t = 0; t < tiles; t++)
         {
-            ReadOnlySpan<float> tileColumns = wide.AsSpan(t * columns * width, columns * width);
+            // PackTiles' W_ih columns of every tile come first, then their W_hh columns; here both stay per tile.
             Span<uint> target = pairBits.Slice(t * pairs * width, pairs * width);
             int p = 0;
-            foreach ((int start, int count) in new[] { (0, input), (input, hidden) })
+            foreach ((int start, int count) in new[] { (t * input * width, input), (tiles * input * width + t * hidden * width, hidden) })
             {
                 for (int k = 0; k < count; k += 2, p++)
                 {
                     for (int lane = 0; lane < width; lane++)
                     {
-                        uint even = BitConverter.SingleToUInt32Bits(tileColumns[(start + k) * width + lane]) & 0xFFFF0000u;
-                        uint odd = k + 1 < count ? BitConverter.SingleToUInt32Bits(tileColumns[(start + k + 1) * width + lane]) >> 16 : 0u;
+                        uint even = BitConverter.SingleToUInt32Bits(wide[start + k * width + lane]) & 0xFFFF0000u;
+                        uint odd = k + 1 < count ? BitConverter.SingleToUInt32Bits(wide[start + (k + 1) * width + lane]) >> 16 : 0u;
                         target[p * width + lane] = even | odd;
                     }
                 }
@@ -352,9 +352,11 @@ public abstract class KernelBase
 
     /// <summary>
     /// Repacks one layer-direction's PyTorch-layout parameters for the column-streaming kernels of a frozen copy. Hidden
-    /// units are split into tiles of <paramref name="tile"/>; per tile, column k of the stacked matrix [W_ih | W_hh] holds
-    /// that tile's rows of every gate side by side (gate g's units at g·tile…), so one broadcast of z[k] (z = [x; h])
-    /// feeds contiguous vectors of outputs and no horizontal sums are needed. The biases follow, per tile: b_ih + b_hh per
+    /// units are split into tiles of <paramref name="tile"/>; per tile, column k of W_ih (and of W_hh) holds that tile's
+    /// rows of every gate side by side (gate g's units at g·tile…), so one broadcast of x[k] (h[k]) feeds contiguous
+    /// vectors of outputs and no horizontal sums are needed. Every tile's W_ih columns come first, tile after tile, then
+    /// every tile's W_hh columns: a loop over one product's columns then reads one contiguous stream from tile to tile
+    /// (the hoisted step of a sequence reads only W_hh's). The biases follow, per tile: b_ih + b_hh per
     /// gate, except that <paramref name="separateBiasGate"/> (a GRU's n, whose recurrent part r scales) keeps b_ih at its
     /// place and b_hh after the gates; zeros for a layer without biases. A projection's weight_hr follows as it is.
     /// </summary>
@@ -383,7 +385,8 @@ public abstract class KernelBase
         biases.Clear();
         for (int t = 0; t < tiles; t++)
         {
-            Span<float> tileWeights = weights.Slice(t * columns * width, columns * width);
+            Span<float> inputColumns = weights.Slice(t * input * width, input * width);
+            Span<float> recurrentColumns = weights.Slice(tiles * input * width + t * recurrent * width, recurrent * width);
             Span<float> b = biases.Slice(t * biasesPerTile, biasesPerTile);
             for (int g = 0; g < gates; g++)
             {
@@ -392,12 +395,12 @@ public abstract class KernelBase
                     int row = g * hidden + t * tile + u, lane = g * tile + u;
                     for (int k = 0; k < input; k++)
                     {
-                        tileWeights[k * width + lane] = wih[row * input + k];
+                        inputColumns[k * width + lane] = wih[row * input + k];
                     }
 
                     for (int k = 0; k < recurrent; k++)
                     {
-                        tileWeights[(input + k) * width + lane] = whh[row * recurrent + k];
+                        recurrentColumns[k * width + lane] = whh[row * recurrent + k];
                     }
 
                     if (!bias)

@@ -411,6 +411,8 @@ namespace Models
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
                 public const int Tile = 16, Tiles = 2, TileColumn = 64;
                 public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
+                /// <summary>A tile's W_ih and W_hh columns, and where the W_hh columns start: after every tile's W_ih columns (PackTiles).</summary>
+                public const int TileInputWeights = InputSize * TileColumn, TileRecurrentWeights = HiddenSize * TileColumn, RecurrentWeightsOffset = Tiles * TileInputWeights;
                 public const int PackedBiasOffset = Tiles * TileWeights, PackedLength = PackedBiasOffset + Tiles * TileBiases;
 
                 /// <summary>Whether a frozen copy is packed: the packed kernel is written for 256-bit vectors.</summary>
@@ -479,7 +481,8 @@ namespace Models
 
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float columns = ref At(ref frozen, tile * TileWeights);
+                        ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
                         for (nint sub = 0; sub < Tile; sub += 8)
                         {
@@ -488,7 +491,7 @@ namespace Models
                             for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -507,7 +510,7 @@ namespace Models
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
                                 bool last = k0 + n == HiddenSize;
-                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -749,7 +752,8 @@ namespace Models
                 {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float columns = ref At(ref packed, tile * TileWeights);
+                        ref float inputColumns = ref At(ref packed, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref packed, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
                         for (nint sub = 0; sub < Tile; sub += 8)
                         {
@@ -759,7 +763,7 @@ namespace Models
                             for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -777,7 +781,7 @@ namespace Models
                             for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
-                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -951,7 +955,7 @@ namespace Models
                     // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float column = ref At(ref w, tile * TileInputWeights);
                         ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
                         // every gate starts from b_ih + b_hh
                         var ai0 = Load256(ref bias, 0);
@@ -1006,6 +1010,7 @@ namespace Models
                         }
 
                         // += W_hh·h
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         for (nint k = 0; k < HiddenSize; k += 4)
                         {
                             var z0 = Broadcast256(Load1(ref previous, k));
@@ -1084,7 +1089,7 @@ namespace Models
                 {
                     for (nint tile = 0; tile + 1 < Tiles; tile += 2)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float column = ref At(ref w, tile * TileInputWeights);
                         ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
                         // every gate starts from b_ih + b_hh
                         var ai0 = Load512(ref bias, 0);
@@ -1104,40 +1109,41 @@ namespace Models
                             af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights), z0, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 16), z0, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 32), z0, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 48), z0, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileInputWeights), z0, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileInputWeights + 16), z0, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileInputWeights + 32), z0, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileInputWeights + 48), z0, ao1);
                             var z1 = Broadcast512(Load1(ref x, k + 1));
                             ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
                             af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
                             ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn), z1, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 16), z1, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 32), z1, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 48), z1, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileInputWeights + TileColumn), z1, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileInputWeights + TileColumn + 16), z1, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileInputWeights + TileColumn + 32), z1, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileInputWeights + TileColumn + 48), z1, ao1);
                             var z2 = Broadcast512(Load1(ref x, k + 2));
                             ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn), z2, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 16), z2, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 32), z2, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 48), z2, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileInputWeights + 2 * TileColumn), z2, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileInputWeights + 2 * TileColumn + 16), z2, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileInputWeights + 2 * TileColumn + 32), z2, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileInputWeights + 2 * TileColumn + 48), z2, ao1);
                             var z3 = Broadcast512(Load1(ref x, k + 3));
                             ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn), z3, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 16), z3, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 32), z3, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 48), z3, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileInputWeights + 3 * TileColumn), z3, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileInputWeights + 3 * TileColumn + 16), z3, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileInputWeights + 3 * TileColumn + 32), z3, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileInputWeights + 3 * TileColumn + 48), z3, ao1);
                             column = ref At(ref column, 4 * TileColumn);
                         }
 
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first
                         // += W_hh·h
                         for (nint k = 0; k < HiddenSize; k += 4)
                         {
@@ -1146,37 +1152,37 @@ namespace Models
                             af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights), z0, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 16), z0, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 32), z0, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 48), z0, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights), z0, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 16), z0, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 32), z0, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 48), z0, ao1);
                             var z1 = Broadcast512(Load1(ref previous, k + 1));
                             ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
                             af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
                             ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn), z1, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 16), z1, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 32), z1, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 48), z1, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn), z1, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 16), z1, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 32), z1, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 48), z1, ao1);
                             var z2 = Broadcast512(Load1(ref previous, k + 2));
                             ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn), z2, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 16), z2, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 32), z2, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 48), z2, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn), z2, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 16), z2, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 32), z2, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 48), z2, ao1);
                             var z3 = Broadcast512(Load1(ref previous, k + 3));
                             ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn), z3, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 16), z3, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 32), z3, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 48), z3, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn), z3, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 16), z3, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 32), z3, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 48), z3, ao1);
                             column = ref At(ref column, 4 * TileColumn);
                         }
 
@@ -1215,7 +1221,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                        ProjectPackedInputs(ref frozen, TileInputWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
                     }
                     else
                     {
@@ -1245,7 +1251,7 @@ namespace Models
                     // column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers.
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load256(ref input, 0);
@@ -1336,7 +1342,7 @@ namespace Models
                 {
                     for (nint tile = 0; tile + 1 < Tiles; tile += 2)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load512(ref input, 0);
@@ -1356,37 +1362,37 @@ namespace Models
                             af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights), z0, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 16), z0, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 32), z0, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 48), z0, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights), z0, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 16), z0, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 32), z0, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 48), z0, ao1);
                             var z1 = Broadcast512(Load1(ref previous, k + 1));
                             ai0 = MultiplyAdd(Load512(ref column, TileColumn), z1, ai0);
                             af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
                             ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn), z1, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 16), z1, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 32), z1, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 48), z1, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn), z1, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 16), z1, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 32), z1, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 48), z1, ao1);
                             var z2 = Broadcast512(Load1(ref previous, k + 2));
                             ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn), z2, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 16), z2, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 32), z2, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 48), z2, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn), z2, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 16), z2, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 32), z2, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 48), z2, ao1);
                             var z3 = Broadcast512(Load1(ref previous, k + 3));
                             ai0 = MultiplyAdd(Load512(ref column, 3 * TileColumn), z3, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn), z3, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 16), z3, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 32), z3, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 48), z3, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn), z3, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 16), z3, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 32), z3, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 48), z3, ao1);
                             column = ref At(ref column, 4 * TileColumn);
                         }
 
@@ -1426,7 +1432,7 @@ namespace Models
                     for (nint tile = 0; tile + 1 < Tiles; tile += 2)
                     {
                         nint unit = step * (Tiles / 2) + (tile >> 1);   // this pass's unit of the next block
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load512(ref input, 0);
@@ -1439,7 +1445,7 @@ namespace Models
                         var ao1 = Load512(ref input, TileColumn + 48);
 
                         nint unitTile = unit % Tiles, unitGate = unit / Tiles;
-                        ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);
+                        ref float aheadColumn = ref At(ref w, unitTile * TileInputWeights + unitGate * 16);
                         ref float aheadInput = ref xsAhead;
                         var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);
                         var ahead1 = ahead0; var ahead2 = ahead0; var ahead3 = ahead0; var ahead4 = ahead0; var ahead5 = ahead0; var ahead6 = ahead0; var ahead7 = ahead0;
@@ -1451,10 +1457,10 @@ namespace Models
                             af0 = MultiplyAdd(Load512(ref column, 16), z0, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 32), z0, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 48), z0, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights), z0, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 16), z0, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 32), z0, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 48), z0, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights), z0, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 16), z0, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 32), z0, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 48), z0, ao1);
                             {
                                 var aheadWeights = Load512(ref aheadColumn, 0);
                                 ahead0 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 0)), ahead0);
@@ -1473,19 +1479,19 @@ namespace Models
                             af0 = MultiplyAdd(Load512(ref column, TileColumn + 16), z1, af0);
                             ag0 = MultiplyAdd(Load512(ref column, TileColumn + 32), z1, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, TileColumn + 48), z1, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn), z1, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 16), z1, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 32), z1, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + TileColumn + 48), z1, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn), z1, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 16), z1, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 32), z1, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + TileColumn + 48), z1, ao1);
                             var z2 = Broadcast512(Load1(ref previous, k + 2));
                             ai0 = MultiplyAdd(Load512(ref column, 2 * TileColumn), z2, ai0);
                             af0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 16), z2, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 32), z2, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 2 * TileColumn + 48), z2, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn), z2, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 16), z2, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 32), z2, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 2 * TileColumn + 48), z2, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn), z2, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 16), z2, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 32), z2, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 2 * TileColumn + 48), z2, ao1);
                             {
                                 var aheadWeights = Load512(ref aheadColumn, 0);
                                 ahead0 = MultiplyAdd(aheadWeights, Broadcast512(Load1(ref aheadInput, 0)), ahead0);
@@ -1504,10 +1510,10 @@ namespace Models
                             af0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 16), z3, af0);
                             ag0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 32), z3, ag0);
                             ao0 = MultiplyAdd(Load512(ref column, 3 * TileColumn + 48), z3, ao0);
-                            ai1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn), z3, ai1);
-                            af1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 16), z3, af1);
-                            ag1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 32), z3, ag1);
-                            ao1 = MultiplyAdd(Load512(ref column, TileWeights + 3 * TileColumn + 48), z3, ao1);
+                            ai1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn), z3, ai1);
+                            af1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 16), z3, af1);
+                            ag1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 32), z3, ag1);
+                            ao1 = MultiplyAdd(Load512(ref column, TileRecurrentWeights + 3 * TileColumn + 48), z3, ao1);
                             column = ref At(ref column, 4 * TileColumn);
                         }
                         for (nint k = 16; k < InputSize; k++)

@@ -411,6 +411,8 @@ namespace Models
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
                 public const int Tile = 16, Tiles = 1, TileColumn = 64;
                 public const int TileWeights = (InputSize + HiddenSize) * TileColumn, TileBiases = 64;
+                /// <summary>A tile's W_ih and W_hh columns, and where the W_hh columns start: after every tile's W_ih columns (PackTiles).</summary>
+                public const int TileInputWeights = InputSize * TileColumn, TileRecurrentWeights = HiddenSize * TileColumn, RecurrentWeightsOffset = Tiles * TileInputWeights;
                 public const int PackedBiasOffset = Tiles * TileWeights, PackedLength = PackedBiasOffset + Tiles * TileBiases;
 
                 /// <summary>Whether a frozen copy is packed: the packed kernel is written for 256-bit vectors.</summary>
@@ -478,7 +480,8 @@ namespace Models
 
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float columns = ref At(ref frozen, tile * TileWeights);
+                        ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
                         for (nint sub = 0; sub < Tile; sub += 8)
                         {
@@ -487,7 +490,7 @@ namespace Models
                             for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -506,7 +509,7 @@ namespace Models
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
                                 bool last = k0 + n == HiddenSize;
-                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -748,7 +751,8 @@ namespace Models
                 {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float columns = ref At(ref packed, tile * TileWeights);
+                        ref float inputColumns = ref At(ref packed, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref packed, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
                         for (nint sub = 0; sub < Tile; sub += 8)
                         {
@@ -758,7 +762,7 @@ namespace Models
                             for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                                ref float chunk = ref At(ref columns, k0 * TileColumn + sub);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -776,7 +780,7 @@ namespace Models
                             for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
                             {
                                 int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
-                                ref float chunk = ref At(ref columns, (InputSize + k0) * TileColumn + sub);
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
@@ -950,7 +954,7 @@ namespace Models
                     // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float column = ref At(ref w, tile * TileInputWeights);
                         ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
                         // every gate starts from b_ih + b_hh
                         var ai0 = Load256(ref bias, 0);
@@ -1040,6 +1044,7 @@ namespace Models
                         column = ref At(ref column, 8 * TileColumn);
 
                         // += W_hh·h
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         for (nint k = 0; k < HiddenSize; k += 4)
                         {
                             var z0 = Broadcast256(Load1(ref previous, k));
@@ -1118,7 +1123,7 @@ namespace Models
                 {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float column = ref At(ref w, tile * TileInputWeights);
                         ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
                         // every gate starts from b_ih + b_hh
                         var ai0 = Load512(ref bias, 0);
@@ -1171,6 +1176,7 @@ namespace Models
                         }
                         column = ref At(ref column, 8 * TileColumn);
 
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first
                         // += W_hh·h
                         for (nint k = 0; k < HiddenSize; k += 4)
                         {
@@ -1224,7 +1230,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                        ProjectPackedInputs(ref frozen, TileInputWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
                     }
                     else
                     {
@@ -1253,7 +1259,7 @@ namespace Models
                     // column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers.
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load256(ref input, 0);
@@ -1344,7 +1350,7 @@ namespace Models
                 {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load512(ref input, 0);
@@ -1406,7 +1412,7 @@ namespace Models
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
                         nint unit = step * Tiles + tile;   // this pass's unit of the next block, if any
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load512(ref input, 0);
@@ -1417,7 +1423,7 @@ namespace Models
                         if (unit < 4 * Tiles)
                         {
                             nint unitTile = unit % Tiles, unitGate = unit / Tiles;
-                            ref float aheadColumn = ref At(ref w, unitTile * TileWeights + unitGate * 16);
+                            ref float aheadColumn = ref At(ref w, unitTile * TileInputWeights + unitGate * 16);
                             ref float aheadInput = ref xsAhead;
                             var ahead0 = Load512(ref w, PackedBiasOffset + unitTile * TileBiases + unitGate * 16);
                             var ahead1 = ahead0; var ahead2 = ahead0; var ahead3 = ahead0; var ahead4 = ahead0; var ahead5 = ahead0; var ahead6 = ahead0; var ahead7 = ahead0;

@@ -378,6 +378,8 @@ namespace Models
                 /// <summary>Hidden units per tile of the packed layout, tiles, and floats per packed column (every gate's rows of a tile).</summary>
                 public const int Tile = 8, Tiles = 1, TileColumn = 32;
                 public const int TileWeights = (InputSize + ProjectionSize) * TileColumn, TileBiases = 32;
+                /// <summary>A tile's W_ih and W_hh columns, and where the W_hh columns start: after every tile's W_ih columns (PackTiles).</summary>
+                public const int TileInputWeights = InputSize * TileColumn, TileRecurrentWeights = ProjectionSize * TileColumn, RecurrentWeightsOffset = Tiles * TileInputWeights;
                 public const int PackedBiasOffset = Tiles * TileWeights, PackedHrOffset = PackedBiasOffset + Tiles * TileBiases, PackedLength = PackedHrOffset + ProjectionSize * HiddenSize;
 
                 /// <summary>Whether a frozen copy is packed: the packed kernel is written for 256-bit vectors.</summary>
@@ -439,7 +441,7 @@ namespace Models
                     // (broadcast z_k, multiply-add the column's contiguous weights), then the gate equations in registers.
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights);
+                        ref float column = ref At(ref w, tile * TileInputWeights);
                         ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);
                         // no biases: the packed biases are zero
                         var ai0 = Load256(ref bias, 0);
@@ -477,6 +479,7 @@ namespace Models
                         column = ref At(ref column, 4 * TileColumn);
 
                         // += W_hh·h
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                         {
                             var z0 = Broadcast256(Load1(ref previous, 0));
                             ai0 = MultiplyAdd(Load256(ref column, 0), z0, ai0);
@@ -537,7 +540,7 @@ namespace Models
                 {
                     if (PackedPath)
                     {
-                        ProjectPackedInputs(ref frozen, TileWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
+                        ProjectPackedInputs(ref frozen, TileInputWeights, ref At(ref frozen, PackedBiasOffset), TileBiases, Tiles, TileColumn, InputSize, ref xs, xStride, ref projected, steps);
                     }
                     else
                     {
@@ -566,7 +569,7 @@ namespace Models
                     // column at a time (broadcast h_k, multiply-add the column's contiguous weights), then the gate equations in registers.
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
-                        ref float column = ref At(ref w, tile * TileWeights + InputSize * TileColumn);   // the W_hh columns
+                        ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns
                         ref float input = ref At(ref projected, tile * TileColumn);
                         // the input part: the packed biases + W_ih·x, computed beforehand
                         var ai0 = Load256(ref input, 0);
