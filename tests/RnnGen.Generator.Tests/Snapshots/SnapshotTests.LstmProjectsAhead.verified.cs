@@ -1010,7 +1010,7 @@ namespace Models
                         }
 
                         // += W_hh·h
-                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first
                         for (nint k = 0; k < HiddenSize; k += 4)
                         {
                             var z0 = Broadcast256(Load1(ref previous, k));

@@ -479,7 +479,7 @@ namespace Models
                         column = ref At(ref column, 4 * TileColumn);
 
                         // += W_hh·h
-                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first
                         {
                             var z0 = Broadcast256(Load1(ref previous, 0));
                             ai0 = MultiplyAdd(Load256(ref column, 0), z0, ai0);
