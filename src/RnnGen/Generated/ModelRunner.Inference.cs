@@ -537,14 +537,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             ref float activations = ref At(ref scratch, count * LayerState);
             if (count == 1)
             {
-                // No copy where the layer's step allows it: a copy puts two store-to-load hops between one h and the next.
-                bool inPlace = layer == 0 ? TFirst.StepsInPlace : TUpper.StepsInPlace;
-                ref float previous = ref inPlace ? ref states : ref scratch;
-                if (!inPlace)
-                {
-                    Copy(ref states, ref scratch, LayerState);
-                }
-
+                ref float previous = ref Previous(layer == 0 ? TFirst.StepsInPlace : TUpper.StepsInPlace, ref states, ref scratch);
                 if (layer == 0)
                 {
                     TFirst.Step(ref w, ref x, ref previous, ref states, ref activations);
@@ -575,15 +568,23 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             TFirst.ProjectInputs(ref At(ref weights, Offset(0, 0)), ref xs, xStride, ref projections, steps);
 
         /// <summary>Layer 0 of one stream, its input part read from <paramref name="projected"/> (one row of TFirst.ProjectInputs).</summary>
-        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch)
+        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
+            TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref Previous(TFirst.StepsInPlace, ref state, ref scratch), ref state, ref At(ref scratch, LayerState));
+
+        /// <summary>
+        /// What one stream's layer step reads as previous: the state itself where the layer's step allows it (a copy puts
+        /// two store-to-load hops between one h and the next), else its copy in scratch.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ref float Previous(bool inPlace, ref float state, ref float scratch)
         {
-            ref float previous = ref TFirst.StepsInPlace ? ref state : ref scratch;
-            if (!TFirst.StepsInPlace)
+            if (inPlace)
             {
-                Copy(ref state, ref scratch, LayerState);
+                return ref state;
             }
 
-            TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref previous, ref state, ref At(ref scratch, LayerState));
+            Copy(ref state, ref scratch, LayerState);
+            return ref scratch;
         }
 
         /// <summary>Never: the live projection reads PyTorch's row-major W_ih, with no packed step to hide it in.</summary>
