@@ -71,21 +71,20 @@ public class DispatchTests
     }
 
     /// <summary>
-    /// Where the packed step runs a tile's W_ih and W_hh products through one shared column loop: several tiles, weights
-    /// past 32 KB (from L2), both column counts multiples of the unroll and W_ih·x not fully unrolled; tiles of 16 get it in
-    /// their Vector512 body too, a tile per pass.
+    /// Where the float32 Vector512 packed body takes two tiles per pass: an LSTM's (a GRU sums in two sets) of several
+    /// tiles of 16 while its weights fit in L1 or its W_ih·x is short; with weights from L2 (past 32 KB) behind more
+    /// inputs, a tile per pass. The bfloat16 body pairs tiles either way.
     /// </summary>
     [Theory]
-    [InlineData("[Gru(input: 32, hidden: 64)]", true, true)]
-    [InlineData("[Lstm(input: 32, hidden: 64)]", true, true)]
-    [InlineData("[Lstm(input: 32, hidden: 40)]", true, false)]   // tiles of 8: no Vector512 body
-    [InlineData("[Lstm(input: 64, hidden: 128, ProjectionSize = 32)]", true, true)]
-    [InlineData("[Lstm(input: 8, hidden: 32)]", false, false)]   // 20 KB: in L1
-    [InlineData("[Lstm(input: 16, hidden: 16)]", false, false)]  // one tile
-    [InlineData("[Gru(input: 10, hidden: 64)]", false, false)]   // 10 input columns: not a multiple of the unroll
-    [InlineData("[Gru(input: 8, hidden: 96)]", false, false)]    // W_ih·x fully unrolled
-    [InlineData("[Gru(input: 32, hidden: 65)]", false, false)]   // no packed kernel
-    public void PackedStepSharesOneColumnLoopWhereTheWeightsStreamFromL2(string attribute, bool shared, bool vector512)
+    [InlineData("[Lstm(input: 8, hidden: 32)]", true, 2)]     // 20 KB
+    [InlineData("[Lstm(input: 8, hidden: 48)]", true, 3)]     // 43 KB, 8 input columns
+    [InlineData("[Gru(input: 8, hidden: 32)]", false, 2)]     // two sets of sums
+    [InlineData("[Gru(input: 32, hidden: 64)]", false, 4)]
+    [InlineData("[Lstm(input: 40, hidden: 32)]", false, 2)]   // 36 KB
+    [InlineData("[Lstm(input: 32, hidden: 64)]", false, 4)]   // 96 KB
+    [InlineData("[Lstm(input: 64, hidden: 128)]", false, 8)]  // 384 KB
+    [InlineData("[Lstm(input: 16, hidden: 16)]", false, 1)]   // one tile
+    public void PackedStep512PairsTilesOnlyWhileTheWeightsFitInL1(string attribute, bool paired, int tiles)
     {
         GeneratorRun run = GeneratorHarness.Run($$"""
             using RnnGen;
@@ -94,20 +93,10 @@ public class DispatchTests
             """);
         Assert.Empty(run.Diagnostics);
         string source = run.Source("Models.Cell.g.cs");
-        Assert.Equal(shared, source.Contains("private static void PackedColumnRun256(", StringComparison.Ordinal));
-        Assert.Equal(shared ? 2 : 0, CountOf(source, "PackedColumnRun256(ref column, ref "));
-        Assert.Equal(vector512, source.Contains("private static void PackedColumnRun512(", StringComparison.Ordinal));
-        Assert.Equal(vector512 ? 2 : 0, CountOf(source, "PackedColumnRun512(ref column, ref "));
-    }
-
-    private static int CountOf(string text, string value)
-    {
-        int count = 0;
-        for (int at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
+        const string Summary = "/// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units";
+        Assert.Contains(Summary, source, StringComparison.Ordinal);
+        Assert.Equal(paired, source.Contains(Summary + ", two tiles at a time.</summary>", StringComparison.Ordinal));
+        Assert.Equal(tiles > 1, source.Contains("/// <summary>PackedStep256BFloat16 with one Vector512 per gate of a tile of 16 units, two tiles at a time.</summary>", StringComparison.Ordinal));
+        Assert.DoesNotContain("PackedColumnRun", source, StringComparison.Ordinal);
     }
 }

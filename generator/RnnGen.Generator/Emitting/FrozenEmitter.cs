@@ -667,13 +667,6 @@ internal static partial class FrozenEmitter
             }
         }
 
-        bool sharedRuns = !hoisted && !bfloat16 && SharesColumnRuns(spec, tile);
-        var run = new ColumnRun("256", Width.V256, names, sets);
-        if (sharedRuns)
-        {
-            EmitColumnRun(w, run);
-        }
-
         string m = kernels.Projected ? ", ref float m" : "";
         w.Line(hoisted
             ? "/// <summary>PackedStep256 with the input part (biases and W_ih·x) read from projected, a row of FrozenProjectInputs.</summary>"
@@ -729,14 +722,7 @@ internal static partial class FrozenEmitter
                 {
                     w.Line();
                     w.Line("// += W_ih·x");
-                    if (sharedRuns)
-                    {
-                        CallColumnRun(w, run, "x", "InputSize");
-                    }
-                    else
-                    {
-                        (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Input, "x", "InputSize");
-                    }
+                    (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Input, "x", "InputSize");
                 }
 
                 kernels.EmitPackedBetweenProducts(w, tile, vectors, sets);
@@ -747,14 +733,7 @@ internal static partial class FrozenEmitter
                     w.Line("column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first");
                 }
 
-                if (sharedRuns)
-                {
-                    CallColumnRun(w, run, "previous", kernels.Recurrent);
-                }
-                else
-                {
-                    (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
-                }
+                (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
 
                 if (sets == 2)
                 {
@@ -864,73 +843,6 @@ internal static partial class FrozenEmitter
     }
 
     /// <summary>A hoisted packed step's references for one tile: its W_hh columns, its biases (for a separate bias gate), its input parts.</summary>
-    /// <summary>
-    /// Whether the packed step (PackedStep256, and PackedStep512 a tile per pass) runs both of a tile's products through one
-    /// column loop (<see cref="EmitColumnRun"/>) instead of a loop each: when there are several tiles and the weights
-    /// stream from L2 (more than 32 KB). When a tile's W_ih and W_hh columns lay side by side, each of two loops jumped
-    /// from tile to tile past the other's columns and the weights arrived late: in-process on a Zen 4 with AVX-512 off,
-    /// GRU (32,64)'s column products took 570 ns as two loops, 436 ns as one (a plain read of the same 72 KB: 405 ns),
-    /// the same floats; software prefetching did not help. PackTiles now puts every tile's W_ih columns before every
-    /// tile's W_hh columns, which streams each loop as well (427 ns with two loops) and also the hoisted steps, which
-    /// read only W_hh; the shared loop is kept as measured. One tile, or weights in L1, gain nothing.
-    /// </summary>
-    private static bool SharesColumnRuns(LayerSpec spec, int tile) =>
-        spec.Hidden / tile > 1 && spec.Input % Unroll == 0 && spec.Recurrent % Unroll == 0 && spec.Input > 2 * Unroll
-        && (long)spec.Gates * spec.Hidden * (spec.Input + spec.Recurrent) * sizeof(float) > 32 * 1024;
-
-    /// <summary>A shared column loop, <c>PackedColumnRun{Name}</c>: its width and the accumulators it carries (with two sets, also their b twins).</summary>
-    private sealed record ColumnRun(string Name, Width Width, IReadOnlyList<string> Accumulators, int Sets)
-    {
-        public List<string> AllSums => Sets == 2 ? [.. Accumulators, .. Accumulators.Select(name => name + "b")] : [.. Accumulators];
-    }
-
-    /// <summary>The sums a <see cref="ColumnRun"/> carries, as a struct, and its column loop.</summary>
-    private static void EmitColumnRun(SourceWriter w, ColumnRun run)
-    {
-        List<string> all = run.AllSums;
-        w.Line($"/// <summary>The gate sums of a tile carried through PackedColumnRun{run.Name}.</summary>");
-        using (w.Block($"private struct PackedSums{run.Name}"))
-        {
-            w.Line($"public global::System.Runtime.Intrinsics.Vector{run.Width.Suffix}<float> {string.Join(", ", all)};");
-        }
-
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// sums += the next count packed columns · z (count a multiple of 4): both products of a tile go through this one loop,");
-        w.Line("/// so its loads walk the packed weights in order across the W_ih/W_hh boundary and from tile to tile (FrozenEmitter.SharesColumnRuns).");
-        w.Line("/// </summary>");
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void PackedColumnRun{run.Name}(ref float column, ref float z, nint count, ref PackedSums{run.Name} sums)"))
-        {
-            foreach (string name in all)
-            {
-                w.Line($"var {name} = sums.{name};");
-            }
-
-            w.Line();
-            EmitColumns(w, run.Width, run.Accumulators, run.Sets, 4 * Unroll, "z", "count");
-            w.Line();
-            foreach (string name in all)
-            {
-                w.Line($"sums.{name} = {name};");
-            }
-        }
-
-        w.Line();
-    }
-
-    /// <summary>A call of a <see cref="ColumnRun"/> on the tile's sums from column (the caller moves column on to the W_hh columns).</summary>
-    private static void CallColumnRun(SourceWriter w, ColumnRun run, string z, string count)
-    {
-        List<string> all = run.AllSums;
-        using (w.Block(""))
-        {
-            w.Line($"var sums = new PackedSums{run.Name} {{ {string.Join(", ", all.Select(name => $"{name} = {name}"))} }};");
-            w.Line($"PackedColumnRun{run.Name}(ref column, ref {z}, {count}, ref sums);");
-            w.Line(string.Join(" ", all.Select(name => $"{name} = sums.{name};")));
-        }
-    }
-
     private static void EmitHoistedTileStart(SourceWriter w, LayerKernels kernels)
     {
         w.Line("ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns");
@@ -1085,13 +997,18 @@ internal static partial class FrozenEmitter
     /// <summary>
     /// Whether a Vector512 packed body takes two tiles per pass: with one set of sums a tile has fewer independent FMA
     /// chains than the pipes need in flight (a GRU 3, an LSTM 4), so two go through their columns together, each
-    /// accumulator still summing its terms in the same order. Not on float32 weights that stream from L2 in a shared
-    /// column loop (<see cref="SharesColumnRuns"/>): there one tile per pass reads each product as one stream, which
-    /// measured faster (in-process on the Zen 4, LSTM (64,128): step 2,620–2,648 ns paired, 2,132–2,174 not).
+    /// accumulator still summing its terms in the same order. Not on float32 weights that stream from L2
+    /// (<see cref="StreamsFromL2"/>) with more than 2 · <see cref="Unroll"/> input columns: there one tile per pass,
+    /// reading each product as one stream, measured faster (in-process on the Zen 4, LSTM (64,128): step 1,942 ns, paired 2,771);
+    /// with a short W_ih·x the extra chains still pay (LSTM (8,48): 163 ns paired, 198 not; (8,64) level).
     /// </summary>
     private static bool PairsTiles512(LayerKernels kernels, bool bfloat16) =>
         Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16) == 1 && kernels.GateNames.Length < Chains && kernels.Spec.Hidden / Packed512Tile >= 2
-        && (bfloat16 || !SharesColumnRuns(kernels.Spec, Packed512Tile));
+        && (bfloat16 || !StreamsFromL2(kernels.Spec) || kernels.Spec.Input <= 2 * Unroll);
+
+    /// <summary>Whether a layer's float32 weights, more than one tile of 16 of them, outgrow L1 (32 KB) and stream from L2.</summary>
+    private static bool StreamsFromL2(LayerSpec spec) =>
+        spec.Hidden / Packed512Tile > 1 && (long)spec.Gates * spec.Hidden * (spec.Input + spec.Recurrent) * sizeof(float) > 32 * 1024;
 
     /// <summary>
     /// Whether the hoisted step projects the next block ahead (PackedStepProjectedAhead512): tiles of 16 (so a Vector512
@@ -1132,19 +1049,11 @@ internal static partial class FrozenEmitter
         int sets = Sets(kernels.GateNames.Length * (Packed512Tile / 8), bfloat16);
         string what = hoisted ? "hoisted packed step" : bfloat16 ? "packed step on bfloat16 weights" : "packed step";
         int tiles = spec.Hidden / Packed512Tile;
-        // The plain step shares one column loop as the 256-bit body does (SharesColumnRuns), a tile per pass (PairsTiles512).
-        bool sharedRuns = !hoisted && !bfloat16 && !ahead && SharesColumnRuns(spec, Packed512Tile);
         bool pairTiles = PairsTiles512(kernels, bfloat16);
-        var run = new ColumnRun("512", Width.V512, names, sets);
         if (ahead)
         {
             EmitAheadBody();
             return;
-        }
-
-        if (sharedRuns)
-        {
-            EmitColumnRun(w, run);
         }
 
         w.Lines($$"""
@@ -1277,14 +1186,7 @@ internal static partial class FrozenEmitter
             {
                 w.Line();
                 w.Line("// += W_ih·x");
-                if (sharedRuns)
-                {
-                    CallColumnRun(w, run, "x", "InputSize");
-                }
-                else
-                {
-                    Columns(all, spec.Input, "x", "InputSize", inputPair);
-                }
+                Columns(all, spec.Input, "x", "InputSize", inputPair);
             }
 
             string[] asides = ["", ""];
@@ -1315,14 +1217,7 @@ internal static partial class FrozenEmitter
             if (!ahead)
             {
                 w.Line("// += W_hh·h");
-                if (sharedRuns)
-                {
-                    CallColumnRun(w, run, "previous", kernels.Recurrent);
-                }
-                else
-                {
-                    Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
-                }
+                Columns(all, spec.Recurrent, "previous", kernels.Recurrent, pairedTile);
             }
             else if (paired)
             {
