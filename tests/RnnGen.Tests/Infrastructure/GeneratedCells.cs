@@ -28,7 +28,7 @@ namespace RnnGen.Tests.Infrastructure;
 [Lstm(input: 8, hidden: 48)] public partial class Lstm8x48;
 [Gru(input: 8, hidden: 48)] public partial class Gru8x48;
 
-// Five tiles of 8 units from L2 (35 KB): the 256-bit packed step with one shared column loop on every path.
+// Five tiles of 8 units from L2 (35 KB): the 256-bit packed step reading each product from tile to tile, on every path.
 [Lstm(input: 32, hidden: 40)] public partial class Lstm32x40;
 [Gru(input: 32, hidden: 40)] public partial class Gru32x40;
 
