@@ -274,11 +274,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private const int AheadBudget = 2 * ProjectionBudget;
 
     /// <summary>
-    /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (512 KB): below, the weights stay in a
-    /// core's L2 and the extra pass over the projections costs more than reading W_ih per step (sequences.sh on a Zen 4:
-    /// Forward ÷ Step 1.10–1.20 at (32,64), 0.99–1.01 at (64,128), 0.81–0.82 at (128,256)).
+    /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (256 KB). In-process on a Zen 4 (T = 100,
+    /// weights ×4, medians of 7 rounds): Forward ÷ Step 0.90–0.92 at (64,128) (0.92–0.95 with AVX-512 off) and 0.73–0.79
+    /// at (128,256) hoisted, 1.12–1.14 at (32,64), whose 96 KB stay in L1 and L2 and whose extra pass over the
+    /// projections costs more than reading W_ih each step (InputProjection).
     /// </summary>
-    private const int HoistingMinimumWeights = 128 * 1024;
+    private const int HoistingMinimumWeights = 64 * 1024;
 
     /// <summary>
     /// The same on a packed frozen copy (64 KB), whose projection is an outer product with no horizontal sums

@@ -22,11 +22,20 @@ internal static class InputProjection
         int t = 0;
         if (Vector256.IsHardwareAccelerated && columns >= Vector256<float>.Count)
         {
+            bool wide = Vector512.IsHardwareAccelerated && columns >= Vector512<float>.Count;
             for (; t + StepsPerLoad <= steps; t += StepsPerLoad)
             {
                 ref float x = ref Unsafe.Add(ref xs, (nint)t * xStride);
                 ref float d = ref Unsafe.Add(ref dest, (nint)t * rows);
                 int r = 0;
+                if (wide)
+                {
+                    for (; r + 2 <= rows; r += 2)
+                    {
+                        TwoRowsFourSteps512(ref Unsafe.Add(ref w, (nint)r * columns), columns, ref x, xStride, ref Unsafe.Add(ref d, r), rows);
+                    }
+                }
+
                 for (; r + 2 <= rows; r += 2)
                 {
                     TwoRowsFourSteps(ref Unsafe.Add(ref w, (nint)r * columns), columns, ref x, xStride, ref Unsafe.Add(ref d, r), rows);
@@ -127,6 +136,56 @@ internal static class InputProjection
             row = sums.GetElement(s);
             Unsafe.Add(ref row, 1) = sums.GetElement(StepsPerLoad + s);
         }
+    }
+
+    /// <summary>
+    /// <see cref="TwoRowsFourSteps"/> on Vector512 (columns ≥ 16): half the loads and FMAs per column; each accumulator's
+    /// halves are added before the eight are reduced, so the sums' order differs from the 256-bit body's (float rounding).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TwoRowsFourSteps512(ref float w0, int columns, ref float x, int xStride, ref float d, int rows)
+    {
+        ref float w1 = ref Unsafe.Add(ref w0, columns);
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * (nint)xStride);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * (nint)xStride);
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        int last = columns - Vector512<float>.Count;
+        nint k = 0;
+        for (; k <= last; k += Vector512<float>.Count)
+        {
+            Vector512<float> u = Vector512.LoadUnsafe(ref w0, (nuint)k), v = Vector512.LoadUnsafe(ref w1, (nuint)k);
+            Vector512<float> y0 = Vector512.LoadUnsafe(ref x, (nuint)k), y1 = Vector512.LoadUnsafe(ref x1, (nuint)k);
+            Vector512<float> y2 = Vector512.LoadUnsafe(ref x2, (nuint)k), y3 = Vector512.LoadUnsafe(ref x3, (nuint)k);
+            a00 = VectorMath.MultiplyAdd(u, y0, a00); a01 = VectorMath.MultiplyAdd(u, y1, a01);
+            a02 = VectorMath.MultiplyAdd(u, y2, a02); a03 = VectorMath.MultiplyAdd(u, y3, a03);
+            a10 = VectorMath.MultiplyAdd(v, y0, a10); a11 = VectorMath.MultiplyAdd(v, y1, a11);
+            a12 = VectorMath.MultiplyAdd(v, y2, a12); a13 = VectorMath.MultiplyAdd(v, y3, a13);
+        }
+
+        if (k < columns)
+        {
+            // The overlapping last vector, its inputs masked to zero in the columns already counted.
+            Vector512<float> mask = VectorMath.TailMask512(columns % Vector512<float>.Count);
+            Vector512<float> u = Vector512.LoadUnsafe(ref w0, (nuint)last), v = Vector512.LoadUnsafe(ref w1, (nuint)last);
+            Vector512<float> y0 = Vector512.LoadUnsafe(ref x, (nuint)last) & mask, y1 = Vector512.LoadUnsafe(ref x1, (nuint)last) & mask;
+            Vector512<float> y2 = Vector512.LoadUnsafe(ref x2, (nuint)last) & mask, y3 = Vector512.LoadUnsafe(ref x3, (nuint)last) & mask;
+            a00 = VectorMath.MultiplyAdd(u, y0, a00); a01 = VectorMath.MultiplyAdd(u, y1, a01);
+            a02 = VectorMath.MultiplyAdd(u, y2, a02); a03 = VectorMath.MultiplyAdd(u, y3, a03);
+            a10 = VectorMath.MultiplyAdd(v, y0, a10); a11 = VectorMath.MultiplyAdd(v, y1, a11);
+            a12 = VectorMath.MultiplyAdd(v, y2, a12); a13 = VectorMath.MultiplyAdd(v, y3, a13);
+        }
+
+        // Lane s: row r at step s; lane 4 + s: row r + 1 at step s.
+        Vector256<float> sums = VectorMath.SumEach(Fold(a00), Fold(a01), Fold(a02), Fold(a03), Fold(a10), Fold(a11), Fold(a12), Fold(a13));
+        for (int s = 0; s < StepsPerLoad; s++)
+        {
+            ref float row = ref Unsafe.Add(ref d, (nint)s * rows);
+            row = sums.GetElement(s);
+            Unsafe.Add(ref row, 1) = sums.GetElement(StepsPerLoad + s);
+        }
+
+        static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
     }
 
     private static float Dot256(ref float row, ref float x, int columns)
