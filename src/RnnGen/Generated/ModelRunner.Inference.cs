@@ -276,7 +276,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>
     /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (256 KB). In-process on a Zen 4 (T = 100,
     /// weights ×4, medians of 7 rounds): Forward ÷ Step 0.90–0.92 at (64,128) (0.92–0.95 with AVX-512 off) and 0.73–0.79
-    /// at (128,256) hoisted, 1.12–1.14 at (32,64), whose 96 KB stay in L1 and L2 and whose extra pass over the
+    /// at (128,256) hoisted, 1.12–1.14 at LSTM (32,64), whose 96 KB stay in L2 and whose extra pass over the
     /// projections costs more than reading W_ih each step (InputProjection).
     /// </summary>
     private const int HoistingMinimumWeights = 64 * 1024;

@@ -14,7 +14,7 @@ public static class SimdSupport
     /// Zen 4 the cell's step is no faster on those renderings than on Vector256 (the training kernels from 64 units are:
     /// <see cref="Vector512Training"/>; docs/performance.md, "Vector512"). A frozen snapshot's packed single-stream step and its hoisted sequence step take
     /// their Vector512 bodies wherever Vector512 is accelerated: they measured faster, and give the 256-bit bodies' results
-    /// bit for bit.
+    /// bit for bit. A live sequence's hoisted input projection follows <see cref="Vector512Projection"/>.
     /// </summary>
     public static bool Vector512Kernels { get; } = Vector512.IsHardwareAccelerated && Choice() == true;
 
@@ -27,6 +27,14 @@ public static class SimdSupport
     /// "Training kernels on Vector512 by default"); the forward kernels keep <see cref="Vector512Kernels"/>.
     /// </summary>
     public static bool Vector512Training { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
+
+    /// <summary>
+    /// Whether the input projection a live sequence hoists (InputProjection: row dot products, two rows against four
+    /// steps) takes Vector512 rows: as <see cref="Vector512Training"/>, wherever Vector512 is accelerated unless the
+    /// process opts out, whatever path the steps take. On a Zen 4 the live Forward took 0.73–0.79 of its Step at
+    /// (128,256) with them, 0.77–0.82 on 256-bit rows (docs/performance.md, "Live sequences hoisted from 256 KB").
+    /// </summary>
+    internal static bool Vector512Projection { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
 
     /// <summary>The process's choice of Vector512 kernels: true opted in, false opted out, null unsaid. The switch wins.</summary>
     private static bool? Choice() => Choose(

@@ -262,9 +262,9 @@ public sealed class BatchEquivalenceTests(ITestOutputHelper output)
                 ModelData stream = data.Stream(b, model.Shape);
                 Tape<float> single = model.CreateTape(Steps);
                 (float[] streamOutputs, float[] streamState) = stream.Record(model, single);
-                bool packed = BatchSubjects.TrainingBatchPacks(model.Shape, batch);
-                BatchSubjects.AssertSameOrRounded(streamOutputs, Batches.Rows<float>(outputs, batch, b, o), packed, $"{what}: tape ForwardBatch outputs of stream {b}");
-                BatchSubjects.AssertSameOrRounded(streamState, states.AsSpan(b * s, s), packed, $"{what}: tape ForwardBatch final state of stream {b}");
+                bool reordered = BatchSubjects.TrainingBatchPacks(model.Shape, batch) || (batch > 1 && BatchSubjects.SingleStreamTapeHoists(model.Shape));
+                BatchSubjects.AssertSameOrRounded(streamOutputs, Batches.Rows<float>(outputs, batch, b, o), reordered, $"{what}: tape ForwardBatch outputs of stream {b}");
+                BatchSubjects.AssertSameOrRounded(streamState, states.AsSpan(b * s, s), reordered, $"{what}: tape ForwardBatch final state of stream {b}");
 
                 (float[] stateGradient, float[] streamInputGradients, float[] streamParameterGradients) = stream.Differentiate(model, single);
                 double[] expectedState = FixtureRunner.Widen<float>(stateGradient), expectedInputs = FixtureRunner.Widen<float>(streamInputGradients);

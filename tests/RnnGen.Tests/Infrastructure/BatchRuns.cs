@@ -223,15 +223,28 @@ internal static class BatchSubjects
     public static bool TrainingBatchPacks(ModelShape shape, int batch) =>
         batch > 1 && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && shape.ProjectionSize == 0 && shape.ResetAfter;
 
-    /// <summary>Relative bound on a packed training pass against the same values computed unpacked.</summary>
+    /// <summary>
+    /// Whether the tape-taking Forward of one stream hoists some layer-direction's input projection (ModelRunner: from
+    /// 64 Ki floats of W_ih + W_hh), and so sums in another order than a batch of B &gt; 1, which steps without hoisting.
+    /// </summary>
+    public static bool SingleStreamTapeHoists(ModelShape shape)
+    {
+        int gates = shape.Kind == CellKind.Lstm ? 4 : 3;
+        int recurrent = shape.ProjectionSize > 0 ? shape.ProjectionSize : shape.HiddenSize;
+        int upperInput = shape.Directions * recurrent;
+        return gates * shape.HiddenSize * (shape.InputSize + recurrent) >= 64 * 1024
+            || (shape.Layers > 1 && gates * shape.HiddenSize * (upperInput + recurrent) >= 64 * 1024);
+    }
+
+    /// <summary>Relative bound on a packed or hoisted training pass against the same values computed otherwise.</summary>
     public const float PackedTrainingTolerance = 1e-5f;
 
-    /// <summary>Bit for bit, unless <paramref name="packed"/>: then within <see cref="PackedTrainingTolerance"/>.</summary>
-    public static void AssertSameOrRounded(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, bool packed, string what)
+    /// <summary>Bit for bit, unless <paramref name="reordered"/>: then within <see cref="PackedTrainingTolerance"/>.</summary>
+    public static void AssertSameOrRounded(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, bool reordered, string what)
     {
-        if (packed)
+        if (reordered)
         {
-            Models.AssertClose(expected, actual, PackedTrainingTolerance, what + " (packed batched step: sums in another order)");
+            Models.AssertClose(expected, actual, PackedTrainingTolerance, what + " (a packed batched step or a hoisted single stream: sums in another order)");
         }
         else
         {

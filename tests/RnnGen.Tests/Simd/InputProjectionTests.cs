@@ -5,7 +5,7 @@ namespace RnnGen.Tests.Simd;
 
 /// <summary>
 /// The live sequences' hoisted input projection (P[t, r] = W[r, :]·x_t + b[r], row-major W) on whatever path this host
-/// runs (Vector512 rows where it is accelerated and a row has 16 columns or more, else Vector256, else scalar): every
+/// runs (Vector512 rows where it is accelerated, not opted out, and a row has 16 columns or more, else Vector256, else scalar): every
 /// entry within 1e-6 of Σ|w·x| + |b| of the double-precision sum, for column counts on both sides of each vector
 /// width (tails masked), an odd row count (a last lone row) and step counts around its blocks of four.
 /// </summary>
