@@ -128,8 +128,13 @@ internal static class InputProjection
             a12 = VectorMath.MultiplyAdd(v, y2, a12); a13 = VectorMath.MultiplyAdd(v, y3, a13);
         }
 
-        // Lane s: row r at step s; lane 4 + s: row r + 1 at step s.
-        Vector256<float> sums = VectorMath.SumEach(a00, a01, a02, a03, a10, a11, a12, a13);
+        StoreTwoRows(VectorMath.SumEach(a00, a01, a02, a03, a10, a11, a12, a13), ref d, rows);
+    }
+
+    /// <summary>Rows r, r+1 of four steps from <paramref name="sums"/>: lane s is row r at step s, lane 4 + s row r + 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTwoRows(Vector256<float> sums, ref float d, int rows)
+    {
         for (int s = 0; s < StepsPerLoad; s++)
         {
             ref float row = ref Unsafe.Add(ref d, (nint)s * rows);
@@ -176,14 +181,7 @@ internal static class InputProjection
             a12 = VectorMath.MultiplyAdd(v, y2, a12); a13 = VectorMath.MultiplyAdd(v, y3, a13);
         }
 
-        // Lane s: row r at step s; lane 4 + s: row r + 1 at step s.
-        Vector256<float> sums = VectorMath.SumEach(Fold(a00), Fold(a01), Fold(a02), Fold(a03), Fold(a10), Fold(a11), Fold(a12), Fold(a13));
-        for (int s = 0; s < StepsPerLoad; s++)
-        {
-            ref float row = ref Unsafe.Add(ref d, (nint)s * rows);
-            row = sums.GetElement(s);
-            Unsafe.Add(ref row, 1) = sums.GetElement(StepsPerLoad + s);
-        }
+        StoreTwoRows(VectorMath.SumEach(Fold(a00), Fold(a01), Fold(a02), Fold(a03), Fold(a10), Fold(a11), Fold(a12), Fold(a13)), ref d, rows);
 
         static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
     }
