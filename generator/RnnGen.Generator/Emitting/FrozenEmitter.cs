@@ -701,7 +701,7 @@ internal static partial class FrozenEmitter
                 }
                 else
                 {
-                    w.Line(bfloat16 ? "ref float column = ref At(ref w, tile * TileWeightsBFloat16);" : "ref float column = ref At(ref w, tile * TileInputWeights);");
+                    w.Line(TileColumnStart(bfloat16));
                     w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
                     w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
                     for (int a = 0; a < names.Count; a++)
@@ -730,7 +730,7 @@ internal static partial class FrozenEmitter
                 w.Line("// += W_hh·h");
                 if (!hoisted && !bfloat16)
                 {
-                    w.Line("column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first");
+                    w.Line($"column = ref At(ref w, {RecurrentColumnsOfTile});   // every tile's W_ih columns come first");
                 }
 
                 (bfloat16 ? EmitColumnPairs : (ColumnsEmitter)EmitColumns)(w, Width.V256, names, sets, spec.Recurrent, "previous", kernels.Recurrent);
@@ -842,10 +842,17 @@ internal static partial class FrozenEmitter
         return at < 0 ? (line.TrimEnd(), "") : (line.Substring(0, at).TrimEnd(), line.Substring(at));
     }
 
+    /// <summary>Where a tile's W_hh columns start in the float32 packed layout: after every tile's W_ih columns (PackTiles).</summary>
+    private const string RecurrentColumnsOfTile = "RecurrentWeightsOffset + tile * TileRecurrentWeights";
+
+    /// <summary>A packed step's first column of the tile: its W_ih columns, or (<paramref name="bfloat16"/>) its pairs of columns of both products.</summary>
+    private static string TileColumnStart(bool bfloat16) =>
+        bfloat16 ? "ref float column = ref At(ref w, tile * TileWeightsBFloat16);" : "ref float column = ref At(ref w, tile * TileInputWeights);";
+
     /// <summary>A hoisted packed step's references for one tile: its W_hh columns, its biases (for a separate bias gate), its input parts.</summary>
     private static void EmitHoistedTileStart(SourceWriter w, LayerKernels kernels)
     {
-        w.Line("ref float column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // the W_hh columns");
+        w.Line($"ref float column = ref At(ref w, {RecurrentColumnsOfTile});   // the W_hh columns");
         if (kernels.SeparateBiasGate >= 0)
         {
             w.Line("ref float bias = ref At(ref w, PackedBiasOffset + tile * TileBiases);");
@@ -1163,7 +1170,7 @@ internal static partial class FrozenEmitter
             }
             else
             {
-                w.Line(bfloat16 ? "ref float column = ref At(ref w, tile * TileWeightsBFloat16);" : "ref float column = ref At(ref w, tile * TileInputWeights);");
+                w.Line(TileColumnStart(bfloat16));
                 w.Line($"ref float bias = ref At(ref w, PackedBiasOffset{format} + tile * TileBiases);");
                 w.Line(spec.Bias ? kernels.PackedBiasComment : "// no biases: the packed biases are zero");
             }
@@ -1211,7 +1218,7 @@ internal static partial class FrozenEmitter
             w.Line();
             if (!hoisted && !bfloat16)
             {
-                w.Line("column = ref At(ref w, RecurrentWeightsOffset + tile * TileRecurrentWeights);   // every tile's W_ih columns come first");
+                w.Line($"column = ref At(ref w, {RecurrentColumnsOfTile});   // every tile's W_ih columns come first");
             }
 
             if (!ahead)

@@ -37,7 +37,7 @@ public sealed class FrozenHoistingTests
     private const int Steps = 200;
 
     /// <summary>Layer-0 W_ih + W_hh floats from which a frozen Forward hoists, on a packed and on a plain copy.</summary>
-    private const int PackedMinimum = 16 * 1024, PlainMinimum = 64 * 1024;
+    private const int PackedMinimum = 16 * 1024, PlainMinimum = Hoisting.MinimumFloats;
 
     public static TheoryData<string, float> Cases()
     {

@@ -84,7 +84,7 @@ public sealed class FrozenTests
         float[] forwarded = (float[])start.Clone(), outputs = new float[steps * hidden];
         frozen.Forward(inputs, outputs, forwarded);
 
-        bool plainHoists = !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && (kind == CellKind.Lstm ? 4 : 3) * hidden * (input + hidden) >= 64 * 1024;
+        bool plainHoists = !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Hoisting.Hoists(kind, input, hidden, hidden);
         if (plainHoists)
         {
             Models.AssertClose(steppedOutputs, outputs, Models.SequenceTolerance, $"{kind} ({input},{hidden}): hoisted Forward outputs");

@@ -53,7 +53,7 @@ public sealed class SequenceHoistingTests
         Models.AssertClose(steppedOutputs, outputs, Models.SequenceTolerance, $"{kind} ({input},{hidden}) ×{scale}: Forward outputs");
         Models.AssertClose(stepped, forwarded, Models.SequenceTolerance, $"{kind} ({input},{hidden}) ×{scale}: Forward final state");
         Assert.Contains(outputs, v => v != 0);
-        if (4 * (kind == CellKind.Lstm ? 4 : 3) * hidden * (input + hidden) < 256 * 1024)
+        if (!Hoisting.Hoists(kind, input, hidden, hidden))
         {
             // Below the threshold Forward does not hoist: exactly one Step per step.
             Assert.True(steppedOutputs.AsSpan().SequenceEqual(outputs) && stepped.AsSpan().SequenceEqual(forwarded), $"{kind} ({input},{hidden}): not bit for bit");

@@ -229,11 +229,9 @@ internal static class BatchSubjects
     /// </summary>
     public static bool SingleStreamTapeHoists(ModelShape shape)
     {
-        int gates = shape.Kind == CellKind.Lstm ? 4 : 3;
         int recurrent = shape.ProjectionSize > 0 ? shape.ProjectionSize : shape.HiddenSize;
-        int upperInput = shape.Directions * recurrent;
-        return gates * shape.HiddenSize * (shape.InputSize + recurrent) >= 64 * 1024
-            || (shape.Layers > 1 && gates * shape.HiddenSize * (upperInput + recurrent) >= 64 * 1024);
+        return Hoisting.Hoists(shape.Kind, shape.InputSize, recurrent, shape.HiddenSize)
+            || (shape.Layers > 1 && Hoisting.Hoists(shape.Kind, shape.Directions * recurrent, recurrent, shape.HiddenSize));
     }
 
     /// <summary>Relative bound on a packed or hoisted training pass against the same values computed otherwise.</summary>
