@@ -4,20 +4,23 @@ using Xunit;
 namespace RnnGen.Generator.Tests;
 
 /// <summary>
-/// Which switch each dispatcher reads: the forward kernels take Vector512 only when the process opts in
-/// (SimdSupport.Vector512Kernels); the training kernels of a layer with 64 hidden units or more take it by default
-/// (SimdSupport.Vector512Training), where it measured faster. The snapshot cases are all smaller than that.
+/// Which switch each dispatcher reads: a large layer's kernels take Vector512 by default (SimdSupport.Vector512LargeLayers),
+/// where it measured faster: the training kernels from 64 hidden units, the forward kernels from 64 in a GRU and 96 in an
+/// LSTM; smaller ones only when the process opts in (SimdSupport.Vector512Kernels). The snapshot cases are all smaller.
 /// </summary>
 public class DispatchTests
 {
-    private const string OptedIn = "global::RnnGen.Simd.SimdSupport.Vector512Kernels", ByDefault = "global::RnnGen.Simd.SimdSupport.Vector512Training";
+    private const string OptedIn = "global::RnnGen.Simd.SimdSupport.Vector512Kernels", ByDefault = "global::RnnGen.Simd.SimdSupport.Vector512LargeLayers";
 
     [Theory]
-    [InlineData("Lstm", 63, OptedIn)]
-    [InlineData("Lstm", 64, ByDefault)]
-    [InlineData("Gru", 63, OptedIn)]
-    [InlineData("Gru", 128, ByDefault)]
-    public void TrainingKernelsTakeVector512ByDefaultFromSixtyFourUnits(string kind, int hidden, string trainingSwitch)
+    [InlineData("Lstm", 63, OptedIn, OptedIn)]
+    [InlineData("Lstm", 64, OptedIn, ByDefault)]
+    [InlineData("Lstm", 95, OptedIn, ByDefault)]
+    [InlineData("Lstm", 96, ByDefault, ByDefault)]
+    [InlineData("Gru", 63, OptedIn, OptedIn)]
+    [InlineData("Gru", 64, ByDefault, ByDefault)]
+    [InlineData("Gru", 128, ByDefault, ByDefault)]
+    public void LargeLayersTakeVector512ByDefault(string kind, int hidden, string forwardSwitch, string trainingSwitch)
     {
         GeneratorRun run = GeneratorHarness.Run($$"""
             using RnnGen;
@@ -29,15 +32,19 @@ public class DispatchTests
 
         foreach (string kernel in new[] { "Step", "StepProjected", "StepBatch" })
         {
-            Assert.Contains($"if ({OptedIn}) {kernel}512(", source, StringComparison.Ordinal);
+            Assert.Contains($"if ({forwardSwitch}) {kernel}512(", source, StringComparison.Ordinal);
+            Assert.Contains($"else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) {kernel}256(", source, StringComparison.Ordinal);
         }
 
-        foreach (string kernel in new[] { "BackwardStep", "BackwardStepBatch", "ParameterGradients" })
+        foreach (string kernel in new[] { "BackwardStep", "BackwardStepBatch", "InputGradients", "ParameterGradients" })
         {
             Assert.Contains($"if ({trainingSwitch}) {kernel}512(", source, StringComparison.Ordinal);
             Assert.Contains($"else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) {kernel}256(", source, StringComparison.Ordinal);
         }
 
+        // ActivePath reports the forward kernels' path; its summary says so where the training kernels may take another.
+        Assert.Contains($"{forwardSwitch} ? global::RnnGen.Simd.SimdPath.Vector512 : ", source, StringComparison.Ordinal);
+        Assert.Equal(forwardSwitch != trainingSwitch, source.Contains("the training kernels take Vector512 wherever SimdSupport.Vector512LargeLayers", StringComparison.Ordinal));
         Assert.Equal(trainingSwitch == ByDefault, source.Contains(ByDefault, StringComparison.Ordinal));
     }
 

@@ -64,6 +64,6 @@ internal static class FileShell
 
     /// <summary>ActivePath's summary, here and on a model: with <paramref name="trainingOn512"/> it names the forward kernels' path only.</summary>
     public static string ActivePathSummary(bool trainingOn512) => trainingOn512
-        ? "The instruction path this process runs these sizes' forward kernels on; the training kernels take Vector512 wherever SimdSupport.Vector512Training, else this path."
+        ? "The instruction path this process runs these sizes' forward kernels on; the training kernels take Vector512 wherever SimdSupport.Vector512LargeLayers, else this path."
         : "The instruction path this process runs for these sizes.";
 }

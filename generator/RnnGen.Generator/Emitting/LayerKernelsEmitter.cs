@@ -38,6 +38,8 @@ internal static class LayerKernelsEmitter
     {
         LayerKernels kernels = LayerKernels.For(spec);
         Width[] widths = Width.For(spec.Hidden);
+        Width[] forwardWidths = Width.ForForward(spec);
+        Width[] trainingWidths = Width.ForTraining(spec.Hidden);
         string projection = spec.Projection > 0 ? $", projected to {N(spec.Projection)}" : "";
         string bias = spec.Bias ? "" : ", without biases";
         w.Line($"/// <summary>{title}: the {kernels.KindName}'s fixed-size kernels for {N(spec.Input)} inputs and {N(spec.Hidden)} hidden units{projection}{bias}, one per instruction path; callers have checked every length.</summary>");
@@ -45,15 +47,14 @@ internal static class LayerKernelsEmitter
         {
             EmitConstants(w, kernels);
             w.Line();
-            FileShell.EmitActivePath(w, widths, trainingOn512: spec.Hidden >= Width.TrainingVector512Hidden);
+            FileShell.EmitActivePath(w, forwardWidths, trainingOn512: Width.TrainsOnlyOn512ByDefault(spec));
             w.Line();
-            EmitStateSteps(w, kernels, widths);
+            EmitStateSteps(w, kernels, forwardWidths);
             FrozenEmitter.EmitKernels(w, kernels);
             EmitProjectInputs(w, kernels);
-            Width[] trainingWidths = Width.ForTraining(spec.Hidden);
             foreach (Kernel kernel in Kernels.Dispatched)
             {
-                kernel.EmitDispatch(w, Kernels.Training.Contains(kernel) ? trainingWidths : widths);
+                kernel.EmitDispatch(w, Kernels.Training.Contains(kernel) ? trainingWidths : forwardWidths);
             }
 
             foreach (Width width in widths)
@@ -199,6 +200,7 @@ internal static class LayerKernelsEmitter
                 static int {{Contract}}.BackwardScratch => BackwardScratch;
                 static int {{Contract}}.FrozenLength => FrozenLength;
                 static bool {{Contract}}.StepsInPlace => StepsInPlace;
+                static global::RnnGen.Simd.SimdPath {{Contract}}.ActivePath => ActivePath;
                 """);
             foreach (Kernel kernel in Kernels.Dispatched)
             {

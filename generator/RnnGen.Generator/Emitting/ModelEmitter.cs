@@ -122,7 +122,7 @@ internal static partial class ModelEmitter
             /// <summary>The architecture: sizes, tensor names ({{Xml(FirstTensorNames(layout))}}, …) and state layout.</summary>
             public static global::RnnGen.ModelShape Shape { get; } = {{ShapeExpression(shape)}};
 
-            /// <summary>{{FileShell.ActivePathSummary(trainingOn512: shape.Hidden >= Width.TrainingVector512Hidden)}}</summary>
+            /// <summary>{{FileShell.ActivePathSummary(trainingOn512: Width.TrainsOnlyOn512ByDefault(shape.Layer(0)))}}</summary>
             public static global::RnnGen.Simd.SimdPath ActivePath => Kernels.FirstLayer.ActivePath;
             """);
     }

@@ -1,3 +1,5 @@
+using RnnGen.Generator.Model;
+
 namespace RnnGen.Generator.Emitting;
 
 /// <summary>
@@ -19,12 +21,29 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
     /// </summary>
     public const int TrainingVector512Hidden = 64;
 
+    /// <summary>
+    /// The hidden size from which the forward kernels (Step, the hoisted StepProjected, StepBatch) dispatch to Vector512
+    /// by default: 64 units for a GRU, 96 for an LSTM. In-process on a Zen 4 (medians of 7 rounds) the GRU's step took
+    /// 0.73–0.85× its Vector256 time from (8,64) to (64,128) and 8 streams' StepBatch 0.67–0.84×; the LSTM's step
+    /// 0.82–0.92× at (16,96) and (64,128), level at (8,128), but 1.01–1.06× at (8,64) and (32,64), where 16 rows of four
+    /// gates per pass leave too few passes. Smaller layers keep the opt-in (<see cref="V512"/>).
+    /// </summary>
+    public static int ForwardVector512Hidden(LayerSpec spec) => spec.Kind == CellKind.Lstm ? 96 : 64;
+
     /// <summary>The paths the training kernels of a cell dispatch over: <see cref="For"/>'s, Vector512 on by default from <see cref="TrainingVector512Hidden"/>.</summary>
     public static Width[] ForTraining(int hidden) =>
         hidden >= TrainingVector512Hidden ? [V512ByDefault, V256, V128, Scalar] : For(hidden);
 
-    /// <summary>The Vector512 path of the training kernels from <see cref="TrainingVector512Hidden"/> units: taken unless opted out.</summary>
-    private static readonly Width V512ByDefault = V512 with { Condition = "global::RnnGen.Simd.SimdSupport.Vector512Training" };
+    /// <summary>The paths the forward kernels of a layer dispatch over: <see cref="For"/>'s, Vector512 on by default from <see cref="ForwardVector512Hidden"/>.</summary>
+    public static Width[] ForForward(LayerSpec spec) =>
+        spec.Hidden >= ForwardVector512Hidden(spec) ? [V512ByDefault, V256, V128, Scalar] : For(spec.Hidden);
+
+    /// <summary>Whether a layer's training kernels take Vector512 by default where its forward kernels do not (an LSTM of 64…95 units).</summary>
+    public static bool TrainsOnlyOn512ByDefault(LayerSpec spec) =>
+        spec.Hidden >= TrainingVector512Hidden && spec.Hidden < ForwardVector512Hidden(spec);
+
+    /// <summary>The Vector512 path of large layers' kernels: taken unless opted out.</summary>
+    private static readonly Width V512ByDefault = V512 with { Condition = "global::RnnGen.Simd.SimdSupport.Vector512LargeLayers" };
 
     public bool IsScalar => Lanes == 1;
 

@@ -25,6 +25,9 @@ public interface ILayerKernels
     /// <summary>G·H: the gate rows, the length of one step's input projection (<see cref="ProjectInputs"/>).</summary>
     static abstract int GateRows { get; }
 
+    /// <summary>The instruction path this layer's forward kernels take in this process (the generated class's ActivePath).</summary>
+    static abstract RnnGen.Simd.SimdPath ActivePath { get; }
+
     /// <summary>Values recorded per step (the tape's layout for this kind).</summary>
     static abstract int ActivationsPerStep { get; }
 

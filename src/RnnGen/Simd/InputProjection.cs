@@ -22,7 +22,7 @@ internal static class InputProjection
         int t = 0;
         if (Vector256.IsHardwareAccelerated && columns >= Vector256<float>.Count)
         {
-            bool wide = SimdSupport.Vector512Projection && columns >= Vector512<float>.Count;
+            bool wide = SimdSupport.Vector512LargeLayers && columns >= Vector512<float>.Count;
             for (; t + StepsPerLoad <= steps; t += StepsPerLoad)
             {
                 ref float x = ref Unsafe.Add(ref xs, (nint)t * xStride);

@@ -6,35 +6,28 @@ namespace RnnGen.Simd;
 public static class SimdSupport
 {
     /// <summary>
-    /// Whether generated classes take their Vector512 renderings (cell and model steps, batched and hoisted steps, the
-    /// dense head, and the training kernels of classes under 64 hidden units): only where Vector512 is accelerated and the
-    /// process opts in, with the AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
+    /// Whether every generated class takes its Vector512 renderings (cell and model steps, batched and hoisted steps, the
+    /// dense head, and training kernels) where Vector512 is accelerated, however small its layers: only where the process
+    /// opts in, with the AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
     /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>; where both are set, the switch wins
-    /// (set to false it opts out even with <c>RNNGEN_VECTOR512=1</c>). Off by default because on an AMD
-    /// Zen 4 the cell's step is no faster on those renderings than on Vector256 (the training kernels from 64 units are:
-    /// <see cref="Vector512Training"/>; docs/performance.md, "Vector512"). A frozen snapshot's packed single-stream step and its hoisted sequence step take
-    /// their Vector512 bodies wherever Vector512 is accelerated: they measured faster, and give the 256-bit bodies' results
-    /// bit for bit. A live sequence's hoisted input projection follows <see cref="Vector512Projection"/>.
+    /// (set to false it opts out even with <c>RNNGEN_VECTOR512=1</c>). Large layers take them by default
+    /// (<see cref="Vector512LargeLayers"/>); small ones only when opted in because on an AMD Zen 4 their steps are no
+    /// faster on those renderings than on Vector256 (docs/performance.md, "Vector512"). A frozen snapshot's packed
+    /// single-stream step and its hoisted sequence step take their Vector512 bodies wherever Vector512 is accelerated:
+    /// they measured faster, and give the 256-bit bodies' results bit for bit.
     /// </summary>
     public static bool Vector512Kernels { get; } = Vector512.IsHardwareAccelerated && Choice() == true;
 
     /// <summary>
-    /// Whether the training kernels of generated classes with 64 hidden units or more (one step back, batched or not,
-    /// and the parameter gradients of a sequence) take their Vector512 renderings: wherever Vector512 is accelerated,
-    /// unless the process opts out with the AppContext switch <c>RnnGen.Simd.Vector512</c> set to false or
-    /// <c>RNNGEN_VECTOR512=0</c> (the switch wins where both are set). On by default because on a Zen 4 whole training
-    /// steps took 0.86–0.92× their Vector256 time from 128 hidden units and 0.88–0.99× at 64 (docs/performance.md,
-    /// "Training kernels on Vector512 by default"); the forward kernels keep <see cref="Vector512Kernels"/>.
+    /// Whether the kernels of large layers take their Vector512 renderings: wherever Vector512 is accelerated, unless the
+    /// process opts out with the AppContext switch <c>RnnGen.Simd.Vector512</c> set to false or <c>RNNGEN_VECTOR512=0</c>
+    /// (the switch wins where both are set). Large means from 64 hidden units for the training kernels (one step back,
+    /// batched or not, and the parameter gradients), and for the forward kernels (Step, batched and hoisted steps) from 64
+    /// units in a GRU and 96 in an LSTM. On a Zen 4 whole training steps took 0.86–0.99× their Vector256 time there,
+    /// GRU steps 0.73–0.85× and LSTM steps 0.82–0.92× (docs/performance.md, "Vector512 by default for large layers").
+    /// A live sequence's hoisted input projection takes Vector512 rows under the same rule, whatever path the steps take.
     /// </summary>
-    public static bool Vector512Training { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
-
-    /// <summary>
-    /// Whether the input projection a live sequence hoists (InputProjection: row dot products, two rows against four
-    /// steps) takes Vector512 rows: as <see cref="Vector512Training"/>, wherever Vector512 is accelerated unless the
-    /// process opts out, whatever path the steps take. On a Zen 4 the live Forward took 0.73–0.79 of its Step at
-    /// (128,256) with them, 0.77–0.82 on 256-bit rows (docs/performance.md, "Live sequences hoisted from 256 KB").
-    /// </summary>
-    internal static bool Vector512Projection { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
+    public static bool Vector512LargeLayers { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
 
     /// <summary>The process's choice of Vector512 kernels: true opted in, false opted out, null unsaid. The switch wins.</summary>
     private static bool? Choice() => Choose(
@@ -51,15 +44,15 @@ public static class SimdSupport
         };
 
     /// <summary>
-    /// The widest vector width generated classes take (<see cref="Vector512Kernels"/>, then the widest accelerated one),
-    /// except that training kernels from 64 hidden units follow <see cref="Vector512Training"/> and a frozen snapshot's
-    /// packed steps take Vector512 wherever it is accelerated. Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and
-    /// <see cref="Vector256.IsHardwareAccelerated"/>, not <c>Avx512F.IsSupported</c> or <c>Avx.IsSupported</c>, which stay
-    /// true when the runtime is told to prefer narrower vectors. A generated class whose hidden units do not fill a
-    /// vector takes a narrower path than this (its <c>ActivePath</c> says which).
+    /// The widest vector width generated classes take: Vector512 where large layers take it (<see cref="Vector512LargeLayers"/>),
+    /// else the widest accelerated one; a frozen snapshot's packed steps take Vector512 wherever it is accelerated.
+    /// Dispatch follows <see cref="Vector512.IsHardwareAccelerated"/> and <see cref="Vector256.IsHardwareAccelerated"/>,
+    /// not <c>Avx512F.IsSupported</c> or <c>Avx.IsSupported</c>, which stay true when the runtime is told to prefer
+    /// narrower vectors. A generated class whose layers are small (unless opted in: <see cref="Vector512Kernels"/>) or
+    /// whose hidden units do not fill a vector takes a narrower path than this (its <c>ActivePath</c> says which).
     /// </summary>
     public static SimdPath Widest =>
-        Vector512Kernels ? SimdPath.Vector512
+        Vector512LargeLayers ? SimdPath.Vector512
         : Vector256.IsHardwareAccelerated ? SimdPath.Vector256
         : Vector128.IsHardwareAccelerated ? SimdPath.Vector128
         : SimdPath.Scalar;

@@ -4826,6 +4826,7 @@ namespace Models
                     static int global::RnnGen.Generated.ILayerKernels.BackwardScratch => BackwardScratch;
                     static int global::RnnGen.Generated.ILayerKernels.FrozenLength => FrozenLength;
                     static bool global::RnnGen.Generated.ILayerKernels.StepsInPlace => StepsInPlace;
+                    static global::RnnGen.Simd.SimdPath global::RnnGen.Generated.ILayerKernels.ActivePath => ActivePath;
                     static void global::RnnGen.Generated.ILayerKernels.Step(ref float w, ref float x, ref float previous, ref float next, ref float activations) => Step(ref w, ref x, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepProjected(ref float w, ref float projected, ref float previous, ref float next, ref float activations) => StepProjected(ref w, ref projected, ref previous, ref next, ref activations);
                     static void global::RnnGen.Generated.ILayerKernels.StepBatch(ref float w, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, int count) => StepBatch(ref w, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, count);

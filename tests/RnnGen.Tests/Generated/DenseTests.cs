@@ -179,7 +179,7 @@ public class DenseTests
     public void TakesTheWidestPathItsInputsFill()
     {
         // The larger of input and output decides: 16 fill a Vector512, 8 a Vector256, 4 a Vector128.
-        SimdPath widest = SimdSupport.Widest;
+        SimdPath widest = SimdEnvironment.WidestForSmallLayers;   // the head takes Vector512 only when opted in
         Assert.Equal(widest, Dense64x10.ActivePath);
         Assert.Equal(SimdEnvironment.PathFor(8, widest), Dense8x1.ActivePath);
         Assert.Equal(Vector128.IsHardwareAccelerated ? SimdPath.Vector128 : SimdPath.Scalar, Dense4x4.ActivePath);

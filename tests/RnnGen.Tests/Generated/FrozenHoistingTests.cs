@@ -36,8 +36,8 @@ public sealed class FrozenHoistingTests
 {
     private const int Steps = 200;
 
-    /// <summary>Layer-0 W_ih + W_hh floats from which a frozen Forward hoists, on a packed and on a plain copy.</summary>
-    private const int PackedMinimum = 16 * 1024, PlainMinimum = Hoisting.MinimumFloats;
+    /// <summary>Layer-0 W_ih + W_hh floats from which a frozen Forward hoists on a packed copy (a plain one: <see cref="Hoisting.MinimumFor"/>).</summary>
+    private const int PackedMinimum = 16 * 1024;
 
     public static TheoryData<string, float> Cases()
     {
@@ -232,7 +232,7 @@ public sealed class FrozenHoistingTests
     {
         int gates = shape.Kind == CellKind.Lstm ? 4 : 3;
         int recurrent = shape.ProjectionSize > 0 ? shape.ProjectionSize : shape.HiddenSize;
-        return gates * shape.HiddenSize * (shape.InputSize + recurrent) >= (Packed(shape) ? PackedMinimum : PlainMinimum);
+        return gates * shape.HiddenSize * (shape.InputSize + recurrent) >= (Packed(shape) ? PackedMinimum : Hoisting.MinimumFor(shape.Kind, shape.HiddenSize));
     }
 
     /// <summary>The packed step sums in one chain per accumulator when a tile has 8 or more of them (an LSTM's 16-unit tiles).</summary>

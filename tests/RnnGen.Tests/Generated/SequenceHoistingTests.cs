@@ -3,15 +3,16 @@ using Xunit;
 
 namespace RnnGen.Tests.Generated;
 
-// Layer 0 above the 256 KB of W_ih + W_hh from which Forward hoists (ModelRunner.HoistingMinimumWeights), with tails.
+// Layer 0 above the 256 KB (384 KB on Vector512) of W_ih + W_hh from which Forward hoists (ModelRunner.HoistingMinimum), with tails.
 [Lstm(input: 100, hidden: 252)] public partial class HoistedLstm100x252;
 [Gru(input: 130, hidden: 250)] public partial class HoistedGru130x250;
 
 /// <summary>
-/// A live Forward of a layer 0 of 256 KB or more computes the input projections W_ih·x_t + b_ih a block of steps at a time and steps on W_hh·h alone:
-/// over 200 steps (several blocks and a partial one, at every SIMD-relevant width: I below, at and above 8, H with
-/// tails) its outputs and final state stay within the float-rounding rule of one Step per step, weights ×1 and ×4; below
-/// 256 KB (up to (33,65), 100 KB) it does not hoist and gives them bit for bit.
+/// A live Forward of a layer 0 of 256 KB or more (384 KB where it steps on Vector512) computes the input projections
+/// W_ih·x_t + b_ih a block of steps at a time and steps on W_hh·h alone: over 200 steps (several blocks and a partial
+/// one, at every SIMD-relevant width: I below, at and above 8, H with tails) its outputs and final state stay within the
+/// float-rounding rule of one Step per step, weights ×1 and ×4; below (up to (33,65), 100 KB; GRU (64,128), 288 KB, on
+/// Vector512) it does not hoist and gives them bit for bit.
 /// </summary>
 public sealed class SequenceHoistingTests
 {

@@ -1,3 +1,5 @@
+using RnnGen.Simd;
+
 namespace RnnGen.Tests.Infrastructure;
 
 /// <summary>Where a sequence of one stream hoists a layer's input projection on the parameters or a plain frozen copy.</summary>
@@ -6,7 +8,14 @@ public static class Hoisting
     /// <summary>W_ih + W_hh floats from which it hoists (ModelRunner.HoistingMinimumWeights: 256 KB).</summary>
     public const int MinimumFloats = 64 * 1024;
 
+    /// <summary>The same where the layer steps on Vector512 (ModelRunner.HoistingMinimumWeights512: 384 KB).</summary>
+    public const int MinimumFloats512 = 96 * 1024;
+
+    /// <summary>The threshold of a layer of <paramref name="hidden"/> units, on the path its forward kernels take here.</summary>
+    public static int MinimumFor(CellKind kind, int hidden) =>
+        SimdEnvironment.PathFor(kind, hidden) == SimdPath.Vector512 ? MinimumFloats512 : MinimumFloats;
+
     /// <summary>Whether a layer of <paramref name="hidden"/> units over <paramref name="input"/> inputs and a recurrent size of <paramref name="recurrent"/> hoists.</summary>
     public static bool Hoists(CellKind kind, int input, int recurrent, int hidden) =>
-        (kind == CellKind.Lstm ? 4 : 3) * hidden * (input + recurrent) >= MinimumFloats;
+        (kind == CellKind.Lstm ? 4 : 3) * hidden * (input + recurrent) >= MinimumFor(kind, hidden);
 }

@@ -18,8 +18,17 @@ namespace RnnGen.Tests.Infrastructure;
 /// </remarks>
 internal static class SimdEnvironment
 {
-    /// <summary>The widest path the knobs and the CPU allow.</summary>
-    public static SimdPath Widest
+    /// <summary>
+    /// The widest path the knobs and the CPU allow generated classes (SimdSupport.Widest): Vector512 wherever large layers
+    /// take it (<see cref="LargeLayersOnVector512"/>).
+    /// </summary>
+    public static SimdPath Widest => LargeLayersOnVector512 ? SimdPath.Vector512 : WidestForSmallLayers;
+
+    /// <summary>
+    /// The widest path of a class with small layers, or a dense layer: Vector512 only where RNNGEN_VECTOR512=1 opts in
+    /// (<see cref="AllOnVector512"/>).
+    /// </summary>
+    public static SimdPath WidestForSmallLayers
     {
         get
         {
@@ -35,17 +44,24 @@ internal static class SimdEnvironment
 
             bool avx2 = Avx2.IsSupported && Knob("EnableAVX") != 0 && Knob("EnableAVX2") != 0;
             int preferredWidth = Knob("PreferredVectorBitWidth") ?? 0;   // 0: the runtime's default
-            return Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1" ? SimdPath.Vector512   // RnnGen's opt-in
+            return AllOnVector512 ? SimdPath.Vector512   // RnnGen's opt-in
                 : avx2 && (preferredWidth == 0 || preferredWidth >= 256) ? SimdPath.Vector256
                 : SimdPath.Vector128;
         }
     }
 
     /// <summary>
-    /// Whether the training kernels of a class with 64 hidden units or more must run Vector512: wherever the knobs and the
-    /// CPU allow 512-bit vectors, unless RNNGEN_VECTOR512=0 opts out (RnnGen's default for them).
+    /// Whether the kernels of large layers must run Vector512 (training kernels from 64 hidden units, forward kernels from
+    /// 64 in a GRU and 96 in an LSTM): wherever the knobs and the CPU allow 512-bit vectors, unless RNNGEN_VECTOR512=0 opts out.
     /// </summary>
-    public static bool TrainingOnVector512 => Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") != "0";
+    public static bool LargeLayersOnVector512 => Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") != "0";
+
+    /// <summary>Whether every generated class's kernels must run Vector512: 512-bit vectors allowed and RNNGEN_VECTOR512=1.</summary>
+    public static bool AllOnVector512 => Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1";
+
+    /// <summary>The path of a generated cell's or model's forward kernels: as a large layer's from 64 GRU or 96 LSTM units.</summary>
+    public static SimdPath PathFor(CellKind kind, int hidden) =>
+        hidden >= (kind == CellKind.Lstm ? 96 : 64) ? Widest : PathFor(hidden);
 
     /// <summary>512-bit vectors: AVX-512 F, BW, CD, DQ and VL with AVX2, none turned off, no preferred width below 512.</summary>
     private static bool Accelerates512
@@ -61,10 +77,10 @@ internal static class SimdEnvironment
     }
 
     /// <summary>
-    /// The path of a generated class whose kernels step through <paramref name="units"/> values a vector at a time
-    /// (a cell's or model's hidden size, a dense layer's input size): a vector path needs at least its lane count.
+    /// The path of a generated class with small layers whose kernels step through <paramref name="units"/> values a vector
+    /// at a time (a cell's or model's hidden size, a dense layer's input size): a vector path needs at least its lane count.
     /// </summary>
-    public static SimdPath PathFor(int units) => PathFor(units, Widest);
+    public static SimdPath PathFor(int units) => PathFor(units, WidestForSmallLayers);
 
     /// <summary>The path of such a class when <paramref name="widest"/> is the widest accelerated path: 16, 8 or 4 lanes need as many units.</summary>
     public static SimdPath PathFor(int units, SimdPath widest) =>

@@ -110,7 +110,7 @@ public sealed class TrainingPathTests
 
         // The cell's dispatcher runs the body the environment calls for (worked out from the knobs, not from the flags
         // the dispatch reads): Vector512 for training from 64 units unless opted out, else only when opted in.
-        bool trainingOn512 = hidden >= 64 ? SimdEnvironment.TrainingOnVector512 : SimdEnvironment.Widest == SimdPath.Vector512;
+        bool trainingOn512 = hidden >= 64 ? SimdEnvironment.LargeLayersOnVector512 : SimdEnvironment.AllOnVector512;
         string expected = trainingOn512 ? "512" : "256";
         Assert.Equal(Bits(Body(backward, expected)), Bits(Body(backward, "")));
         Assert.Equal(Bits(Body(parameterGradients, expected)), Bits(Body(parameterGradients, "")));
