@@ -157,6 +157,10 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static bool PacksForBatch => false;
 
+    /// <summary>As a generated LSTM layer of this size (under 96 units: Vector512 only when opted in).</summary>
+    public static RnnGen.Simd.SimdPath ActivePath => RnnGen.Simd.SimdSupport.Vector512Kernels && TSize.Hidden >= 16 ? RnnGen.Simd.SimdPath.Vector512
+        : Vector256.IsHardwareAccelerated ? RnnGen.Simd.SimdPath.Vector256 : RnnGen.Simd.SimdPath.Scalar;
+
     /// <summary>As a generated LSTM layer of this size: in place where its unit loop runs once.</summary>
     public static bool StepsInPlace =>
         TSize.Hidden == 8 ? Vector256.IsHardwareAccelerated : TSize.Hidden == 16 && RnnGen.Simd.SimdSupport.Vector512Kernels;
