@@ -206,7 +206,7 @@ public class GruTraining
 /// <summary>
 /// <see cref="LimitTraining"/> for both kinds from (32,64) to (128,256), T = 100, weights ×4: where the training kernels'
 /// default Vector512 dispatch (from 64 hidden units) starts to pay. Run it once by default and once with
-/// RNNGEN_VECTOR512=0 (the training kernels on Vector256 too) to compare the two.
+/// RNNGEN_VECTOR512=0 (every kernel on Vector256) to compare the two.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingShapes

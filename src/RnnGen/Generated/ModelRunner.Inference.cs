@@ -283,7 +283,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
     /// <summary>
     /// The same where the layer steps on Vector512 (384 KB): that step runs so near the FMA units' rate while the weights
-    /// stay in L2 that the projection's separate pass costs what not reading W_ih each step saves. In-process on a Zen 4
+    /// stay in L2 that the projection's separate pass costs what not reading W_ih each step saves. In-process on a Zen 5
     /// (medians of 7 rounds) hoisted ÷ unhoisted Forward: 1.06–1.11 at GRU (64,128) and (96,128), 0.93–1.07 at LSTM
     /// (32,128); 0.94–0.96 at GRU (128,128) and 0.90–0.91 at LSTM (64,128), both 384 KB.
     /// </summary>

@@ -11,8 +11,8 @@ public static class SimdSupport
     /// opts in, with the AppContext switch <c>RnnGen.Simd.Vector512</c> (e.g. <c>&lt;RuntimeHostConfigurationOption Include="RnnGen.Simd.Vector512"
     /// Value="true" /&gt;</c>) or the environment variable <c>RNNGEN_VECTOR512=1</c>; where both are set, the switch wins
     /// (set to false it opts out even with <c>RNNGEN_VECTOR512=1</c>). Large layers take them by default
-    /// (<see cref="Vector512LargeLayers"/>); small ones only when opted in because on an AMD Zen 4 their steps are no
-    /// faster on those renderings than on Vector256 (docs/performance.md, "Vector512"). A frozen snapshot's packed
+    /// (<see cref="Vector512LargeLayers"/>); small ones only when opted in because their steps are no faster on those
+    /// renderings than on Vector256 (docs/performance.md, "Vector512"). A frozen snapshot's packed
     /// single-stream step and its hoisted sequence step take their Vector512 bodies wherever Vector512 is accelerated:
     /// they measured faster, and give the 256-bit bodies' results bit for bit.
     /// </summary>
@@ -23,8 +23,9 @@ public static class SimdSupport
     /// process opts out with the AppContext switch <c>RnnGen.Simd.Vector512</c> set to false or <c>RNNGEN_VECTOR512=0</c>
     /// (the switch wins where both are set). Large means from 64 hidden units for the training kernels (one step back,
     /// batched or not, and the parameter gradients), and for the forward kernels (Step, batched and hoisted steps) from 64
-    /// units in a GRU and 96 in an LSTM. On a Zen 4 whole training steps took 0.86–0.99× their Vector256 time there,
-    /// GRU steps 0.73–0.85× and LSTM steps 0.82–0.92× (docs/performance.md, "Vector512 by default for large layers").
+    /// units in a GRU and 96 in an LSTM. On a Zen 4 whole training steps took 0.86–0.99× their Vector256 time there; on a
+    /// Zen 5 cell steps 0.75–0.88× (GRU) and 0.92–0.95× (LSTM) (docs/performance.md, "Forward kernels of large layers on
+    /// Vector512 by default").
     /// A live sequence's hoisted input projection takes Vector512 rows under the same rule, whatever path the steps take.
     /// </summary>
     public static bool Vector512LargeLayers { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
