@@ -204,9 +204,9 @@ public class GruTraining
 }
 
 /// <summary>
-/// <see cref="LimitTraining"/> for both kinds from (32,64) to (128,256), T = 100, weights ×4: where the training kernels'
-/// default Vector512 dispatch (from 64 hidden units) starts to pay. Run it once by default and once with
-/// RNNGEN_VECTOR512=0 (every kernel on Vector256) to compare the two.
+/// <see cref="LimitTraining"/> for both kinds from (32,64) to (128,256), T = 100, weights ×4: where the large layers'
+/// default Vector512 dispatch (training kernels from 64 hidden units, forward kernels from 64 GRU or 96 LSTM units)
+/// starts to pay. Run it once by default and once with RNNGEN_VECTOR512=0 (the cell's kernels on Vector256) to compare.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingShapes

@@ -27,7 +27,7 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
     /// 0.73–0.85× its Vector256 time from (8,64) to (64,128) and 8 streams' StepBatch 0.67–0.84×; the LSTM's step
     /// 0.82–0.92× at (16,96) and (64,128), level at (8,128), but 1.01–1.06× at (8,64) and (32,64), where 16 rows of four
     /// gates per pass leave too few passes. Smaller layers keep the opt-in (<see cref="V512"/>). On a Zen 4 (512-bit
-    /// work split in two) the forward step had measured 0.98–1.15× its Vector256 time at these sizes, within that run's noise.
+    /// work split in two) the forward step had measured 0.99–1.15× its Vector256 time at these sizes, within that run's noise.
     /// </summary>
     public static int ForwardVector512Hidden(LayerSpec spec) => spec.Kind == CellKind.Lstm ? 96 : 64;
 

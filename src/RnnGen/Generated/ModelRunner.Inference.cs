@@ -274,7 +274,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private const int AheadBudget = 2 * ProjectionBudget;
 
     /// <summary>
-    /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (256 KB). In-process on a Zen 4 (T = 100,
+    /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (256 KB) where the layer steps on Vector256
+    /// or narrower. In-process on a Zen 4 (T = 100,
     /// weights ×4, medians of 7 rounds): Forward ÷ Step 0.90–0.92 at (64,128) (0.92–0.95 with AVX-512 off) and 0.73–0.79
     /// at (128,256) hoisted, 1.12–1.14 at LSTM (32,64), whose 96 KB stay in L2 and whose extra pass over the
     /// projections costs more than reading W_ih each step (InputProjection).
@@ -282,8 +283,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private const int HoistingMinimumWeights = 64 * 1024;
 
     /// <summary>
-    /// The same where the layer steps on Vector512 (384 KB): that step runs so near the FMA units' rate while the weights
-    /// stay in L2 that the projection's separate pass costs what not reading W_ih each step saves. In-process on a Zen 5
+    /// The same where the layer steps on Vector512 (384 KB): with that step's weights in L2, the projection's separate pass
+    /// costs about what not reading W_ih each step saves (as many ns per multiply-add as the step's own). In-process on a Zen 5
     /// (medians of 7 rounds) hoisted ÷ unhoisted Forward: 1.06–1.11 at GRU (64,128) and (96,128), 0.93–1.07 at LSTM
     /// (32,128); 0.94–0.96 at GRU (128,128) and 0.90–0.91 at LSTM (64,128), both 384 KB.
     /// </summary>

@@ -4,7 +4,7 @@ using Xunit;
 namespace RnnGen.Tests.Generated;
 
 // Subjects on both sides of the frozen Forward's hoisting thresholds (64 KB of layer-0 W_ih + W_hh on a packed copy,
-// 256 KB on a plain one): 8-unit tiles with tails in I, no biases, a projection, the reset-before GRU (no packed kernel).
+// 256 KB on a plain one, 384 KB where that steps on Vector512): 8-unit tiles with tails in I, no biases, a projection, the reset-before GRU (no packed kernel).
 [Lstm(input: 30, hidden: 72)] public partial class HoistedLstm30x72;
 [Gru(input: 30, hidden: 72)] public partial class HoistedGru30x72;
 [Lstm(input: 30, hidden: 72, Bias = false)] public partial class HoistedLstm30x72NoBias;
@@ -27,7 +27,7 @@ namespace RnnGen.Tests.Generated;
 /// <summary>
 /// A frozen snapshot's Forward of one stream hoists layer 0's input projection where it pays: on a packed copy (the
 /// Vector256 path, H a multiple of 8, not reset-before) the projection is an outer product over the packed W_ih columns
-/// from 64 KB of W_ih + W_hh; on a plain copy the live kernels' from 256 KB. Over 200 steps (25 blocks and a partial one
+/// from 64 KB of W_ih + W_hh; on a plain copy the live kernels' from 256 KB (384 KB on Vector512). Over 200 steps (25 blocks and a partial one
 /// at (64,128)) its outputs and final state stay within the float-rounding rule of one frozen Step per step, weights ×1
 /// and ×4, and equal them bit for bit where it does not hoist, or where the packed step's sums run in one chain (the
 /// projection adds the same terms in the same order: LSTMs with 16-unit tiles).

@@ -4,11 +4,11 @@ using Xunit.Abstractions;
 
 namespace RnnGen.Tests.Generated;
 
-// Every layer-direction above the 256 KB of W_ih + W_hh from which a single-stream tape hoists, H a multiple of 16.
+// Every layer-direction above the 256 KB (384 KB on Vector512) of W_ih + W_hh from which a single-stream tape hoists, H a multiple of 16.
 [Lstm(input: 64, hidden: 160, Layers = 2, Bidirectional = true)] public partial class HoistedLstm64x160L2Bi;
 
 /// <summary>
-/// The tape-taking Forward of one stream hoists the input projection of every layer-direction of 256 KB or more (the
+/// The tape-taking Forward of one stream hoists the input projection of every layer-direction of 256 KB or more (384 KB on Vector512; the
 /// reverse direction a block from the end), recording what Step records. Against the same streams in a tape of B = 2,
 /// which steps without hoisting: outputs and final states within the float-rounding rule, and Backward, which reads
 /// what the hoisted pass recorded, gives state and input gradients within 1e-5 of their largest entry and parameter

@@ -225,7 +225,7 @@ internal static class BatchSubjects
 
     /// <summary>
     /// Whether the tape-taking Forward of one stream hoists some layer-direction's input projection (ModelRunner: from
-    /// 64 Ki floats of W_ih + W_hh), and so sums in another order than a batch of B &gt; 1, which steps without hoisting.
+    /// 64 Ki floats of W_ih + W_hh, 96 Ki on Vector512), and so sums in another order than a batch of B &gt; 1, which steps without hoisting.
     /// </summary>
     public static bool SingleStreamTapeHoists(ModelShape shape)
     {

@@ -1,4 +1,4 @@
-using RnnGen.Simd;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Tests.Infrastructure;
 
@@ -11,9 +11,19 @@ public static class Hoisting
     /// <summary>The same where the layer steps on Vector512 (ModelRunner.HoistingMinimumWeights512: 384 KB).</summary>
     public const int MinimumFloats512 = 96 * 1024;
 
-    /// <summary>The threshold of a layer of <paramref name="hidden"/> units, on the path its forward kernels take here.</summary>
-    public static int MinimumFor(CellKind kind, int hidden) =>
-        SimdEnvironment.PathFor(kind, hidden) == SimdPath.Vector512 ? MinimumFloats512 : MinimumFloats;
+    /// <summary>
+    /// The threshold of a layer of <paramref name="hidden"/> units, on the path its forward kernels take in this process:
+    /// Vector512 where the runtime accelerates it and the layer takes it (from 64 GRU or 96 LSTM units unless
+    /// RNNGEN_VECTOR512=0, any size from 16 with RNNGEN_VECTOR512=1). Read from the runtime, as the dispatch reads it,
+    /// so that a CPU the knob model of SimdEnvironment misjudges fails PathTests, not these bit-for-bit checks.
+    /// </summary>
+    public static int MinimumFor(CellKind kind, int hidden)
+    {
+        string? choice = Environment.GetEnvironmentVariable("RNNGEN_VECTOR512");
+        bool large = hidden >= (kind == CellKind.Lstm ? 96 : 64);
+        bool onVector512 = Vector512.IsHardwareAccelerated && hidden >= 16 && (choice == "1" || (large && choice != "0"));
+        return onVector512 ? MinimumFloats512 : MinimumFloats;
+    }
 
     /// <summary>Whether a layer of <paramref name="hidden"/> units over <paramref name="input"/> inputs and a recurrent size of <paramref name="recurrent"/> hoists.</summary>
     public static bool Hoists(CellKind kind, int input, int recurrent, int hidden) =>

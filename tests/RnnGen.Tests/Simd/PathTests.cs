@@ -86,6 +86,49 @@ public sealed class PathTests
         Assert.Equal(expected, ActivePath(GeneratedCells.Create(kind, input, hidden).GetType()));
     }
 
+    /// <summary>
+    /// A cell's Step runs the body of the path the knobs call for (SimdEnvironment: Vector512 by default for a GRU from
+    /// 64 units and an LSTM from 96, else only opted in): its floats bit for bit. At (64,128) the 512- and 256-bit bodies
+    /// add their sums in different orders, so there the check tells the two apart.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AllGeneratedShapes))]
+    public void EachCellsStepRunsTheBodyOfItsPath(CellKind kind, int input, int hidden)
+    {
+        var random = new Random(7 * input + hidden);
+        IRecurrentCell<float> cell = GeneratedCells.Create(kind, input, hidden, random);
+        foreach (ref float p in cell.Parameters)
+        {
+            p *= 4f;
+        }
+
+        float[] x = Uniform(random, input), previous = Uniform(random, cell.StateSize), parameters = cell.Parameters.ToArray();
+        SimdPath path = SimdEnvironment.PathFor(kind, hidden);
+        float[] expected = Body(cell, path, parameters, x, previous);
+        float[] state = (float[])previous.Clone();
+        cell.Step(x, state);
+        Assert.True(expected.AsSpan().SequenceEqual(state), $"{kind} ({input},{hidden}): Step is not the {path} body");
+        if (hidden == 128 && path == SimdPath.Vector512)
+        {
+            Assert.False(expected.AsSpan().SequenceEqual(Body(cell, SimdPath.Vector256, parameters, x, previous)), $"{kind} ({input},{hidden}): the 512- and 256-bit bodies gave the same bits");
+        }
+
+        static float[] Uniform(Random random, int count) => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+    }
+
+    private delegate void StepKernel(ref float w, ref float x, ref float previous, ref float next, ref float activations);
+
+    /// <summary>The next state from the layer's private Step body of <paramref name="path"/> (Step512, Step256, Step128 or Step1).</summary>
+    private static float[] Body(IRecurrentCell<float> cell, SimdPath path, float[] parameters, float[] x, float[] previous)
+    {
+        string suffix = path switch { SimdPath.Vector512 => "512", SimdPath.Vector256 => "256", SimdPath.Vector128 => "128", _ => "1" };
+        Type layer = cell.GetType().GetNestedType("Kernels", BindingFlags.NonPublic)!.GetNestedType("FirstLayer")!;
+        StepKernel step = layer.GetMethod("Step" + suffix, BindingFlags.NonPublic | BindingFlags.Static)!.CreateDelegate<StepKernel>();
+        float[] next = new float[cell.StateSize], activations = new float[(int)layer.GetField("ActivationsPerStep")!.GetRawConstantValue()!];
+        step(ref parameters[0], ref x[0], ref previous[0], ref next[0], ref activations[0]);
+        return next;
+    }
+
     [Fact]
     public void TinyCellsHaveFewerPaths()
     {

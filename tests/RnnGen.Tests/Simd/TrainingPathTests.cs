@@ -8,7 +8,8 @@ namespace RnnGen.Tests.Simd;
 
 /// <summary>
 /// The training kernels (one step back, batched or not, the input gradients of a sequence and the parameter gradients) take Vector512 by default from 64
-/// hidden units on an AVX-512 host, while the forward kernels stay on Vector256 unless the process opts in. Every width
+/// hidden units on an AVX-512 host, the forward kernels from 64 GRU or 96 LSTM units (an LSTM of 64 to 95 trains on
+/// Vector512 and steps forward on Vector256 unless the process opts in). Every width
 /// records the same tape layout, so the mix is sound; what the width changes is the rounding of one step back's
 /// transposed products, within float rounding of the other widths.
 /// </summary>
