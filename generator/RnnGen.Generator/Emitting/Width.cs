@@ -32,12 +32,13 @@ internal sealed record Width(string Suffix, int Lanes, string Condition)
     public static int ForwardVector512Hidden(LayerSpec spec) => spec.Kind == CellKind.Lstm ? 96 : 64;
 
     /// <summary>The paths the training kernels of a cell dispatch over: <see cref="For"/>'s, Vector512 on by default from <see cref="TrainingVector512Hidden"/>.</summary>
-    public static Width[] ForTraining(int hidden) =>
-        hidden >= TrainingVector512Hidden ? [V512ByDefault, V256, V128, Scalar] : For(hidden);
+    public static Width[] ForTraining(int hidden) => ForLayer(hidden >= TrainingVector512Hidden, hidden);
 
     /// <summary>The paths the forward kernels of a layer dispatch over: <see cref="For"/>'s, Vector512 on by default from <see cref="ForwardVector512Hidden"/>.</summary>
-    public static Width[] ForForward(LayerSpec spec) =>
-        spec.Hidden >= ForwardVector512Hidden(spec) ? [V512ByDefault, V256, V128, Scalar] : For(spec.Hidden);
+    public static Width[] ForForward(LayerSpec spec) => ForLayer(spec.Hidden >= ForwardVector512Hidden(spec), spec.Hidden);
+
+    /// <summary>A large layer's paths, Vector512 first and taken unless opted out; a small layer's, <see cref="For"/>'s.</summary>
+    private static Width[] ForLayer(bool large, int hidden) => large ? [V512ByDefault, V256, V128, Scalar] : For(hidden);
 
     /// <summary>Whether a layer's training kernels take Vector512 by default where its forward kernels do not (an LSTM of 64…95 units).</summary>
     public static bool TrainsOnlyOn512ByDefault(LayerSpec spec) =>

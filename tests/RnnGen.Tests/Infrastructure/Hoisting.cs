@@ -20,7 +20,7 @@ public static class Hoisting
     public static int MinimumFor(CellKind kind, int hidden)
     {
         string? choice = Environment.GetEnvironmentVariable("RNNGEN_VECTOR512");
-        bool large = hidden >= (kind == CellKind.Lstm ? 96 : 64);
+        bool large = SimdEnvironment.IsLargeLayer(kind, hidden);
         bool onVector512 = Vector512.IsHardwareAccelerated && hidden >= 16 && (choice == "1" || (large && choice != "0"));
         return onVector512 ? MinimumFloats512 : MinimumFloats;
     }

@@ -59,9 +59,12 @@ internal static class SimdEnvironment
     /// <summary>Whether every generated class's kernels must run Vector512: 512-bit vectors allowed and RNNGEN_VECTOR512=1.</summary>
     public static bool AllOnVector512 => Accelerates512 && Environment.GetEnvironmentVariable("RNNGEN_VECTOR512") == "1";
 
-    /// <summary>The path of a generated cell's or model's forward kernels: as a large layer's from 64 GRU or 96 LSTM units.</summary>
+    /// <summary>Whether a layer's forward kernels take Vector512 by default (Width.ForwardVector512Hidden): from 64 GRU or 96 LSTM units.</summary>
+    public static bool IsLargeLayer(CellKind kind, int hidden) => hidden >= (kind == CellKind.Lstm ? 96 : 64);
+
+    /// <summary>The path of a generated cell's or model's forward kernels: as a large layer's (<see cref="IsLargeLayer"/>) or a small one's.</summary>
     public static SimdPath PathFor(CellKind kind, int hidden) =>
-        hidden >= (kind == CellKind.Lstm ? 96 : 64) ? Widest : PathFor(hidden);
+        IsLargeLayer(kind, hidden) ? Widest : PathFor(hidden);
 
     /// <summary>512-bit vectors: AVX-512 F, BW, CD, DQ and VL with AVX2, none turned off, no preferred width below 512.</summary>
     private static bool Accelerates512

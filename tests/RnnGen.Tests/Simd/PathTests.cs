@@ -76,7 +76,7 @@ public sealed class PathTests
     {
         // A vector path needs H ≥ lanes (the kernels step through the hidden units a whole vector at a time); Vector512
         // by default from 64 GRU or 96 LSTM units, below only when opted in.
-        bool large = hidden >= (kind == CellKind.Lstm ? 96 : 64);
+        bool large = SimdEnvironment.IsLargeLayer(kind, hidden);
         SimdPath widest = large ? Accelerated() : AcceleratedForSmallLayers();
         SimdPath expected =
             widest == SimdPath.Vector512 && hidden >= 16 ? SimdPath.Vector512
