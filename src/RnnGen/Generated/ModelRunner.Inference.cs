@@ -264,14 +264,18 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
     }
 
-    /// <summary>Floats of stack the streaming Forward may use for its block of layer 0's input projections (32 KB).</summary>
-    private const int ProjectionBudget = 8192;
+    /// <summary>
+    /// Floats of stack a sequence of one stream may use for its block of a hoisted layer's input projections (64 KB):
+    /// blocks of 16 steps up to 1,024 gate rows (an LSTM of 256 units), one Vector512 of steps in the transposed
+    /// projection (InputProjection.Transposed.cs).
+    /// </summary>
+    private const int ProjectionBudget = 16384;
 
     /// <summary>
     /// The same where layer 0 projects ahead (64 KB): two blocks of ILayerKernels.AheadSteps, so up to 1,024 gate rows
-    /// (an LSTM of 256 units), where a block of 8 steps already takes the whole 32 KB of one block.
+    /// (an LSTM of 256 units).
     /// </summary>
-    private const int AheadBudget = 2 * ProjectionBudget;
+    private const int AheadBudget = 16384;
 
     /// <summary>
     /// Layer 0's W_ih and W_hh floats from which hoisting pays on the parameters (256 KB) where the layer steps on Vector256
@@ -307,11 +311,14 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         where TLayer : ILayerKernels =>
         TLayer.GateRows <= ProjectionBudget && TLayer.GateRows * (TLayer.InputSize + TLayer.RecurrentSize) >= HoistingMinimum(TLayer.ActivePath);
 
-    /// <summary>Steps per block of input projections: as many as the budget holds (a multiple of 4 when 4 or more), at most T.</summary>
+    /// <summary>
+    /// Steps per block of input projections: as many as the budget holds, at most T; a multiple of 16 (8, 4) where 16 (8, 4)
+    /// or more fit, so that the transposed projection's tiles of 16 or 8 steps are full.
+    /// </summary>
     private static int ProjectionBlock(int steps, int gateRows)
     {
         int block = ProjectionBudget / gateRows;
-        return Math.Min(steps, block >= 4 ? block & ~3 : block);
+        return Math.Min(steps, block >= 16 ? block & ~15 : block >= 8 ? block & ~7 : block >= 4 ? block & ~3 : block);
     }
 
     /// <summary>How many streams one kernel call steps: all of them up to <see cref="MaxChunk"/>, as the stack budget allows.</summary>

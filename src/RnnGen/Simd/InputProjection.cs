@@ -5,10 +5,12 @@ namespace RnnGen.Simd;
 
 /// <summary>
 /// The input side of a sequence's gates, hoisted out of the recurrence: P[t, r] = W[r, :]·x_t (+ b[r]) for a block of
-/// steps at once, as one blocked product (ONNX Runtime's and cuDNN's sequence layout). Each weight vector loaded is
-/// used for four steps, so W_ih streams from memory once per four steps instead of once per step.
+/// steps at once, as one blocked product (ONNX Runtime's and cuDNN's sequence layout). On x86 with Vector256 the steps
+/// lie across the vector (InputProjection.Transposed.cs); elsewhere, and where a row is too long for the stack or there are
+/// fewer than eight rows, each weight vector loaded is used for four steps, so W_ih streams from memory once per four
+/// steps instead of once per step.
 /// </summary>
-internal static class InputProjection
+internal static partial class InputProjection
 {
     /// <summary>Steps that share each weight load.</summary>
     private const int StepsPerLoad = 4;
@@ -19,6 +21,12 @@ internal static class InputProjection
     /// </summary>
     public static void Project(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps)
     {
+        if (Transposes(rows, columns))
+        {
+            ProjectTransposed(ref w, ref bias, hasBias, rows, columns, ref xs, xStride, ref dest, steps);
+            return;
+        }
+
         int t = 0;
         if (Vector256.IsHardwareAccelerated && columns >= Vector256<float>.Count)
         {
