@@ -26,7 +26,8 @@ public static class SimdSupport
     /// units in a GRU and 96 in an LSTM. On a Zen 4 whole training steps took 0.86–0.99× their Vector256 time there; on a
     /// Zen 5 cell steps 0.75–0.88× (GRU) and 0.92–0.95× (LSTM) (docs/performance.md, "Forward kernels of large layers on
     /// Vector512 by default").
-    /// A live sequence's hoisted input projection takes Vector512 rows under the same rule, whatever path the steps take.
+    /// A live sequence's hoisted input projection takes Vector512 tiles of 16 steps under the same rule, whatever path the
+    /// steps take.
     /// </summary>
     public static bool Vector512LargeLayers { get; } = Vector512.IsHardwareAccelerated && Choice() != false;
 
