@@ -306,6 +306,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// </summary>
     private const int PackedHoistingMinimumWeights = 16 * 1024;
 
+    /// <summary>Whether a bidirectional pass of one stream hoists a layer (layer 0, or any upper one) of these gate rows and W_ih + W_hh columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SweepHoists<TStep>(int layer, int gateRows, int columns)
+        where TStep : IStepper =>
+        gateRows <= ProjectionBudget && gateRows * columns >= TStep.HoistingMinimumWeights(layer);
+
     /// <summary>Whether a layer (W_ih beside W_hh) hoists its input projection on the parameters.</summary>
     private static bool Hoists<TLayer>()
         where TLayer : ILayerKernels =>
@@ -341,12 +347,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int chunk = ChunkFor(batch, perStream);
         Span<float> scratch = stackalloc float[chunk * perStream + TStep.ScratchShared];
 
-        // A sequence of one stream whose layer 0 is large enough (TStep.HoistingMinimumWeights) hoists that layer's input
+        // A sequence of one stream whose layer 0 is large enough (TStep.HoistingMinimumWeights(0)) hoists that layer's input
         // part out of the recurrence: W_ih·x_t + b_ih for a block of steps at a time (one blocked product), then each step
         // adds only W_hh·h. Upper layers read the h the layer below has just written, so they step as Step does.
         int gateRows = TFirst.GateRows;
         bool hoist = batch == 1 && steps > 1 && gateRows <= ProjectionBudget
-            && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= TStep.HoistingMinimumWeights;
+            && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= TStep.HoistingMinimumWeights(0);
         // Where layer 0's packed step can hide it (TStep.ProjectsAhead), each block of AheadSteps computes the next block's
         // input parts while it steps: two blocks of projections, the one being read and the one being written.
         bool ahead = hoist && TStep.ProjectsAhead && 2 * ILayerKernels.AheadSteps * gateRows <= AheadBudget && steps >= 2 * ILayerKernels.AheadSteps;
@@ -381,7 +387,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     ref float next = ref At(ref Ref(projections), (1 - t / block % 2) * block * gateRows);
                     if (t == 0)
                     {
-                        TStep.ProjectInputs(ref weights, ref x, InputSize, ref current, block);
+                        TStep.ProjectInputs(0, 0, ref weights, ref x, InputSize, ref current, block);
                     }
 
                     if (following >= block)
@@ -392,10 +398,10 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     {
                         if (i == 0 && following > 0)
                         {
-                            TStep.ProjectInputs(ref weights, ref At(ref x, block * InputSize), InputSize, ref next, following);
+                            TStep.ProjectInputs(0, 0, ref weights, ref At(ref x, block * InputSize), InputSize, ref next, following);
                         }
 
-                        TStep.LayerProjected(ref weights, ref At(ref current, i * gateRows), ref first, ref kernelScratch);
+                        TStep.LayerProjected(0, 0, ref weights, ref At(ref current, i * gateRows), ref first, ref kernelScratch);
                     }
                 }
                 else if (hoist)
@@ -403,10 +409,10 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     int i = t % block;
                     if (i == 0)
                     {
-                        TStep.ProjectInputs(ref weights, ref x, InputSize, ref Ref(projections), Math.Min(block, steps - t));
+                        TStep.ProjectInputs(0, 0, ref weights, ref x, InputSize, ref Ref(projections), Math.Min(block, steps - t));
                     }
 
-                    TStep.LayerProjected(ref weights, ref At(ref Ref(projections), i * gateRows), ref first, ref kernelScratch);
+                    TStep.LayerProjected(0, 0, ref weights, ref At(ref Ref(projections), i * gateRows), ref first, ref kernelScratch);
                 }
                 else
                 {
@@ -458,7 +464,9 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
     /// <summary>
     /// B sequences layer by layer: each direction of a layer runs over the whole sequence (the reverse one from the
-    /// last step back), writing its h into its half of each output row, before the next layer reads those rows.
+    /// last step back), writing its h into its half of each output row, before the next layer reads those rows. With
+    /// one stream, a layer large enough (TStep.HoistingMinimumWeights) hoists each direction's input projection as
+    /// Stream does layer 0's: its whole input sequence is known, so every layer can.
     /// </summary>
     private static void Sweep<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, int batch, int steps)
         where TStep : IStepper
@@ -469,11 +477,16 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         ref float layerStates = ref Ref(scratch);
         ref float kernelScratch = ref At(ref layerStates, chunk * LayerState);
         ref float s = ref Ref(states);
+        bool hoistFirst = batch == 1 && steps > 1 && SweepHoists<TStep>(0, TFirst.GateRows, TFirst.InputSize + TFirst.RecurrentSize);
+        bool hoistUpper = batch == 1 && steps > 1 && Layers > 1 && SweepHoists<TStep>(1, TUpper.GateRows, TUpper.InputSize + TUpper.RecurrentSize);
+        Span<float> projections = hoistFirst || hoistUpper ? stackalloc float[ProjectionBudget] : default;
         ReadOnlySpan<float> layerInputs = inputs;
         int inputWidth = InputSize;
         for (int layer = 0; layer < Layers; layer++)
         {
             Span<float> layerOutputs = layer == Layers - 1 && !HasHead ? outputs : workspace.LayerOutputs(layer & 1, steps * batch);
+            bool hoist = layer == 0 ? hoistFirst : hoistUpper;
+            int block = hoist ? ProjectionBlock(steps, layer == 0 ? TFirst.GateRows : TUpper.GateRows) : 0;
             for (int direction = 0; direction < Directions; direction++)
             {
                 for (int b0 = 0; b0 < batch; b0 += chunk)
@@ -488,7 +501,24 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                     {
                         int t = direction == 0 ? i : steps - 1 - i;
                         ref float x = ref At(ref Ref(layerInputs), (t * batch + b0) * inputWidth);
-                        TStep.Layer(layer, direction, ref weights, ref x, inputWidth, ref layerStates, ref kernelScratch, count);
+                        if (hoist)
+                        {
+                            // The block of the n steps this direction takes from its i0-th on, projected in time order
+                            // from step first: the forward direction's start at i0, the reverse one's end there.
+                            int gateRows = layer == 0 ? TFirst.GateRows : TUpper.GateRows;
+                            int i0 = i - i % block, n = Math.Min(block, steps - i0), first = direction == 0 ? i0 : steps - i0 - n;
+                            if (i % block == 0)
+                            {
+                                TStep.ProjectInputs(layer, direction, ref weights, ref At(ref Ref(layerInputs), first * inputWidth), inputWidth, ref Ref(projections), n);
+                            }
+
+                            TStep.LayerProjected(layer, direction, ref weights, ref At(ref Ref(projections), (t - first) * gateRows), ref layerStates, ref kernelScratch);
+                        }
+                        else
+                        {
+                            TStep.Layer(layer, direction, ref weights, ref x, inputWidth, ref layerStates, ref kernelScratch, count);
+                        }
+
                         for (int b = 0; b < count; b++)
                         {
                             Copy(ref At(ref layerStates, b * LayerState), ref At(ref Ref(layerOutputs), (t * batch + b0 + b) * LayerOutput + direction * Recurrent), Recurrent);
@@ -526,14 +556,14 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
         static abstract void Layer(int layer, int direction, ref float weights, ref float x, int xStride, ref float states, ref float scratch, int count);
 
-        /// <summary>Layer 0's W_ih + W_hh floats from which a sequence of one stream hoists the layer's input projection.</summary>
-        static abstract int HoistingMinimumWeights { get; }
+        /// <summary>A layer's W_ih + W_hh floats from which a sequence of one stream hoists its input projection.</summary>
+        static abstract int HoistingMinimumWeights(int layer);
 
-        /// <summary>Layer 0's input parts of <paramref name="steps"/> steps (inputs xStride apart), one row of TFirst.GateRows per step.</summary>
-        static abstract void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps);
+        /// <summary>A layer-direction's input parts of <paramref name="steps"/> steps (inputs xStride apart), one row of its GateRows per step.</summary>
+        static abstract void ProjectInputs(int layer, int direction, ref float weights, ref float xs, int xStride, ref float projections, int steps);
 
-        /// <summary>Layer 0 of one stream in place, its input part read from <paramref name="projected"/> (a row of <see cref="ProjectInputs"/>).</summary>
-        static abstract void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch);
+        /// <summary>A layer-direction of one stream in place, its input part read from <paramref name="projected"/> (a row of <see cref="ProjectInputs"/>).</summary>
+        static abstract void LayerProjected(int layer, int direction, ref float weights, ref float projected, ref float state, ref float scratch);
 
         /// <summary>Whether layer 0's hoisted steps compute the next block's input parts while they step (<see cref="LayerProjectedAhead"/>).</summary>
         static abstract bool ProjectsAhead { get; }
@@ -585,15 +615,36 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
             }
         }
 
-        public static int HoistingMinimumWeights { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => HoistingMinimum(TFirst.ActivePath); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int HoistingMinimumWeights(int layer) => HoistingMinimum(layer == 0 ? TFirst.ActivePath : TUpper.ActivePath);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
-            TFirst.ProjectInputs(ref At(ref weights, Offset(0, 0)), ref xs, xStride, ref projections, steps);
+        public static void ProjectInputs(int layer, int direction, ref float weights, ref float xs, int xStride, ref float projections, int steps)
+        {
+            ref float w = ref At(ref weights, Offset(layer, direction));
+            if (layer == 0)
+            {
+                TFirst.ProjectInputs(ref w, ref xs, xStride, ref projections, steps);
+            }
+            else
+            {
+                TUpper.ProjectInputs(ref w, ref xs, xStride, ref projections, steps);
+            }
+        }
 
-        /// <summary>Layer 0 of one stream, its input part read from <paramref name="projected"/> (one row of TFirst.ProjectInputs).</summary>
-        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
-            TFirst.StepProjected(ref At(ref weights, Offset(0, 0)), ref projected, ref Previous(TFirst.StepsInPlace, ref state, ref scratch), ref state, ref At(ref scratch, LayerState));
+        /// <summary>A layer-direction of one stream, its input part read from <paramref name="projected"/> (one row of its ProjectInputs).</summary>
+        public static void LayerProjected(int layer, int direction, ref float weights, ref float projected, ref float state, ref float scratch)
+        {
+            ref float w = ref At(ref weights, Offset(layer, direction));
+            if (layer == 0)
+            {
+                TFirst.StepProjected(ref w, ref projected, ref Previous(TFirst.StepsInPlace, ref state, ref scratch), ref state, ref At(ref scratch, LayerState));
+            }
+            else
+            {
+                TUpper.StepProjected(ref w, ref projected, ref Previous(TUpper.StepsInPlace, ref state, ref scratch), ref state, ref At(ref scratch, LayerState));
+            }
+        }
 
         /// <summary>
         /// What one stream's layer step reads as previous: the state itself where the layer's step allows it (a copy puts
@@ -655,19 +706,39 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
 
         /// <summary>On a packed copy from <see cref="PackedHoistingMinimumWeights"/>, on a plain one as on the parameters.</summary>
-        public static int HoistingMinimumWeights
-        {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => TFirst.FrozenPacked ? PackedHoistingMinimumWeights : HoistingMinimum(TFirst.ActivePath);
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int HoistingMinimumWeights(int layer) =>
+            layer == 0
+                ? TFirst.FrozenPacked ? PackedHoistingMinimumWeights : HoistingMinimum(TFirst.ActivePath)
+                : TUpper.FrozenPacked ? PackedHoistingMinimumWeights : HoistingMinimum(TUpper.ActivePath);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
-            TFirst.FrozenProjectInputs(ref At(ref weights, FrozenOffset(0, 0)), ref xs, xStride, ref projections, steps);
+        public static void ProjectInputs(int layer, int direction, ref float weights, ref float xs, int xStride, ref float projections, int steps)
+        {
+            ref float w = ref At(ref weights, FrozenOffset(layer, direction));
+            if (layer == 0)
+            {
+                TFirst.FrozenProjectInputs(ref w, ref xs, xStride, ref projections, steps);
+            }
+            else
+            {
+                TUpper.FrozenProjectInputs(ref w, ref xs, xStride, ref projections, steps);
+            }
+        }
 
-        /// <summary>Layer 0 of one stream in place, its input part read from <paramref name="projected"/> (one row of TFirst.FrozenProjectInputs).</summary>
-        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
-            TFirst.FrozenStepProjected(ref At(ref weights, FrozenOffset(0, 0)), ref projected, ref state, ref scratch);
+        /// <summary>A layer-direction of one stream in place, its input part read from <paramref name="projected"/> (one row of its FrozenProjectInputs).</summary>
+        public static void LayerProjected(int layer, int direction, ref float weights, ref float projected, ref float state, ref float scratch)
+        {
+            ref float w = ref At(ref weights, FrozenOffset(layer, direction));
+            if (layer == 0)
+            {
+                TFirst.FrozenStepProjected(ref w, ref projected, ref state, ref scratch);
+            }
+            else
+            {
+                TUpper.FrozenStepProjected(ref w, ref projected, ref state, ref scratch);
+            }
+        }
 
         public static bool ProjectsAhead { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TFirst.FrozenProjectsAhead; }
 
@@ -712,12 +783,13 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
 
         /// <summary>Never: the 16-bit packed step reads each pair of W_ih columns itself, and there is no 16-bit projection kernel.</summary>
-        public static int HoistingMinimumWeights { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => int.MaxValue; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int HoistingMinimumWeights(int layer) => int.MaxValue;
 
-        public static void ProjectInputs(ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
+        public static void ProjectInputs(int layer, int direction, ref float weights, ref float xs, int xStride, ref float projections, int steps) =>
             throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
 
-        public static void LayerProjected(ref float weights, ref float projected, ref float state, ref float scratch) =>
+        public static void LayerProjected(int layer, int direction, ref float weights, ref float projected, ref float state, ref float scratch) =>
             throw new UnreachableException("A bfloat16 frozen copy never hoists its input projection.");
 
         public static bool ProjectsAhead => false;
