@@ -306,16 +306,18 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// </summary>
     private const int PackedHoistingMinimumWeights = 16 * 1024;
 
-    /// <summary>Whether a bidirectional pass of one stream hoists a layer (layer 0, or any upper one) of these gate rows and W_ih + W_hh columns.</summary>
+    /// <summary>
+    /// Whether a sequence of one stream hoists a layer's input projection (layer 0, or any upper one) on TStep's weights:
+    /// its gate rows fit the budget and its W_ih + W_hh floats reach TStep.HoistingMinimumWeights.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool SweepHoists<TStep>(int layer, int gateRows, int columns)
-        where TStep : IStepper =>
-        gateRows <= ProjectionBudget && gateRows * columns >= TStep.HoistingMinimumWeights(layer);
-
-    /// <summary>Whether a layer (W_ih beside W_hh) hoists its input projection on the parameters.</summary>
-    private static bool Hoists<TLayer>()
-        where TLayer : ILayerKernels =>
-        TLayer.GateRows <= ProjectionBudget && TLayer.GateRows * (TLayer.InputSize + TLayer.RecurrentSize) >= HoistingMinimum(TLayer.ActivePath);
+    private static bool Hoists<TStep>(int layer)
+        where TStep : IStepper
+    {
+        int gateRows = layer == 0 ? TFirst.GateRows : TUpper.GateRows;
+        int columns = layer == 0 ? TFirst.InputSize + TFirst.RecurrentSize : TUpper.InputSize + TUpper.RecurrentSize;
+        return gateRows <= ProjectionBudget && gateRows * columns >= TStep.HoistingMinimumWeights(layer);
+    }
 
     /// <summary>
     /// Steps per block of input projections: as many as the budget holds, at most T; a multiple of 16 (8, 4) where 16 (8, 4)
@@ -351,8 +353,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         // part out of the recurrence: W_ih·x_t + b_ih for a block of steps at a time (one blocked product), then each step
         // adds only W_hh·h. Upper layers read the h the layer below has just written, so they step as Step does.
         int gateRows = TFirst.GateRows;
-        bool hoist = batch == 1 && steps > 1 && gateRows <= ProjectionBudget
-            && gateRows * (TFirst.InputSize + TFirst.RecurrentSize) >= TStep.HoistingMinimumWeights(0);
+        bool hoist = batch == 1 && steps > 1 && Hoists<TStep>(0);
         // Where layer 0's packed step can hide it (TStep.ProjectsAhead), each block of AheadSteps computes the next block's
         // input parts while it steps: two blocks of projections, the one being read and the one being written.
         bool ahead = hoist && TStep.ProjectsAhead && 2 * ILayerKernels.AheadSteps * gateRows <= AheadBudget && steps >= 2 * ILayerKernels.AheadSteps;
@@ -465,7 +466,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>
     /// B sequences layer by layer: each direction of a layer runs over the whole sequence (the reverse one from the
     /// last step back), writing its h into its half of each output row, before the next layer reads those rows. With
-    /// one stream, a layer large enough (TStep.HoistingMinimumWeights) hoists each direction's input projection as
+    /// one stream, a layer large enough (Hoists) hoists each direction's input projection as
     /// Stream does layer 0's: its whole input sequence is known, so every layer can.
     /// </summary>
     private static void Sweep<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, int batch, int steps)
@@ -477,8 +478,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         ref float layerStates = ref Ref(scratch);
         ref float kernelScratch = ref At(ref layerStates, chunk * LayerState);
         ref float s = ref Ref(states);
-        bool hoistFirst = batch == 1 && steps > 1 && SweepHoists<TStep>(0, TFirst.GateRows, TFirst.InputSize + TFirst.RecurrentSize);
-        bool hoistUpper = batch == 1 && steps > 1 && Layers > 1 && SweepHoists<TStep>(1, TUpper.GateRows, TUpper.InputSize + TUpper.RecurrentSize);
+        bool hoistFirst = batch == 1 && steps > 1 && Hoists<TStep>(0);
+        bool hoistUpper = batch == 1 && steps > 1 && Layers > 1 && Hoists<TStep>(1);
         Span<float> projections = hoistFirst || hoistUpper ? stackalloc float[ProjectionBudget] : default;
         ReadOnlySpan<float> layerInputs = inputs;
         int inputWidth = InputSize;
@@ -486,7 +487,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         {
             Span<float> layerOutputs = layer == Layers - 1 && !HasHead ? outputs : workspace.LayerOutputs(layer & 1, steps * batch);
             bool hoist = layer == 0 ? hoistFirst : hoistUpper;
-            int block = hoist ? ProjectionBlock(steps, layer == 0 ? TFirst.GateRows : TUpper.GateRows) : 0;
+            int gateRows = layer == 0 ? TFirst.GateRows : TUpper.GateRows;
+            int block = hoist ? ProjectionBlock(steps, gateRows) : 0;
             for (int direction = 0; direction < Directions; direction++)
             {
                 for (int b0 = 0; b0 < batch; b0 += chunk)
@@ -505,7 +507,6 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
                         {
                             // The block of the n steps this direction takes from its i0-th on, projected in time order
                             // from step first: the forward direction's start at i0, the reverse one's end there.
-                            int gateRows = layer == 0 ? TFirst.GateRows : TUpper.GateRows;
                             int i0 = i - i % block, n = Math.Min(block, steps - i0), first = direction == 0 ? i0 : steps - i0 - n;
                             if (i % block == 0)
                             {

@@ -52,8 +52,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         // One stream: a layer large enough to hoist (as the streaming Forward's layer 0) computes its input parts a block
         // of steps at a time, then steps on W_hh·h alone, recording what Step records. Every layer can: its inputs are
         // known for the whole sequence before it runs.
-        bool hoistFirst = batch == 1 && steps > 1 && Hoists<TFirst>();
-        bool hoistUpper = batch == 1 && steps > 1 && Layers > 1 && Hoists<TUpper>();
+        bool hoistFirst = batch == 1 && steps > 1 && Hoists<Live>(0);
+        bool hoistUpper = batch == 1 && steps > 1 && Layers > 1 && Hoists<Live>(1);
         Span<float> projections = hoistFirst || hoistUpper ? stackalloc float[ProjectionBudget] : default;
         for (int layer = 0; layer < Layers; layer++)
         {

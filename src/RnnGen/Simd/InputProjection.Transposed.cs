@@ -34,7 +34,8 @@ internal static partial class InputProjection
 
     private static void ProjectTransposed(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps)
     {
-        Span<float> transposed = stackalloc float[columns * Vector512<float>.Count];
+        // Tiles only narrow as the steps run out, so the first one is the widest.
+        Span<float> transposed = stackalloc float[columns * StepsPerTile(steps)];
         ref float xt = ref MemoryMarshal.GetReference(transposed);
         for (int t = 0; t < steps;)
         {
