@@ -194,6 +194,8 @@ public static unsafe class Activations
         return (scale, VectorMath.MultiplyAdd(q, r2, r));
     }
 
+    /// <inheritdoc cref="ExpParts(Vector256{float}, float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector128<float> Scale, Vector128<float> P) ExpParts(Vector128<float> x, float factor)
     {
         // factor·Log2E is exact (factor is ±2^k), so t is what y·Log2E + magic gives, but needs no wait for y.
