@@ -27,69 +27,86 @@ internal static class MatrixEmitter
     {
         string type = width.IsScalar ? "float" : $"global::System.Runtime.Intrinsics.Vector{width.Suffix}<float>";
         string parameters = string.Join(", ", sources.Select(s => $"ref float {s.Vector}"));
+        bool inDouble = width == Width.V128 && sources.Any(s => s.Columns >= width.Lanes);
         w.Line($"/// <summary>{summary}</summary>");
         w.Line(width == Width.V512 ? Kernel.OutOfLine : Kernel.AggressiveInlining);
         using (w.Block($"private static {type} {name}{width.Suffix}(ref float w, nint r, {parameters})"))
         {
-            foreach (ProductSource s in sources)
+            if (inDouble)
             {
-                w.Line($"ref float {s.RowsName} = ref At(ref w, {Plus(s.WeightsOffset, $"r * {s.ColumnsName}")});");
-            }
-
-            int lanes = width.Lanes;
-            var wide = width.IsScalar ? [] : sources.Where(s => s.Columns >= lanes).ToList();
-            var half = width.IsScalar ? [] : sources.Where(s => s.Columns < lanes && width.Fitting(s.Columns) == Width.V256).ToList();
-
-            // The biases are added to each other off the critical path, then once to the reduced sums.
-            string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
-            string plusBiases = biasOffsets.Count == 0 ? "" : $" + {(biasOffsets.Count > 1 ? $"({biases})" : biases)}";
-            if (wide.Count == 0)
-            {
-                w.Line($"var sum = {(biasOffsets.Count == 0 ? width.Zero : biases)};");
-            }
-            else if (width != Width.V128)
-            {
-                // Vector256 needs AVX2 and Vector512 AVX-512, and every x86 CPU with either has FMA too.
-                WideProducts(w, width, wide, inDouble: false);
-                w.Line($"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
-            }
-            else
-            {
-                // Without FMA, a·b + c rounds twice; with saturating gates the products reach tens and those roundings
-                // add up past float32 parity, so AVX without FMA sums the products in double (a JIT-time constant).
-                w.Line($"{type} sum;");
+                // Without FMA a·b + c rounds twice, which saturating gates take past float32 parity: AVX without FMA sums in
+                // double, out of line (inlined, its locals took a step past the JIT's limit, which then inlined nothing).
+                w.Line("// AVX without FMA: the products in double, out of line (a JIT-time constant)");
                 using (w.Block($"if (ProductsInDouble{width.Suffix})"))
                 {
-                    WideProducts(w, width, wide, inDouble: true);
-                    w.Line($"sum = SumEachWide{width.Suffix}({Accumulators(lanes)}){plusBiases};");
+                    w.Line($"return {name}InDouble{width.Suffix}(ref w, r, {string.Join(", ", sources.Select(s => $"ref {s.Vector}"))});");
                 }
 
-                using (w.Block("else"))
-                {
-                    WideProducts(w, width, wide, inDouble: false);
-                    w.Line($"sum = SumEach({Accumulators(lanes)}){plusBiases};");
-                }
+                w.Line();
             }
 
-            foreach (ProductSource s in half)
-            {
-                HalfWidthProducts(w, s);
-            }
-
-            foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes && !half.Contains(s)))
-            {
-                // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.
-                string column = width.IsScalar ? $"Load1(ref {s.RowsName}, k)"
-                    : s.Columns == 1 ? width.Load(s.RowsName, "0")
-                    : $"Gather{width.Suffix}(ref {s.RowsName}, k, {s.ColumnsName})";
-                using (w.Block($"for (nint k = 0; k < {s.ColumnsName}; k++)"))
-                {
-                    w.Line($"sum = MultiplyAdd({column}, {width.Broadcast($"Load1(ref {s.Vector}, k)")}, sum);");
-                }
-            }
-
-            w.Line("return sum;");
+            RowsBody(w, width, sources, biasOffsets, inDouble: false);
         }
+
+        if (inDouble)
+        {
+            w.Line();
+            w.Line($"/// <summary>{name}{width.Suffix} with the whole-vector products summed in double (AVX without FMA).</summary>");
+            w.Line(Kernel.OutOfLine);
+            using (w.Block($"private static {type} {name}InDouble{width.Suffix}(ref float w, nint r, {parameters})"))
+            {
+                RowsBody(w, width, sources, biasOffsets, inDouble: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The body of a <see cref="RowsHelper"/>: references to each source's rows, the whole-vector products (in float with
+    /// FMA, or <paramref name="inDouble"/>) reduced and added to the biases, then the narrower sources.
+    /// </summary>
+    private static void RowsBody(SourceWriter w, Width width, IReadOnlyList<ProductSource> sources, IReadOnlyList<string> biasOffsets, bool inDouble)
+    {
+        foreach (ProductSource s in sources)
+        {
+            w.Line($"ref float {s.RowsName} = ref At(ref w, {Plus(s.WeightsOffset, $"r * {s.ColumnsName}")});");
+        }
+
+        int lanes = width.Lanes;
+        var wide = width.IsScalar ? [] : sources.Where(s => s.Columns >= lanes).ToList();
+        var half = width.IsScalar ? [] : sources.Where(s => s.Columns < lanes && width.Fitting(s.Columns) == Width.V256).ToList();
+
+        // The biases are added to each other off the critical path, then once to the reduced sums.
+        string biases = string.Join(" + ", biasOffsets.Select(b => width.Load("w", $"{b} + r")));
+        string plusBiases = biasOffsets.Count == 0 ? "" : $" + {(biasOffsets.Count > 1 ? $"({biases})" : biases)}";
+        if (wide.Count == 0)
+        {
+            w.Line($"var sum = {(biasOffsets.Count == 0 ? width.Zero : biases)};");
+        }
+        else
+        {
+            // Vector256 needs AVX2 and Vector512 AVX-512, and every x86 CPU with either has FMA too; Vector128 may lack it.
+            WideProducts(w, width, wide, inDouble);
+            w.Line(inDouble ? $"var sum = SumEachWide{width.Suffix}({Accumulators(lanes)}){plusBiases};" : $"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
+        }
+
+        foreach (ProductSource s in half)
+        {
+            HalfWidthProducts(w, s);
+        }
+
+        foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes && !half.Contains(s)))
+        {
+            // Scalar, or fewer columns than lanes: walk the columns, each a strided gather of the block's rows.
+            string column = width.IsScalar ? $"Load1(ref {s.RowsName}, k)"
+                : s.Columns == 1 ? width.Load(s.RowsName, "0")
+                : $"Gather{width.Suffix}(ref {s.RowsName}, k, {s.ColumnsName})";
+            using (w.Block($"for (nint k = 0; k < {s.ColumnsName}; k++)"))
+            {
+                w.Line($"sum = MultiplyAdd({column}, {width.Broadcast($"Load1(ref {s.Vector}, k)")}, sum);");
+            }
+        }
+
+        w.Line("return sum;");
     }
 
     /// <summary>

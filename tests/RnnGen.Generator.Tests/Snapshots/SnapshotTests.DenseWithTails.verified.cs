@@ -288,58 +288,65 @@ namespace Models
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static global::System.Runtime.Intrinsics.Vector128<float> Outputs128(ref float w, nint r, ref float x)
             {
-                ref float wx = ref At(ref w, r * InputSize);
-                global::System.Runtime.Intrinsics.Vector128<float> sum;
+                // AVX without FMA: the products in double, out of line (a JIT-time constant)
                 if (ProductsInDouble128)
                 {
-                    var vx0 = Widen128(Load128(ref x, 0));
-                    var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
-                    var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
-                    var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
-                    var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
-                    var vx4 = Widen128(Load128(ref x, 4));
-                    a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
-                    a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
-                    a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                    a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                    var vx8 = Widen128(Load128(ref x, 8));
-                    a0 = WideMultiplyAdd128(Load128(ref wx, 8), vx8, a0);
-                    a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 8), vx8, a1);
-                    a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 8), vx8, a2);
-                    a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 8), vx8, a3);
-                    // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
-                    var xTail = Widen128(Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4));
-                    a0 = WideMultiplyAdd128(Load128(ref wx, InputSize - 4), xTail, a0);
-                    a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + InputSize - 4), xTail, a1);
-                    a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + InputSize - 4), xTail, a2);
-                    a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + InputSize - 4), xTail, a3);
-                    sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasOffset + r);
+                    return OutputsInDouble128(ref w, r, ref x);
                 }
-                else
-                {
-                    var vx0 = Load128(ref x, 0);
-                    var a0 = Load128(ref wx, 0) * vx0;
-                    var a1 = Load128(ref wx, InputSize) * vx0;
-                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                    var vx4 = Load128(ref x, 4);
-                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                    var vx8 = Load128(ref x, 8);
-                    a0 = MultiplyAdd(Load128(ref wx, 8), vx8, a0);
-                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 8), vx8, a1);
-                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 8), vx8, a2);
-                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 8), vx8, a3);
-                    // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
-                    var xTail = Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4);
-                    a0 = MultiplyAdd(Load128(ref wx, InputSize - 4), xTail, a0);
-                    a1 = MultiplyAdd(Load128(ref wx, InputSize + InputSize - 4), xTail, a1);
-                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + InputSize - 4), xTail, a2);
-                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + InputSize - 4), xTail, a3);
-                    sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasOffset + r);
-                }
+
+                ref float wx = ref At(ref w, r * InputSize);
+                var vx0 = Load128(ref x, 0);
+                var a0 = Load128(ref wx, 0) * vx0;
+                var a1 = Load128(ref wx, InputSize) * vx0;
+                var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                var vx4 = Load128(ref x, 4);
+                a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                var vx8 = Load128(ref x, 8);
+                a0 = MultiplyAdd(Load128(ref wx, 8), vx8, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + 8), vx8, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 8), vx8, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 8), vx8, a3);
+                // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                var xTail = Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4);
+                a0 = MultiplyAdd(Load128(ref wx, InputSize - 4), xTail, a0);
+                a1 = MultiplyAdd(Load128(ref wx, InputSize + InputSize - 4), xTail, a1);
+                a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + InputSize - 4), xTail, a2);
+                a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + InputSize - 4), xTail, a3);
+                var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasOffset + r);
+                return sum;
+            }
+
+            /// <summary>Outputs128 with the whole-vector products summed in double (AVX without FMA).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static global::System.Runtime.Intrinsics.Vector128<float> OutputsInDouble128(ref float w, nint r, ref float x)
+            {
+                ref float wx = ref At(ref w, r * InputSize);
+                var vx0 = Widen128(Load128(ref x, 0));
+                var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
+                var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
+                var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
+                var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
+                var vx4 = Widen128(Load128(ref x, 4));
+                a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
+                a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
+                a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                var vx8 = Widen128(Load128(ref x, 8));
+                a0 = WideMultiplyAdd128(Load128(ref wx, 8), vx8, a0);
+                a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 8), vx8, a1);
+                a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 8), vx8, a2);
+                a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 8), vx8, a3);
+                // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                var xTail = Widen128(Load128(ref x, InputSize - 4) & TailMask128(InputSize % 4));
+                a0 = WideMultiplyAdd128(Load128(ref wx, InputSize - 4), xTail, a0);
+                a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + InputSize - 4), xTail, a1);
+                a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + InputSize - 4), xTail, a2);
+                a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + InputSize - 4), xTail, a3);
+                var sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasOffset + r);
                 return sum;
             }
 

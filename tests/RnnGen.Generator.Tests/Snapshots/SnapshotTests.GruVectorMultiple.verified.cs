@@ -3540,77 +3540,85 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
                 {
-                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vx0 = Widen128(Load128(ref x, 0));
-                        var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
-                        var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
-                        var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
-                        var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
-                        var vx4 = Widen128(Load128(ref x, 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                        var vh0 = Widen128(Load128(ref previous, 0));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 0), vh0, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize), vh0, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize), vh0, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize), vh0, a3);
-                        var vh4 = Widen128(Load128(ref previous, 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 4), vh4, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                        var vh8 = Widen128(Load128(ref previous, 8));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 8), vh8, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                        var vh12 = Widen128(Load128(ref previous, 12));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 12), vh12, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                        sum = SumEachWide128(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                        return GateInDouble128(ref w, r, ref x, ref previous);
                     }
-                    else
-                    {
-                        var vx0 = Load128(ref x, 0);
-                        var a0 = Load128(ref wx, 0) * vx0;
-                        var a1 = Load128(ref wx, InputSize) * vx0;
-                        var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                        var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                        var vx4 = Load128(ref x, 4);
-                        a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                        a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                        a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                        a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                        var vh0 = Load128(ref previous, 0);
-                        a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
-                        var vh4 = Load128(ref previous, 4);
-                        a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                        var vh8 = Load128(ref previous, 8);
-                        a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                        var vh12 = Load128(ref previous, 12);
-                        a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                        sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
-                    }
+
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vx0 = Load128(ref x, 0);
+                    var a0 = Load128(ref wx, 0) * vx0;
+                    var a1 = Load128(ref wx, InputSize) * vx0;
+                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                    var vx4 = Load128(ref x, 4);
+                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                    var vh0 = Load128(ref previous, 0);
+                    a0 = MultiplyAdd(Load128(ref wh, 0), vh0, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize), vh0, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize), vh0, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize), vh0, a3);
+                    var vh4 = Load128(ref previous, 4);
+                    a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                    var vh8 = Load128(ref previous, 8);
+                    a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    var vh12 = Load128(ref previous, 12);
+                    a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                    return sum;
+                }
+
+                /// <summary>Gate128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> GateInDouble128(ref float w, nint r, ref float x, ref float previous)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vx0 = Widen128(Load128(ref x, 0));
+                    var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
+                    var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
+                    var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
+                    var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
+                    var vx4 = Widen128(Load128(ref x, 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                    var vh0 = Widen128(Load128(ref previous, 0));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 0), vh0, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize), vh0, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize), vh0, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize), vh0, a3);
+                    var vh4 = Widen128(Load128(ref previous, 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 4), vh4, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                    var vh8 = Widen128(Load128(ref previous, 8));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 8), vh8, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    var vh12 = Widen128(Load128(ref previous, 12));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 12), vh12, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                    var sum = SumEachWide128(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
                     return sum;
                 }
 
@@ -3618,36 +3626,43 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> InputPart128(ref float w, nint r, ref float x)
                 {
-                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vx0 = Widen128(Load128(ref x, 0));
-                        var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
-                        var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
-                        var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
-                        var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
-                        var vx4 = Widen128(Load128(ref x, 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                        sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
+                        return InputPartInDouble128(ref w, r, ref x);
                     }
-                    else
-                    {
-                        var vx0 = Load128(ref x, 0);
-                        var a0 = Load128(ref wx, 0) * vx0;
-                        var a1 = Load128(ref wx, InputSize) * vx0;
-                        var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                        var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                        var vx4 = Load128(ref x, 4);
-                        a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
-                        a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
-                        a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
-                        a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
-                        sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
-                    }
+
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    var vx0 = Load128(ref x, 0);
+                    var a0 = Load128(ref wx, 0) * vx0;
+                    var a1 = Load128(ref wx, InputSize) * vx0;
+                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                    var vx4 = Load128(ref x, 4);
+                    a0 = MultiplyAdd(Load128(ref wx, 4), vx4, a0);
+                    a1 = MultiplyAdd(Load128(ref wx, InputSize + 4), vx4, a1);
+                    a2 = MultiplyAdd(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                    a3 = MultiplyAdd(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>InputPart128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> InputPartInDouble128(ref float w, nint r, ref float x)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    var vx0 = Widen128(Load128(ref x, 0));
+                    var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
+                    var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
+                    var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
+                    var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
+                    var vx4 = Widen128(Load128(ref x, 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wx, 4), vx4, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wx, InputSize + 4), vx4, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wx, 2 * InputSize + 4), vx4, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wx, 3 * InputSize + 4), vx4, a3);
+                    var sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasIhOffset + r);
                     return sum;
                 }
 
@@ -3655,56 +3670,63 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPart128(ref float w, nint r, ref float previous)
                 {
-                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vh0 = Widen128(Load128(ref previous, 0));
-                        var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
-                        var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
-                        var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
-                        var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
-                        var vh4 = Widen128(Load128(ref previous, 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 4), vh4, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                        var vh8 = Widen128(Load128(ref previous, 8));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 8), vh8, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                        var vh12 = Widen128(Load128(ref previous, 12));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, 12), vh12, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                        sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                        return HiddenPartInDouble128(ref w, r, ref previous);
                     }
-                    else
-                    {
-                        var vh0 = Load128(ref previous, 0);
-                        var a0 = Load128(ref wh, 0) * vh0;
-                        var a1 = Load128(ref wh, HiddenSize) * vh0;
-                        var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
-                        var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
-                        var vh4 = Load128(ref previous, 4);
-                        a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
-                        var vh8 = Load128(ref previous, 8);
-                        a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
-                        var vh12 = Load128(ref previous, 12);
-                        a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
-                        sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
-                    }
+
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load128(ref previous, 0);
+                    var a0 = Load128(ref wh, 0) * vh0;
+                    var a1 = Load128(ref wh, HiddenSize) * vh0;
+                    var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
+                    var vh4 = Load128(ref previous, 4);
+                    a0 = MultiplyAdd(Load128(ref wh, 4), vh4, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                    var vh8 = Load128(ref previous, 8);
+                    a0 = MultiplyAdd(Load128(ref wh, 8), vh8, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    var vh12 = Load128(ref previous, 12);
+                    a0 = MultiplyAdd(Load128(ref wh, 12), vh12, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>HiddenPart128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPartInDouble128(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Widen128(Load128(ref previous, 0));
+                    var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
+                    var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
+                    var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
+                    var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
+                    var vh4 = Widen128(Load128(ref previous, 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 4), vh4, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 4), vh4, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 4), vh4, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 4), vh4, a3);
+                    var vh8 = Widen128(Load128(ref previous, 8));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 8), vh8, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 8), vh8, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 8), vh8, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 8), vh8, a3);
+                    var vh12 = Widen128(Load128(ref previous, 12));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, 12), vh12, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + 12), vh12, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + 12), vh12, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + 12), vh12, a3);
+                    var sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
                     return sum;
                 }
 

@@ -539,39 +539,51 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
                 {
-                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vh0 = Widen128(Load128(ref previous, 0));
-                        var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
-                        var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
-                        var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
-                        var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
-                        // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
-                        var hTail = Widen128(Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, HiddenSize - 4), hTail, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
-                        sum = SumEachWide128(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                        return GateInDouble128(ref w, r, ref x, ref previous);
                     }
-                    else
+
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load128(ref previous, 0);
+                    var a0 = Load128(ref wh, 0) * vh0;
+                    var a1 = Load128(ref wh, HiddenSize) * vh0;
+                    var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
+                    // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                    var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
+                    a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                    for (nint k = 0; k < InputSize; k++)
                     {
-                        var vh0 = Load128(ref previous, 0);
-                        var a0 = Load128(ref wh, 0) * vh0;
-                        var a1 = Load128(ref wh, HiddenSize) * vh0;
-                        var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
-                        var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
-                        // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
-                        var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
-                        a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
-                        sum = SumEach(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
+                        sum = MultiplyAdd(Gather128(ref wx, k, InputSize), Broadcast128(Load1(ref x, k)), sum);
                     }
+                    return sum;
+                }
+
+                /// <summary>Gate128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> GateInDouble128(ref float w, nint r, ref float x, ref float previous)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Widen128(Load128(ref previous, 0));
+                    var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
+                    var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
+                    var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
+                    var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
+                    // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                    var hTail = Widen128(Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, HiddenSize - 4), hTail, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
+                    var sum = SumEachWide128(a0, a1, a2, a3) + (Load128(ref w, BiasIhOffset + r) + Load128(ref w, BiasHhOffset + r));
                     for (nint k = 0; k < InputSize; k++)
                     {
                         sum = MultiplyAdd(Gather128(ref wx, k, InputSize), Broadcast128(Load1(ref x, k)), sum);
@@ -596,38 +608,45 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPart128(ref float w, nint r, ref float previous)
                 {
-                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vh0 = Widen128(Load128(ref previous, 0));
-                        var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
-                        var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
-                        var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
-                        var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
-                        // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
-                        var hTail = Widen128(Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wh, HiddenSize - 4), hTail, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
-                        sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                        return HiddenPartInDouble128(ref w, r, ref previous);
                     }
-                    else
-                    {
-                        var vh0 = Load128(ref previous, 0);
-                        var a0 = Load128(ref wh, 0) * vh0;
-                        var a1 = Load128(ref wh, HiddenSize) * vh0;
-                        var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
-                        var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
-                        // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
-                        var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
-                        a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
-                        a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
-                        a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
-                        a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
-                        sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
-                    }
+
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Load128(ref previous, 0);
+                    var a0 = Load128(ref wh, 0) * vh0;
+                    var a1 = Load128(ref wh, HiddenSize) * vh0;
+                    var a2 = Load128(ref wh, 2 * HiddenSize) * vh0;
+                    var a3 = Load128(ref wh, 3 * HiddenSize) * vh0;
+                    // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                    var hTail = Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4);
+                    a0 = MultiplyAdd(Load128(ref wh, HiddenSize - 4), hTail, a0);
+                    a1 = MultiplyAdd(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
+                    a2 = MultiplyAdd(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
+                    a3 = MultiplyAdd(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
+                    var sum = SumEach(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
+                    return sum;
+                }
+
+                /// <summary>HiddenPart128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> HiddenPartInDouble128(ref float w, nint r, ref float previous)
+                {
+                    ref float wh = ref At(ref w, WeightHhOffset + r * HiddenSize);
+                    var vh0 = Widen128(Load128(ref previous, 0));
+                    var a0 = WideMultiply128(Load128(ref wh, 0), vh0);
+                    var a1 = WideMultiply128(Load128(ref wh, HiddenSize), vh0);
+                    var a2 = WideMultiply128(Load128(ref wh, 2 * HiddenSize), vh0);
+                    var a3 = WideMultiply128(Load128(ref wh, 3 * HiddenSize), vh0);
+                    // the last 4 columns overlap the ones before; the tail is zero in the lanes already counted
+                    var hTail = Widen128(Load128(ref previous, HiddenSize - 4) & TailMask128(HiddenSize % 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wh, HiddenSize - 4), hTail, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wh, HiddenSize + HiddenSize - 4), hTail, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wh, 2 * HiddenSize + HiddenSize - 4), hTail, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wh, 3 * HiddenSize + HiddenSize - 4), hTail, a3);
+                    var sum = SumEachWide128(a0, a1, a2, a3) + Load128(ref w, BiasHhOffset + r);
                     return sum;
                 }
 

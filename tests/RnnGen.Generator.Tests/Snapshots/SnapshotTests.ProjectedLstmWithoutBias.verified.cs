@@ -1107,27 +1107,39 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> Gate128(ref float w, nint r, ref float x, ref float previous)
                 {
-                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
-                    ref float wh = ref At(ref w, WeightHhOffset + r * ProjectionSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vx0 = Widen128(Load128(ref x, 0));
-                        var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
-                        var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
-                        var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
-                        var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
-                        sum = SumEachWide128(a0, a1, a2, a3);
+                        return GateInDouble128(ref w, r, ref x, ref previous);
                     }
-                    else
+
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * ProjectionSize);
+                    var vx0 = Load128(ref x, 0);
+                    var a0 = Load128(ref wx, 0) * vx0;
+                    var a1 = Load128(ref wx, InputSize) * vx0;
+                    var a2 = Load128(ref wx, 2 * InputSize) * vx0;
+                    var a3 = Load128(ref wx, 3 * InputSize) * vx0;
+                    var sum = SumEach(a0, a1, a2, a3);
+                    for (nint k = 0; k < ProjectionSize; k++)
                     {
-                        var vx0 = Load128(ref x, 0);
-                        var a0 = Load128(ref wx, 0) * vx0;
-                        var a1 = Load128(ref wx, InputSize) * vx0;
-                        var a2 = Load128(ref wx, 2 * InputSize) * vx0;
-                        var a3 = Load128(ref wx, 3 * InputSize) * vx0;
-                        sum = SumEach(a0, a1, a2, a3);
+                        sum = MultiplyAdd(Gather128(ref wh, k, ProjectionSize), Broadcast128(Load1(ref previous, k)), sum);
                     }
+                    return sum;
+                }
+
+                /// <summary>Gate128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> GateInDouble128(ref float w, nint r, ref float x, ref float previous)
+                {
+                    ref float wx = ref At(ref w, WeightIhOffset + r * InputSize);
+                    ref float wh = ref At(ref w, WeightHhOffset + r * ProjectionSize);
+                    var vx0 = Widen128(Load128(ref x, 0));
+                    var a0 = WideMultiply128(Load128(ref wx, 0), vx0);
+                    var a1 = WideMultiply128(Load128(ref wx, InputSize), vx0);
+                    var a2 = WideMultiply128(Load128(ref wx, 2 * InputSize), vx0);
+                    var a3 = WideMultiply128(Load128(ref wx, 3 * InputSize), vx0);
+                    var sum = SumEachWide128(a0, a1, a2, a3);
                     for (nint k = 0; k < ProjectionSize; k++)
                     {
                         sum = MultiplyAdd(Gather128(ref wh, k, ProjectionSize), Broadcast128(Load1(ref previous, k)), sum);
@@ -1152,36 +1164,43 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 private static global::System.Runtime.Intrinsics.Vector128<float> Project128(ref float w, nint r, ref float m)
                 {
-                    ref float wr = ref At(ref w, WeightHrOffset + r * HiddenSize);
-                    global::System.Runtime.Intrinsics.Vector128<float> sum;
+                    // AVX without FMA: the products in double, out of line (a JIT-time constant)
                     if (ProductsInDouble128)
                     {
-                        var vm0 = Widen128(Load128(ref m, 0));
-                        var a0 = WideMultiply128(Load128(ref wr, 0), vm0);
-                        var a1 = WideMultiply128(Load128(ref wr, HiddenSize), vm0);
-                        var a2 = WideMultiply128(Load128(ref wr, 2 * HiddenSize), vm0);
-                        var a3 = WideMultiply128(Load128(ref wr, 3 * HiddenSize), vm0);
-                        var vm4 = Widen128(Load128(ref m, 4));
-                        a0 = WideMultiplyAdd128(Load128(ref wr, 4), vm4, a0);
-                        a1 = WideMultiplyAdd128(Load128(ref wr, HiddenSize + 4), vm4, a1);
-                        a2 = WideMultiplyAdd128(Load128(ref wr, 2 * HiddenSize + 4), vm4, a2);
-                        a3 = WideMultiplyAdd128(Load128(ref wr, 3 * HiddenSize + 4), vm4, a3);
-                        sum = SumEachWide128(a0, a1, a2, a3);
+                        return ProjectInDouble128(ref w, r, ref m);
                     }
-                    else
-                    {
-                        var vm0 = Load128(ref m, 0);
-                        var a0 = Load128(ref wr, 0) * vm0;
-                        var a1 = Load128(ref wr, HiddenSize) * vm0;
-                        var a2 = Load128(ref wr, 2 * HiddenSize) * vm0;
-                        var a3 = Load128(ref wr, 3 * HiddenSize) * vm0;
-                        var vm4 = Load128(ref m, 4);
-                        a0 = MultiplyAdd(Load128(ref wr, 4), vm4, a0);
-                        a1 = MultiplyAdd(Load128(ref wr, HiddenSize + 4), vm4, a1);
-                        a2 = MultiplyAdd(Load128(ref wr, 2 * HiddenSize + 4), vm4, a2);
-                        a3 = MultiplyAdd(Load128(ref wr, 3 * HiddenSize + 4), vm4, a3);
-                        sum = SumEach(a0, a1, a2, a3);
-                    }
+
+                    ref float wr = ref At(ref w, WeightHrOffset + r * HiddenSize);
+                    var vm0 = Load128(ref m, 0);
+                    var a0 = Load128(ref wr, 0) * vm0;
+                    var a1 = Load128(ref wr, HiddenSize) * vm0;
+                    var a2 = Load128(ref wr, 2 * HiddenSize) * vm0;
+                    var a3 = Load128(ref wr, 3 * HiddenSize) * vm0;
+                    var vm4 = Load128(ref m, 4);
+                    a0 = MultiplyAdd(Load128(ref wr, 4), vm4, a0);
+                    a1 = MultiplyAdd(Load128(ref wr, HiddenSize + 4), vm4, a1);
+                    a2 = MultiplyAdd(Load128(ref wr, 2 * HiddenSize + 4), vm4, a2);
+                    a3 = MultiplyAdd(Load128(ref wr, 3 * HiddenSize + 4), vm4, a3);
+                    var sum = SumEach(a0, a1, a2, a3);
+                    return sum;
+                }
+
+                /// <summary>Project128 with the whole-vector products summed in double (AVX without FMA).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static global::System.Runtime.Intrinsics.Vector128<float> ProjectInDouble128(ref float w, nint r, ref float m)
+                {
+                    ref float wr = ref At(ref w, WeightHrOffset + r * HiddenSize);
+                    var vm0 = Widen128(Load128(ref m, 0));
+                    var a0 = WideMultiply128(Load128(ref wr, 0), vm0);
+                    var a1 = WideMultiply128(Load128(ref wr, HiddenSize), vm0);
+                    var a2 = WideMultiply128(Load128(ref wr, 2 * HiddenSize), vm0);
+                    var a3 = WideMultiply128(Load128(ref wr, 3 * HiddenSize), vm0);
+                    var vm4 = Widen128(Load128(ref m, 4));
+                    a0 = WideMultiplyAdd128(Load128(ref wr, 4), vm4, a0);
+                    a1 = WideMultiplyAdd128(Load128(ref wr, HiddenSize + 4), vm4, a1);
+                    a2 = WideMultiplyAdd128(Load128(ref wr, 2 * HiddenSize + 4), vm4, a2);
+                    a3 = WideMultiplyAdd128(Load128(ref wr, 3 * HiddenSize + 4), vm4, a3);
+                    var sum = SumEachWide128(a0, a1, a2, a3);
                     return sum;
                 }
 
