@@ -19,7 +19,7 @@ namespace RnnGen.Tests.Generated;
 /// stores and multiply-adds, the activations, the row products) is inlined on the path this process runs, as the JIT
 /// reports it (the runtime's MethodJitInliningFailed events, read in process). The JIT may refuse even those: a method
 /// past its limits (too many locals, the inlining budget) keeps them as calls. A cell step rewritten to take two vectors
-/// of units per pass was measured at 2–7× its time that way (LSTM (8,32): 175 → 903–1,303 ns; the JIT said "too many
+/// of units per pass was measured at 2–7× its time that way (LSTM (8,32): 165–182 → 903–1,303 ns; the JIT said "too many
 /// locals" for Sigmoid, Store and FlushTiny), so a kernel near those limits fails here instead of in a benchmark.
 /// </summary>
 public sealed class KernelInliningTests
@@ -43,7 +43,7 @@ public sealed class KernelInliningTests
             .Distinct()
             .ToList();
         Assert.True(refused.Count == 0, $"Kept as calls:\n{string.Join("\n", refused)}");
-        Assert.True(listener.KernelsSeen > 0, "No kernel of the probes was compiled while listening.");
+        Assert.True(listener.ProbeEvents > 0, "No inlining event of the probes' methods arrived while listening.");
     }
 
     private static IEnumerable<IRecurrentModel<float>> Probes()
@@ -122,7 +122,11 @@ public sealed class KernelInliningTests
         type.StartsWith("RnnGen.", StringComparison.Ordinal) || type.StartsWith("System.Runtime.Intrinsics.", StringComparison.Ordinal)
         || type.Contains("InliningProbe", StringComparison.Ordinal);
 
-    /// <summary>Whether the method <paramref name="name"/> of the type the JIT names <paramref name="type"/> is marked AggressiveInlining (any overload).</summary>
+    /// <summary>
+    /// Whether the method <paramref name="name"/> of the type the JIT names <paramref name="type"/> is marked AggressiveInlining,
+    /// in any overload: the helpers come as one overload per vector width, and one without the mark is a finding too (the
+    /// Vector128 ExpParts was one).
+    /// </summary>
     private static bool AsksToBeInlined(string type, string name)
     {
         int generic = type.IndexOf('[', StringComparison.Ordinal);
@@ -170,8 +174,11 @@ public sealed class KernelInliningTests
             }
         }
 
-        /// <summary>Kernel methods of the probes that reported any inlining decision (a sanity check that the events flow).</summary>
-        public int KernelsSeen => Failures.Count(f => f.Root.Contains("InliningProbe", StringComparison.Ordinal));
+        /// <summary>
+        /// Refusals reported while compiling the probes' methods, allowed ones included (a kernel's dispatcher never inlines
+        /// its bodies): none at all would mean the events did not flow, not that everything was inlined.
+        /// </summary>
+        public int ProbeEvents => Failures.Count(f => f.Root.Contains("InliningProbe", StringComparison.Ordinal));
 
         public void Mark(Marker marker)
         {
