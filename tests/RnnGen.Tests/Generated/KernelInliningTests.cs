@@ -26,6 +26,11 @@ public sealed class KernelInliningTests
 {
     private const int Steps = 40;
 
+    /// <summary>The start of every probe's name, so their methods can be told from the rest of the process's.</summary>
+    private const string Probe = "InliningProbe";
+
+    private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+
     [Fact]
     public void GeneratedKernelsInlineEveryHelperTheyAskFor()
     {
@@ -38,7 +43,7 @@ public sealed class KernelInliningTests
 
         listener.Mark(Marker.Last);
         var refused = listener.Failures
-            .Where(f => f.Root.Contains("InliningProbe", StringComparison.Ordinal) && OnTheHotPath(f.InlineeType) && AsksToBeInlined(f.InlineeType, f.InlineeName))
+            .Where(f => f.Root.Contains(Probe, StringComparison.Ordinal) && OnTheHotPath(f.InlineeType) && AsksToBeInlined(f.InlineeType, f.InlineeName))
             .Select(f => $"{f.Root}: {f.InlineeType}.{f.InlineeName} ({f.Reason})")
             .Distinct()
             .ToList();
@@ -54,11 +59,10 @@ public sealed class KernelInliningTests
     [Fact]
     public void HelperOverloadsAllAskToBeInlinedOrNoneDoes()
     {
-        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
         var helpers = typeof(RnnGen.Generated.KernelBase).Assembly.GetTypes()
             .Where(t => t == typeof(RnnGen.Generated.KernelBase) || t.Namespace == "RnnGen.Simd");
         var mixed = helpers
-            .SelectMany(t => t.GetMethods(All).GroupBy(m => m.Name).Select(set => (Type: t, Set: set.ToList())))
+            .SelectMany(t => t.GetMethods(Declared).GroupBy(m => m.Name).Select(set => (Type: t, Set: set.ToList())))
             .Where(x => x.Set.Select(m => (m.MethodImplementationFlags & MethodImplAttributes.AggressiveInlining) != 0).Distinct().Count() > 1)
             .Select(x => $"{x.Type.FullName}.{x.Set[0].Name}")
             .ToList();
@@ -140,7 +144,7 @@ public sealed class KernelInliningTests
     /// </summary>
     private static bool OnTheHotPath(string type) =>
         type.StartsWith("RnnGen.", StringComparison.Ordinal) || type.StartsWith("System.Runtime.Intrinsics.", StringComparison.Ordinal)
-        || type.Contains("InliningProbe", StringComparison.Ordinal);
+        || type.Contains(Probe, StringComparison.Ordinal);
 
     /// <summary>
     /// Whether the method <paramref name="name"/> of the type the JIT names <paramref name="type"/> is marked AggressiveInlining,
@@ -155,8 +159,7 @@ public sealed class KernelInliningTests
         {
             if (assembly.GetType(definition) is Type found)
             {
-                const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
-                return found.GetMethods(All).Concat<MethodBase>(found.GetConstructors(All))
+                return found.GetMethods(Declared).Concat<MethodBase>(found.GetConstructors(Declared))
                     .Any(m => m.Name == name && (m.MethodImplementationFlags & MethodImplAttributes.AggressiveInlining) != 0);
             }
         }
@@ -198,20 +201,13 @@ public sealed class KernelInliningTests
         /// Refusals reported while compiling the probes' methods, allowed ones included (a kernel's dispatcher never inlines
         /// its bodies): none at all would mean the events did not flow, not that everything was inlined.
         /// </summary>
-        public int ProbeEvents => Failures.Count(f => f.Root.Contains("InliningProbe", StringComparison.Ordinal));
+        public int ProbeEvents => Failures.Count(f => f.Root.Contains(Probe, StringComparison.Ordinal));
 
         public void Mark(Marker marker)
         {
             string name = marker == Marker.First ? nameof(FirstMark) : nameof(LastMark);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            if (marker == Marker.First)
-            {
-                FirstMark();
-            }
-            else
-            {
-                LastMark();
-            }
+            _ = marker == Marker.First ? FirstMark() : LastMark();
 
             while (true)
             {
