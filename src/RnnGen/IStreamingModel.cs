@@ -15,7 +15,12 @@ public interface IStreamingModel<T> : IRecurrentModel<T> where T : IFloatingPoin
     /// <param name="output">This step's output, <see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
     void Step(ReadOnlySpan<T> input, Span<T> state, Span<T> output);
 
-    /// <summary>Runs a sequence: one <see cref="Step(ReadOnlySpan{T}, Span{T}, Span{T})"/> per time step, to float rounding (a live Forward computes the input projections a block of steps at a time). Needs no workspace.</summary>
+    /// <summary>
+    /// Runs a sequence: one <see cref="Step(ReadOnlySpan{T}, Span{T}, Span{T})"/> per time step, to float rounding (a live
+    /// Forward computes the input projections a block of steps at a time, and from 32 steps on x86 packs the parameters
+    /// into a per-thread buffer and runs the frozen kernels: the same values as <c>Freeze().Forward</c>). Needs no
+    /// workspace; allocates nothing once the calling thread's buffer has grown to the model's packed size.
+    /// </summary>
     /// <param name="inputs">T·<see cref="IRecurrentModel{T}.InputSize"/> values.</param>
     /// <param name="outputs">T·<see cref="IRecurrentModel{T}.OutputSize"/> values, overwritten.</param>
     /// <param name="state">The initial state in, the final state out.</param>

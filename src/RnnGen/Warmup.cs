@@ -12,7 +12,9 @@ namespace RnnGen;
 /// <remarks>
 /// It does not change the runtime's tiering: the thin methods start at tier 0 and are recompiled at tier 1 on a
 /// background thread later, as any method is. docs/performance.md ("Cold start and real-time settings") has the
-/// measured worst blocks with and without it, and the runtime settings that go with it.
+/// measured worst blocks with and without it, and the runtime settings that go with it. A live Forward of 32 steps or
+/// more packs the parameters into a buffer of the calling thread, allocated on that thread's first such call: call
+/// Prepare on the thread that will run the sequences.
 /// </remarks>
 public static class Warmup
 {
@@ -21,6 +23,12 @@ public static class Warmup
 
     /// <summary>Batch sizes run once each, so that every register-block variant of a batched kernel is compiled.</summary>
     private const int MaxBatch = 8;
+
+    /// <summary>Steps of a Forward long enough to pack a live model's parameters (ModelRunner.PackingMinimumSteps).</summary>
+    private const int PackedSteps = 64;
+
+    /// <summary>Rows of the scratch inputs and outputs.</summary>
+    private const int Rows = PackedSteps > 2 * MaxBatch ? PackedSteps : 2 * MaxBatch;
 
     /// <summary>
     /// Runs every streaming entry point of <paramref name="model"/> (Step, Forward, StepBatch, ForwardBatch; a cell's
@@ -40,6 +48,7 @@ public static class Warmup
         }
 
         model.Forward(scratch.Inputs(2), scratch.Outputs(2), scratch.State);
+        model.Forward(scratch.Inputs(PackedSteps), scratch.Outputs(PackedSteps), scratch.State);   // packs, and grows this thread's buffer
         for (int batch = 1; batch <= MaxBatch; batch++)
         {
             model.StepBatch(scratch.Inputs(batch), scratch.States(batch), scratch.Outputs(batch));
@@ -71,12 +80,12 @@ public static class Warmup
         }
     }
 
-    /// <summary>Zero inputs and scratch states and outputs, sized for up to 2·<see cref="MaxBatch"/> rows.</summary>
+    /// <summary>Zero inputs and scratch states and outputs, sized for up to <see cref="Rows"/> rows.</summary>
     private sealed class Scratch<T>(int inputSize, int outputSize, int stateSize)
         where T : IFloatingPointIeee754<T>
     {
-        private readonly T[] _inputs = new T[2 * MaxBatch * inputSize];
-        private readonly T[] _outputs = new T[2 * MaxBatch * outputSize];
+        private readonly T[] _inputs = new T[Rows * inputSize];
+        private readonly T[] _outputs = new T[Rows * outputSize];
         private readonly T[] _states = new T[MaxBatch * stateSize];
 
         public ReadOnlySpan<T> Input => Inputs(1);

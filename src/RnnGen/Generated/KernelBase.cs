@@ -382,40 +382,39 @@ public abstract class KernelBase
         ReadOnlySpan<float> bhh = bias ? parameters.Slice(afterWeights + rows, rows) : default;
         Span<float> weights = packed.Slice(0, tiles * columns * width);
         Span<float> biases = packed.Slice(weights.Length, tiles * biasesPerTile);
-        biases.Clear();
         for (int t = 0; t < tiles; t++)
         {
             Span<float> inputColumns = weights.Slice(t * input * width, input * width);
             Span<float> recurrentColumns = weights.Slice(tiles * input * width + t * recurrent * width, recurrent * width);
-            Span<float> b = biases.Slice(t * biasesPerTile, biasesPerTile);
             for (int g = 0; g < gates; g++)
             {
-                for (int u = 0; u < tile; u++)
+                // Gate g's rows of this tile, transposed: row u's column k goes to lane g·tile + u of packed column k.
+                int row = g * hidden + t * tile;
+                BlockTranspose.Rows(wih.Slice(row * input, tile * input), input, tile, inputColumns.Slice(g * tile), width);
+                BlockTranspose.Rows(whh.Slice(row * recurrent, tile * recurrent), recurrent, tile, recurrentColumns.Slice(g * tile), width);
+            }
+        }
+
+        biases.Clear();
+        if (bias)
+        {
+            for (int t = 0; t < tiles; t++)
+            {
+                Span<float> b = biases.Slice(t * biasesPerTile, biasesPerTile);
+                for (int g = 0; g < gates; g++)
                 {
-                    int row = g * hidden + t * tile + u, lane = g * tile + u;
-                    for (int k = 0; k < input; k++)
+                    for (int u = 0; u < tile; u++)
                     {
-                        inputColumns[k * width + lane] = wih[row * input + k];
-                    }
-
-                    for (int k = 0; k < recurrent; k++)
-                    {
-                        recurrentColumns[k * width + lane] = whh[row * recurrent + k];
-                    }
-
-                    if (!bias)
-                    {
-                        continue;
-                    }
-
-                    if (g == separateBiasGate)
-                    {
-                        b[lane] = bih[row];
-                        b[gates * tile + u] = bhh[row];
-                    }
-                    else
-                    {
-                        b[lane] = bih[row] + bhh[row];
+                        int row = g * hidden + t * tile + u, lane = g * tile + u;
+                        if (g == separateBiasGate)
+                        {
+                            b[lane] = bih[row];
+                            b[gates * tile + u] = bhh[row];
+                        }
+                        else
+                        {
+                            b[lane] = bih[row] + bhh[row];
+                        }
                     }
                 }
             }

@@ -76,7 +76,13 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         int frozenLength = FrozenLengthFor(bfloat16 ? WeightPrecision.BFloat16 : WeightPrecision.Float32);
         float[] frozen = CacheAligned.Allocate<float>(frozenLength, out offset);
-        Span<float> target = frozen.AsSpan(offset, frozenLength);
+        FreezeInto(parameters, frozen.AsSpan(offset, frozenLength), bfloat16);
+        return frozen;
+    }
+
+    /// <summary>Writes the frozen copy of <paramref name="parameters"/> to <paramref name="target"/> (FrozenLengthFor floats, from a cache-line boundary).</summary>
+    private static void FreezeInto(ReadOnlySpan<float> parameters, Span<float> target, bool bfloat16)
+    {
         for (int layer = 0; layer < Layers; layer++)
         {
             for (int direction = 0; direction < Directions; direction++)
@@ -111,6 +117,5 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
 
         parameters.Slice(HeadOffset, THead.ParameterCount).CopyTo(target[(bfloat16 ? FrozenHeadOffsetBFloat16 : FrozenHeadOffset)..]);
-        return frozen;
     }
 }

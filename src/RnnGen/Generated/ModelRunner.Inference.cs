@@ -49,6 +49,16 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        if (PacksPerSequence(steps))
+        {
+            // Long enough to pay for packing: the parameters as Freeze lays them out, in this thread's buffer, then the
+            // frozen kernels (column streams, no horizontal sums).
+            Span<float> frozen = RnnGen.Simd.PackedScratch.For(FrozenLength);
+            FreezeInto(parameters, frozen, bfloat16: false);
+            Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, 1, steps);
+            return;
+        }
+
         Stream<Live>(ref Ref(parameters), inputs, outputs, state, 1, steps);
     }
 
@@ -305,6 +315,26 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// the unhoisted one from (32,64) to (128,256), LSTM and GRU, and level (0.97–1.02) at (1,16) and (8,32).
     /// </summary>
     private const int PackedHoistingMinimumWeights = 16 * 1024;
+
+    /// <summary>
+    /// Steps from which a live sequence of one stream packs its parameters for the frozen kernels first (Forward): 32, or
+    /// 64 below <see cref="SmallPackedFloats"/>. A pack costs a fixed ~2 µs plus ~0.1 ns per float (BlockTranspose), and the
+    /// first steps on freshly written weights run slower; in-process on a Zen 5 (T = 4…100, weights ×4) packing broke
+    /// even at T ≈ 35–40 for (8,32), 8–16 for (32,64) and (64,128), 16–30 for (128,256).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PackingMinimumSteps() => FrozenLength < SmallPackedFloats ? 64 : 32;
+
+    /// <summary>Packed floats (64 KB) below which a model counts as small for <see cref="PackingMinimumSteps"/>.</summary>
+    private const int SmallPackedFloats = 16384;
+
+    /// <summary>Floats of a packed copy up to which a live sequence packs (4 MB): beyond it the per-thread buffer would be large, and the step L3-bound either way.</summary>
+    private const int PackingMaximumFloats = 1 << 20;
+
+    /// <summary>Whether a live sequence of <paramref name="steps"/> runs on a packed copy: every layer packs, and the copy and the sequence are in range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PacksPerSequence(int steps) =>
+        steps >= PackingMinimumSteps() && TFirst.FrozenPacked && (Layers == 1 || TUpper.FrozenPacked) && FrozenLength <= PackingMaximumFloats;
 
     /// <summary>
     /// Whether a sequence of one stream hoists a layer's input projection (layer 0, or any upper one) on TStep's weights:

@@ -25,6 +25,18 @@ public static class Hoisting
         return onVector512 ? MinimumFloats512 : MinimumFloats;
     }
 
+    /// <summary>
+    /// Whether a live Forward of one unprojected layer over <paramref name="steps"/> steps packs the parameters for the
+    /// frozen kernels (ModelRunner.PacksPerSequence): on the packed path (Vector256 accelerated, H a multiple of 8), from
+    /// 32 steps, or 64 where the packed copy is under 16,384 floats.
+    /// </summary>
+    public static bool Packs(CellKind kind, int input, int hidden, int steps)
+    {
+        int gates = kind == CellKind.Lstm ? 4 : 3;
+        int packedFloats = gates * hidden * (input + hidden) + (kind == CellKind.Gru ? gates + 1 : gates) * hidden;
+        return Vector256.IsHardwareAccelerated && hidden % 8 == 0 && steps >= (packedFloats < 16384 ? 64 : 32) && packedFloats <= 1 << 20;
+    }
+
     /// <summary>Whether a layer of <paramref name="hidden"/> units over <paramref name="input"/> inputs and a recurrent size of <paramref name="recurrent"/> hoists.</summary>
     public static bool Hoists(CellKind kind, int input, int recurrent, int hidden) =>
         (kind == CellKind.Lstm ? 4 : 3) * hidden * (input + recurrent) >= MinimumFor(kind, hidden);

@@ -1,0 +1,206 @@
+using System.Runtime.Intrinsics;
+using RnnGen.Simd;
+using RnnGen.Tests.Infrastructure;
+using Xunit;
+
+namespace RnnGen.Tests.Generated;
+
+/// <summary>
+/// From 32 steps (64 for a packed copy under 16,384 floats) a live Forward on the packed path packs the parameters into
+/// the calling thread's buffer and runs the frozen kernels: its outputs and final state are <c>Freeze().Forward</c>'s bit
+/// for bit, read from the parameters as they are at the call; shorter sequences stay on the live kernels. Where no packed
+/// kernel runs (no Vector256, H not a multiple of 8) it is the live Forward at any length.
+/// </summary>
+public sealed class SequencePackingTests
+{
+    public static TheoryData<CellKind, int, int, int> Cells()
+    {
+        var cases = new TheoryData<CellKind, int, int, int>();
+        foreach (CellKind kind in new[] { CellKind.Lstm, CellKind.Gru })
+        {
+            cases.Add(kind, 1, 8, 64);      // small: packs from 64 steps
+            cases.Add(kind, 10, 40, 100);
+            cases.Add(kind, 32, 40, 64);
+            cases.Add(kind, 64, 128, 32);   // packs from 32 steps
+            cases.Add(kind, 33, 65, 100);   // H = 65: no packed kernel
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void LongSequencesRunTheFrozenKernelsOnTheParametersOfTheCall(CellKind kind, int input, int hidden, int steps)
+    {
+        IRecurrentCell<float> cell = Models.Scaled(GeneratedCells.Create(kind, input, hidden, new Random(51)), 4);
+        float[] inputs = Models.Uniform(new Random(52), steps * input);
+        float[] start = Models.Uniform(new Random(53), cell.StateSize);
+        bool packs = Hoisting.Packs(kind, input, hidden, steps);
+        Assert.Equal(Vector256.IsHardwareAccelerated && hidden % 8 == 0, packs);
+
+        // A first call with other parameters: the buffer's previous contents must not leak into the next call.
+        IRecurrentCell<float> other = GeneratedCells.Create(kind, input, hidden, new Random(54));
+        other.Forward(inputs, new float[steps * hidden], (float[])start.Clone());
+
+        (float[] outputs, float[] state) = Run(cell.Forward, inputs, start, steps * hidden);
+        (float[] frozenOutputs, float[] frozenState) = Run(GeneratedCells.Freeze(cell).Forward, inputs, start, steps * hidden);
+        (float[] stepped, float[] steppedState) = Stepped(cell, inputs, start, steps);
+        Assert.Contains(outputs, v => v != 0);
+        if (packs)
+        {
+            Assert.True(frozenOutputs.AsSpan().SequenceEqual(outputs), $"{kind} ({input},{hidden}), T = {steps}: outputs are not the frozen Forward's");
+            Assert.True(frozenState.AsSpan().SequenceEqual(state), $"{kind} ({input},{hidden}), T = {steps}: final state is not the frozen Forward's");
+        }
+
+        // Either way, within the float-rounding rule of one Step per step.
+        Models.AssertClose(stepped, outputs, Models.SequenceTolerance, $"{kind} ({input},{hidden}), T = {steps}: outputs");
+        Models.AssertClose(steppedState, state, Models.SequenceTolerance, $"{kind} ({input},{hidden}), T = {steps}: final state");
+
+        // Parameters changed after a packed call are what the next call packs.
+        cell.Parameters[0] += 0.5f;
+        cell.Parameters[^1] -= 0.25f;
+        (float[] changed, _) = Run(cell.Forward, inputs, start, steps * hidden);
+        (float[] changedStepped, _) = Stepped(cell, inputs, start, steps);
+        Models.AssertClose(changedStepped, changed, Models.SequenceTolerance, $"{kind} ({input},{hidden}), T = {steps}: after a parameter change");
+        Assert.False(changed.AsSpan().SequenceEqual(outputs), $"{kind} ({input},{hidden}): the change did not reach Forward");
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm, 1, 8, 63)]
+    [InlineData(CellKind.Gru, 1, 8, 63)]
+    [InlineData(CellKind.Gru, 10, 40, 31)]
+    public void ShorterSequencesStepOnTheLiveKernels(CellKind kind, int input, int hidden, int steps)
+    {
+        // Below the packing length, and too small to hoist: exactly one Step per step.
+        IRecurrentCell<float> cell = Models.Scaled(GeneratedCells.Create(kind, input, hidden, new Random(61)), 4);
+        float[] inputs = Models.Uniform(new Random(62), steps * input);
+        float[] start = Models.Uniform(new Random(63), cell.StateSize);
+        Assert.False(Hoisting.Packs(kind, input, hidden, steps));
+        Assert.False(Hoisting.Hoists(kind, input, hidden, hidden));
+
+        (float[] outputs, float[] state) = Run(cell.Forward, inputs, start, steps * hidden);
+        (float[] stepped, float[] steppedState) = Stepped(cell, inputs, start, steps);
+        Assert.True(stepped.AsSpan().SequenceEqual(outputs) && steppedState.AsSpan().SequenceEqual(state), $"{kind} ({input},{hidden}), T = {steps}: not bit for bit");
+    }
+
+    [Fact]
+    public void AStackedModelWithAHeadPacksEveryLayer()
+    {
+        const int Steps = 40;
+        var concrete = Models.Scaled(new Lstm32x64L2Head(new Random(71)), 2);
+        IStreamingModel<float> model = concrete;
+        float[] inputs = Models.Uniform(new Random(72), Steps * model.InputSize);
+        float[] start = Models.Uniform(new Random(73), model.StateSize);
+
+        (float[] outputs, float[] state) = Run(model.Forward, inputs, start, Steps * model.OutputSize);
+        (float[] frozenOutputs, float[] frozenState) = Run(concrete.Freeze().Forward, inputs, start, Steps * model.OutputSize);
+        float[] stepped = new float[Steps * model.OutputSize], steppedState = (float[])start.Clone();
+        for (int t = 0; t < Steps; t++)
+        {
+            model.Step(inputs.AsSpan(t * model.InputSize, model.InputSize), steppedState, stepped.AsSpan(t * model.OutputSize, model.OutputSize));
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Assert.True(frozenOutputs.AsSpan().SequenceEqual(outputs) && frozenState.AsSpan().SequenceEqual(state), "not the frozen Forward's bits");
+        }
+
+        Models.AssertClose(stepped, outputs, Models.SequenceTolerance, "outputs");
+        Models.AssertClose(steppedState, state, Models.SequenceTolerance, "final state");
+    }
+
+    [Fact]
+    public void ThreadsRunningOneModelPackIntoTheirOwnBuffers()
+    {
+        const int Steps = 64, Rounds = 200;
+        var cell = Models.Scaled(new Gru64x128(new Random(81)), 4);
+        float[][] inputs = [Models.Uniform(new Random(82), Steps * 64), Models.Uniform(new Random(83), Steps * 64)];
+        float[][] expected = inputs.Select(x => Run(cell.Forward, x, new float[128], Steps * 128).Outputs).ToArray();
+
+        var failures = new int[2];
+        using var go = new Barrier(2);
+        Thread[] threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+        {
+            go.SignalAndWait();
+            for (int round = 0; round < Rounds; round++)
+            {
+                if (!Run(cell.Forward, inputs[i], new float[128], Steps * 128).Outputs.AsSpan().SequenceEqual(expected[i]))
+                {
+                    failures[i]++;
+                }
+            }
+        })).ToArray();
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Equal([0, 0], failures);
+    }
+
+    [Fact]
+    public void APackedForwardAllocatesNothingOnceItsBufferHasGrown()
+    {
+        const int Steps = 100;
+        var cell = new Lstm64x128(new Random(91));
+        float[] inputs = Models.Uniform(new Random(92), Steps * 64), outputs = new float[Steps * 128], state = new float[Lstm64x128.StateSize];
+        cell.Forward(inputs, outputs, state);   // grows this thread's buffer, compiles
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            cell.Forward(inputs, outputs, state);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData(8, 8, 8)]
+    [InlineData(16, 40, 48)]
+    [InlineData(8, 13, 32)]
+    [InlineData(11, 5, 16)]
+    [InlineData(24, 1, 72)]
+    public void BlockTransposeWritesEachRowAsAColumn(int rows, int columns, int dstStride)
+    {
+        float[] src = Models.Uniform(new Random(rows * 100 + columns), rows * columns);
+        float[] dst = Enumerable.Repeat(-7f, (columns - 1) * dstStride + rows + 3).ToArray();
+        BlockTranspose.Rows(src, columns, rows, dst, dstStride);
+        for (int i = 0; i < dst.Length; i++)
+        {
+            (int k, int u) = (i / dstStride, i % dstStride);
+            float want = u < rows && k < columns ? src[u * columns + k] : -7f;
+            Assert.True(want == dst[i], $"dst[{i}] (column {k}, lane {u}) is {dst[i]}, expected {want}");
+        }
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => BlockTranspose.Rows(src, columns, rows, new float[(columns - 1) * dstStride + rows - 1], dstStride));
+        Assert.Equal("dst", error.ParamName);
+    }
+
+    private static (float[] Outputs, float[] State) Run(Forward forward, float[] inputs, float[] start, int outputLength)
+    {
+        float[] outputs = new float[outputLength], state = (float[])start.Clone();
+        forward(inputs, outputs, state);
+        return (outputs, state);
+    }
+
+    private static (float[] Outputs, float[] State) Stepped(IRecurrentCell<float> cell, float[] inputs, float[] start, int steps)
+    {
+        int input = cell.InputSize, hidden = cell.HiddenSize;
+        float[] outputs = new float[steps * hidden], state = (float[])start.Clone();
+        for (int t = 0; t < steps; t++)
+        {
+            cell.Step(inputs.AsSpan(t * input, input), state);
+            state.AsSpan(0, hidden).CopyTo(outputs.AsSpan(t * hidden));
+        }
+
+        return (outputs, state);
+    }
+
+    private delegate void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state);
+}
