@@ -39,7 +39,10 @@ public interface IRecurrentModel<T> where T : IFloatingPointIeee754<T>
     /// <summary>Preallocates the buffers a sequence pass of up to <paramref name="maxSteps"/> steps needs between layers.</summary>
     Workspace<T> CreateWorkspace(int maxSteps);
 
-    /// <summary>Runs a sequence through every layer (and the head), in inference mode (no dropout).</summary>
+    /// <summary>
+    /// Runs a sequence through every layer (and the head), in inference mode (no dropout). From 32 steps on x86 it packs
+    /// the parameters into a per-thread buffer and runs the frozen kernels, as <c>Freeze().Forward</c> does.
+    /// </summary>
     /// <param name="inputs">T·<see cref="InputSize"/> values, one row per step.</param>
     /// <param name="outputs">T·<see cref="OutputSize"/> values, overwritten.</param>
     /// <param name="state"><see cref="StateSize"/> values: the initial state in, the final state out.</param>

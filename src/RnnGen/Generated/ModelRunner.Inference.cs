@@ -51,11 +51,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
         if (PacksPerSequence(steps))
         {
-            // Long enough to pay for packing: the parameters as Freeze lays them out, in this thread's buffer, then the
-            // frozen kernels (column streams, no horizontal sums).
-            Span<float> frozen = RnnGen.Simd.PackedScratch.For(FrozenLength);
-            FreezeInto(parameters, frozen, bfloat16: false);
-            Stream<Frozen>(ref Ref(frozen), inputs, outputs, state, 1, steps);
+            Stream<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, 1, steps);
             return;
         }
 
@@ -63,8 +59,28 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>A sequence through a workspace: layer by layer when bidirectional, else as the streaming Forward.</summary>
-    public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace) =>
+    public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace)
+    {
+        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
+        if (workspace is not null && PacksPerSequence(steps))
+        {
+            Sequence<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, workspace, batched: false);
+            return;
+        }
+
         Sequence<Live>(ref Ref(parameters), inputs, outputs, state, workspace, batched: false);
+    }
+
+    /// <summary>
+    /// The parameters as Freeze lays them out, in this thread's buffer: a sequence long enough to pay for packing
+    /// (PacksPerSequence) then runs the frozen kernels (column streams, no horizontal sums) on the parameters of the call.
+    /// </summary>
+    private static Span<float> Packed(ReadOnlySpan<float> parameters)
+    {
+        Span<float> frozen = RnnGen.Simd.PackedScratch.For(FrozenLength);
+        FreezeInto(parameters, frozen, bfloat16: false);
+        return frozen;
+    }
 
     /// <summary>One step of B single-layer cells: stream b's input at inputs[b·I…], its state at states[b·S…] (output h = its first H values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

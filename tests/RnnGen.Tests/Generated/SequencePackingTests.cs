@@ -110,6 +110,32 @@ public sealed class SequencePackingTests
     }
 
     [Fact]
+    public void ABidirectionalModelPacksThroughItsWorkspace()
+    {
+        const int Steps = 70;
+        var concrete = Models.Scaled(new Gru8x24L2BiHead(new Random(75)), 4);
+        IRecurrentModel<float> model = concrete;
+        float[] inputs = Models.Uniform(new Random(76), Steps * model.InputSize);
+        float[] start = Models.Uniform(new Random(77), model.StateSize);
+        float[] outputs = new float[Steps * model.OutputSize], state = (float[])start.Clone();
+        model.Forward(inputs, outputs, state, model.CreateWorkspace(Steps));
+        IFrozenModel<float> frozen = concrete.Freeze();
+        float[] frozenOutputs = new float[Steps * model.OutputSize], frozenState = (float[])start.Clone();
+        frozen.Forward(inputs, frozenOutputs, frozenState, frozen.CreateWorkspace(Steps));
+
+        // Below the packing length the same call stays live: within rounding of the packed one on its first steps.
+        const int Short = 20;
+        float[] shortOutputs = new float[Short * model.OutputSize];
+        model.Forward(inputs.AsSpan(0, Short * model.InputSize), shortOutputs, (float[])start.Clone(), model.CreateWorkspace(Short));
+        float[] packedShort = new float[Short * model.OutputSize];
+        frozen.Forward(inputs.AsSpan(0, Short * model.InputSize), packedShort, (float[])start.Clone(), frozen.CreateWorkspace(Short));
+        Models.AssertClose(packedShort, shortOutputs, Models.SequenceTolerance, "a short sequence");
+
+        Assert.Contains(outputs, v => v != 0);
+        Assert.True(frozenOutputs.AsSpan().SequenceEqual(outputs) && frozenState.AsSpan().SequenceEqual(state), "not the frozen Forward's bits");
+    }
+
+    [Fact]
     public void ThreadsRunningOneModelPackIntoTheirOwnBuffers()
     {
         const int Steps = 64, Rounds = 200;
@@ -146,18 +172,28 @@ public sealed class SequencePackingTests
     [Fact]
     public void APackedForwardAllocatesNothingOnceItsBufferHasGrown()
     {
+        // Bidirectional through a workspace and streaming, both packing (T = 100); measured once the runtime's first-time
+        // work is done (SteadyState), the first call having grown this thread's buffer.
         const int Steps = 100;
         var cell = new Lstm64x128(new Random(91));
+        var model = new Gru8x24L2BiHead(new Random(93));
+        Workspace<float> workspace = model.CreateWorkspace(Steps);
         float[] inputs = Models.Uniform(new Random(92), Steps * 64), outputs = new float[Steps * 128], state = new float[Lstm64x128.StateSize];
-        cell.Forward(inputs, outputs, state);   // grows this thread's buffer, compiles
+        float[] modelInputs = Models.Uniform(new Random(94), Steps * Gru8x24L2BiHead.InputSize), modelOutputs = new float[Steps * Gru8x24L2BiHead.OutputSize];
+        float[] modelState = new float[Gru8x24L2BiHead.StateSize];
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        long[] bytes = SteadyState.Allocations(() =>
         {
+            long start = GC.GetAllocatedBytesForCurrentThread();
             cell.Forward(inputs, outputs, state);
-        }
+            long afterCell = GC.GetAllocatedBytesForCurrentThread();
+            model.Forward(modelInputs, modelOutputs, modelState, workspace);
+            long end = GC.GetAllocatedBytesForCurrentThread();   // before the array below is allocated
+            return [afterCell - start, end - afterCell];
+        });
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(bytes[0] == 0, $"a packed Forward of LSTM (64,128) allocated {bytes[0]} bytes");
+        Assert.True(bytes[1] == 0, $"a packed workspace Forward of a bidirectional model allocated {bytes[1]} bytes");
     }
 
     [Theory]
