@@ -369,6 +369,7 @@ public abstract class KernelBase
     /// <param name="bias">Whether the layer has biases.</param>
     /// <param name="tile">Hidden units per tile; divides H.</param>
     /// <param name="separateBiasGate">The gate whose two biases stay apart, or −1.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected static void PackTiles(
         ReadOnlySpan<float> parameters, Span<float> packed, int gates, int input, int hidden, int projection, bool bias, int tile, int separateBiasGate)
     {

@@ -81,6 +81,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>Writes the frozen copy of <paramref name="parameters"/> to <paramref name="target"/> (FrozenLengthFor floats, from a cache-line boundary).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FreezeInto(ReadOnlySpan<float> parameters, Span<float> target, bool bfloat16)
     {
         for (int layer = 0; layer < Layers; layer++)

@@ -62,7 +62,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace)
     {
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
-        if (workspace is not null && PacksPerSequence(steps))
+        ArgumentNullException.ThrowIfNull(workspace);
+        if (PacksPerSequence(steps))
         {
             Sequence<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, workspace, batched: false);
             return;
@@ -75,6 +76,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// The parameters as Freeze lays them out, in this thread's buffer: a sequence long enough to pay for packing
     /// (PacksPerSequence) then runs the frozen kernels (column streams, no horizontal sums) on the parameters of the call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Span<float> Packed(ReadOnlySpan<float> parameters)
     {
         Span<float> frozen = RnnGen.Simd.PackedScratch.For(FrozenLength);

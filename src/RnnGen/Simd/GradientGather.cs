@@ -22,6 +22,7 @@ internal static class GradientGather
     /// dst[u·count·P + t·P + g] = da[t·daStride + g·gateStride + u] for u &lt; min(units, 8), t &lt; count, g &lt; gates,
     /// P = <see cref="StepStride"/>(gates). Unchecked: the caller has sized both buffers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather(ref float da, nint daStride, nint gateStride, int gates, nint count, nint units, ref float dst)
     {
         int p = StepStride(gates);

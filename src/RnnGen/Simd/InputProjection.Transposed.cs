@@ -22,6 +22,7 @@ internal static partial class InputProjection
     private const int MaxTransposedColumns = 512;
 
     /// <summary>Whether <see cref="Project"/> takes the transposed product for this shape on this host.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool Transposes(int rows, int columns) =>
         Vector256.IsHardwareAccelerated && Avx.IsSupported && rows >= RowsPerTile && columns <= MaxTransposedColumns;
 
@@ -29,9 +30,11 @@ internal static partial class InputProjection
     /// Steps per tile where the remaining steps are <paramref name="remaining"/>: 16 (one Vector512) where large layers take
     /// Vector512 and more than eight remain, else 8 (one Vector256), so that a short tail does not pay for a whole Vector512.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int StepsPerTile(int remaining) =>
         SimdSupport.Vector512LargeLayers && Avx512F.IsSupported && remaining > Vector256<float>.Count ? Vector512<float>.Count : Vector256<float>.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ProjectTransposed(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps)
     {
         // Tiles only narrow as the steps run out, so the first one is the widest.
@@ -64,6 +67,7 @@ internal static partial class InputProjection
     }
 
     /// <summary>xt[k·width + s] = x[s·xStride + k] for s &lt; count, zero for count ≤ s &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(ref float x, int xStride, int columns, int count, int width, ref float xt)
     {
         for (int k = 0; k < columns; k++)
@@ -87,7 +91,7 @@ internal static partial class InputProjection
     /// 8 in a Vector256): P[s, r…r+7] for s &lt; count. Not inlined: with both tiles' loops inlined into one method the
     /// projection ran at 0.64–0.70× this speed at 64 columns (microbenchmark, Zen 5).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void EightRows<TTile, TVector>(ref float w0, int columns, ref float bias, bool hasBias, ref float xt, ref float d, int rows, int count)
         where TTile : struct, ITile<TVector>
         where TVector : struct

@@ -19,6 +19,7 @@ internal static partial class InputProjection
     /// dest[t·rows + r] = Σ_k w[r·columns + k]·xs[t·xStride + k] (+ bias[r]) for r &lt; rows, t &lt; steps. Unchecked:
     /// the caller has checked every length.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project(ref float w, ref float bias, bool hasBias, int rows, int columns, ref float xs, int xStride, ref float dest, int steps)
     {
         if (Transposes(rows, columns))
@@ -194,6 +195,7 @@ internal static partial class InputProjection
         static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot256(ref float row, ref float x, int columns)
     {
         Vector256<float> a = default;

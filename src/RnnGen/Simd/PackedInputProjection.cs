@@ -22,6 +22,7 @@ internal static class PackedInputProjection
     /// (the caller has checked every length). Where Vector512 is accelerated and a tile's column is 16 to 64 floats in whole
     /// Vector512s (every 16-unit tile, and an LSTM's 8-unit ones), the Vector512 body; else the Vector256 one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project(
         ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
     {
@@ -40,6 +41,7 @@ internal static class PackedInputProjection
     /// vectors) for four steps per pass, up to 16 accumulators (AVX-512 has 32 registers), so each broadcast of x_t[k] feeds
     /// up to four FMAs where the 256-bit body's feeds two. Measured on a Zen 4 at about half the 256-bit body's time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Project512(
         ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
     {
@@ -133,6 +135,7 @@ internal static class PackedInputProjection
     }
 
     /// <summary><see cref="Project"/> on Vector256: 16 floats of a column for four steps per pass, eight accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Project256(
         ref float weights, int tileWeights, ref float biases, int tileBiases, int tiles, int width, int inputs, ref float xs, int xStride, ref float dest, int steps)
     {
@@ -205,6 +208,7 @@ internal static class PackedInputProjection
     }
 
     /// <summary>16 outputs of one step (the steps after the blocks of four).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TwoVectorsOneStep(ref float column, int width, int inputs, ref float bias, ref float x, ref float d)
     {
         Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
@@ -219,6 +223,7 @@ internal static class PackedInputProjection
     }
 
     /// <summary>8 outputs of 4 steps (a width that is an odd number of vectors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OneVectorFourSteps(ref float column, int width, int inputs, ref float bias, ref float x0, int xStride, ref float d, int rows)
     {
         ref float x1 = ref Unsafe.Add(ref x0, xStride);
@@ -241,6 +246,7 @@ internal static class PackedInputProjection
     }
 
     /// <summary>8 outputs of one step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OneVectorOneStep(ref float column, int width, int inputs, ref float bias, ref float x, ref float d)
     {
         Vector256<float> a = Vector256.LoadUnsafe(ref bias);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RnnGen.Simd;
 
 /// <summary>
@@ -14,6 +16,7 @@ internal static class PackedScratch
     private static int start;
 
     /// <summary><paramref name="length"/> floats of this thread's buffer, from a cache-line boundary; their contents are undefined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Span<float> For(int length)
     {
         if (buffer is null || buffer.Length - start < length)
