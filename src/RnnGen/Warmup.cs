@@ -72,6 +72,7 @@ public static class Warmup
         }
 
         model.Forward(scratch.Inputs(2), scratch.Outputs(2), scratch.State);
+        model.Forward(scratch.Inputs(PackedSteps), scratch.Outputs(PackedSteps), scratch.State);   // the long-sequence kernels (projecting ahead)
         for (int batch = 1; batch <= MaxBatch; batch++)
         {
             model.StepBatch(scratch.Inputs(batch), scratch.States(batch), scratch.Outputs(batch));
