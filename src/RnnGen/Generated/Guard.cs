@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace RnnGen.Generated;
 
@@ -11,7 +13,7 @@ public static class Guard
     {
         if (actual != expected)
         {
-            ThrowLength(actual, expected.ToString(System.Globalization.CultureInfo.InvariantCulture), paramName);
+            ThrowLength(actual, expected, paramName);
         }
     }
 
@@ -20,7 +22,7 @@ public static class Guard
     {
         if (actual % rowLength != 0)
         {
-            ThrowLength(actual, $"a multiple of {rowLength}", paramName);
+            ThrowRows(actual, rowLength, paramName);
         }
 
         return actual / rowLength;
@@ -31,10 +33,27 @@ public static class Guard
     {
         if (actual != 0 && actual != expected)
         {
-            ThrowLength(actual, $"{expected} (or 0 to skip)", paramName);
+            ThrowLengthOrEmpty(actual, expected, paramName);
         }
     }
 
-    private static void ThrowLength(int actual, string expected, string paramName) =>
+    // The throws are out of line and format their messages there: the checks are inlined into the streaming entry points,
+    // whose inlining budget a message's formatting would otherwise spend (KernelInliningTests).
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, int expected, string paramName) =>
+        Throw(actual, expected.ToString(System.Globalization.CultureInfo.InvariantCulture), paramName);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowRows(int actual, int rowLength, string paramName) => Throw(actual, $"a multiple of {rowLength}", paramName);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLengthOrEmpty(int actual, int expected, string paramName) => Throw(actual, $"{expected} (or 0 to skip)", paramName);
+
+    [DoesNotReturn]
+    private static void Throw(int actual, string expected, string paramName) =>
         throw new ArgumentException($"{paramName} has length {actual}; expected {expected}.", paramName);
 }

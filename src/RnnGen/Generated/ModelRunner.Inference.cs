@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace RnnGen.Generated;
@@ -259,11 +260,20 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         int batch = Guard.Rows(states.Length, StateSize, paramName);
         if (batch == 0)
         {
-            throw new ArgumentException($"{paramName} has length 0; expected B·{StateSize} values, one state per stream (B ≥ 1).", paramName);
+            ThrowNoStreams(paramName);
         }
 
         return batch;
     }
+
+    /// <summary>
+    /// Out of line, so that the batched entry points, which inline <see cref="Batch"/>, do not carry the message's
+    /// formatting: inlined, it could exhaust their inlining budget (KernelInliningTests saw `StateSize` left as a call).
+    /// </summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNoStreams(string paramName) =>
+        throw new ArgumentException($"{paramName} has length 0; expected B·{StateSize} values, one state per stream (B ≥ 1).", paramName);
 
     /// <summary>T from inputs [T, B, I], with outputs [T, B, O] and the state(s) [B, S] checked (B = 1: the single-stream calls' "state").</summary>
     private static int CheckSequence(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch, string statesName)
