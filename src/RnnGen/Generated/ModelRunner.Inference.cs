@@ -62,15 +62,14 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>A sequence through a workspace: layer by layer when bidirectional, else as the streaming Forward.</summary>
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace)
     {
-        int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
-        ArgumentNullException.ThrowIfNull(workspace);
+        int steps = CheckWorkspacePass(inputs, outputs, state, workspace, batched: false, out int batch);
         if (PacksPerSequence(steps))
         {
-            Sequence<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, workspace, batched: false);
+            WorkspacePass<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, workspace, batch, steps);
             return;
         }
 
-        Sequence<Live>(ref Ref(parameters), inputs, outputs, state, workspace, batched: false);
+        WorkspacePass<Live>(ref Ref(parameters), inputs, outputs, state, workspace, batch, steps);
     }
 
     /// <summary>
@@ -288,10 +287,24 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     private static void Sequence<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, bool batched)
         where TStep : IStepper
     {
-        int batch = batched ? Batch(states, nameof(states)) : 1;
+        int steps = CheckWorkspacePass(inputs, outputs, states, workspace, batched, out int batch);
+        WorkspacePass<TStep>(ref weights, inputs, outputs, states, workspace, batch, steps);
+    }
+
+    /// <summary>A workspace pass's checks: B (1 unless <paramref name="batched"/>), the lengths, the workspace's shape and size; returns T.</summary>
+    private static int CheckWorkspacePass(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, bool batched, out int batch)
+    {
+        batch = batched ? Batch(states, nameof(states)) : 1;
         int steps = CheckSequence(inputs, outputs, states, batch, batched ? nameof(states) : "state");
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.EnsureFits(TModel.Shape, steps, batch, nameof(workspace));
+        return steps;
+    }
+
+    /// <summary>A checked workspace pass: layer by layer when bidirectional, else streamed.</summary>
+    private static void WorkspacePass<TStep>(ref float weights, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, int batch, int steps)
+        where TStep : IStepper
+    {
         if (Directions == 1)
         {
             Stream<TStep>(ref weights, inputs, outputs, states, batch, steps);
@@ -373,8 +386,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         where TStep : IStepper
     {
         int gateRows = layer == 0 ? TFirst.GateRows : TUpper.GateRows;
-        int columns = layer == 0 ? TFirst.InputSize + TFirst.RecurrentSize : TUpper.InputSize + TUpper.RecurrentSize;
-        return gateRows <= ProjectionBudget && gateRows * columns >= TStep.HoistingMinimumWeights(layer);
+        return gateRows <= ProjectionBudget && LayerWeights(layer) >= TStep.HoistingMinimumWeights(layer);
     }
 
     /// <summary>

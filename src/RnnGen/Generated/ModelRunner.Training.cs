@@ -408,8 +408,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         bool packs = layer == 0 ? TFirst.PacksForBatch : TUpper.PacksForBatch;
         RnnGen.Simd.SimdPath path = layer == 0 ? TFirst.ActivePath : TUpper.ActivePath;
-        int weights = layer == 0 ? TFirst.GateRows * (TFirst.InputSize + TFirst.RecurrentSize) : TUpper.GateRows * (TUpper.InputSize + TUpper.RecurrentSize);
-        return packs && !(path == RnnGen.Simd.SimdPath.Vector512 && weights <= LiveMinibatchMaximumWeights512);
+        return packs && !(path == RnnGen.Simd.SimdPath.Vector512 && LayerWeights(layer) <= LiveMinibatchMaximumWeights512);
     }
 
     /// <summary>

@@ -65,6 +65,11 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// <summary>One layer, one direction: the user's state is that layer's state, nothing to gather.</summary>
     private static bool SingleLayerState { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Layers * Directions == 1; }
 
+    /// <summary>A layer-direction's W_ih + W_hh floats: G·H·(I + Hout), I the input of layer 0 or of the layers above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LayerWeights(int layer) =>
+        layer == 0 ? TFirst.GateRows * (TFirst.InputSize + TFirst.RecurrentSize) : TUpper.GateRows * (TUpper.InputSize + TUpper.RecurrentSize);
+
     /// <summary>Where layer <paramref name="layer"/>, direction <paramref name="direction"/> starts in the parameters.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Offset(int layer, int direction) =>
