@@ -260,8 +260,15 @@ internal static partial class FrozenEmitter
         }
     }
 
-    /// <summary>Registers a 256-bit kernel may count on (AVX2's 16; AVX-512 has 32).</summary>
+    /// <summary>Registers a 256-bit kernel may count on (AVX2's 16).</summary>
     private const int Registers = 16;
+
+    /// <summary>
+    /// Registers a Vector512 register block counts on: fewer than AVX-512's 32, as measured (in-process on a Zen 5, frozen
+    /// StepBatch of 16 streams): at 5 LSTM or 6 GRU streams (S·(G+1) = 25, 24) blocks spilled, LSTM (8,32) 180 ns per
+    /// stream-step against 91 at 4 streams, (64,128) 1,325 against 969; GRUs at 5 streams were level with 6.
+    /// </summary>
+    private const int Registers512 = 21;
 
     /// <summary>
     /// The sets of accumulators a packed 256-bit step alternates its column sums between: two where that shortens the
@@ -275,29 +282,53 @@ internal static partial class FrozenEmitter
     /// <summary>Floats of a column chunk that stays in L1 while every block of streams uses it (16 KB).</summary>
     private const int ChunkFloats = 4096;
 
+    /// <summary>Streams per register block of a batched kernel: S·G accumulators + S broadcasts + 1 weight vector fit the path's registers.</summary>
+    private static int BlockStreams(int gates, Width width) => ((width == Width.V512 ? Registers512 : Registers) - 1) / (gates + 1);
+
     /// <summary>
-    /// The batched frozen step: B streams share each load of the packed weights. Per tile of hidden units and per 8 of them
-    /// (a sub-tile: one vector per gate), the tile's columns go in chunks that stay in L1; each chunk serves every block of
-    /// S streams, whose S·G accumulators (S·G + S broadcasts + 1 weight ≤ 16 registers) carry between chunks through a
-    /// per-stream buffer of partial sums. The last chunk's sums go straight into the gate equations.
+    /// The widths of a layer's batched packed kernels, widest first: a Vector512 body where tiles hold 16 units (one vector
+    /// per gate), besides the Vector256 one every packed layer has.
+    /// </summary>
+    private static Width[] BatchBodies(int tile) => tile == Packed512Tile ? [Width.V512, Width.V256] : [Width.V256];
+
+    /// <summary>The name of a batched register block of <paramref name="streams"/> streams on <paramref name="width"/>: Block3, Block7x512, ….</summary>
+    private static string BlockName(string kind, int streams, Width width) => $"{kind}{N(streams)}{(width == Width.V512 ? "x512" : "")}";
+
+    /// <summary>
+    /// The batched frozen step: B streams share each load of the packed weights. Per tile of hidden units and per sub-tile
+    /// (one vector per gate: 8 units on the Vector256 body, the whole tile of 16 on the Vector512 one), the tile's columns
+    /// go in chunks that stay in L1; each chunk serves every block of S streams, whose S·G accumulators (S·G + S broadcasts
+    /// + 1 weight ≤ 16 registers, or 32 with AVX-512) carry between chunks through a per-stream buffer of partial sums. The
+    /// last chunk's sums go straight into the gate equations. Each accumulator sums its columns in order, as the packed
+    /// step of an LSTM does.
     /// </summary>
     private static void EmitPackedBatch(SourceWriter w, LayerKernels kernels, int tile)
     {
         LayerSpec spec = kernels.Spec;
         int gates = spec.Gates, width = gates * tile;
-        int streams = (Registers - 1) / (gates + 1);
         int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
-        int partials = kernels.PackedSums * 8;
+        int partials = kernels.PackedSums * tile;
+        Width[] bodies = BatchBodies(tile);
+        string streams = string.Join(", ", bodies.Select(b => $"{(b == Width.V512 ? "BlockStreams512" : "BlockStreams")} = {N(BlockStreams(gates, b))}"));
+        string wide = bodies.Length == 1 ? "" : """
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                    return;
+                }
+
+                
+            """;
         w.Lines($$"""
-            /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units by gate{{kernels.PackedSumsNote}}.</summary>
+            /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile by gate{{kernels.PackedSumsNote}}.</summary>
             public const int FrozenScratchPerStream = HiddenSize + {{N(partials)}};
 
             /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × {{N(width * 4)}} bytes stay in L1).</summary>
-            private const int BlockStreams = {{N(streams)}}, ChunkColumns = {{N(chunk)}};
+            private const int {{streams}}, ChunkColumns = {{N(chunk)}};
 
             /// <summary>
-            /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
-            /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+            /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams
+            /// and each chunk of columns once from memory for all of them{{(bodies.Length == 1 ? "" : "; on the Vector512 body where it is accelerated")}}.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
@@ -320,12 +351,44 @@ internal static partial class FrozenEmitter
                     CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
                 }
 
+                {{wide}}BatchTiles256(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+            }
+            """);
+        foreach (Width body in bodies)
+        {
+            w.Line();
+            EmitBatchTiles(w, kernels, body, partials);
+        }
+
+        foreach (Width body in bodies)
+        {
+            for (int block = BlockStreams(gates, body); block >= 1; block--)
+            {
+                w.Line();
+                EmitBlock(w, kernels, tile, block, partials, body);
+            }
+        }
+    }
+
+    /// <summary>FrozenStepBatch's tiles on one body: per sub-tile of one vector per gate, W_ih·x then W_hh·h chunk by chunk.</summary>
+    private static void EmitBatchTiles(SourceWriter w, LayerKernels kernels, Width width, int partials)
+    {
+        int streams = BlockStreams(kernels.Spec.Gates, width);
+        string full = width == Width.V512 ? "BlockStreams512" : "BlockStreams";
+        string block = BlockName("Block", streams, width);
+        string inputArguments = $"ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {N(partials)}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j";
+        string recurrentArguments = $"ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {N(partials)}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j";
+        w.Lines($$"""
+            /// <summary>FrozenStepBatch on {{width.PathName}}, sub-tiles of {{N(width.Lanes)}} units; h holds every stream's h before the step.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BatchTiles{{width.Suffix}}(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+            {
                 for (nint tile = 0; tile < Tiles; tile++)
                 {
                     ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
                     ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                     ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
-                    for (nint sub = 0; sub < Tile; sub += 8)
+                    for (nint sub = 0; sub < Tile; sub += {{N(width.Lanes)}})
                     {
                         nint j = tile * Tile + sub;
                         // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
@@ -334,16 +397,16 @@ internal static partial class FrozenEmitter
                             int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
                             ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                             nint b = 0;
-                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            for (; b + {{full}} <= count; b += {{full}})
                             {
-                                Block{{N(streams)}}(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {{N(partials)}}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                {{block}}({{inputArguments}});
                             }
 
-                            {{Remainder(streams, "ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * " + N(partials) + "), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j", 16)}}
+                            {{Remainder(streams, inputArguments, 16, width)}}
                         }
 
             """);
-        if (kernels.PackedSetAside($"At(ref partial, b * {N(partials)})", g => N(8 * g)) is string setAside)
+        if (kernels.PackedSetAside($"At(ref partial, b * {N(partials)})", g => N(width.Lanes * g), width) is string setAside)
         {
             w.Lines(Indent(setAside, 12));
         }
@@ -356,29 +419,24 @@ internal static partial class FrozenEmitter
                             bool last = k0 + n == HiddenSize;
                             ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                             nint b = 0;
-                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            for (; b + {{full}} <= count; b += {{full}})
                             {
-                                Block{{N(streams)}}(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {{N(partials)}}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                {{block}}({{recurrentArguments}});
                             }
 
-                            {{Remainder(streams, "ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * " + N(partials) + "), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j", 16)}}
+                            {{Remainder(streams, recurrentArguments, 16, width)}}
                         }
                     }
                 }
             }
             """);
-        for (int block = streams; block >= 1; block--)
-        {
-            w.Line();
-            EmitBlock(w, kernels, tile, block, partials);
-        }
     }
 
     /// <summary>
     /// The streams left after the full blocks (fewer than S): one block of exactly that many. The lines after the first are
     /// indented by <paramref name="indent"/> spaces, the template's own indentation where this is interpolated.
     /// </summary>
-    private static string Remainder(int streams, string arguments, int indent)
+    private static string Remainder(int streams, string arguments, int indent, Width width, string kind = "Block")
     {
         if (streams == 1)
         {
@@ -389,7 +447,7 @@ internal static partial class FrozenEmitter
         var lines = new List<string> { "switch (count - b)", pad + "{" };
         for (int left = 1; left < streams; left++)
         {
-            lines.Add($"{pad}    case {N(left)}: Block{N(left)}({arguments}); break;");
+            lines.Add($"{pad}    case {N(left)}: {BlockName(kind, left, width)}({arguments}); break;");
         }
 
         lines.Add(pad + "}");
@@ -400,16 +458,16 @@ internal static partial class FrozenEmitter
     /// The register block of <paramref name="streams"/> streams: a += W[chunk]·z over n columns, each weight vector loaded
     /// once for all of them; then either the partial sums back to memory or, after the last chunk, the gate equations.
     /// </summary>
-    private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials)
+    private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials, Width width)
     {
         string[] gates = kernels.GateNames;
         string Acc(int g, int s) => Accumulator(gates, g, s);
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")}' sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void Block{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
+        using (w.Block($"private static void {BlockName("Block", streams, width)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
         {
-            string Offset(int g, int s) => Plus(s * partials, g * 8);
-            EmitColumnSums(w, gates, tile, streams, "partial", Offset);
+            string Offset(int g, int s) => Plus(s * partials, g * width.Lanes);
+            EmitColumnSums(w, gates, tile, streams, "partial", Offset, width);
             using (w.Block("if (!last)"))
             {
                 EmitStoreSums(w, gates, streams, "partial", Offset);
@@ -426,9 +484,9 @@ internal static partial class FrozenEmitter
                         w.Line($"ref float next{N(s)} = ref At(ref next, {N(s)} * StateSize);");
                     }
 
-                    w.Line(kernels.PackedBindings(g => Acc(g, s), $"Load256(ref partial, {Plus(s * partials, gates.Length * 8)})"));
+                    w.Line(kernels.PackedBindings(g => Acc(g, s), width.Load("partial", Plus(s * partials, gates.Length * width.Lanes))));
                     var update = new SourceWriter();
-                    kernels.EmitStateUpdate(update, Width.V256, StateTargets.Packed);
+                    kernels.EmitStateUpdate(update, width, StateTargets.Packed);
                     string text = update.ToString().TrimEnd('\n');
                     if (s > 0)
                     {
@@ -472,16 +530,22 @@ internal static partial class FrozenEmitter
         """);
 
     /// <summary>
-    /// The batched training step on weights packed by Freeze (once per sequence pass): per sub-tile of 8 units, each
-    /// chunk of packed columns serves every block of S streams, whose gate sums go to a per-stream row; then each
-    /// stream's gate equations, recorded exactly as Step records them.
+    /// The batched training step on weights packed by Freeze (once per sequence pass): per sub-tile (8 units on the
+    /// Vector256 body, the whole tile of 16 on the Vector512 one), each chunk of packed columns serves every block of S
+    /// streams, whose gate sums go to a per-stream row; then each stream's gate equations, recorded exactly as Step records them.
     /// </summary>
     private static void EmitPackedRecording(SourceWriter w, LayerKernels kernels, int tile)
     {
-        int gates = kernels.Spec.Gates;
-        int streams = (Registers - 1) / (gates + 1);
-        string sumsCall(string z, string zStride, string bias, string first) =>
-            $"ref chunk, ref At(ref {z}), {zStride}, n, ref {bias}, {first}, ref At(ref sums, b * GateSums + j)";
+        Width[] bodies = BatchBodies(tile);
+        string wide = bodies.Length == 1 ? "" : """
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    StepBatchPacked512(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
+                    return;
+                }
+
+                
+            """;
         w.Lines($$"""
             /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
             public static bool PacksForBatch => PackedPath;
@@ -491,17 +555,50 @@ internal static partial class FrozenEmitter
 
             /// <summary>
             /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
-            /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+            /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·GateSums floats.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+            {
+                {{wide}}StepBatchPacked256(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
+            }
+            """);
+        foreach (Width body in bodies)
+        {
+            w.Line();
+            EmitRecordingBody(w, kernels, body);
+        }
+
+        foreach (Width body in bodies)
+        {
+            for (int block = BlockStreams(kernels.Spec.Gates, body); block >= 1; block--)
+            {
+                w.Line();
+                EmitSumsBlock(w, kernels, tile, block, body);
+            }
+        }
+    }
+
+    /// <summary>StepBatchPacked on one body: the sums per sub-tile of one vector per gate, then the recorded gate equations.</summary>
+    private static void EmitRecordingBody(SourceWriter w, LayerKernels kernels, Width width)
+    {
+        int gates = kernels.Spec.Gates;
+        int streams = BlockStreams(gates, width);
+        string full = width == Width.V512 ? "BlockStreams512" : "BlockStreams";
+        string sums = BlockName("Sums", streams, width);
+        string sumsCall(string z, string zStride, string bias, string first) =>
+            $"ref chunk, ref At(ref {z}), {zStride}, n, ref {bias}, {first}, ref At(ref sums, b * GateSums + j)";
+        w.Lines($$"""
+            /// <summary>StepBatchPacked on {{width.PathName}}, sub-tiles of {{N(width.Lanes)}} units.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void StepBatchPacked{{width.Suffix}}(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
             {
                 for (nint tile = 0; tile < Tiles; tile++)
                 {
                     ref float inputColumns = ref At(ref packed, tile * TileInputWeights);
                     ref float recurrentColumns = ref At(ref packed, RecurrentWeightsOffset + tile * TileRecurrentWeights);
                     ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
-                    for (nint sub = 0; sub < Tile; sub += 8)
+                    for (nint sub = 0; sub < Tile; sub += {{N(width.Lanes)}})
                     {
                         nint j = tile * Tile + sub;
                         ref float subBias = ref At(ref bias, sub);
@@ -511,16 +608,16 @@ internal static partial class FrozenEmitter
                             int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
                             ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
                             nint b = 0;
-                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            for (; b + {{full}} <= count; b += {{full}})
                             {
-                                Sums{{N(streams)}}({{sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0")}});
+                                {{sums}}({{sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0")}});
                             }
 
-                            {{Remainder(streams, sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0"), 16).Replace("Block", "Sums")}}
+                            {{Remainder(streams, sumsCall("xs, b * xStride + k0", "xStride", "subBias", "k0 == 0"), 16, width, "Sums")}}
                         }
 
             """);
-        if (kernels.PackedSetAside("At(ref sums, b * GateSums + j)", g => GateOffset(g, "HiddenSize")) is string setAside)
+        if (kernels.PackedSetAside("At(ref sums, b * GateSums + j)", g => GateOffset(g, "HiddenSize"), width) is string setAside)
         {
             w.Lines(Indent(setAside, 12));
         }
@@ -532,12 +629,12 @@ internal static partial class FrozenEmitter
                             int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
                             ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
                             nint b = 0;
-                            for (; b + BlockStreams <= count; b += BlockStreams)
+                            for (; b + {{full}} <= count; b += {{full}})
                             {
-                                Sums{{N(streams)}}({{sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false")}});
+                                {{sums}}({{sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false")}});
                             }
 
-                            {{Remainder(streams, sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false"), 16).Replace("Block", "Sums")}}
+                            {{Remainder(streams, sumsCall("previousRows, b * StateSize + k0", "StateSize", "subBias", "false"), 16, width, "Sums")}}
                         }
                     }
                 }
@@ -549,35 +646,30 @@ internal static partial class FrozenEmitter
                     ref float previous = ref At(ref previousRows, b * StateSize);
                     ref float next = ref At(ref nextRows, b * StateSize);
                     ref float activations = ref At(ref activationRows, b * activationsStride);
-                    for (nint j = 0; j < HiddenSize; j += 8)
+                    for (nint j = 0; j < HiddenSize; j += {{N(width.Lanes)}})
                     {
-                        {{kernels.PackedBindings(g => $"Load256(ref row, {Plus(GateOffset(g, "HiddenSize"), "j")})", $"Load256(ref row, {Plus(GateOffset(gates, "HiddenSize"), "j")})")}}
+                        {{kernels.PackedBindings(g => width.Load("row", Plus(GateOffset(g, "HiddenSize"), "j")), width.Load("row", Plus(GateOffset(gates, "HiddenSize"), "j")))}}
             """);
         var update = new SourceWriter();
-        kernels.EmitStateUpdate(update, Width.V256, StateTargets.Recording);
+        kernels.EmitStateUpdate(update, width, StateTargets.Recording);
         w.Lines(Indent(update.ToString().TrimEnd('\n'), 12));
         w.Lines("""
                     }
                 }
             }
             """);
-        for (int block = streams; block >= 1; block--)
-        {
-            w.Line();
-            EmitSumsBlock(w, kernels, tile, block);
-        }
     }
 
     /// <summary>S streams' gate sums over a chunk of packed columns, from the biases (first) or their sums so far.</summary>
-    private static void EmitSumsBlock(SourceWriter w, LayerKernels kernels, int tile, int streams)
+    private static void EmitSumsBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, Width width)
     {
         string[] gates = kernels.GateNames;
         string Offset(int g, int s) => string.Join(" + ", new[] { s == 0 ? null : $"{N(s)} * GateSums", g == 0 ? null : g == 1 ? "HiddenSize" : $"{N(g)} * HiddenSize" }.Where(t => t is not null).DefaultIfEmpty("0"));
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "'s" : "s'")} gate sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void Sums{N(streams)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)"))
+        using (w.Block($"private static void {BlockName("Sums", streams, width)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)"))
         {
-            EmitColumnSums(w, gates, tile, streams, "sums", Offset);
+            EmitColumnSums(w, gates, tile, streams, "sums", Offset, width);
             EmitStoreSums(w, gates, streams, "sums", Offset);
         }
     }
@@ -591,14 +683,14 @@ internal static partial class FrozenEmitter
     /// once and each gate's weights loaded once for all streams. Inputs and columns go by reference, so the loop body is
     /// loads and FMAs only.
     /// </summary>
-    private static void EmitColumnSums(SourceWriter w, string[] gates, int tile, int streams, string sums, System.Func<int, int, string> offset)
+    private static void EmitColumnSums(SourceWriter w, string[] gates, int tile, int streams, string sums, System.Func<int, int, string> offset, Width width)
     {
         string acc(int g, int s) => Accumulator(gates, g, s);
         for (int s = 0; s < streams; s++)
         {
             for (int g = 0; g < gates.Length; g++)
             {
-                w.Line($"var {acc(g, s)} = first ? Load256(ref bias, {N(g * tile)}) : Load256(ref {sums}, {offset(g, s)});");
+                w.Line($"var {acc(g, s)} = first ? {width.Load("bias", N(g * tile))} : {width.Load(sums, offset(g, s))};");
             }
         }
 
@@ -612,12 +704,12 @@ internal static partial class FrozenEmitter
         {
             for (int s = 0; s < streams; s++)
             {
-                w.Line($"var z{N(s)} = Broadcast256(Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k));");
+                w.Line($"var z{N(s)} = {width.Broadcast($"Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k)")};");
             }
 
             for (int g = 0; g < gates.Length; g++)
             {
-                w.Line($"var w{gates[g]} = Load256(ref column, {N(g * tile)});");
+                w.Line($"var w{gates[g]} = {width.Load("column", N(g * tile))};");
                 for (int s = 0; s < streams; s++)
                 {
                     w.Line($"{acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {acc(g, s)});");

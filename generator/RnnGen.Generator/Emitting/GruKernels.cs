@@ -40,13 +40,13 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
 
     public override string PackedSumsNote => ", then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place)";
 
-    public override string? PackedSetAside(string sumsRow, System.Func<int, string> slot) => $$"""
+    public override string? PackedSetAside(string sumsRow, System.Func<int, string> slot, Width width) => $$"""
         // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
         for (nint b = 0; b < count; b++)
         {
             ref float row = ref {{sumsRow}};
-            Store(Load256(ref row, {{slot(2)}}), ref row, {{slot(3)}});
-            Store(Load256(ref bias, 3 * Tile + sub), ref row, {{slot(2)}});
+            Store({{width.Load("row", slot(2))}}, ref row, {{slot(3)}});
+            Store({{width.Load("bias", "3 * Tile + sub")}}, ref row, {{slot(2)}});
         }
 
         """;

@@ -315,9 +315,10 @@ internal abstract class LayerKernels(LayerSpec spec)
     /// <summary>
     /// In the batched packed kernels, between the input sums and the recurrent ones, for every stream b: what must stay apart
     /// from the recurrent part (a GRU's n: W_in x + b_in), moved after the gates, its slot restarted from the separate bias.
-    /// <paramref name="sumsRow"/> is stream b's sums; <paramref name="slot"/>(g) the offset of gate g's 8 sums in it. Null when nothing.
+    /// <paramref name="sumsRow"/> is stream b's sums; <paramref name="slot"/>(g) the offset of gate g's sums of the sub-tile (one
+    /// vector of <paramref name="width"/>) in it. Null when nothing.
     /// </summary>
-    public virtual string? PackedSetAside(string sumsRow, System.Func<int, string> slot) => null;
+    public virtual string? PackedSetAside(string sumsRow, System.Func<int, string> slot, Width width) => null;
 
     /// <summary>What the packed step does after every tile, if anything (an LSTM projection: h' = W_hr·m).</summary>
     public virtual void EmitPackedAfterTiles(SourceWriter w)

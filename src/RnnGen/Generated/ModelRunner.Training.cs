@@ -399,23 +399,12 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref destination), 0, (uint)count * sizeof(float));
 
     /// <summary>
-    /// Whether a minibatch pass packs this layer's weights for the packed batched step (256-bit: a block of streams per
-    /// weight load, column streams). Not where the layer's live batched step runs Vector512 and its W_ih + W_hh fit in
-    /// <see cref="LiveMinibatchMaximumWeights512"/>: there the live step, weights in L2, is the faster one.
+    /// Whether a minibatch pass packs this layer's weights for the packed batched step (a block of streams per weight load,
+    /// column chunks in L1; Vector512 sub-tiles where tiles hold 16 units). In-process on a Zen 5 (T = 50, B = 8 and 32,
+    /// forward with a tape then backward, ns per stream-step, live → packed): GRU (32,64) 746 → 624, GRU (64,128) 2,425 →
+    /// 2,049, LSTM (64,128) 3,427 → 2,720 (B = 8); tiles of 8, whose packed step is 256-bit, level on Vector512 (GRU
+    /// (32,72) 1,135 → 1,143, LSTM (64,104) 2,752 → 2,652). The Vector512 body took GRU (128,256) from 13,748 (256-bit, an earlier run) to 8,779.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PacksForMinibatch(int layer)
-    {
-        bool packs = layer == 0 ? TFirst.PacksForBatch : TUpper.PacksForBatch;
-        RnnGen.Simd.SimdPath path = layer == 0 ? TFirst.ActivePath : TUpper.ActivePath;
-        return packs && !(path == RnnGen.Simd.SimdPath.Vector512 && LayerWeights(layer) <= LiveMinibatchMaximumWeights512);
-    }
-
-    /// <summary>
-    /// W_ih + W_hh floats (512 KB) up to which a minibatch pass on Vector512 steps on the live weights. In-process on a Zen 5
-    /// (T = 50, B = 8 and 32, forward with a tape then backward, ns per stream-step, packed → live): GRU (32,64) 1,040 →
-    /// 809 and 969 → 801, GRU (64,128) 3,158 → 2,710, LSTM (64,128) 4,136 → 3,714, GRU (128,128) 4,117 → 3,411; past L2
-    /// the packed step wins: GRU (128,256), 1.2 MB, 13,748 against 15,770 live, LSTM (128,256) 16,312 against 22,003.
-    /// </summary>
-    private const int LiveMinibatchMaximumWeights512 = 128 * 1024;
+    private static bool PacksForMinibatch(int layer) => layer == 0 ? TFirst.PacksForBatch : TUpper.PacksForBatch;
 }

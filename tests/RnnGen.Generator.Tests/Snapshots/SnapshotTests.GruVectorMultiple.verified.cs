@@ -447,15 +447,15 @@ namespace Models
                     StepState(ref frozen, ref x, ref state, ref scratch);
                 }
 
-                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units by gate, then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place).</summary>
-                public const int FrozenScratchPerStream = HiddenSize + 32;
+                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile by gate, then the n gate's input part W_in x + b_in (its recurrent part takes the n gate's place).</summary>
+                public const int FrozenScratchPerStream = HiddenSize + 64;
 
                 /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × 192 bytes stay in L1).</summary>
-                private const int BlockStreams = 3, ChunkColumns = 84;
+                private const int BlockStreams512 = 5, BlockStreams = 3, ChunkColumns = 84;
 
                 /// <summary>
-                /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
-                /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+                /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams
+                /// and each chunk of columns once from memory for all of them; on the Vector512 body where it is accelerated.
                 /// </summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
@@ -478,6 +478,83 @@ namespace Models
                         CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
                     }
 
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                        return;
+                    }
+
+                    BatchTiles256(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                }
+
+                /// <summary>FrozenStepBatch on Vector512, sub-tiles of 16 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles512(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 16)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Block5x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 4: Block4x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref partial, b * 64);
+                                Store(Load512(ref row, 32), ref row, 48);
+                                Store(Load512(ref bias, 3 * Tile + sub), ref row, 32);
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Block5x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 4: Block4x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>FrozenStepBatch on Vector256, sub-tiles of 8 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles256(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
                         ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
@@ -494,20 +571,20 @@ namespace Models
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
-                                    Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                    Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                                 }
 
                                 switch (count - b)
                                 {
-                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
-                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
                                 }
                             }
 
                             // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
                             for (nint b = 0; b < count; b++)
                             {
-                                ref float row = ref At(ref partial, b * 32);
+                                ref float row = ref At(ref partial, b * 64);
                                 Store(Load256(ref row, 16), ref row, 24);
                                 Store(Load256(ref bias, 3 * Tile + sub), ref row, 16);
                             }
@@ -521,16 +598,391 @@ namespace Models
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
-                                    Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                    Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                                 }
 
                                 switch (count - b)
                                 {
-                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
-                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
                                 }
                             }
                         }
+                    }
+                }
+
+                /// <summary>5 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block5x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ar3 = first ? Load512(ref bias, 0) : Load512(ref partial, 192);
+                    var az3 = first ? Load512(ref bias, 16) : Load512(ref partial, 208);
+                    var an3 = first ? Load512(ref bias, 32) : Load512(ref partial, 224);
+                    var ar4 = first ? Load512(ref bias, 0) : Load512(ref partial, 256);
+                    var az4 = first ? Load512(ref bias, 16) : Load512(ref partial, 272);
+                    var an4 = first ? Load512(ref bias, 32) : Load512(ref partial, 288);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float zRow4 = ref At(ref zRows, 4 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var z4 = Broadcast512(Load1(ref zRow4, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        ar4 = MultiplyAdd(wr, z4, ar4);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        az4 = MultiplyAdd(wz, z4, az4);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                        an4 = MultiplyAdd(wn, z4, an4);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 144);
+                        Store(an2, ref partial, 160);
+                        Store(ar3, ref partial, 192);
+                        Store(az3, ref partial, 208);
+                        Store(an3, ref partial, 224);
+                        Store(ar4, ref partial, 256);
+                        Store(az4, ref partial, 272);
+                        Store(an4, ref partial, 288);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load512(ref partial, 176); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next3 = ref At(ref next, 3 * StateSize);
+                        var ar = ar3; var az = az3; var anx = Load512(ref partial, 240); var anh = an3;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 3 * HiddenSize + j) - n, n)), ref next3, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next4 = ref At(ref next, 4 * StateSize);
+                        var ar = ar4; var az = az4; var anx = Load512(ref partial, 304); var anh = an4;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 4 * HiddenSize + j) - n, n)), ref next4, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>4 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block4x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ar3 = first ? Load512(ref bias, 0) : Load512(ref partial, 192);
+                    var az3 = first ? Load512(ref bias, 16) : Load512(ref partial, 208);
+                    var an3 = first ? Load512(ref bias, 32) : Load512(ref partial, 224);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 144);
+                        Store(an2, ref partial, 160);
+                        Store(ar3, ref partial, 192);
+                        Store(az3, ref partial, 208);
+                        Store(an3, ref partial, 224);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load512(ref partial, 176); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next3 = ref At(ref next, 3 * StateSize);
+                        var ar = ar3; var az = az3; var anx = Load512(ref partial, 240); var anh = an3;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 3 * HiddenSize + j) - n, n)), ref next3, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 144);
+                        Store(an2, ref partial, 160);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load512(ref partial, 176); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                     }
                 }
 
@@ -541,12 +993,12 @@ namespace Models
                     var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
                     var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
                     var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
-                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
-                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
-                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
-                    var ar2 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
-                    var az2 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
-                    var an2 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ar2 = first ? Load256(ref bias, 0) : Load256(ref partial, 128);
+                    var az2 = first ? Load256(ref bias, 16) : Load256(ref partial, 136);
+                    var an2 = first ? Load256(ref bias, 32) : Load256(ref partial, 144);
                     ref float zRow1 = ref At(ref zRows, zStride);
                     ref float zRow2 = ref At(ref zRows, 2 * zStride);
                     ref float column = ref chunk;
@@ -573,12 +1025,12 @@ namespace Models
                         Store(ar0, ref partial, 0);
                         Store(az0, ref partial, 8);
                         Store(an0, ref partial, 16);
-                        Store(ar1, ref partial, 32);
-                        Store(az1, ref partial, 40);
-                        Store(an1, ref partial, 48);
-                        Store(ar2, ref partial, 64);
-                        Store(az2, ref partial, 72);
-                        Store(an2, ref partial, 80);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 72);
+                        Store(an1, ref partial, 80);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 136);
+                        Store(an2, ref partial, 144);
                         return;
                     }
 
@@ -592,7 +1044,7 @@ namespace Models
 
                     {
                         ref float next1 = ref At(ref next, 1 * StateSize);
-                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 56); var anh = an1;
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 88); var anh = an1;
                         var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
                         var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
                         var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
@@ -601,7 +1053,7 @@ namespace Models
 
                     {
                         ref float next2 = ref At(ref next, 2 * StateSize);
-                        var ar = ar2; var az = az2; var anx = Load256(ref partial, 88); var anh = an2;
+                        var ar = ar2; var az = az2; var anx = Load256(ref partial, 152); var anh = an2;
                         var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
                         var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
                         var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
@@ -616,9 +1068,9 @@ namespace Models
                     var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
                     var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
                     var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
-                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
-                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
-                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
                     ref float zRow1 = ref At(ref zRows, zStride);
                     ref float column = ref chunk;
                     for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
@@ -640,9 +1092,9 @@ namespace Models
                         Store(ar0, ref partial, 0);
                         Store(az0, ref partial, 8);
                         Store(an0, ref partial, 16);
-                        Store(ar1, ref partial, 32);
-                        Store(az1, ref partial, 40);
-                        Store(an1, ref partial, 48);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 72);
+                        Store(an1, ref partial, 80);
                         return;
                     }
 
@@ -656,7 +1108,7 @@ namespace Models
 
                     {
                         ref float next1 = ref At(ref next, 1 * StateSize);
-                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 56); var anh = an1;
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 88); var anh = an1;
                         var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
                         var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
                         var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
@@ -707,10 +1159,108 @@ namespace Models
 
                 /// <summary>
                 /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
-                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·GateSums floats.
                 /// </summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        StepBatchPacked512(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
+                        return;
+                    }
+
+                    StepBatchPacked256(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
+                }
+
+                /// <summary>StepBatchPacked on Vector512, sub-tiles of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked512(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref packed, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref packed, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 16)
+                        {
+                            nint j = tile * Tile + sub;
+                            ref float subBias = ref At(ref bias, sub);
+                            // a = b + W_ih·x, chunk by chunk
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Sums5x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 3: Sums3x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 4: Sums4x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+
+                            // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref sums, b * GateSums + j);
+                                Store(Load512(ref row, 2 * HiddenSize), ref row, 3 * HiddenSize);
+                                Store(Load512(ref bias, 3 * Tile + sub), ref row, 2 * HiddenSize);
+                            }
+
+                            // a += W_hh·h, chunk by chunk
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Sums5x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 3: Sums3x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 4: Sums4x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+                        }
+                    }
+
+                    // The gate equations, stream by stream, recorded as Step records them
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float row = ref At(ref sums, b * GateSums);
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float next = ref At(ref nextRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * activationsStride);
+                        for (nint j = 0; j < HiddenSize; j += 16)
+                        {
+                            var ar = Load512(ref row, j); var az = Load512(ref row, HiddenSize + j); var anx = Load512(ref row, 3 * HiddenSize + j); var anh = Load512(ref row, 2 * HiddenSize + j);
+                            var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                            var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                            var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                            Store(r, ref activations, j);
+                            Store(z, ref activations, HiddenSize + j);
+                            Store(n, ref activations, 2 * HiddenSize + j);
+                            Store(anh, ref activations, 3 * HiddenSize + j);
+                            Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                        }
+                    }
+                }
+
+                /// <summary>StepBatchPacked on Vector256, sub-tiles of 8 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked256(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
                 {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
@@ -787,6 +1337,231 @@ namespace Models
                             Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                         }
                     }
+                }
+
+                /// <summary>5 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums5x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref sums, 2 * GateSums);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref sums, 2 * GateSums + HiddenSize);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    var ar3 = first ? Load512(ref bias, 0) : Load512(ref sums, 3 * GateSums);
+                    var az3 = first ? Load512(ref bias, 16) : Load512(ref sums, 3 * GateSums + HiddenSize);
+                    var an3 = first ? Load512(ref bias, 32) : Load512(ref sums, 3 * GateSums + 2 * HiddenSize);
+                    var ar4 = first ? Load512(ref bias, 0) : Load512(ref sums, 4 * GateSums);
+                    var az4 = first ? Load512(ref bias, 16) : Load512(ref sums, 4 * GateSums + HiddenSize);
+                    var an4 = first ? Load512(ref bias, 32) : Load512(ref sums, 4 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float zRow4 = ref At(ref zRows, 4 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var z4 = Broadcast512(Load1(ref zRow4, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        ar4 = MultiplyAdd(wr, z4, ar4);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        az4 = MultiplyAdd(wz, z4, az4);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                        an4 = MultiplyAdd(wn, z4, an4);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ar2, ref sums, 2 * GateSums);
+                    Store(az2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(an2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                    Store(ar3, ref sums, 3 * GateSums);
+                    Store(az3, ref sums, 3 * GateSums + HiddenSize);
+                    Store(an3, ref sums, 3 * GateSums + 2 * HiddenSize);
+                    Store(ar4, ref sums, 4 * GateSums);
+                    Store(az4, ref sums, 4 * GateSums + HiddenSize);
+                    Store(an4, ref sums, 4 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>4 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums4x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref sums, 2 * GateSums);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref sums, 2 * GateSums + HiddenSize);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    var ar3 = first ? Load512(ref bias, 0) : Load512(ref sums, 3 * GateSums);
+                    var az3 = first ? Load512(ref bias, 16) : Load512(ref sums, 3 * GateSums + HiddenSize);
+                    var an3 = first ? Load512(ref bias, 32) : Load512(ref sums, 3 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ar2, ref sums, 2 * GateSums);
+                    Store(az2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(an2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                    Store(ar3, ref sums, 3 * GateSums);
+                    Store(az3, ref sums, 3 * GateSums + HiddenSize);
+                    Store(an3, ref sums, 3 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums3x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref sums, 2 * GateSums);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref sums, 2 * GateSums + HiddenSize);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ar2, ref sums, 2 * GateSums);
+                    Store(az2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(an2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>2 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums2x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
+                    Store(ar1, ref sums, 1 * GateSums);
+                    Store(az1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(an1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                }
+
+                /// <summary>1 stream's gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums1x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var wr = Load512(ref column, 0);
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = Load512(ref column, 16);
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = Load512(ref column, 32);
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    Store(ar0, ref sums, 0);
+                    Store(az0, ref sums, HiddenSize);
+                    Store(an0, ref sums, 2 * HiddenSize);
                 }
 
                 /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>

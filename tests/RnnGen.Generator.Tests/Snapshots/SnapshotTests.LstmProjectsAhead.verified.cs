@@ -448,15 +448,15 @@ namespace Models
                     StepState(ref frozen, ref x, ref state, ref scratch);
                 }
 
-                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile of 8 units by gate.</summary>
-                public const int FrozenScratchPerStream = HiddenSize + 32;
+                /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile by gate.</summary>
+                public const int FrozenScratchPerStream = HiddenSize + 64;
 
                 /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × 256 bytes stay in L1).</summary>
-                private const int BlockStreams = 3, ChunkColumns = 64;
+                private const int BlockStreams512 = 4, BlockStreams = 3, ChunkColumns = 64;
 
                 /// <summary>
-                /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of
-                /// <see cref="BlockStreams"/> streams and each chunk of columns once from memory for all of them.
+                /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams
+                /// and each chunk of columns once from memory for all of them; on the Vector512 body where it is accelerated.
                 /// </summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
@@ -479,6 +479,73 @@ namespace Models
                         CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
                     }
 
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                        return;
+                    }
+
+                    BatchTiles256(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                }
+
+                /// <summary>FrozenStepBatch on Vector512, sub-tiles of 16 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles512(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 16)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Block4x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Block4x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>FrozenStepBatch on Vector256, sub-tiles of 8 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles256(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
                         ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
@@ -495,13 +562,13 @@ namespace Models
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
-                                    Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                    Block3(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                                 }
 
                                 switch (count - b)
                                 {
-                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
-                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 32), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 1: Block1(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
                                 }
                             }
 
@@ -514,16 +581,350 @@ namespace Models
                                 nint b = 0;
                                 for (; b + BlockStreams <= count; b += BlockStreams)
                                 {
-                                    Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                    Block3(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
                                 }
 
                                 switch (count - b)
                                 {
-                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
-                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 32), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 1: Block1(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
                                 }
                             }
                         }
+                    }
+                }
+
+                /// <summary>4 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block4x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref partial, 112);
+                    var ai2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var af2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var ag2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ao2 = first ? Load512(ref bias, 48) : Load512(ref partial, 176);
+                    var ai3 = first ? Load512(ref bias, 0) : Load512(ref partial, 192);
+                    var af3 = first ? Load512(ref bias, 16) : Load512(ref partial, 208);
+                    var ag3 = first ? Load512(ref bias, 32) : Load512(ref partial, 224);
+                    var ao3 = first ? Load512(ref bias, 48) : Load512(ref partial, 240);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        ai3 = MultiplyAdd(wi, z3, ai3);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        af3 = MultiplyAdd(wf, z3, af3);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        ag3 = MultiplyAdd(wg, z3, ag3);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                        ao3 = MultiplyAdd(wo, z3, ao3);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 80);
+                        Store(ag1, ref partial, 96);
+                        Store(ao1, ref partial, 112);
+                        Store(ai2, ref partial, 128);
+                        Store(af2, ref partial, 144);
+                        Store(ag2, ref partial, 160);
+                        Store(ao2, ref partial, 176);
+                        Store(ai3, ref partial, 192);
+                        Store(af3, ref partial, 208);
+                        Store(ag3, ref partial, 224);
+                        Store(ao3, ref partial, 240);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ai = ai2; var af = af2; var ag = ag2; var ao = ao2;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next2, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next2, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next2, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next3 = ref At(ref next, 3 * StateSize);
+                        var ai = ai3; var af = af3; var ag = ag3; var ao = ao3;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next3, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next3, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next3, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref partial, 112);
+                    var ai2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var af2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var ag2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ao2 = first ? Load512(ref bias, 48) : Load512(ref partial, 176);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 80);
+                        Store(ag1, ref partial, 96);
+                        Store(ao1, ref partial, 112);
+                        Store(ai2, ref partial, 128);
+                        Store(af2, ref partial, 144);
+                        Store(ag2, ref partial, 160);
+                        Store(ao2, ref partial, 176);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ai = ai2; var af = af2; var ag = ag2; var ao = ao2;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next2, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next2, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next2, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref partial, 112);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 80);
+                        Store(ag1, ref partial, 96);
+                        Store(ao1, ref partial, 112);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
                     }
                 }
 
@@ -535,14 +936,14 @@ namespace Models
                     var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
                     var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
                     var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
-                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
-                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
-                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
-                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 56);
-                    var ai2 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
-                    var af2 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
-                    var ag2 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
-                    var ao2 = first ? Load256(ref bias, 48) : Load256(ref partial, 88);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 88);
+                    var ai2 = first ? Load256(ref bias, 0) : Load256(ref partial, 128);
+                    var af2 = first ? Load256(ref bias, 16) : Load256(ref partial, 136);
+                    var ag2 = first ? Load256(ref bias, 32) : Load256(ref partial, 144);
+                    var ao2 = first ? Load256(ref bias, 48) : Load256(ref partial, 152);
                     ref float zRow1 = ref At(ref zRows, zStride);
                     ref float zRow2 = ref At(ref zRows, 2 * zStride);
                     ref float column = ref chunk;
@@ -574,14 +975,14 @@ namespace Models
                         Store(af0, ref partial, 8);
                         Store(ag0, ref partial, 16);
                         Store(ao0, ref partial, 24);
-                        Store(ai1, ref partial, 32);
-                        Store(af1, ref partial, 40);
-                        Store(ag1, ref partial, 48);
-                        Store(ao1, ref partial, 56);
-                        Store(ai2, ref partial, 64);
-                        Store(af2, ref partial, 72);
-                        Store(ag2, ref partial, 80);
-                        Store(ao2, ref partial, 88);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 72);
+                        Store(ag1, ref partial, 80);
+                        Store(ao1, ref partial, 88);
+                        Store(ai2, ref partial, 128);
+                        Store(af2, ref partial, 136);
+                        Store(ag2, ref partial, 144);
+                        Store(ao2, ref partial, 152);
                         return;
                     }
 
@@ -632,10 +1033,10 @@ namespace Models
                     var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
                     var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
                     var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
-                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 32);
-                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 40);
-                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 48);
-                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 56);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 88);
                     ref float zRow1 = ref At(ref zRows, zStride);
                     ref float column = ref chunk;
                     for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
@@ -661,10 +1062,10 @@ namespace Models
                         Store(af0, ref partial, 8);
                         Store(ag0, ref partial, 16);
                         Store(ao0, ref partial, 24);
-                        Store(ai1, ref partial, 32);
-                        Store(af1, ref partial, 40);
-                        Store(ag1, ref partial, 48);
-                        Store(ao1, ref partial, 56);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 72);
+                        Store(ag1, ref partial, 80);
+                        Store(ao1, ref partial, 88);
                         return;
                     }
 
@@ -745,10 +1146,103 @@ namespace Models
 
                 /// <summary>
                 /// One recorded step of count streams on weights packed by Freeze: stream b reads xs + b·xStride and previousRows +
-                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·4H floats.
+                /// b·StateSize, writes nextRows + b·StateSize and activationRows + b·activationsStride; sums holds count·GateSums floats.
                 /// </summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void StepBatchPacked(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        StepBatchPacked512(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
+                        return;
+                    }
+
+                    StepBatchPacked256(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
+                }
+
+                /// <summary>StepBatchPacked on Vector512, sub-tiles of 16 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked512(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref packed, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref packed, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        ref float bias = ref At(ref packed, PackedBiasOffset + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 16)
+                        {
+                            nint j = tile * Tile + sub;
+                            ref float subBias = ref At(ref bias, sub);
+                            // a = b + W_ih·x, chunk by chunk
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Sums4x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                    case 3: Sums3x512(ref chunk, ref At(ref xs, b * xStride + k0), xStride, n, ref subBias, k0 == 0, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512 <= count; b += BlockStreams512)
+                                {
+                                    Sums4x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j));
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Sums1x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 2: Sums2x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                    case 3: Sums3x512(ref chunk, ref At(ref previousRows, b * StateSize + k0), StateSize, n, ref subBias, false, ref At(ref sums, b * GateSums + j)); break;
+                                }
+                            }
+                        }
+                    }
+
+                    // The gate equations, stream by stream, recorded as Step records them
+                    for (nint b = 0; b < count; b++)
+                    {
+                        ref float row = ref At(ref sums, b * GateSums);
+                        ref float previous = ref At(ref previousRows, b * StateSize);
+                        ref float next = ref At(ref nextRows, b * StateSize);
+                        ref float activations = ref At(ref activationRows, b * activationsStride);
+                        for (nint j = 0; j < HiddenSize; j += 16)
+                        {
+                            var ai = Load512(ref row, j); var af = Load512(ref row, HiddenSize + j); var ag = Load512(ref row, 2 * HiddenSize + j); var ao = Load512(ref row, 3 * HiddenSize + j);
+                            var i = Sigmoid(ai);                                                               // i = σ(·): how much new content to admit
+                            var f = Sigmoid(af);                                                               // f = σ(·): how much of the cell to keep
+                            var g = Tanh(ag);                                                                  // g = tanh(·): the candidate content
+                            var o = Sigmoid(ao);                                                               // o = σ(·): how much of the cell to expose
+                            var c = FlushTiny(MultiplyAdd(f, Load512(ref previous, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                            var tanhC = Tanh(c);
+                            Store(i, ref activations, j);
+                            Store(f, ref activations, HiddenSize + j);
+                            Store(g, ref activations, 2 * HiddenSize + j);
+                            Store(o, ref activations, 3 * HiddenSize + j);
+                            Store(tanhC, ref activations, 4 * HiddenSize + j);
+                            Store(c, ref next, HiddenSize + j);
+                            Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
+                        }
+                    }
+                }
+
+                /// <summary>StepBatchPacked on Vector256, sub-tiles of 8 units.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void StepBatchPacked256(ref float packed, ref float xs, int xStride, ref float previousRows, ref float nextRows, ref float activationRows, int activationsStride, ref float sums, int count)
                 {
                     for (nint tile = 0; tile < Tiles; tile++)
                     {
@@ -822,6 +1316,198 @@ namespace Models
                             Store(FlushTiny(o * tanhC), ref next, j);                                          // h' = o⊙tanh(c')
                         }
                     }
+                }
+
+                /// <summary>4 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums4x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    var ai2 = first ? Load512(ref bias, 0) : Load512(ref sums, 2 * GateSums);
+                    var af2 = first ? Load512(ref bias, 16) : Load512(ref sums, 2 * GateSums + HiddenSize);
+                    var ag2 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    var ao2 = first ? Load512(ref bias, 48) : Load512(ref sums, 2 * GateSums + 3 * HiddenSize);
+                    var ai3 = first ? Load512(ref bias, 0) : Load512(ref sums, 3 * GateSums);
+                    var af3 = first ? Load512(ref bias, 16) : Load512(ref sums, 3 * GateSums + HiddenSize);
+                    var ag3 = first ? Load512(ref bias, 32) : Load512(ref sums, 3 * GateSums + 2 * HiddenSize);
+                    var ao3 = first ? Load512(ref bias, 48) : Load512(ref sums, 3 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        ai3 = MultiplyAdd(wi, z3, ai3);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        af3 = MultiplyAdd(wf, z3, af3);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        ag3 = MultiplyAdd(wg, z3, ag3);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                        ao3 = MultiplyAdd(wo, z3, ao3);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                    Store(ai2, ref sums, 2 * GateSums);
+                    Store(af2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(ag2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                    Store(ao2, ref sums, 2 * GateSums + 3 * HiddenSize);
+                    Store(ai3, ref sums, 3 * GateSums);
+                    Store(af3, ref sums, 3 * GateSums + HiddenSize);
+                    Store(ag3, ref sums, 3 * GateSums + 2 * HiddenSize);
+                    Store(ao3, ref sums, 3 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums3x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    var ai2 = first ? Load512(ref bias, 0) : Load512(ref sums, 2 * GateSums);
+                    var af2 = first ? Load512(ref bias, 16) : Load512(ref sums, 2 * GateSums + HiddenSize);
+                    var ag2 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * GateSums + 2 * HiddenSize);
+                    var ao2 = first ? Load512(ref bias, 48) : Load512(ref sums, 2 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                    Store(ai2, ref sums, 2 * GateSums);
+                    Store(af2, ref sums, 2 * GateSums + HiddenSize);
+                    Store(ag2, ref sums, 2 * GateSums + 2 * HiddenSize);
+                    Store(ao2, ref sums, 2 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>2 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums2x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref sums, 3 * HiddenSize);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref sums, 1 * GateSums);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref sums, 1 * GateSums + HiddenSize);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref sums, 1 * GateSums + 2 * HiddenSize);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref sums, 1 * GateSums + 3 * HiddenSize);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
+                    Store(ai1, ref sums, 1 * GateSums);
+                    Store(af1, ref sums, 1 * GateSums + HiddenSize);
+                    Store(ag1, ref sums, 1 * GateSums + 2 * HiddenSize);
+                    Store(ao1, ref sums, 1 * GateSums + 3 * HiddenSize);
+                }
+
+                /// <summary>1 stream's gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Sums1x512(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float sums)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref sums, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref sums, HiddenSize);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref sums, 2 * HiddenSize);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref sums, 3 * HiddenSize);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var wi = Load512(ref column, 0);
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = Load512(ref column, 16);
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = Load512(ref column, 32);
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = Load512(ref column, 48);
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    Store(ai0, ref sums, 0);
+                    Store(af0, ref sums, HiddenSize);
+                    Store(ag0, ref sums, 2 * HiddenSize);
+                    Store(ao0, ref sums, 3 * HiddenSize);
                 }
 
                 /// <summary>3 streams' gate sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride, sums at sums + s·GateSums).</summary>

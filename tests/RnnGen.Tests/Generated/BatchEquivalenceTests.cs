@@ -5,9 +5,9 @@ using Xunit.Abstractions;
 namespace RnnGen.Tests.Generated;
 
 /// <summary>
-/// A batch of B streams is B independent single streams, for B = 1, 2, 3, 7, 32 and 33 (remainders of every register
-/// block of streams, one whole chunk of 32 and one more), on stacked, bidirectional, projected, GRU and head-carrying
-/// models and on single cells (H of 13, 16, 65, 128):
+/// A batch of B streams is B independent single streams, for B = 1, 2, 3, 4, 6, 7, 32 and 33 (every remainder of the
+/// packed kernels' register blocks: 3 streams on Vector256, 4 (LSTM) or 5 (GRU) on Vector512; one whole chunk of 32 and
+/// one more), on stacked, bidirectional, projected, GRU and head-carrying models and on single cells (H of 13, 16, 65, 128):
 /// <list type="bullet">
 /// <item>Inference on the model's own weights is bit for bit: the live StepBatch, the streaming ForwardBatch and the
 /// workspace ForwardBatch equal B separate Steps exactly, on every SIMD path (each stream's sums are taken in the
@@ -15,7 +15,7 @@ namespace RnnGen.Tests.Generated;
 /// projection, within the float-rounding rule (<see cref="Models.SequenceTolerance"/>), as is the streaming ForwardBatch
 /// of B = 1 (a single-stream Forward) against Steps.</item>
 /// <item>The frozen snapshot's StepBatch / ForwardBatch against B separate frozen Steps / Forwards over 200 steps, weights
-/// ×1 and ×4 (B = 1, 2, 3, 7, 33): bit for bit for B = 1 and wherever the batched frozen step takes the single step's
+/// ×1 and ×4 (B = 1, 2, 3, 4, 6, 7, 33): bit for bit for B = 1 and wherever the batched frozen step takes the single step's
 /// order (<see cref="BatchSubjects.FrozenBatchReorders"/>); where it does not (GRUs and 8-unit tiles on the packed
 /// Vector256 kernel) within the frozen-vs-model rule, elementwise 3e-5 × max(1, |single-stream value|) (observed ≤ 5e-6).</item>
 /// <item>Training: the tape-taking ForwardBatch's outputs and final states equal single-stream tape Forwards bit for bit,
@@ -37,10 +37,10 @@ public sealed class BatchEquivalenceTests(ITestOutputHelper output)
     // The frozen rule (ModelFrozenTests): elementwise 3e-5 × max(1, |expected|).
     private const float FrozenTolerance = 3e-5f;
 
-    private static readonly int[] BatchSizes = [1, 2, 3, 7, 32, 33];
+    private static readonly int[] BatchSizes = [1, 2, 3, 4, 6, 7, 32, 33];
 
     /// <summary>200 steps of every stream is the costly test (on the scalar path above all): without the whole chunk of 32.</summary>
-    private static readonly int[] FrozenBatchSizes = [1, 2, 3, 7, 33];
+    private static readonly int[] FrozenBatchSizes = [1, 2, 3, 4, 6, 7, 33];
 
     /// <summary>
     /// Models: stacked with a head (H 64), bidirectional with a head, projected bidirectional with a head, projected

@@ -253,7 +253,7 @@ internal static class BatchSubjects
     /// <summary>
     /// Whether the frozen batched step of this shape sums in another order than B single-stream frozen steps. The batched
     /// step is one frozen step per stream except where the packed batched kernel runs (FrozenEmitter: the Vector256 path,
-    /// H a multiple of 8, not projected, not a reset-before GRU); that kernel adds the columns one after another into one set of accumulators, as
+    /// H a multiple of 8, not projected, not a reset-before GRU); that kernel (either body, Vector256 or Vector512) adds the columns one after another into one set of accumulators, as
     /// the single-stream packed step does only when it has 8 accumulators per tile (an LSTM with tiles of 16 units, H a
     /// multiple of 16). A GRU's or an 8-unit tile's single step alternates two sets of column sums: another order.
     /// </summary>
