@@ -13,8 +13,9 @@ namespace RnnGen;
 /// It does not change the runtime's tiering: the thin methods start at tier 0 and are recompiled at tier 1 on a
 /// background thread later, as any method is. docs/performance.md ("Cold start and real-time settings") has the
 /// measured worst blocks with and without it, and the runtime settings that go with it. A live Forward of 32 steps or
-/// more packs the parameters into a buffer of the calling thread, allocated on that thread's first such call: call
-/// Prepare on the thread that will run the sequences.
+/// more (and, where Vector512 runs the packed batched step, a ForwardBatch of 32 stream-steps or more) packs the
+/// parameters into a buffer of the calling thread, allocated on that thread's first such call: call Prepare on the
+/// thread that will run the sequences.
 /// </remarks>
 public static class Warmup
 {
@@ -27,8 +28,11 @@ public static class Warmup
     /// <summary>Steps of a Forward long enough to pack a live model's parameters (ModelRunner.PackingMinimumSteps).</summary>
     private const int PackedSteps = 64;
 
-    /// <summary>Rows of the scratch inputs and outputs.</summary>
-    private const int Rows = PackedSteps > 2 * MaxBatch ? PackedSteps : 2 * MaxBatch;
+    /// <summary>Rows of the scratch inputs and outputs: a packing batch of up to <see cref="MaxBatch"/> streams (<see cref="PackedRows"/>).</summary>
+    private const int Rows = PackedSteps + MaxBatch;
+
+    /// <summary>T·B rows of a ForwardBatch of <paramref name="batch"/> streams with T·B ≥ <see cref="PackedSteps"/>: long enough to pack.</summary>
+    private static int PackedRows(int batch) => (PackedSteps + batch - 1) / batch * batch;
 
     /// <summary>
     /// Runs every streaming entry point of <paramref name="model"/> (Step, Forward, StepBatch, ForwardBatch; a cell's
@@ -54,6 +58,7 @@ public static class Warmup
             model.StepBatch(scratch.Inputs(batch), scratch.States(batch), scratch.Outputs(batch));
             cell?.StepBatch(scratch.Inputs(batch), scratch.States(batch));
             model.ForwardBatch(scratch.Inputs(2 * batch), scratch.Outputs(2 * batch), scratch.States(batch));
+            model.ForwardBatch(scratch.Inputs(PackedRows(batch)), scratch.Outputs(PackedRows(batch)), scratch.States(batch));   // packs where batches do
         }
     }
 

@@ -155,6 +155,8 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static int FrozenScratchPerStream => 0;
 
+    public static bool FrozenBatchVector512 => false;
+
     public static bool PacksForBatch => false;
 
     /// <summary>As a generated LSTM layer of this size (under 96 units: Vector512 only when opted in).</summary>

@@ -326,6 +326,9 @@ internal static partial class FrozenEmitter
             /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × {{N(width * 4)}} bytes stay in L1).</summary>
             private const int {{streams}}, ChunkColumns = {{N(chunk)}};
 
+            /// <summary>Whether FrozenStepBatch runs a Vector512 packed body: {{(bodies.Length == 1 ? "no, tiles of 8 units have the Vector256 one only" : "on a packed copy where Vector512 is accelerated")}}.</summary>
+            public static bool FrozenBatchVector512 => {{(bodies.Length == 1 ? "false" : "PackedPath && global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated")}};
+
             /// <summary>
             /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams
             /// and each chunk of columns once from memory for all of them{{(bodies.Length == 1 ? "" : "; on the Vector512 body where it is accelerated")}}.
@@ -507,6 +510,9 @@ internal static partial class FrozenEmitter
     private static void EmitUnpackedBatch(SourceWriter w) => w.Lines("""
         /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
         public const int FrozenScratchPerStream = 0;
+
+        /// <summary>Whether FrozenStepBatch runs a Vector512 packed body: no packed batched kernel here.</summary>
+        public static bool FrozenBatchVector512 => false;
 
         /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
         private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)

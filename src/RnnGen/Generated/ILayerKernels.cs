@@ -129,6 +129,9 @@ public interface ILayerKernels
     /// </summary>
     static abstract void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count);
 
+    /// <summary>Whether <see cref="FrozenStepBatch"/> runs a Vector512 packed body (tiles of 16 units where Vector512 is accelerated).</summary>
+    static abstract bool FrozenBatchVector512 { get; }
+
     /// <summary>
     /// Floats of a bfloat16 frozen copy of one direction's parameters: two weights per float slot where a packed 16-bit
     /// kernel runs (the Vector256 path), else <see cref="FrozenLength"/>.

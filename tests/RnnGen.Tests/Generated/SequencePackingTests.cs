@@ -9,7 +9,9 @@ namespace RnnGen.Tests.Generated;
 /// From 32 steps (64 for a packed copy under 16,384 floats) a live Forward on the packed path packs the parameters into
 /// the calling thread's buffer and runs the frozen kernels: its outputs and final state are <c>Freeze().Forward</c>'s bit
 /// for bit, read from the parameters as they are at the call; shorter sequences stay on the live kernels. Where no packed
-/// kernel runs (no Vector256, H not a multiple of 8) it is the live Forward at any length.
+/// kernel runs (no Vector256, H not a multiple of 8) it is the live Forward at any length. A live ForwardBatch of B &gt; 1
+/// streams packs where the snapshot's batched step has its Vector512 body (tiles of 16 units), from T·B = 32 stream-steps
+/// (64 for a small copy), and is then the snapshot's ForwardBatch bit for bit; elsewhere it is StepBatch repeated, exactly.
 /// </summary>
 public sealed class SequencePackingTests
 {
@@ -128,6 +130,99 @@ public sealed class SequencePackingTests
 
         Assert.Contains(outputs, v => v != 0);
         Assert.True(frozenOutputs.AsSpan().SequenceEqual(outputs) && frozenState.AsSpan().SequenceEqual(state), "not the frozen Forward's bits");
+    }
+
+    /// <summary>Cells, T, B, and whether the pass packs where Vector512 is accelerated (T·B against 64 or 32, tiles of 16).</summary>
+    public static TheoryData<CellKind, int, int, int, int, bool> BatchedCells()
+    {
+        var cases = new TheoryData<CellKind, int, int, int, int, bool>();
+        foreach (CellKind kind in new[] { CellKind.Lstm, CellKind.Gru })
+        {
+            cases.Add(kind, 8, 16, 16, 4, true);     // small: 64 stream-steps
+            cases.Add(kind, 8, 16, 9, 7, false);     // 63
+            cases.Add(kind, 64, 128, 8, 4, true);    // 32 stream-steps of a copy of 16,384 floats or more
+            cases.Add(kind, 10, 40, 20, 9, false);   // tiles of 8: no Vector512 body
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchedCells))]
+    public void BatchedSequencesPackForTheVector512Body(CellKind kind, int input, int hidden, int steps, int batch, bool packsOn512)
+    {
+        IRecurrentCell<float> cell = Models.Scaled(GeneratedCells.Create(kind, input, hidden, new Random(55)), 4);
+        IFrozenCell<float> frozen = GeneratedCells.Freeze(cell);
+        float[] inputs = Models.Uniform(new Random(56), steps * batch * input);
+        float[] start = Models.Uniform(new Random(57), batch * cell.StateSize);
+        bool packs = Hoisting.PacksBatch(cell.Shape, steps, batch);
+        Assert.Equal(Vector512.IsHardwareAccelerated && packsOn512, packs);
+        string what = $"{kind} ({input},{hidden}), T = {steps}, B = {batch}";
+
+        // One StepBatch per step: the live batched kernels.
+        float[] stepped = new float[steps * batch * hidden], steppedStates = (float[])start.Clone();
+        for (int t = 0; t < steps; t++)
+        {
+            cell.StepBatch(inputs.AsSpan(t * batch * input, batch * input), steppedStates, stepped.AsSpan(t * batch * hidden, batch * hidden));
+        }
+
+        foreach (bool throughWorkspace in new[] { false, true })
+        {
+            string pass = $"{what}, {(throughWorkspace ? "workspace" : "streaming")} ForwardBatch";
+            float[] outputs = new float[steps * batch * hidden], states = (float[])start.Clone();
+            float[] frozenOutputs = new float[steps * batch * hidden], frozenStates = (float[])start.Clone();
+            if (throughWorkspace)
+            {
+                cell.ForwardBatch(inputs, outputs, states, cell.CreateWorkspace(steps, batch));
+                frozen.ForwardBatch(inputs, frozenOutputs, frozenStates, frozen.CreateWorkspace(steps, batch));
+            }
+            else
+            {
+                cell.ForwardBatch(inputs, outputs, states);
+                frozen.ForwardBatch(inputs, frozenOutputs, frozenStates);
+            }
+
+            Assert.Contains(outputs, v => v != 0);
+            if (packs)
+            {
+                // The frozen snapshot's kernels on the parameters of the call: its bits; the live steps within rounding.
+                Assert.True(frozenOutputs.AsSpan().SequenceEqual(outputs) && frozenStates.AsSpan().SequenceEqual(states), $"{pass}: not the frozen ForwardBatch's bits");
+                Models.AssertClose(stepped, outputs, Models.SequenceTolerance, $"{pass}: outputs");
+                Models.AssertClose(steppedStates, states, Models.SequenceTolerance, $"{pass}: final states");
+            }
+            else
+            {
+                Assert.True(stepped.AsSpan().SequenceEqual(outputs) && steppedStates.AsSpan().SequenceEqual(states), $"{pass}: not StepBatch's bits");
+            }
+        }
+    }
+
+    [Fact]
+    public void ABidirectionalBatchPacksThroughItsWorkspace()
+    {
+        const int Steps = 12, Batch = 3;
+        var concrete = Models.Scaled(new HoistedGru48x144L2Bi(new Random(78)), 2);
+        IRecurrentModel<float> model = concrete;
+        IFrozenModel<float> frozen = concrete.Freeze();
+        float[] inputs = Models.Uniform(new Random(79), Steps * Batch * model.InputSize);
+        float[] start = Models.Uniform(new Random(80), Batch * model.StateSize);
+        float[] outputs = new float[Steps * Batch * model.OutputSize], states = (float[])start.Clone();
+        model.ForwardBatch(inputs, outputs, states, model.CreateWorkspace(Steps, Batch));
+        float[] frozenOutputs = new float[outputs.Length], frozenStates = (float[])start.Clone();
+        frozen.ForwardBatch(inputs, frozenOutputs, frozenStates, frozen.CreateWorkspace(Steps, Batch));
+
+        Assert.Equal(Vector512.IsHardwareAccelerated, Hoisting.PacksBatch(model.Shape, Steps, Batch));
+        Assert.Contains(outputs, v => v != 0);
+        bool same = frozenOutputs.AsSpan().SequenceEqual(outputs) && frozenStates.AsSpan().SequenceEqual(states);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Assert.True(same, "a packed bidirectional batch is not the frozen ForwardBatch's bits");
+        }
+        else
+        {
+            // Live: the snapshot's batched kernels add in another order.
+            Models.AssertClose(frozenOutputs, outputs, Models.SequenceTolerance, "outputs against the snapshot's");
+        }
     }
 
     [Fact]

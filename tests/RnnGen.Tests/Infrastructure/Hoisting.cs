@@ -37,6 +37,37 @@ public static class Hoisting
         return Vector256.IsHardwareAccelerated && hidden % 8 == 0 && steps >= (packedFloats < 16384 ? 64 : 32) && packedFloats <= 1 << 20;
     }
 
+    /// <summary>
+    /// Whether a live pass of <paramref name="batch"/> &gt; 1 streams over <paramref name="steps"/> steps packs the parameters
+    /// (ModelRunner.PacksPerSequence): every layer's batched frozen step on its Vector512 body (Vector512 accelerated, H a
+    /// multiple of 16, no projection, not a reset-before GRU), T·B from 32 stream-steps, or 64 where the packed copy
+    /// (tiles, biases and head; each layer-direction from a cache line) is under 16,384 floats, and that copy up to 1 Mi floats.
+    /// </summary>
+    public static bool PacksBatch(ModelShape shape, int steps, int batch)
+    {
+        if (batch < 2 || !Vector512.IsHardwareAccelerated || shape.HiddenSize % 16 != 0 || shape.ProjectionSize != 0 || !shape.ResetAfter)
+        {
+            return false;
+        }
+
+        // Per layer-direction: the tiles' columns, then 4 packed sums per unit (an LSTM's gates; a GRU's and the n gate's input part).
+        int gates = shape.Kind == CellKind.Lstm ? 4 : 3, h = shape.HiddenSize;
+        static int Aligned(int floats) => (floats + 15) / 16 * 16;
+        int packedFloats = 0;
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            int input = layer == 0 ? shape.InputSize : shape.Directions * h;
+            packedFloats += shape.Directions * Aligned(gates * h * (input + h) + 4 * h);
+        }
+
+        if (shape.HeadOutputs > 0)
+        {
+            packedFloats += shape.HeadOutputs * (shape.LayerOutputSize + 1);   // the head's weights and biases, as they are
+        }
+
+        return (long)steps * batch >= (packedFloats < 16384 ? 64 : 32) && packedFloats <= 1 << 20;
+    }
+
     /// <summary>Whether a layer of <paramref name="hidden"/> units over <paramref name="input"/> inputs and a recurrent size of <paramref name="recurrent"/> hoists.</summary>
     public static bool Hoists(CellKind kind, int input, int recurrent, int hidden) =>
         (kind == CellKind.Lstm ? 4 : 3) * hidden * (input + recurrent) >= MinimumFor(kind, hidden);
