@@ -262,15 +262,18 @@ public sealed class SequencePackingTests
     [Fact]
     public void APackedForwardAllocatesNothingOnceItsBufferHasGrown()
     {
-        // Bidirectional through a workspace and streaming, both packing (T = 100); measured once the runtime's first-time
-        // work is done (SteadyState), the first call having grown this thread's buffer.
-        const int Steps = 100;
+        // Bidirectional through a workspace and streaming, both packing (T = 100), and a batch of 4 streams (packing where
+        // Vector512 runs the frozen batched step); measured once the runtime's first-time work is done (SteadyState), the
+        // first call having grown this thread's buffer.
+        const int Steps = 100, Batch = 4;
         var cell = new Lstm64x128(new Random(91));
         var model = new Gru8x24L2BiHead(new Random(93));
         Workspace<float> workspace = model.CreateWorkspace(Steps);
         float[] inputs = Models.Uniform(new Random(92), Steps * 64), outputs = new float[Steps * 128], state = new float[Lstm64x128.StateSize];
         float[] modelInputs = Models.Uniform(new Random(94), Steps * Gru8x24L2BiHead.InputSize), modelOutputs = new float[Steps * Gru8x24L2BiHead.OutputSize];
         float[] modelState = new float[Gru8x24L2BiHead.StateSize];
+        float[] batchInputs = Models.Uniform(new Random(95), Steps * Batch * 64), batchOutputs = new float[Steps * Batch * 128];
+        float[] batchStates = new float[Batch * Lstm64x128.StateSize];
 
         long[] bytes = SteadyState.Allocations(() =>
         {
@@ -278,12 +281,15 @@ public sealed class SequencePackingTests
             cell.Forward(inputs, outputs, state);
             long afterCell = GC.GetAllocatedBytesForCurrentThread();
             model.Forward(modelInputs, modelOutputs, modelState, workspace);
+            long afterModel = GC.GetAllocatedBytesForCurrentThread();
+            cell.ForwardBatch(batchInputs, batchOutputs, batchStates);
             long end = GC.GetAllocatedBytesForCurrentThread();   // before the array below is allocated
-            return [afterCell - start, end - afterCell];
+            return [afterCell - start, afterModel - afterCell, end - afterModel];
         });
 
         Assert.True(bytes[0] == 0, $"a packed Forward of LSTM (64,128) allocated {bytes[0]} bytes");
         Assert.True(bytes[1] == 0, $"a packed workspace Forward of a bidirectional model allocated {bytes[1]} bytes");
+        Assert.True(bytes[2] == 0, $"a ForwardBatch of 4 LSTM (64,128) streams allocated {bytes[2]} bytes");
     }
 
     [Theory]
