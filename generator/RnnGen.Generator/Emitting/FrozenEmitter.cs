@@ -291,6 +291,20 @@ internal static partial class FrozenEmitter
     /// </summary>
     private static Width[] BatchBodies(int tile) => tile == Packed512Tile ? [Width.V512, Width.V256] : [Width.V256];
 
+    /// <summary>
+    /// Where a layer has a Vector512 body: the lines that hand the call to it where Vector512 is accelerated, written at a
+    /// method body's first indentation (4 spaces) before the Vector256 body's call; nothing otherwise.
+    /// </summary>
+    private static string Vector512First(Width[] bodies, string call) => bodies.Length == 1 ? "" : $$"""
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                {{call}};
+                return;
+            }
+
+            
+        """;
+
     /// <summary>The name of a batched register block of <paramref name="streams"/> streams on <paramref name="width"/>: Block3, Block7x512, ….</summary>
     private static string BlockName(string kind, int streams, Width width) => $"{kind}{N(streams)}{(width == Width.V512 ? "x512" : "")}";
 
@@ -298,8 +312,8 @@ internal static partial class FrozenEmitter
     /// The batched frozen step: B streams share each load of the packed weights. Per tile of hidden units and per sub-tile
     /// (one vector per gate: 8 units on the Vector256 body, the whole tile of 16 on the Vector512 one), the tile's columns
     /// go in chunks that stay in L1; each chunk serves every block of S streams, whose S·G accumulators (S·G + S broadcasts
-    /// + 1 weight ≤ 16 registers, or 32 with AVX-512) carry between chunks through a per-stream buffer of partial sums. The
-    /// last chunk's sums go straight into the gate equations. Each accumulator sums its columns in order, as the packed
+    /// + 1 weight ≤ 16 registers; on the Vector512 body S·(G + 1) ≤ 20, <see cref="Registers512"/>) carry between chunks
+    /// through a per-stream buffer of partial sums. The last chunk's sums go straight into the gate equations. Each accumulator sums its columns in order, as the packed
     /// step of an LSTM does.
     /// </summary>
     private static void EmitPackedBatch(SourceWriter w, LayerKernels kernels, int tile)
@@ -310,15 +324,7 @@ internal static partial class FrozenEmitter
         int partials = kernels.PackedSums * tile;
         Width[] bodies = BatchBodies(tile);
         string streams = string.Join(", ", bodies.Select(b => $"{(b == Width.V512 ? "BlockStreams512" : "BlockStreams")} = {N(BlockStreams(gates, b))}"));
-        string wide = bodies.Length == 1 ? "" : """
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
-                    return;
-                }
-
-                
-            """;
+        string wide = Vector512First(bodies, "BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count)");
         w.Lines($$"""
             /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile by gate{{kernels.PackedSumsNote}}.</summary>
             public const int FrozenScratchPerStream = HiddenSize + {{N(partials)}};
@@ -543,15 +549,7 @@ internal static partial class FrozenEmitter
     private static void EmitPackedRecording(SourceWriter w, LayerKernels kernels, int tile)
     {
         Width[] bodies = BatchBodies(tile);
-        string wide = bodies.Length == 1 ? "" : """
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    StepBatchPacked512(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count);
-                    return;
-                }
-
-                
-            """;
+        string wide = Vector512First(bodies, "StepBatchPacked512(ref packed, ref xs, xStride, ref previousRows, ref nextRows, ref activationRows, activationsStride, ref sums, count)");
         w.Lines($$"""
             /// <summary>Whether the batched training step runs on weights packed by Freeze (the Vector256 path).</summary>
             public static bool PacksForBatch => PackedPath;
