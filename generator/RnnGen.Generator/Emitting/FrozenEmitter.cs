@@ -198,6 +198,9 @@ internal static partial class FrozenEmitter
     private static void EmitBFloat16Kernels(SourceWriter w, LayerKernels kernels, int tile, int vectors, string packedCall)
     {
         LayerSpec spec = kernels.Spec;
+        Width[] bodies = BatchBodies(tile);
+        int partials = kernels.PackedSums * tile;
+        string wide = Vector512First(bodies, "BatchTiles512BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count)");
         w.Lines($$"""
 
             /// <summary>Packed columns per tile of a bfloat16 copy (two weights per slot, an odd input count padded), and where its biases start.</summary>
@@ -236,7 +239,14 @@ internal static partial class FrozenEmitter
                 FrozenStep(ref frozen, ref x, ref state, ref scratch);
             }
 
-            /// <summary>One step of count streams on a bfloat16 frozen copy, in place: one packed 16-bit step per stream on the Vector256 path, FrozenStepBatch elsewhere.</summary>
+            /// <summary>Streams per register block of FrozenStepBatchBFloat16.</summary>
+            private const int {{string.Join(", ", bodies.Select(b => $"{BlockStreamsName(b, bfloat16: true)} = {N(BlockStreams(spec.Gates, b, bfloat16: true))}"))}};
+
+            /// <summary>
+            /// One step of count streams on a bfloat16 frozen copy, in place: FrozenStepBatch's blocks of streams on the pairs of
+            /// columns (each weight widened once per block){{(bodies.Length == 1 ? "" : ", on the Vector512 body where it is accelerated")}}; FrozenStepBatch where the copy is float32.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
             {
                 if (!PackedPathBFloat16)
@@ -245,13 +255,33 @@ internal static partial class FrozenEmitter
                     return;
                 }
 
+                // Every stream's h, copied aside, as FrozenStepBatch does.
+                ref float h = ref scratch;
+                ref float partial = ref At(ref scratch, count * HiddenSize);
                 for (nint b = 0; b < count; b++)
                 {
-                    FrozenStepBFloat16(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                    CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
                 }
+
+                {{wide}}BatchTiles256BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
             }
 
             """);
+        foreach (Width body in bodies)
+        {
+            EmitBatchTiles(w, kernels, body, partials, bfloat16: true);
+            w.Line();
+        }
+
+        foreach (Width body in bodies)
+        {
+            for (int block = BlockStreams(spec.Gates, body, bfloat16: true); block >= 1; block--)
+            {
+                EmitBlock(w, kernels, tile, block, partials, body, bfloat16: true);
+                w.Line();
+            }
+        }
+
         EmitPackedStep(w, kernels, tile, vectors, hoisted: false, bfloat16: true);
         if (tile == Packed512Tile)
         {
@@ -282,8 +312,16 @@ internal static partial class FrozenEmitter
     /// <summary>Floats of a column chunk that stays in L1 while every block of streams uses it (16 KB).</summary>
     private const int ChunkFloats = 4096;
 
-    /// <summary>Streams per register block of a batched kernel: S·G accumulators + S broadcasts + 1 weight vector fit the path's registers.</summary>
-    private static int BlockStreams(int gates, Width width) => ((width == Width.V512 ? Registers512 : Registers) - 1) / (gates + 1);
+    /// <summary>
+    /// Streams per register block of a batched kernel: S·G accumulators + S broadcasts + 1 weight vector fit the path's
+    /// registers; on bfloat16 pairs the widening mask takes one more of AVX2's 16 (an LSTM's 3 streams spilled: (64,128)
+    /// at B = 32 took 2,191 ns per stream-step against 1,734 on float32, in-process with AVX-512 off).
+    /// </summary>
+    private static int BlockStreams(int gates, Width width, bool bfloat16 = false) =>
+        (width == Width.V512 ? Registers512 - 1 : Registers - (bfloat16 ? 2 : 1)) / (gates + 1);
+
+    /// <summary>The constant that holds <see cref="BlockStreams"/> in the generated kernels: BlockStreams, BlockStreams512BFloat16, ….</summary>
+    private static string BlockStreamsName(Width width, bool bfloat16) => $"BlockStreams{(width == Width.V512 ? "512" : "")}{(bfloat16 ? "BFloat16" : "")}";
 
     /// <summary>
     /// The widths of a layer's batched packed kernels, widest first: a Vector512 body where tiles hold 16 units (one vector
@@ -305,8 +343,9 @@ internal static partial class FrozenEmitter
             
         """;
 
-    /// <summary>The name of a batched register block of <paramref name="streams"/> streams on <paramref name="width"/>: Block3, Block7x512, ….</summary>
-    private static string BlockName(string kind, int streams, Width width) => $"{kind}{N(streams)}{(width == Width.V512 ? "x512" : "")}";
+    /// <summary>The name of a batched register block of <paramref name="streams"/> streams on <paramref name="width"/>: Block3, Block5x512, Block4x512BFloat16, ….</summary>
+    private static string BlockName(string kind, int streams, Width width, bool bfloat16 = false) =>
+        $"{kind}{N(streams)}{(width == Width.V512 ? "x512" : "")}{(bfloat16 ? "BFloat16" : "")}";
 
     /// <summary>
     /// The batched frozen step: B streams share each load of the packed weights. Per tile of hidden units and per sub-tile
@@ -323,7 +362,7 @@ internal static partial class FrozenEmitter
         int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
         int partials = kernels.PackedSums * tile;
         Width[] bodies = BatchBodies(tile);
-        string streams = string.Join(", ", bodies.Select(b => $"{(b == Width.V512 ? "BlockStreams512" : "BlockStreams")} = {N(BlockStreams(gates, b))}"));
+        string streams = string.Join(", ", bodies.Select(b => $"{BlockStreamsName(b, bfloat16: false)} = {N(BlockStreams(gates, b))}"));
         string wide = Vector512First(bodies, "BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count)");
         w.Lines($$"""
             /// <summary>Scratch floats per stream FrozenStepBatch needs: a copy of its h, and the partial sums of one sub-tile by gate{{kernels.PackedSumsNote}}.</summary>
@@ -379,24 +418,39 @@ internal static partial class FrozenEmitter
         }
     }
 
-    /// <summary>FrozenStepBatch's tiles on one body: per sub-tile of one vector per gate, W_ih·x then W_hh·h chunk by chunk.</summary>
-    private static void EmitBatchTiles(SourceWriter w, LayerKernels kernels, Width width, int partials)
+    /// <summary>
+    /// FrozenStepBatch's tiles on one body: per sub-tile of one vector per gate, W_ih·x then W_hh·h chunk by chunk; with
+    /// <paramref name="bfloat16"/>, on a bfloat16 copy (each tile's W_ih pairs, then its W_hh pairs; a chunk of n columns
+    /// is n / 2 packed columns).
+    /// </summary>
+    private static void EmitBatchTiles(SourceWriter w, LayerKernels kernels, Width width, int partials, bool bfloat16 = false)
     {
-        int streams = BlockStreams(kernels.Spec.Gates, width);
-        string full = width == Width.V512 ? "BlockStreams512" : "BlockStreams";
-        string block = BlockName("Block", streams, width);
+        int streams = BlockStreams(kernels.Spec.Gates, width, bfloat16);
+        string full = BlockStreamsName(width, bfloat16);
+        string block = BlockName("Block", streams, width, bfloat16);
+        string format = bfloat16 ? "BFloat16" : "";
+        string columns = bfloat16
+            ? """
+                ref float inputColumns = ref At(ref frozen, tile * TileWeightsBFloat16);
+                        ref float recurrentColumns = ref At(ref inputColumns, (InputSize + 1) / 2 * TileColumn);
+                        ref float bias = ref At(ref frozen, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                """
+            : """
+                ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
+                        ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
+                        ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                """;
+        string column = bfloat16 ? "k0 / 2 * TileColumn + sub" : "k0 * TileColumn + sub";
         string inputArguments = $"ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * {N(partials)}), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j";
         string recurrentArguments = $"ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * {N(partials)}), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j";
         w.Lines($$"""
-            /// <summary>FrozenStepBatch on {{width.PathName}}, sub-tiles of {{N(width.Lanes)}} units; h holds every stream's h before the step.</summary>
+            /// <summary>FrozenStepBatch{{format}} on {{width.PathName}}, sub-tiles of {{N(width.Lanes)}} units; h holds every stream's h before the step.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BatchTiles{{width.Suffix}}(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+            private static void BatchTiles{{width.Suffix}}{{format}}(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
             {
                 for (nint tile = 0; tile < Tiles; tile++)
                 {
-                    ref float inputColumns = ref At(ref frozen, tile * TileInputWeights);
-                    ref float recurrentColumns = ref At(ref frozen, RecurrentWeightsOffset + tile * TileRecurrentWeights);
-                    ref float bias = ref At(ref frozen, PackedBiasOffset + tile * TileBiases);
+                    {{columns}}
                     for (nint sub = 0; sub < Tile; sub += {{N(width.Lanes)}})
                     {
                         nint j = tile * Tile + sub;
@@ -404,14 +458,14 @@ internal static partial class FrozenEmitter
                         for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
                         {
                             int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
-                            ref float chunk = ref At(ref inputColumns, k0 * TileColumn + sub);
+                            ref float chunk = ref At(ref inputColumns, {{column}});
                             nint b = 0;
                             for (; b + {{full}} <= count; b += {{full}})
                             {
                                 {{block}}({{inputArguments}});
                             }
 
-                            {{Remainder(streams, inputArguments, 16, width)}}
+                            {{Remainder(streams, inputArguments, 16, width, bfloat16: bfloat16)}}
                         }
 
             """);
@@ -426,14 +480,14 @@ internal static partial class FrozenEmitter
                         {
                             int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
                             bool last = k0 + n == HiddenSize;
-                            ref float chunk = ref At(ref recurrentColumns, k0 * TileColumn + sub);
+                            ref float chunk = ref At(ref recurrentColumns, {{column}});
                             nint b = 0;
                             for (; b + {{full}} <= count; b += {{full}})
                             {
                                 {{block}}({{recurrentArguments}});
                             }
 
-                            {{Remainder(streams, recurrentArguments, 16, width)}}
+                            {{Remainder(streams, recurrentArguments, 16, width, bfloat16: bfloat16)}}
                         }
                     }
                 }
@@ -445,7 +499,7 @@ internal static partial class FrozenEmitter
     /// The streams left after the full blocks (fewer than S): one block of exactly that many. The lines after the first are
     /// indented by <paramref name="indent"/> spaces, the template's own indentation where this is interpolated.
     /// </summary>
-    private static string Remainder(int streams, string arguments, int indent, Width width, string kind = "Block")
+    private static string Remainder(int streams, string arguments, int indent, Width width, string kind = "Block", bool bfloat16 = false)
     {
         if (streams == 1)
         {
@@ -456,7 +510,7 @@ internal static partial class FrozenEmitter
         var lines = new List<string> { "switch (count - b)", pad + "{" };
         for (int left = 1; left < streams; left++)
         {
-            lines.Add($"{pad}    case {N(left)}: {BlockName(kind, left, width)}({arguments}); break;");
+            lines.Add($"{pad}    case {N(left)}: {BlockName(kind, left, width, bfloat16)}({arguments}); break;");
         }
 
         lines.Add(pad + "}");
@@ -467,16 +521,16 @@ internal static partial class FrozenEmitter
     /// The register block of <paramref name="streams"/> streams: a += W[chunk]·z over n columns, each weight vector loaded
     /// once for all of them; then either the partial sums back to memory or, after the last chunk, the gate equations.
     /// </summary>
-    private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials, Width width)
+    private static void EmitBlock(SourceWriter w, LayerKernels kernels, int tile, int streams, int partials, Width width, bool bfloat16 = false)
     {
         string[] gates = kernels.GateNames;
         string Acc(int g, int s) => Accumulator(gates, g, s);
         w.Line($"/// <summary>{N(streams)} stream{(streams == 1 ? "" : "s")}' sums over the chunk's first <paramref name=\"columns\"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void {BlockName("Block", streams, width)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
+        using (w.Block($"private static void {BlockName("Block", streams, width, bfloat16)}(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)"))
         {
             string Offset(int g, int s) => Plus(s * partials, g * width.Lanes);
-            EmitColumnSums(w, gates, tile, streams, "partial", Offset, width);
+            EmitColumnSums(w, gates, tile, streams, "partial", Offset, width, bfloat16);
             using (w.Block("if (!last)"))
             {
                 EmitStoreSums(w, gates, streams, "partial", Offset);
@@ -588,7 +642,7 @@ internal static partial class FrozenEmitter
     {
         int gates = kernels.Spec.Gates;
         int streams = BlockStreams(gates, width);
-        string full = width == Width.V512 ? "BlockStreams512" : "BlockStreams";
+        string full = BlockStreamsName(width, bfloat16: false);
         string sums = BlockName("Sums", streams, width);
         string sumsCall(string z, string zStride, string bias, string first) =>
             $"ref chunk, ref At(ref {z}), {zStride}, n, ref {bias}, {first}, ref At(ref sums, b * GateSums + j)";
@@ -687,7 +741,7 @@ internal static partial class FrozenEmitter
     /// once and each gate's weights loaded once for all streams. Inputs and columns go by reference, so the loop body is
     /// loads and FMAs only.
     /// </summary>
-    private static void EmitColumnSums(SourceWriter w, string[] gates, int tile, int streams, string sums, System.Func<int, int, string> offset, Width width)
+    private static void EmitColumnSums(SourceWriter w, string[] gates, int tile, int streams, string sums, System.Func<int, int, string> offset, Width width, bool bfloat16 = false)
     {
         string acc(int g, int s) => Accumulator(gates, g, s);
         for (int s = 0; s < streams; s++)
@@ -703,22 +757,48 @@ internal static partial class FrozenEmitter
             w.Line($"ref float zRow{N(s)} = ref At(ref zRows, {(s == 1 ? "" : N(s) + " * ")}zStride);");
         }
 
-        w.Line("ref float column = ref chunk;");
-        using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+        // Column k: each stream's z_k broadcast once, each gate's weights loaded once for all streams (a bfloat16 pair's
+        // even or odd halves widened).
+        void Column(string k, string? widen, string suffix)
         {
             for (int s = 0; s < streams; s++)
             {
-                w.Line($"var z{N(s)} = {width.Broadcast($"Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, k)")};");
+                w.Line($"var z{N(s)}{suffix} = {width.Broadcast($"Load1(ref {(s == 0 ? "zRows" : $"zRow{N(s)}")}, {k})")};");
             }
 
             for (int g = 0; g < gates.Length; g++)
             {
-                w.Line($"var w{gates[g]} = {width.Load("column", N(g * tile))};");
+                string load = width.Load("column", N(g * tile));
+                w.Line($"var w{gates[g]}{suffix} = {(widen is null ? load : $"{widen}({load})")};");
                 for (int s = 0; s < streams; s++)
                 {
-                    w.Line($"{acc(g, s)} = MultiplyAdd(w{gates[g]}, z{N(s)}, {acc(g, s)});");
+                    w.Line($"{acc(g, s)} = MultiplyAdd(w{gates[g]}{suffix}, z{N(s)}{suffix}, {acc(g, s)});");
                 }
             }
+        }
+
+        w.Line("ref float column = ref chunk;");
+        if (!bfloat16)
+        {
+            using (w.Block("for (nint k = 0; k < columns; k++, column = ref At(ref column, TileColumn))"))
+            {
+                Column("k", null, "");
+            }
+
+            return;
+        }
+
+        // Columns k and k + 1 share a packed column: k in its slots' upper halves, k + 1 in the lower ones.
+        using (w.Block("for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))"))
+        {
+            Column("k", "EvenBFloat16", "");
+            Column("k + 1", "OddBFloat16", "b");
+        }
+
+        using (w.Block("if ((columns & 1) != 0)"))
+        {
+            w.Line("// An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.");
+            Column("columns - 1", "EvenBFloat16", "");
         }
     }
 

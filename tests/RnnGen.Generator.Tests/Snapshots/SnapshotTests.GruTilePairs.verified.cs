@@ -2291,7 +2291,14 @@ namespace Models
                     FrozenStep(ref frozen, ref x, ref state, ref scratch);
                 }
 
-                /// <summary>One step of count streams on a bfloat16 frozen copy, in place: one packed 16-bit step per stream on the Vector256 path, FrozenStepBatch elsewhere.</summary>
+                /// <summary>Streams per register block of FrozenStepBatchBFloat16.</summary>
+                private const int BlockStreams512BFloat16 = 5, BlockStreamsBFloat16 = 3;
+
+                /// <summary>
+                /// One step of count streams on a bfloat16 frozen copy, in place: FrozenStepBatch's blocks of streams on the pairs of
+                /// columns (each weight widened once per block), on the Vector512 body where it is accelerated; FrozenStepBatch where the copy is float32.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
                 {
                     if (!PackedPathBFloat16)
@@ -2300,9 +2307,932 @@ namespace Models
                         return;
                     }
 
+                    // Every stream's h, copied aside, as FrozenStepBatch does.
+                    ref float h = ref scratch;
+                    ref float partial = ref At(ref scratch, count * HiddenSize);
                     for (nint b = 0; b < count; b++)
                     {
-                        FrozenStepBFloat16(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                        CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
+                    }
+
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        BatchTiles512BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                        return;
+                    }
+
+                    BatchTiles256BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                }
+
+                /// <summary>FrozenStepBatchBFloat16 on Vector512, sub-tiles of 16 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles512BFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref frozen, tile * TileWeightsBFloat16);
+                        ref float recurrentColumns = ref At(ref inputColumns, (InputSize + 1) / 2 * TileColumn);
+                        ref float bias = ref At(ref frozen, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 16)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512BFloat16 <= count; b += BlockStreams512BFloat16)
+                                {
+                                    Block5x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 4: Block4x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref partial, b * 64);
+                                Store(Load512(ref row, 32), ref row, 48);
+                                Store(Load512(ref bias, 3 * Tile + sub), ref row, 32);
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref recurrentColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512BFloat16 <= count; b += BlockStreams512BFloat16)
+                                {
+                                    Block5x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 4: Block4x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>FrozenStepBatchBFloat16 on Vector256, sub-tiles of 8 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles256BFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref frozen, tile * TileWeightsBFloat16);
+                        ref float recurrentColumns = ref At(ref inputColumns, (InputSize + 1) / 2 * TileColumn);
+                        ref float bias = ref At(ref frozen, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreamsBFloat16 <= count; b += BlockStreamsBFloat16)
+                                {
+                                    Block3BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // The n gate keeps W_in x + b_in apart (after the gates' sums) and restarts from b_hn for its recurrent part.
+                            for (nint b = 0; b < count; b++)
+                            {
+                                ref float row = ref At(ref partial, b * 64);
+                                Store(Load256(ref row, 16), ref row, 24);
+                                Store(Load256(ref bias, 3 * Tile + sub), ref row, 16);
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref recurrentColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreamsBFloat16 <= count; b += BlockStreamsBFloat16)
+                                {
+                                    Block3BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>5 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block5x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ar3 = first ? Load512(ref bias, 0) : Load512(ref partial, 192);
+                    var az3 = first ? Load512(ref bias, 16) : Load512(ref partial, 208);
+                    var an3 = first ? Load512(ref bias, 32) : Load512(ref partial, 224);
+                    var ar4 = first ? Load512(ref bias, 0) : Load512(ref partial, 256);
+                    var az4 = first ? Load512(ref bias, 16) : Load512(ref partial, 272);
+                    var an4 = first ? Load512(ref bias, 32) : Load512(ref partial, 288);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float zRow4 = ref At(ref zRows, 4 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var z4 = Broadcast512(Load1(ref zRow4, k));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        ar4 = MultiplyAdd(wr, z4, ar4);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        az4 = MultiplyAdd(wz, z4, az4);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                        an4 = MultiplyAdd(wn, z4, an4);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var z2b = Broadcast512(Load1(ref zRow2, k + 1));
+                        var z3b = Broadcast512(Load1(ref zRow3, k + 1));
+                        var z4b = Broadcast512(Load1(ref zRow4, k + 1));
+                        var wrb = OddBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        ar1 = MultiplyAdd(wrb, z1b, ar1);
+                        ar2 = MultiplyAdd(wrb, z2b, ar2);
+                        ar3 = MultiplyAdd(wrb, z3b, ar3);
+                        ar4 = MultiplyAdd(wrb, z4b, ar4);
+                        var wzb = OddBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        az1 = MultiplyAdd(wzb, z1b, az1);
+                        az2 = MultiplyAdd(wzb, z2b, az2);
+                        az3 = MultiplyAdd(wzb, z3b, az3);
+                        az4 = MultiplyAdd(wzb, z4b, az4);
+                        var wnb = OddBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                        an1 = MultiplyAdd(wnb, z1b, an1);
+                        an2 = MultiplyAdd(wnb, z2b, an2);
+                        an3 = MultiplyAdd(wnb, z3b, an3);
+                        an4 = MultiplyAdd(wnb, z4b, an4);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var z2 = Broadcast512(Load1(ref zRow2, columns - 1));
+                        var z3 = Broadcast512(Load1(ref zRow3, columns - 1));
+                        var z4 = Broadcast512(Load1(ref zRow4, columns - 1));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        ar4 = MultiplyAdd(wr, z4, ar4);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        az4 = MultiplyAdd(wz, z4, az4);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                        an4 = MultiplyAdd(wn, z4, an4);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 144);
+                        Store(an2, ref partial, 160);
+                        Store(ar3, ref partial, 192);
+                        Store(az3, ref partial, 208);
+                        Store(an3, ref partial, 224);
+                        Store(ar4, ref partial, 256);
+                        Store(az4, ref partial, 272);
+                        Store(an4, ref partial, 288);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load512(ref partial, 176); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next3 = ref At(ref next, 3 * StateSize);
+                        var ar = ar3; var az = az3; var anx = Load512(ref partial, 240); var anh = an3;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 3 * HiddenSize + j) - n, n)), ref next3, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next4 = ref At(ref next, 4 * StateSize);
+                        var ar = ar4; var az = az4; var anx = Load512(ref partial, 304); var anh = an4;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 4 * HiddenSize + j) - n, n)), ref next4, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>4 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block4x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ar3 = first ? Load512(ref bias, 0) : Load512(ref partial, 192);
+                    var az3 = first ? Load512(ref bias, 16) : Load512(ref partial, 208);
+                    var an3 = first ? Load512(ref bias, 32) : Load512(ref partial, 224);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var z2b = Broadcast512(Load1(ref zRow2, k + 1));
+                        var z3b = Broadcast512(Load1(ref zRow3, k + 1));
+                        var wrb = OddBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        ar1 = MultiplyAdd(wrb, z1b, ar1);
+                        ar2 = MultiplyAdd(wrb, z2b, ar2);
+                        ar3 = MultiplyAdd(wrb, z3b, ar3);
+                        var wzb = OddBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        az1 = MultiplyAdd(wzb, z1b, az1);
+                        az2 = MultiplyAdd(wzb, z2b, az2);
+                        az3 = MultiplyAdd(wzb, z3b, az3);
+                        var wnb = OddBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                        an1 = MultiplyAdd(wnb, z1b, an1);
+                        an2 = MultiplyAdd(wnb, z2b, an2);
+                        an3 = MultiplyAdd(wnb, z3b, an3);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var z2 = Broadcast512(Load1(ref zRow2, columns - 1));
+                        var z3 = Broadcast512(Load1(ref zRow3, columns - 1));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        ar3 = MultiplyAdd(wr, z3, ar3);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        az3 = MultiplyAdd(wz, z3, az3);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        an3 = MultiplyAdd(wn, z3, an3);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 144);
+                        Store(an2, ref partial, 160);
+                        Store(ar3, ref partial, 192);
+                        Store(az3, ref partial, 208);
+                        Store(an3, ref partial, 224);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load512(ref partial, 176); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next3 = ref At(ref next, 3 * StateSize);
+                        var ar = ar3; var az = az3; var anx = Load512(ref partial, 240); var anh = an3;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 3 * HiddenSize + j) - n, n)), ref next3, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ar2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var az2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var an2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var z2b = Broadcast512(Load1(ref zRow2, k + 1));
+                        var wrb = OddBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        ar1 = MultiplyAdd(wrb, z1b, ar1);
+                        ar2 = MultiplyAdd(wrb, z2b, ar2);
+                        var wzb = OddBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        az1 = MultiplyAdd(wzb, z1b, az1);
+                        az2 = MultiplyAdd(wzb, z2b, az2);
+                        var wnb = OddBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                        an1 = MultiplyAdd(wnb, z1b, an1);
+                        an2 = MultiplyAdd(wnb, z2b, an2);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var z2 = Broadcast512(Load1(ref zRow2, columns - 1));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 144);
+                        Store(an2, ref partial, 160);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load512(ref partial, 176); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ar1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var az1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var an1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var wrb = OddBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        ar1 = MultiplyAdd(wrb, z1b, ar1);
+                        var wzb = OddBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        az1 = MultiplyAdd(wzb, z1b, az1);
+                        var wnb = OddBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                        an1 = MultiplyAdd(wnb, z1b, an1);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 80);
+                        Store(an1, ref partial, 96);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load512(ref partial, 112); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var az0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var an0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var wrb = OddBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        var wzb = OddBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        var wnb = OddBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var wr = EvenBFloat16(Load512(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = EvenBFloat16(Load512(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = EvenBFloat16(Load512(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 16);
+                        Store(an0, ref partial, 32);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load512(ref partial, 48); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load512(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ar2 = first ? Load256(ref bias, 0) : Load256(ref partial, 128);
+                    var az2 = first ? Load256(ref bias, 16) : Load256(ref partial, 136);
+                    var an2 = first ? Load256(ref bias, 32) : Load256(ref partial, 144);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var z2 = Broadcast256(Load1(ref zRow2, k));
+                        var wr = EvenBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = EvenBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = EvenBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                        var z0b = Broadcast256(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast256(Load1(ref zRow1, k + 1));
+                        var z2b = Broadcast256(Load1(ref zRow2, k + 1));
+                        var wrb = OddBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        ar1 = MultiplyAdd(wrb, z1b, ar1);
+                        ar2 = MultiplyAdd(wrb, z2b, ar2);
+                        var wzb = OddBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        az1 = MultiplyAdd(wzb, z1b, az1);
+                        az2 = MultiplyAdd(wzb, z2b, az2);
+                        var wnb = OddBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                        an1 = MultiplyAdd(wnb, z1b, an1);
+                        an2 = MultiplyAdd(wnb, z2b, an2);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast256(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast256(Load1(ref zRow1, columns - 1));
+                        var z2 = Broadcast256(Load1(ref zRow2, columns - 1));
+                        var wr = EvenBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        ar2 = MultiplyAdd(wr, z2, ar2);
+                        var wz = EvenBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        az2 = MultiplyAdd(wz, z2, az2);
+                        var wn = EvenBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        an2 = MultiplyAdd(wn, z2, an2);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 72);
+                        Store(an1, ref partial, 80);
+                        Store(ar2, ref partial, 128);
+                        Store(az2, ref partial, 136);
+                        Store(an2, ref partial, 144);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 88); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ar = ar2; var az = az2; var anx = Load256(ref partial, 152); var anh = an2;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 2 * HiddenSize + j) - n, n)), ref next2, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ar1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var az1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var an1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wr = EvenBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = EvenBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = EvenBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                        var z0b = Broadcast256(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast256(Load1(ref zRow1, k + 1));
+                        var wrb = OddBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        ar1 = MultiplyAdd(wrb, z1b, ar1);
+                        var wzb = OddBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        az1 = MultiplyAdd(wzb, z1b, az1);
+                        var wnb = OddBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                        an1 = MultiplyAdd(wnb, z1b, an1);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast256(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast256(Load1(ref zRow1, columns - 1));
+                        var wr = EvenBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        ar1 = MultiplyAdd(wr, z1, ar1);
+                        var wz = EvenBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        az1 = MultiplyAdd(wz, z1, az1);
+                        var wn = EvenBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        an1 = MultiplyAdd(wn, z1, an1);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        Store(ar1, ref partial, 64);
+                        Store(az1, ref partial, 72);
+                        Store(an1, ref partial, 80);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ar = ar1; var az = az1; var anx = Load256(ref partial, 88); var anh = an1;
+                        var r = Sigmoid(ar);                                                                                // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                                                // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                                             // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, 1 * HiddenSize + j) - n, n)), ref next1, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ar0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var az0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var an0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wr = EvenBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = EvenBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = EvenBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                        var z0b = Broadcast256(Load1(ref zRows, k + 1));
+                        var wrb = OddBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wrb, z0b, ar0);
+                        var wzb = OddBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wzb, z0b, az0);
+                        var wnb = OddBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wnb, z0b, an0);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast256(Load1(ref zRows, columns - 1));
+                        var wr = EvenBFloat16(Load256(ref column, 0));
+                        ar0 = MultiplyAdd(wr, z0, ar0);
+                        var wz = EvenBFloat16(Load256(ref column, 16));
+                        az0 = MultiplyAdd(wz, z0, az0);
+                        var wn = EvenBFloat16(Load256(ref column, 32));
+                        an0 = MultiplyAdd(wn, z0, an0);
+                    }
+                    if (!last)
+                    {
+                        Store(ar0, ref partial, 0);
+                        Store(az0, ref partial, 8);
+                        Store(an0, ref partial, 16);
+                        return;
+                    }
+
+                    {
+                        var ar = ar0; var az = az0; var anx = Load256(ref partial, 24); var anh = an0;
+                        var r = Sigmoid(ar);                                                              // r = σ(·): how much of h feeds the candidate
+                        var z = Sigmoid(az);                                                              // z = σ(·): how much of h to keep
+                        var n = Tanh(MultiplyAdd(r, anh, anx));                                           // n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
+                        Store(FlushTiny(MultiplyAdd(z, Load256(ref previous, j) - n, n)), ref next, j);   // h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
                     }
                 }
 

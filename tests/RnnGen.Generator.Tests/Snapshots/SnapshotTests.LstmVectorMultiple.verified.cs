@@ -2276,7 +2276,14 @@ namespace Models
                     FrozenStep(ref frozen, ref x, ref state, ref scratch);
                 }
 
-                /// <summary>One step of count streams on a bfloat16 frozen copy, in place: one packed 16-bit step per stream on the Vector256 path, FrozenStepBatch elsewhere.</summary>
+                /// <summary>Streams per register block of FrozenStepBatchBFloat16.</summary>
+                private const int BlockStreams512BFloat16 = 4, BlockStreamsBFloat16 = 2;
+
+                /// <summary>
+                /// One step of count streams on a bfloat16 frozen copy, in place: FrozenStepBatch's blocks of streams on the pairs of
+                /// columns (each weight widened once per block), on the Vector512 body where it is accelerated; FrozenStepBatch where the copy is float32.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void FrozenStepBatchBFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
                 {
                     if (!PackedPathBFloat16)
@@ -2285,9 +2292,773 @@ namespace Models
                         return;
                     }
 
+                    // Every stream's h, copied aside, as FrozenStepBatch does.
+                    ref float h = ref scratch;
+                    ref float partial = ref At(ref scratch, count * HiddenSize);
                     for (nint b = 0; b < count; b++)
                     {
-                        FrozenStepBFloat16(ref frozen, ref At(ref x, b * xStride), ref At(ref states, b * StateSize), ref scratch);
+                        CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
+                    }
+
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                    {
+                        BatchTiles512BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                        return;
+                    }
+
+                    BatchTiles256BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
+                }
+
+                /// <summary>FrozenStepBatchBFloat16 on Vector512, sub-tiles of 16 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles512BFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref frozen, tile * TileWeightsBFloat16);
+                        ref float recurrentColumns = ref At(ref inputColumns, (InputSize + 1) / 2 * TileColumn);
+                        ref float bias = ref At(ref frozen, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 16)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512BFloat16 <= count; b += BlockStreams512BFloat16)
+                                {
+                                    Block4x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref recurrentColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreams512BFloat16 <= count; b += BlockStreams512BFloat16)
+                                {
+                                    Block4x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 2: Block2x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                    case 3: Block3x512BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>FrozenStepBatchBFloat16 on Vector256, sub-tiles of 8 units; h holds every stream's h before the step.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void BatchTiles256BFloat16(ref float frozen, ref float x, int xStride, ref float states, ref float h, ref float partial, int count)
+                {
+                    for (nint tile = 0; tile < Tiles; tile++)
+                    {
+                        ref float inputColumns = ref At(ref frozen, tile * TileWeightsBFloat16);
+                        ref float recurrentColumns = ref At(ref inputColumns, (InputSize + 1) / 2 * TileColumn);
+                        ref float bias = ref At(ref frozen, PackedBiasOffsetBFloat16 + tile * TileBiases);
+                        for (nint sub = 0; sub < Tile; sub += 8)
+                        {
+                            nint j = tile * Tile + sub;
+                            // a += W_ih·x, chunk by chunk, the partial sums starting from the biases
+                            for (nint k0 = 0; k0 < InputSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, InputSize - k0);
+                                ref float chunk = ref At(ref inputColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreamsBFloat16 <= count; b += BlockStreamsBFloat16)
+                                {
+                                    Block2BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1BFloat16(ref chunk, ref At(ref x, b * xStride + k0), xStride, n, ref At(ref bias, sub), k0 == 0, ref At(ref partial, b * 64), false, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+
+                            // a += W_hh·h, chunk by chunk; the last chunk ends in the gate equations
+                            for (nint k0 = 0; k0 < HiddenSize; k0 += ChunkColumns)
+                            {
+                                int n = (int)global::System.Math.Min(ChunkColumns, HiddenSize - k0);
+                                bool last = k0 + n == HiddenSize;
+                                ref float chunk = ref At(ref recurrentColumns, k0 / 2 * TileColumn + sub);
+                                nint b = 0;
+                                for (; b + BlockStreamsBFloat16 <= count; b += BlockStreamsBFloat16)
+                                {
+                                    Block2BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j);
+                                }
+
+                                switch (count - b)
+                                {
+                                    case 1: Block1BFloat16(ref chunk, ref At(ref h, b * HiddenSize + k0), HiddenSize, n, ref bias, false, ref At(ref partial, b * 64), last, ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), j); break;
+                                }
+                            }
+                        }
+                    }
+                }
+
+                /// <summary>4 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block4x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref partial, 112);
+                    var ai2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var af2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var ag2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ao2 = first ? Load512(ref bias, 48) : Load512(ref partial, 176);
+                    var ai3 = first ? Load512(ref bias, 0) : Load512(ref partial, 192);
+                    var af3 = first ? Load512(ref bias, 16) : Load512(ref partial, 208);
+                    var ag3 = first ? Load512(ref bias, 32) : Load512(ref partial, 224);
+                    var ao3 = first ? Load512(ref bias, 48) : Load512(ref partial, 240);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float zRow3 = ref At(ref zRows, 3 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var z3 = Broadcast512(Load1(ref zRow3, k));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        ai3 = MultiplyAdd(wi, z3, ai3);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        af3 = MultiplyAdd(wf, z3, af3);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        ag3 = MultiplyAdd(wg, z3, ag3);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                        ao3 = MultiplyAdd(wo, z3, ao3);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var z2b = Broadcast512(Load1(ref zRow2, k + 1));
+                        var z3b = Broadcast512(Load1(ref zRow3, k + 1));
+                        var wib = OddBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wib, z0b, ai0);
+                        ai1 = MultiplyAdd(wib, z1b, ai1);
+                        ai2 = MultiplyAdd(wib, z2b, ai2);
+                        ai3 = MultiplyAdd(wib, z3b, ai3);
+                        var wfb = OddBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wfb, z0b, af0);
+                        af1 = MultiplyAdd(wfb, z1b, af1);
+                        af2 = MultiplyAdd(wfb, z2b, af2);
+                        af3 = MultiplyAdd(wfb, z3b, af3);
+                        var wgb = OddBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wgb, z0b, ag0);
+                        ag1 = MultiplyAdd(wgb, z1b, ag1);
+                        ag2 = MultiplyAdd(wgb, z2b, ag2);
+                        ag3 = MultiplyAdd(wgb, z3b, ag3);
+                        var wob = OddBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wob, z0b, ao0);
+                        ao1 = MultiplyAdd(wob, z1b, ao1);
+                        ao2 = MultiplyAdd(wob, z2b, ao2);
+                        ao3 = MultiplyAdd(wob, z3b, ao3);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var z2 = Broadcast512(Load1(ref zRow2, columns - 1));
+                        var z3 = Broadcast512(Load1(ref zRow3, columns - 1));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        ai3 = MultiplyAdd(wi, z3, ai3);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        af3 = MultiplyAdd(wf, z3, af3);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        ag3 = MultiplyAdd(wg, z3, ag3);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                        ao3 = MultiplyAdd(wo, z3, ao3);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 80);
+                        Store(ag1, ref partial, 96);
+                        Store(ao1, ref partial, 112);
+                        Store(ai2, ref partial, 128);
+                        Store(af2, ref partial, 144);
+                        Store(ag2, ref partial, 160);
+                        Store(ao2, ref partial, 176);
+                        Store(ai3, ref partial, 192);
+                        Store(af3, ref partial, 208);
+                        Store(ag3, ref partial, 224);
+                        Store(ao3, ref partial, 240);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ai = ai2; var af = af2; var ag = ag2; var ao = ao2;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next2, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next2, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next2, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next3 = ref At(ref next, 3 * StateSize);
+                        var ai = ai3; var af = af3; var ag = ag3; var ao = ao3;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next3, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next3, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next3, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>3 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block3x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref partial, 112);
+                    var ai2 = first ? Load512(ref bias, 0) : Load512(ref partial, 128);
+                    var af2 = first ? Load512(ref bias, 16) : Load512(ref partial, 144);
+                    var ag2 = first ? Load512(ref bias, 32) : Load512(ref partial, 160);
+                    var ao2 = first ? Load512(ref bias, 48) : Load512(ref partial, 176);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float zRow2 = ref At(ref zRows, 2 * zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var z2 = Broadcast512(Load1(ref zRow2, k));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var z2b = Broadcast512(Load1(ref zRow2, k + 1));
+                        var wib = OddBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wib, z0b, ai0);
+                        ai1 = MultiplyAdd(wib, z1b, ai1);
+                        ai2 = MultiplyAdd(wib, z2b, ai2);
+                        var wfb = OddBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wfb, z0b, af0);
+                        af1 = MultiplyAdd(wfb, z1b, af1);
+                        af2 = MultiplyAdd(wfb, z2b, af2);
+                        var wgb = OddBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wgb, z0b, ag0);
+                        ag1 = MultiplyAdd(wgb, z1b, ag1);
+                        ag2 = MultiplyAdd(wgb, z2b, ag2);
+                        var wob = OddBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wob, z0b, ao0);
+                        ao1 = MultiplyAdd(wob, z1b, ao1);
+                        ao2 = MultiplyAdd(wob, z2b, ao2);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var z2 = Broadcast512(Load1(ref zRow2, columns - 1));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        ai2 = MultiplyAdd(wi, z2, ai2);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        af2 = MultiplyAdd(wf, z2, af2);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        ag2 = MultiplyAdd(wg, z2, ag2);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        ao2 = MultiplyAdd(wo, z2, ao2);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 80);
+                        Store(ag1, ref partial, 96);
+                        Store(ao1, ref partial, 112);
+                        Store(ai2, ref partial, 128);
+                        Store(af2, ref partial, 144);
+                        Store(ag2, ref partial, 160);
+                        Store(ao2, ref partial, 176);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next2 = ref At(ref next, 2 * StateSize);
+                        var ai = ai2; var af = af2; var ag = ag2; var ao = ao2;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next2, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next2, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next2, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    var ai1 = first ? Load512(ref bias, 0) : Load512(ref partial, 64);
+                    var af1 = first ? Load512(ref bias, 16) : Load512(ref partial, 80);
+                    var ag1 = first ? Load512(ref bias, 32) : Load512(ref partial, 96);
+                    var ao1 = first ? Load512(ref bias, 48) : Load512(ref partial, 112);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var z1 = Broadcast512(Load1(ref zRow1, k));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast512(Load1(ref zRow1, k + 1));
+                        var wib = OddBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wib, z0b, ai0);
+                        ai1 = MultiplyAdd(wib, z1b, ai1);
+                        var wfb = OddBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wfb, z0b, af0);
+                        af1 = MultiplyAdd(wfb, z1b, af1);
+                        var wgb = OddBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wgb, z0b, ag0);
+                        ag1 = MultiplyAdd(wgb, z1b, ag1);
+                        var wob = OddBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wob, z0b, ao0);
+                        ao1 = MultiplyAdd(wob, z1b, ao1);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast512(Load1(ref zRow1, columns - 1));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 80);
+                        Store(ag1, ref partial, 96);
+                        Store(ao1, ref partial, 112);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1x512BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load512(ref bias, 0) : Load512(ref partial, 0);
+                    var af0 = first ? Load512(ref bias, 16) : Load512(ref partial, 16);
+                    var ag0 = first ? Load512(ref bias, 32) : Load512(ref partial, 32);
+                    var ao0 = first ? Load512(ref bias, 48) : Load512(ref partial, 48);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast512(Load1(ref zRows, k));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        var z0b = Broadcast512(Load1(ref zRows, k + 1));
+                        var wib = OddBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wib, z0b, ai0);
+                        var wfb = OddBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wfb, z0b, af0);
+                        var wgb = OddBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wgb, z0b, ag0);
+                        var wob = OddBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wob, z0b, ao0);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast512(Load1(ref zRows, columns - 1));
+                        var wi = EvenBFloat16(Load512(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = EvenBFloat16(Load512(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = EvenBFloat16(Load512(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = EvenBFloat16(Load512(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 16);
+                        Store(ag0, ref partial, 32);
+                        Store(ao0, ref partial, 48);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load512(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>2 streams' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block2BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
+                    var ai1 = first ? Load256(ref bias, 0) : Load256(ref partial, 64);
+                    var af1 = first ? Load256(ref bias, 16) : Load256(ref partial, 72);
+                    var ag1 = first ? Load256(ref bias, 32) : Load256(ref partial, 80);
+                    var ao1 = first ? Load256(ref bias, 48) : Load256(ref partial, 88);
+                    ref float zRow1 = ref At(ref zRows, zStride);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var z1 = Broadcast256(Load1(ref zRow1, k));
+                        var wi = EvenBFloat16(Load256(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = EvenBFloat16(Load256(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = EvenBFloat16(Load256(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = EvenBFloat16(Load256(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                        var z0b = Broadcast256(Load1(ref zRows, k + 1));
+                        var z1b = Broadcast256(Load1(ref zRow1, k + 1));
+                        var wib = OddBFloat16(Load256(ref column, 0));
+                        ai0 = MultiplyAdd(wib, z0b, ai0);
+                        ai1 = MultiplyAdd(wib, z1b, ai1);
+                        var wfb = OddBFloat16(Load256(ref column, 16));
+                        af0 = MultiplyAdd(wfb, z0b, af0);
+                        af1 = MultiplyAdd(wfb, z1b, af1);
+                        var wgb = OddBFloat16(Load256(ref column, 32));
+                        ag0 = MultiplyAdd(wgb, z0b, ag0);
+                        ag1 = MultiplyAdd(wgb, z1b, ag1);
+                        var wob = OddBFloat16(Load256(ref column, 48));
+                        ao0 = MultiplyAdd(wob, z0b, ao0);
+                        ao1 = MultiplyAdd(wob, z1b, ao1);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast256(Load1(ref zRows, columns - 1));
+                        var z1 = Broadcast256(Load1(ref zRow1, columns - 1));
+                        var wi = EvenBFloat16(Load256(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        ai1 = MultiplyAdd(wi, z1, ai1);
+                        var wf = EvenBFloat16(Load256(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        af1 = MultiplyAdd(wf, z1, af1);
+                        var wg = EvenBFloat16(Load256(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        ag1 = MultiplyAdd(wg, z1, ag1);
+                        var wo = EvenBFloat16(Load256(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        ao1 = MultiplyAdd(wo, z1, ao1);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 8);
+                        Store(ag0, ref partial, 16);
+                        Store(ao0, ref partial, 24);
+                        Store(ai1, ref partial, 64);
+                        Store(af1, ref partial, 72);
+                        Store(ag1, ref partial, 80);
+                        Store(ao1, ref partial, 88);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
+                    }
+
+                    {
+                        ref float next1 = ref At(ref next, 1 * StateSize);
+                        var ai = ai1; var af = af1; var ag = ag1; var ao = ao1;
+                        var i = Sigmoid(ai);                                                            // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                            // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                               // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                            // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next1, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next1, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next1, j);                                      // h' = o⊙tanh(c')
+                    }
+                }
+
+                /// <summary>1 stream' sums over the chunk's first <paramref name="columns"/> columns (stream s's inputs at zRows + s·zStride); the gate equations when last.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void Block1BFloat16(ref float chunk, ref float zRows, int zStride, int columns, ref float bias, bool first, ref float partial, bool last, ref float next, ref float previous, nint j)
+                {
+                    var ai0 = first ? Load256(ref bias, 0) : Load256(ref partial, 0);
+                    var af0 = first ? Load256(ref bias, 16) : Load256(ref partial, 8);
+                    var ag0 = first ? Load256(ref bias, 32) : Load256(ref partial, 16);
+                    var ao0 = first ? Load256(ref bias, 48) : Load256(ref partial, 24);
+                    ref float column = ref chunk;
+                    for (nint k = 0; k + 1 < columns; k += 2, column = ref At(ref column, TileColumn))
+                    {
+                        var z0 = Broadcast256(Load1(ref zRows, k));
+                        var wi = EvenBFloat16(Load256(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = EvenBFloat16(Load256(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = EvenBFloat16(Load256(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = EvenBFloat16(Load256(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                        var z0b = Broadcast256(Load1(ref zRows, k + 1));
+                        var wib = OddBFloat16(Load256(ref column, 0));
+                        ai0 = MultiplyAdd(wib, z0b, ai0);
+                        var wfb = OddBFloat16(Load256(ref column, 16));
+                        af0 = MultiplyAdd(wfb, z0b, af0);
+                        var wgb = OddBFloat16(Load256(ref column, 32));
+                        ag0 = MultiplyAdd(wgb, z0b, ag0);
+                        var wob = OddBFloat16(Load256(ref column, 48));
+                        ao0 = MultiplyAdd(wob, z0b, ao0);
+                    }
+                    if ((columns & 1) != 0)
+                    {
+                        // An odd count (W_ih's last chunk) ends with a pair whose lower halves are padding.
+                        var z0 = Broadcast256(Load1(ref zRows, columns - 1));
+                        var wi = EvenBFloat16(Load256(ref column, 0));
+                        ai0 = MultiplyAdd(wi, z0, ai0);
+                        var wf = EvenBFloat16(Load256(ref column, 16));
+                        af0 = MultiplyAdd(wf, z0, af0);
+                        var wg = EvenBFloat16(Load256(ref column, 32));
+                        ag0 = MultiplyAdd(wg, z0, ag0);
+                        var wo = EvenBFloat16(Load256(ref column, 48));
+                        ao0 = MultiplyAdd(wo, z0, ao0);
+                    }
+                    if (!last)
+                    {
+                        Store(ai0, ref partial, 0);
+                        Store(af0, ref partial, 8);
+                        Store(ag0, ref partial, 16);
+                        Store(ao0, ref partial, 24);
+                        return;
+                    }
+
+                    {
+                        var ai = ai0; var af = af0; var ag = ag0; var ao = ao0;
+                        var i = Sigmoid(ai);                                                           // i = σ(·): how much new content to admit
+                        var f = Sigmoid(af);                                                           // f = σ(·): how much of the cell to keep
+                        var g = Tanh(ag);                                                              // g = tanh(·): the candidate content
+                        var o = Sigmoid(ao);                                                           // o = σ(·): how much of the cell to expose
+                        var c = FlushTiny(MultiplyAdd(f, Load256(ref next, HiddenSize + j), i * g));   // c' = f⊙c + i⊙g
+                        var tanhC = Tanh(c);
+                        Store(c, ref next, HiddenSize + j);
+                        Store(FlushTiny(o * tanhC), ref next, j);                                      // h' = o⊙tanh(c')
                     }
                 }
 

@@ -19,8 +19,9 @@ namespace RnnGen.Tests.Generated;
 public sealed class PackedBFloat16Tests(ITestOutputHelper output)
 {
     // The packed 16-bit step sums the same products in the same order as the float32 packed step, so on the same path
-    // they agree bit for bit, except for a GRU's 16-unit tiles (one set of accumulators, not two) and batches (the
-    // float32 batched kernel sums by chunk); the bound is for those, and for a float32 kernel with another order.
+    // they agree bit for bit, except for a GRU's 16-unit tiles (one set of accumulators, not two); batches agree with the
+    // float32 batched step bit for bit (BatchesSumAsTheFloat32BatchedStepDoes). The bound is for the GRU's tiles, and
+    // for a float32 kernel with another order.
     private const double Tolerance = 1e-5;
     private const int Steps = 1_000;
 
@@ -40,7 +41,7 @@ public sealed class PackedBFloat16Tests(ITestOutputHelper output)
         Report(name, "Step", actual, expected);
         Error.AssertWithin(Widen(actual), Widen(expected), Tolerance, $"{name}: outputs of {Steps} steps");
 
-        // B streams at once (the batched entry point steps each stream with the packed kernel)
+        // B streams at once (the batched 16-bit step)
         const int Batch = 3, BatchSteps = 200;
         float[] batchInputs = Signal(BatchSteps * Batch, packed.InputSize);
         float[] actualBatch = new float[BatchSteps * Batch * packed.OutputSize], expectedBatch = new float[actualBatch.Length];
@@ -48,6 +49,54 @@ public sealed class PackedBFloat16Tests(ITestOutputHelper output)
         referenceStream.ForwardBatch(batchInputs, expectedBatch, new float[Batch * packed.StateSize]);
         Report(name, "ForwardBatch", actualBatch, expectedBatch);
         Error.AssertWithin(Widen(actualBatch), Widen(expectedBatch), Tolerance, $"{name}: outputs of {Batch} streams");
+    }
+
+    /// <summary>
+    /// The batched 16-bit step adds each stream's columns in order, as the float32 batched step does, so on the rounded
+    /// weights the two agree bit for bit on every path; with 16-unit tiles, whose single 16-bit step also sums in one set,
+    /// B streams are B single steps bit for bit. B = 2, 3, 6, 7, 9 reach every remainder of the register blocks (3
+    /// streams on Vector256; 4 LSTM or 5 GRU on Vector512); one stream takes the single step.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Lstm32x64L2Head), true)]
+    [InlineData(nameof(Gru13x32L2Head), true)]   // an odd input count: W_ih's last chunk ends in a padded pair
+    [InlineData(nameof(LstmL2Head), false)]      // 8-unit tiles: the single step alternates two sets of sums
+    [InlineData(nameof(GruL2Head), false)]
+    public void BatchesSumAsTheFloat32BatchedStepDoes(string name, bool singleStepOrder)
+    {
+        (IFrozenModel<float> packed, IFrozenModel<float> reference) = Snapshots(name);
+        var packedStream = (IFrozenStreamingModel<float>)packed;
+        var referenceStream = (IFrozenStreamingModel<float>)reference;
+        int input = packed.InputSize, o = packed.OutputSize, s = packed.StateSize;
+        const int BatchSteps = 60;
+        foreach (int batch in new[] { 2, 3, 6, 7, 9 })
+        {
+            float[] inputs = Signal(BatchSteps * batch, input);
+            float[] states = new float[batch * s], referenceStates = new float[batch * s], singleStates = new float[batch * s];
+            float[] outputs = new float[batch * o], referenceOutputs = new float[batch * o], singleOutputs = new float[batch * o];
+            for (int t = 0; t < BatchSteps; t++)
+            {
+                ReadOnlySpan<float> rows = inputs.AsSpan(t * batch * input, batch * input);
+                packedStream.StepBatch(rows, states, outputs);
+                referenceStream.StepBatch(rows, referenceStates, referenceOutputs);
+                Assert.True(outputs.AsSpan().SequenceEqual(referenceOutputs) && states.AsSpan().SequenceEqual(referenceStates),
+                    $"{name} B={batch}, step {t}: not the float32 batched step's bits on the rounded weights");
+                if (!singleStepOrder)
+                {
+                    continue;
+                }
+
+                for (int b = 0; b < batch; b++)
+                {
+                    packedStream.Step(rows.Slice(b * input, input), singleStates.AsSpan(b * s, s), singleOutputs.AsSpan(b * o, o));
+                }
+
+                Assert.True(outputs.AsSpan().SequenceEqual(singleOutputs) && states.AsSpan().SequenceEqual(singleStates),
+                    $"{name} B={batch}, step {t}: not {batch} single bfloat16 steps' bits");
+            }
+
+            Assert.Contains(outputs, v => v != 0);
+        }
     }
 
     [Theory]
