@@ -4,7 +4,8 @@ namespace RnnGen.Benchmarks;
 
 /// <summary>
 /// Many streams at once (batch.sh sets these against the C++ baseline's step-batch, native/run): the frozen snapshot's
-/// StepBatch at B = 32, per stream-step, against its Step at B = 1, for the three sizes where the weights outgrow L1;
+/// StepBatch at B = 32, per stream-step, against its Step at B = 1, for the three sizes where the weights outgrow L1,
+/// and a bfloat16 snapshot's StepBatch at B = 32;
 /// and minibatch training (ForwardBatch with a tape + BackwardBatch, T = 100, B = 32) against today's per-sequence
 /// Forward + Backward, per sequence-step. Weights ×4, as in the other grids.
 /// </summary>
@@ -13,7 +14,7 @@ public class BatchBenchmarks
 {
     private const int B = 32, T = 100;
     private IRecurrentCell<float> _cell = null!;
-    private IFrozenCell<float> _frozen = null!;
+    private IFrozenCell<float> _frozen = null!, _bfloat16 = null!;
     private float[] _inputs = null!, _states = null!, _state = null!;
     private int _t;
 
@@ -28,6 +29,7 @@ public class BatchBenchmarks
     {
         _cell = Cells.Create(Kind, Shape, 4f);
         _frozen = Cells.Freeze(_cell);
+        _bfloat16 = Cells.Freeze(_cell, WeightPrecision.BFloat16);
         _inputs = Cells.Inputs(T * B * _cell.InputSize);
         _states = Cells.Inputs(B * _cell.StateSize);
         _state = Cells.Inputs(_cell.StateSize);
@@ -47,6 +49,14 @@ public class BatchBenchmarks
     {
         int t = _t = _t == T - 1 ? 0 : _t + 1;
         _frozen.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
+    }
+
+    /// <summary>The same on a bfloat16 snapshot, per stream-step.</summary>
+    [Benchmark(OperationsPerInvoke = B)]
+    public void FrozenStepBatchBFloat16()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _bfloat16.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
     }
 }
 
