@@ -60,16 +60,20 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>A sequence through a workspace: layer by layer when bidirectional, else as the streaming Forward.</summary>
-    public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace)
+    public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state, Workspace<float> workspace) =>
+        LiveWorkspacePass(parameters, inputs, outputs, state, workspace, batched: false);
+
+    /// <summary>A checked pass through a workspace on the parameters, or on a packed copy of them where PacksPerSequence says so.</summary>
+    private static void LiveWorkspacePass(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace, bool batched)
     {
-        int steps = CheckWorkspacePass(inputs, outputs, state, workspace, batched: false, out int batch);
+        int steps = CheckWorkspacePass(inputs, outputs, states, workspace, batched, out int batch);
         if (PacksPerSequence(steps, batch))
         {
-            WorkspacePass<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, workspace, batch, steps);
+            WorkspacePass<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, states, workspace, batch, steps);
             return;
         }
 
-        WorkspacePass<Live>(ref Ref(parameters), inputs, outputs, state, workspace, batch, steps);
+        WorkspacePass<Live>(ref Ref(parameters), inputs, outputs, states, workspace, batch, steps);
     }
 
     /// <summary>
@@ -116,17 +120,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     }
 
     /// <summary>B sequences through a workspace: layer by layer when bidirectional; on a packed copy as Forward (PacksPerSequence).</summary>
-    public static void ForwardBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace)
-    {
-        int steps = CheckWorkspacePass(inputs, outputs, states, workspace, batched: true, out int batch);
-        if (PacksPerSequence(steps, batch))
-        {
-            WorkspacePass<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, states, workspace, batch, steps);
-            return;
-        }
-
-        WorkspacePass<Live>(ref Ref(parameters), inputs, outputs, states, workspace, batch, steps);
-    }
+    public static void ForwardBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, Workspace<float> workspace) =>
+        LiveWorkspacePass(parameters, inputs, outputs, states, workspace, batched: true);
 
     /// <summary>One step of a frozen single-layer cell.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
