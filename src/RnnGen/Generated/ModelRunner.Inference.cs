@@ -389,7 +389,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// measured (in-process on a Zen 5, T = 100, B = 2…32, ns per stream-step, live → packed frozen): GRU (8,32) 112–114 →
     /// 60–78, LSTM (8,32) 154–156 → 92–112, GRU (64,128) 908–1,270 → 673–933, LSTM (64,128) 1,513–2,185 → 945–1,196,
     /// GRU (128,256) 7,934–8,807 → 2,549–4,831, LSTM (128,256) 11,885–13,000 → 3,497–6,942. The Vector256 body does not
-    /// (AVX-512 off, same sizes: GRU 0.95–1.24×, LSTM 0.75–1.06× the live time), so there batches stay live.
+    /// reliably (AVX-512 off, same sizes: GRU 0.95–1.24×, LSTM 0.75–1.06× the live time, by batch size), so there
+    /// batches stay live; a rule by kind and batch size is not written.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool PacksPerSequence(int steps, int batch) =>
