@@ -193,7 +193,9 @@ internal static partial class FrozenEmitter
     /// slots yields two columns' weights by an AND and a shift. Each accumulator sums the same products in the same order
     /// as the float32 packed step, so on weights rounded to bfloat16 both give the same floats; except in a GRU's 16-unit
     /// tiles, whose sums run in one set of accumulators instead of two alternating ones (EmitPackedStep). Tiles of 16 units
-    /// have a Vector512 body too (16 slots, one vector per gate), the 256-bit body's floats bit for bit.
+    /// have a Vector512 body too (16 slots, one vector per gate), the 256-bit body's floats bit for bit. The batched step
+    /// runs <see cref="EmitBlock"/>'s register blocks on the pairs (column 2p, then 2p + 1, into each accumulator): the
+    /// float32 batched step's floats on the rounded weights.
     /// </summary>
     private static void EmitBFloat16Kernels(SourceWriter w, LayerKernels kernels, int tile, int vectors, string packedCall)
     {
