@@ -258,12 +258,7 @@ internal static partial class FrozenEmitter
                 }
 
                 // Every stream's h, copied aside, as FrozenStepBatch does.
-                ref float h = ref scratch;
-                ref float partial = ref At(ref scratch, count * HiddenSize);
-                for (nint b = 0; b < count; b++)
-                {
-                    CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
-                }
+                {{StatesAside}}
 
                 {{wide}}BatchTiles256BFloat16(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
             }
@@ -332,6 +327,19 @@ internal static partial class FrozenEmitter
     private static Width[] BatchBodies(int tile) => tile == Packed512Tile ? [Width.V512, Width.V256] : [Width.V256];
 
     /// <summary>
+    /// The batched frozen steps' first lines on a packed copy: every stream's h copied to the start of scratch (h), the
+    /// partial sums after them (partial); written at a method body's first indentation, as <see cref="Vector512First"/>.
+    /// </summary>
+    private const string StatesAside = """
+        ref float h = ref scratch;
+            ref float partial = ref At(ref scratch, count * HiddenSize);
+            for (nint b = 0; b < count; b++)
+            {
+                CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
+            }
+        """;
+
+    /// <summary>
     /// Where a layer has a Vector512 body: the lines that hand the call to it where Vector512 is accelerated, written at a
     /// method body's first indentation (4 spaces) before the Vector256 body's call; nothing otherwise.
     /// </summary>
@@ -394,12 +402,7 @@ internal static partial class FrozenEmitter
                 }
 
                 // Every stream's h, copied aside: each tile reads all of it while the tiles before it write the new one.
-                ref float h = ref scratch;
-                ref float partial = ref At(ref scratch, count * HiddenSize);
-                for (nint b = 0; b < count; b++)
-                {
-                    CopyStored(ref At(ref states, b * StateSize), ref At(ref h, b * HiddenSize), HiddenSize, StoredFloats);
-                }
+                {{StatesAside}}
 
                 {{wide}}BatchTiles256(ref frozen, ref x, xStride, ref states, ref h, ref partial, count);
             }

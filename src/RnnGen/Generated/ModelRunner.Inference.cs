@@ -50,13 +50,20 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     public static void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> state)
     {
         int steps = CheckSequence(inputs, outputs, state, 1, nameof(state));
-        if (PacksPerSequence(steps, 1))
+        LiveStream(parameters, inputs, outputs, state, 1, steps);
+    }
+
+    /// <summary>A checked stream of <paramref name="batch"/> sequences on the parameters, or on a packed copy of them where PacksPerSequence says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LiveStream(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> states, int batch, int steps)
+    {
+        if (PacksPerSequence(steps, batch))
         {
-            Stream<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, state, 1, steps);
+            Stream<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, states, batch, steps);
             return;
         }
 
-        Stream<Live>(ref Ref(parameters), inputs, outputs, state, 1, steps);
+        Stream<Live>(ref Ref(parameters), inputs, outputs, states, batch, steps);
     }
 
     /// <summary>A sequence through a workspace: layer by layer when bidirectional, else as the streaming Forward.</summary>
@@ -110,13 +117,7 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     {
         int batch = Batch(states, nameof(states));
         int steps = CheckSequence(inputs, outputs, states, batch, nameof(states));
-        if (PacksPerSequence(steps, batch))
-        {
-            Stream<Frozen>(ref Ref(Packed(parameters)), inputs, outputs, states, batch, steps);
-            return;
-        }
-
-        Stream<Live>(ref Ref(parameters), inputs, outputs, states, batch, steps);
+        LiveStream(parameters, inputs, outputs, states, batch, steps);
     }
 
     /// <summary>B sequences through a workspace: layer by layer when bidirectional; on a packed copy as Forward (PacksPerSequence).</summary>
