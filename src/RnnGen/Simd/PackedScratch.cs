@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace RnnGen.Simd;
 
 /// <summary>
-/// Each thread's buffer for a packed copy of live parameters (a live Forward's, ModelRunner.PacksPerSequence): pinned, used
+/// Each thread's buffer for a packed copy of live parameters (a live Forward's or ForwardBatch's, ModelRunner.PacksPerSequence): pinned, used
 /// from a cache-line boundary, allocated on a thread's first packed sequence and grown to the largest copy it has needed,
 /// then reused, so a stream allocates nothing per call. Per thread, so that two threads may run sequences on one model.
 /// </summary>
