@@ -86,12 +86,25 @@ internal static class MatrixEmitter
         {
             // Vector256 needs AVX2 and Vector512 AVX-512, and every x86 CPU with either has FMA too; Vector128 may lack it.
             WideProducts(w, width, wide, inDouble);
-            w.Line(inDouble ? $"var sum = SumEachWide{width.Suffix}({Accumulators(lanes)}){plusBiases};" : $"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
         }
 
-        foreach (ProductSource s in half)
+        if (wide.Count > 0 && half.Count == 1)
         {
-            HalfWidthProducts(w, s);
+            // One narrow source next to wide ones: its 256-bit products join each row's folded accumulator, one reduction.
+            w.Line("global::System.Runtime.Intrinsics.Vector512<float> sum;");
+            HalfWidthProducts(w, half[0], folded: true, plusBiases);
+        }
+        else
+        {
+            if (wide.Count > 0)
+            {
+                w.Line(inDouble ? $"var sum = SumEachWide{width.Suffix}({Accumulators(lanes)}){plusBiases};" : $"var sum = SumEach({Accumulators(lanes)}){plusBiases};");
+            }
+
+            foreach (ProductSource s in half)
+            {
+                HalfWidthProducts(w, s, folded: false, "");
+            }
         }
 
         foreach (ProductSource s in width.IsScalar ? sources : sources.Where(s => s.Columns < lanes && !half.Contains(s)))
@@ -111,19 +124,25 @@ internal static class MatrixEmitter
 
     /// <summary>
     /// For <see cref="RowsHelper"/> on the Vector512 path, a source of 8…15 columns (too few for one Vector512 of them):
-    /// the block's 16 rows as 256-bit dot products, the overlapping last vector masked, reduced eight rows at a time and
-    /// added to <c>sum</c>, instead of 16-lane strided gathers one column at a time.
+    /// the block's 16 rows as 256-bit dot products b0…b15, the overlapping last vector masked, instead of 16-lane strided
+    /// gathers one column at a time, reduced eight rows at a time. Alone, the reduced products are added to <c>sum</c>;
+    /// <paramref name="folded"/>, each b starts from its row's wide accumulator with its two halves added (the 512-bit
+    /// reduction's first level), so one reduction gives <c>sum</c> (declared by the caller) for both sources.
     /// </summary>
-    private static void HalfWidthProducts(SourceWriter w, ProductSource s)
+    private static void HalfWidthProducts(SourceWriter w, ProductSource s, bool folded, string plusBiases)
     {
         Width half = Width.V256;
         string rowOffset(int i) => i == 0 ? "0" : i == 1 ? s.ColumnsName : $"{N(i)} * {s.ColumnsName}";
         using SourceWriter.Scope scope = w.Block("");
-        w.Line($"// {s.ColumnsName} fills no Vector512: its products as 256-bit row dot products, eight rows per reduction");
+        w.Line(folded
+            ? $"// {s.ColumnsName} fills no Vector512: its products as 256-bit row dot products onto each row's folded accumulator"
+            : $"// {s.ColumnsName} fills no Vector512: its products as 256-bit row dot products, eight rows per reduction");
         w.Line($"var v = {half.Load(s.Vector, "0")};");
         for (int i = 0; i < Width.V512.Lanes; i++)
         {
-            w.Line($"var b{N(i)} = {half.Load(s.RowsName, rowOffset(i))} * v;");
+            w.Line(folded
+                ? $"var b{N(i)} = MultiplyAdd({half.Load(s.RowsName, rowOffset(i))}, v, Fold(a{N(i)}));"
+                : $"var b{N(i)} = {half.Load(s.RowsName, rowOffset(i))} * v;");
         }
 
         if (s.Columns % half.Lanes != 0)
@@ -136,7 +155,8 @@ internal static class MatrixEmitter
             }
         }
 
-        w.Line("sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));");
+        const string reduced = "global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15))";
+        w.Line(folded ? $"sum = {reduced}{plusBiases};" : $"sum += {reduced};");
     }
 
     private static string Accumulators(int lanes) => string.Join(", ", Enumerable.Range(0, lanes).Select(i => "a" + i));

@@ -230,6 +230,10 @@ public abstract class KernelBase
         Vector512<float> a12, Vector512<float> a13, Vector512<float> a14, Vector512<float> a15) =>
         VectorMath.SumEach(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
 
+    /// <inheritdoc cref="VectorMath.Fold(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static Vector256<float> Fold(Vector512<float> a) => VectorMath.Fold(a);
+
     /// <inheritdoc cref="VectorMath.SumEach(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static Vector256<float> SumEach(

@@ -88,9 +88,11 @@ internal static class VectorMath
         Vector256<float> low = SumEach(Fold(a0), Fold(a1), Fold(a2), Fold(a3), Fold(a4), Fold(a5), Fold(a6), Fold(a7));
         Vector256<float> high = SumEach(Fold(a8), Fold(a9), Fold(a10), Fold(a11), Fold(a12), Fold(a13), Fold(a14), Fold(a15));
         return Vector512.Create(low, high);
-
-        static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
     }
+
+    /// <summary>An accumulator's two 256-bit halves added: the first level of the 512-bit <c>SumEach</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
 
     /// <summary>The horizontal sums of eight accumulators, as one vector: lane k = Σ lanes of <paramref name="a0"/>…<paramref name="a7"/>[k].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

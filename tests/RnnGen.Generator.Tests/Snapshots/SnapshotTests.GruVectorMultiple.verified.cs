@@ -3620,27 +3620,27 @@ namespace Models
                     var a13 = Load512(ref wh, 13 * HiddenSize) * vh0;
                     var a14 = Load512(ref wh, 14 * HiddenSize) * vh0;
                     var a15 = Load512(ref wh, 15 * HiddenSize) * vh0;
-                    var sum = SumEach(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) + (Load512(ref w, BiasIhOffset + r) + Load512(ref w, BiasHhOffset + r));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum;
                     {
-                        // InputSize fills no Vector512: its products as 256-bit row dot products, eight rows per reduction
+                        // InputSize fills no Vector512: its products as 256-bit row dot products onto each row's folded accumulator
                         var v = Load256(ref x, 0);
-                        var b0 = Load256(ref wx, 0) * v;
-                        var b1 = Load256(ref wx, InputSize) * v;
-                        var b2 = Load256(ref wx, 2 * InputSize) * v;
-                        var b3 = Load256(ref wx, 3 * InputSize) * v;
-                        var b4 = Load256(ref wx, 4 * InputSize) * v;
-                        var b5 = Load256(ref wx, 5 * InputSize) * v;
-                        var b6 = Load256(ref wx, 6 * InputSize) * v;
-                        var b7 = Load256(ref wx, 7 * InputSize) * v;
-                        var b8 = Load256(ref wx, 8 * InputSize) * v;
-                        var b9 = Load256(ref wx, 9 * InputSize) * v;
-                        var b10 = Load256(ref wx, 10 * InputSize) * v;
-                        var b11 = Load256(ref wx, 11 * InputSize) * v;
-                        var b12 = Load256(ref wx, 12 * InputSize) * v;
-                        var b13 = Load256(ref wx, 13 * InputSize) * v;
-                        var b14 = Load256(ref wx, 14 * InputSize) * v;
-                        var b15 = Load256(ref wx, 15 * InputSize) * v;
-                        sum += global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15));
+                        var b0 = MultiplyAdd(Load256(ref wx, 0), v, Fold(a0));
+                        var b1 = MultiplyAdd(Load256(ref wx, InputSize), v, Fold(a1));
+                        var b2 = MultiplyAdd(Load256(ref wx, 2 * InputSize), v, Fold(a2));
+                        var b3 = MultiplyAdd(Load256(ref wx, 3 * InputSize), v, Fold(a3));
+                        var b4 = MultiplyAdd(Load256(ref wx, 4 * InputSize), v, Fold(a4));
+                        var b5 = MultiplyAdd(Load256(ref wx, 5 * InputSize), v, Fold(a5));
+                        var b6 = MultiplyAdd(Load256(ref wx, 6 * InputSize), v, Fold(a6));
+                        var b7 = MultiplyAdd(Load256(ref wx, 7 * InputSize), v, Fold(a7));
+                        var b8 = MultiplyAdd(Load256(ref wx, 8 * InputSize), v, Fold(a8));
+                        var b9 = MultiplyAdd(Load256(ref wx, 9 * InputSize), v, Fold(a9));
+                        var b10 = MultiplyAdd(Load256(ref wx, 10 * InputSize), v, Fold(a10));
+                        var b11 = MultiplyAdd(Load256(ref wx, 11 * InputSize), v, Fold(a11));
+                        var b12 = MultiplyAdd(Load256(ref wx, 12 * InputSize), v, Fold(a12));
+                        var b13 = MultiplyAdd(Load256(ref wx, 13 * InputSize), v, Fold(a13));
+                        var b14 = MultiplyAdd(Load256(ref wx, 14 * InputSize), v, Fold(a14));
+                        var b15 = MultiplyAdd(Load256(ref wx, 15 * InputSize), v, Fold(a15));
+                        sum = global::System.Runtime.Intrinsics.Vector512.Create(SumEach(b0, b1, b2, b3, b4, b5, b6, b7), SumEach(b8, b9, b10, b11, b12, b13, b14, b15)) + (Load512(ref w, BiasIhOffset + r) + Load512(ref w, BiasHhOffset + r));
                     }
                     return sum;
                 }
