@@ -5,7 +5,7 @@ namespace RnnGen.Benchmarks;
 /// <summary>
 /// Many streams at once (batch.sh sets these against the C++ baseline's step-batch, native/run): the frozen snapshot's
 /// StepBatch at B = 32, per stream-step, against its Step at B = 1, for the three sizes where the weights outgrow L1,
-/// and a bfloat16 snapshot's StepBatch at B = 32;
+/// a bfloat16 snapshot's StepBatch at B = 32, and the cell's own (live) Step and StepBatch on its parameters;
 /// and minibatch training (ForwardBatch with a tape + BackwardBatch, T = 100, B = 32) against today's per-sequence
 /// Forward + Backward, per sequence-step. Weights ×4, as in the other grids.
 /// </summary>
@@ -49,6 +49,22 @@ public class BatchBenchmarks
     {
         int t = _t = _t == T - 1 ? 0 : _t + 1;
         _frozen.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
+    }
+
+    /// <summary>The cell's own step of one stream, on its parameters.</summary>
+    [Benchmark]
+    public void LiveStep()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _cell.Step(_inputs.AsSpan(t * _cell.InputSize, _cell.InputSize), _state);
+    }
+
+    /// <summary>The cell's own step of B = 32 streams at once, on its parameters, per stream-step.</summary>
+    [Benchmark(OperationsPerInvoke = B)]
+    public void LiveStepBatch()
+    {
+        int t = _t = _t == T - 1 ? 0 : _t + 1;
+        _cell.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
     }
 
     /// <summary>The same on a bfloat16 snapshot, per stream-step.</summary>

@@ -3,7 +3,8 @@
 # built here with g++), in alternating rounds of one session: the frozen snapshot's StepBatch at B = 32 against its
 # Step at B = 1, per stream-step, at (32,64) (64,128) (128,256), LSTM and GRU, weights ×4 on both sides. Prints per
 # round and shape RnnGen's two medians and speedup next to the baseline's (and, with RNNGEN_LIMIT, the limit's), then
-# a bfloat16 snapshot's StepBatch at B = 32 and its time over the float32 one's.
+# a bfloat16 snapshot's StepBatch at B = 32 and its time over the float32 one's, then the cell's own (live) Step and
+# StepBatch at B = 32 on its parameters, their speedup, and the live StepBatch's time over the frozen one's.
 # Usage: tests/RnnGen.Benchmarks/batch.sh [rounds=3]     (RNNGEN_LIMIT=path/to/limit/run adds a second C++ yardstick)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,13 +32,13 @@ for r in $(seq 1 "$rounds"); do
   ! grep -q "executed benchmarks: 0" "$out/bdn-$r.log" || { grep -m 5 "error" "$out/bdn-$r.log" >&2; exit 1; }
   awk -F';' -v round="$r" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     { med = $h["Median [ns]"]; gsub(/[,"]/, "", med); m = $h["Method"]
-      print round, $h["Kind"] ":" $h["Shape"], (m == "FrozenStep" ? "rnngen1" : m == "FrozenStepBatch" ? "rnngen32" : "bf16x32"), med }' \
+      print round, $h["Kind"] ":" $h["Shape"], (m == "FrozenStep" ? "rnngen1" : m == "FrozenStepBatch" ? "rnngen32" : m == "LiveStep" ? "live1" : m == "LiveStepBatch" ? "live32" : "bf16x32"), med }' \
     "$out/bdn-$r"/results/*BatchBenchmarks-report.csv >> "$out/all.txt"
 done
 
 printf '%-6s %-14s %11s %11s %7s %11s %11s %7s' "round" "cell" "RnnGen B=1" "RnnGen B=32" "speedup" "base B=1" "base B=32" "speedup"
 [ -z "$limit" ] || printf ' %11s %11s %7s' "limit B=1" "limit B=32" "speedup"
-printf ' %11s %9s\n' "bf16 B=32" "÷ f32"
+printf ' %11s %9s %11s %11s %7s %9s\n' "bf16 B=32" "÷ f32" "live B=1" "live B=32" "speedup" "÷ frozen"
 awk -v limit="${limit:+1}" '{ ns[$1, $2, $3] = $4; rounds[$1] = 1; cells[$2] = 1 }
   function pair(a, b) { return (a == "" || b == "") ? sprintf(" %11s %11s %7s", "-", "-", "-") : sprintf(" %11.1f %11.1f %7.2f", a, b, a / b) }
   END {
@@ -46,7 +47,9 @@ awk -v limit="${limit:+1}" '{ ns[$1, $2, $3] = $4; rounds[$1] = 1; cells[$2] = 1
       line = sprintf("%-6s %-14s", r, c) pair(ns[r, c, "rnngen1"], ns[r, c, "rnngen32"]) pair(ns[r, c, "base1"], ns[r, c, "base32"])
       if (limit) line = line pair(ns[r, c, "limit1"], ns[r, c, "limit32"])
       b = ns[r, c, "bf16x32"]; f = ns[r, c, "rnngen32"]
-      print line ((b == "" || f == "") ? sprintf(" %11s %9s", "-", "-") : sprintf(" %11.1f %9.2f", b, b / f))
+      line = line ((b == "" || f == "") ? sprintf(" %11s %9s", "-", "-") : sprintf(" %11.1f %9.2f", b, b / f))
+      l = ns[r, c, "live32"]
+      print line pair(ns[r, c, "live1"], l) ((l == "" || f == "") ? sprintf(" %9s", "-") : sprintf(" %9.2f", l / f))
     }
   }' "$out/all.txt" | sort -k2,2 -k1,1
 echo "(ns per stream-step; speedup = B=1 ÷ B=32; raw results in $out)"
