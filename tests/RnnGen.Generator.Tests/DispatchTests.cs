@@ -48,6 +48,41 @@ public class DispatchTests
         Assert.Equal(trainingSwitch == ByDefault, source.Contains(ByDefault, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The live batched step takes its gates one at a time, for chunks of 8 streams, on the Vector512 path only and only
+    /// where one vector of units' rows of every gate fill a 48 KB L1 (G·16·(I + H) floats): LSTM (64,128) is 48 KB, GRU
+    /// (64,128) 37 KB, GRU (96,160) 48 KB, and a projected LSTM goes stream by stream whatever its size.
+    /// </summary>
+    [Theory]
+    [InlineData("[Lstm(input: 64, hidden: 128)]", true)]
+    [InlineData("[Lstm(input: 64, hidden: 127)]", false)]
+    [InlineData("[Gru(input: 64, hidden: 128)]", false)]
+    [InlineData("[Gru(input: 96, hidden: 160)]", true)]
+    [InlineData("[Gru(input: 100, hidden: 180)]", true)]
+    [InlineData("[Lstm(input: 64, hidden: 128, ProjectionSize = 64)]", false)]
+    public void TheLiveBatchedStepTakesGatesOneAtATimeWhereTheirRowsFillL1(string attribute, bool gateByGate)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using RnnGen;
+            namespace Models;
+            {{attribute}} public partial class Cell;
+            """);
+        Assert.Empty(run.Diagnostics);
+        string source = run.Source("Models.Cell.g.cs");
+        string stepBatch512 = Body(source, "private static void StepBatch512(");
+        Assert.Equal(gateByGate, stepBatch512.Contains("stackalloc float[", StringComparison.Ordinal));
+        Assert.DoesNotContain("stackalloc", Body(source, "private static void StepBatch256("), StringComparison.Ordinal);
+
+        // From a method's signature to the next method's summary.
+        static string Body(string source, string signature)
+        {
+            int start = source.IndexOf(signature, StringComparison.Ordinal);
+            Assert.True(start >= 0, signature);
+            int end = source.IndexOf("/// <summary>", start, StringComparison.Ordinal);
+            return source[start..end];
+        }
+    }
+
     private const string V256 = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated", V128 = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
 
     /// <summary>

@@ -90,6 +90,13 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             return;
         }
 
+        if (!hoisted)
+        {
+            EmitGateSums(w, u);
+            EmitStateUpdate(w, u, StateTargets.Recording);
+            return;
+        }
+
         w.Lines($$"""
             var ar = {{gate("j")}};  // W_ir x{{Bi("r")}} + W_hr h{{Bh("r")}}
             var az = {{gate("HiddenSize + j")}};  // W_iz x{{Bi("z")}} + W_hz h{{Bh("z")}}
@@ -98,6 +105,14 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
             """);
         EmitStateUpdate(w, u, StateTargets.Recording);
     }
+
+    public override GateSum[] GateSums(Width u) =>
+    [
+        new("ar", $"Gate{u.Suffix}(ref w, j, ref x, ref previous)", $"W_ir x{Bi("r")} + W_hr h{Bh("r")}"),
+        new("az", $"Gate{u.Suffix}(ref w, HiddenSize + j, ref x, ref previous)", $"W_iz x{Bi("z")} + W_hz h{Bh("z")}"),
+        new("anx", $"InputPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref x)", $"W_in x{Bi("n")}"),
+        new("anh", $"HiddenPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref previous)", $"W_hn h{Bh("n")}"),
+    ];
 
     /// <summary>The reset-before step's second pass: n = tanh(W_in x + b_in + W_hn·(r⊙h) + b_hn) and h' from the recorded z and r⊙h.</summary>
     public override void EmitAfterUnits(SourceWriter w, Width width, bool hoisted = false)

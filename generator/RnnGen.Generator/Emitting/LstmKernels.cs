@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitting;
@@ -79,13 +80,16 @@ internal sealed class LstmKernels(LayerSpec spec) : LayerKernels(spec)
             return;
         }
 
-        w.Lines($$"""
-            var ai = Gate{{u.Suffix}}(ref w, j, ref x, ref previous);  // W_ii x{{b("i")}} + W_hi h{{c("i")}}
-            var af = Gate{{u.Suffix}}(ref w, HiddenSize + j, ref x, ref previous);  // W_if x{{b("f")}} + W_hf h{{c("f")}}
-            var ag = Gate{{u.Suffix}}(ref w, 2 * HiddenSize + j, ref x, ref previous);  // W_ig x{{b("g")}} + W_hg h{{c("g")}}
-            var ao = Gate{{u.Suffix}}(ref w, 3 * HiddenSize + j, ref x, ref previous);  // W_io x{{b("o")}} + W_ho h{{c("o")}}
-            """);
+        EmitGateSums(w, u);
         EmitStateUpdate(w, u, StateTargets.Recording);
+    }
+
+    public override GateSum[] GateSums(Width u)
+    {
+        string b(string gate) => Spec.Bias ? $" + b_i{gate}" : "";
+        string c(string gate) => Spec.Bias ? $" + b_h{gate}" : "";
+        string[] rows = ["j", "HiddenSize + j", "2 * HiddenSize + j", "3 * HiddenSize + j"];
+        return [.. GateNames.Select((g, k) => new GateSum($"a{g}", $"Gate{u.Suffix}(ref w, {rows[k]}, ref x, ref previous)", $"W_i{g} x{b(g)} + W_h{g} h{c(g)}"))];
     }
 
     public override void EmitAfterUnits(SourceWriter w, Width width, bool hoisted = false) => EmitProjection(w, width);

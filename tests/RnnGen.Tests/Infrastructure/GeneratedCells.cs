@@ -28,6 +28,10 @@ namespace RnnGen.Tests.Infrastructure;
 [Lstm(input: 8, hidden: 48)] public partial class Lstm8x48;
 [Gru(input: 8, hidden: 48)] public partial class Gru8x48;
 
+// Rows of 16 units in every gate past a 48 KB L1 (54 KB), H not a multiple of 8: the live batched step gate by gate on
+// Vector512, its last vector of units overlapping.
+[Gru(input: 100, hidden: 180)] public partial class Gru100x180;
+
 // Five tiles of 8 units from L2 (35 KB): the 256-bit packed step reading each product from tile to tile, on every path.
 [Lstm(input: 32, hidden: 40)] public partial class Lstm32x40;
 [Gru(input: 32, hidden: 40)] public partial class Gru32x40;
@@ -61,6 +65,7 @@ public static class GeneratedCells
         (CellKind.Gru, 10, 40) => new Gru10x40(random),
         (CellKind.Gru, 32, 40) => new Gru32x40(random),
         (CellKind.Gru, 64, 128) => new Gru64x128(random),
+        (CellKind.Gru, 100, 180) => new Gru100x180(random),
         _ => throw new ArgumentException($"No generated {kind} cell of input {input}, hidden {hidden} in the tests."),
     };
 
@@ -89,6 +94,7 @@ public static class GeneratedCells
         Gru10x40 c => c.Freeze(),
         Gru32x40 c => c.Freeze(),
         Gru64x128 c => c.Freeze(),
+        Gru100x180 c => c.Freeze(),
         _ => throw new ArgumentException($"Not a generated cell of the tests: {cell.GetType()}."),
     };
 }
