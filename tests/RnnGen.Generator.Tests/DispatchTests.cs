@@ -51,7 +51,7 @@ public class DispatchTests
     /// <summary>
     /// The live batched step takes its gates one at a time, for chunks of 8 streams, on the Vector512 path only and only
     /// where one vector of units' rows of every gate fill a 48 KB L1 (G·16·(I + H) floats): LSTM (64,128) is 48 KB, GRU
-    /// (64,128) 37 KB, GRU (96,160) 48 KB, and a projected LSTM goes stream by stream whatever its size.
+    /// (64,128) 36 KB, GRU (96,160) 48 KB, and a projected LSTM goes stream by stream whatever its size.
     /// </summary>
     [Theory]
     [InlineData("[Lstm(input: 64, hidden: 128)]", true)]

@@ -202,11 +202,12 @@ internal abstract class LayerKernels(LayerSpec spec)
 
     /// <summary>
     /// Whether the batched step takes its gates one at a time (<see cref="EmitStepBatchGateByGate"/>): on the Vector512
-    /// path, where one vector of units' rows of every gate (G·16 rows of I + H floats) fill a 48 KB L1 or more, so that
-    /// each stream in turn would read them from L2 again, and at 16 lanes per FMA faster than L2 delivers them (GRU
-    /// (128,256): 7.5 µs a stream-step at B = 32 stream by stream, 3.7 gate by gate; LSTM (64,128), 48 KB: 1.51 → 1.22;
-    /// GRU (96,128), 43 KB: 1.04 → 1.11, so not below). At 8 lanes L2 keeps up: GRU (128,256) took 1.13× as long on
-    /// Vector256, where its rows of 8 units are 37 KB.
+    /// path, where one vector of units' rows of every gate (G·16 rows of I + H floats) fill a 48 KB L1 or more. Stream by
+    /// stream, each stream would read them from L2 again, and at 16 lanes per FMA faster than L2 delivers them: GRU
+    /// (128,256) took 8.2 µs a stream-step at B = 32 stream by stream, 3.9 gate by gate; LSTM (64,128), 48 KB, 1.69 →
+    /// 1.32. Below 48 KB it did not pay (in-process, GRU (96,128), 42 KB: 1.04 → 1.11), nor at 8 lanes, where L2 keeps up
+    /// (GRU (128,256) took 1.13× as long on Vector256, its rows of 8 units 36 KB). See docs/performance.md, "The live
+    /// StepBatch gate by gate".
     /// </summary>
     private bool StepsBatchGateByGate(Width width) =>
         width == Width.V512 && Hidden >= width.Lanes && Spec.Gates * width.Lanes * (Spec.Input + Spec.Recurrent) * sizeof(float) >= 48 * 1024;
