@@ -76,6 +76,42 @@ public class BatchBenchmarks
     }
 }
 
+/// <summary>
+/// B = 32 sequences of T = 100 in one ForwardBatch, no tape, per stream-step: the cell's own (live: on its parameters, as
+/// they are at the call) against its frozen snapshot's. Where the live pass packs the parameters for the frozen kernels
+/// (docs/batches.md), the difference is the pack; where it does not, the live kernels against the packed ones.
+/// </summary>
+[MemoryDiagnoser]
+public class ForwardBatchBenchmarks
+{
+    private const int B = 32, T = 100;
+    private IRecurrentCell<float> _cell = null!;
+    private IFrozenCell<float> _frozen = null!;
+    private float[] _inputs = null!, _outputs = null!, _states = null!;
+
+    [Params("lstm", "gru")]
+    public string Kind { get; set; } = "lstm";
+
+    [Params("32x64", "64x128", "128x256")]
+    public string Shape { get; set; } = "64x128";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cell = Cells.Create(Kind, Shape, 4f);
+        _frozen = Cells.Freeze(_cell);
+        _inputs = Cells.Inputs(T * B * _cell.InputSize);
+        _outputs = new float[T * B * _cell.HiddenSize];
+        _states = Cells.Inputs(B * _cell.StateSize);
+    }
+
+    [Benchmark(OperationsPerInvoke = T * B)]
+    public void LiveForwardBatch() => _cell.ForwardBatch(_inputs, _outputs, _states);
+
+    [Benchmark(OperationsPerInvoke = T * B)]
+    public void FrozenForwardBatch() => _frozen.ForwardBatch(_inputs, _outputs, _states);
+}
+
 /// <summary>Minibatch training against per-sequence training, LSTM and GRU (64,128), T = 100: per sequence-step.</summary>
 [MemoryDiagnoser]
 public class MinibatchBenchmarks
