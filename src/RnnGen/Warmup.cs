@@ -13,9 +13,9 @@ namespace RnnGen;
 /// It does not change the runtime's tiering: the thin methods start at tier 0 and are recompiled at tier 1 on a
 /// background thread later, as any method is. docs/performance.md ("Cold start and real-time settings") has the
 /// measured worst blocks with and without it, and the runtime settings that go with it. A live Forward of 32 steps or
-/// more (and, where Vector512 runs the packed batched step, a ForwardBatch of 32 stream-steps or more) packs the
-/// parameters into a buffer of the calling thread, allocated on that thread's first such call: call Prepare on the
-/// thread that will run the sequences.
+/// more (and, where Vector512 runs the packed batched step, a ForwardBatch of 32 stream-steps or more; elsewhere an
+/// LSTM's ForwardBatch of 8 streams or more of 32 steps or more) packs the parameters into a buffer of the calling
+/// thread, allocated on that thread's first such call: call Prepare on the thread that will run the sequences.
 /// </remarks>
 public static class Warmup
 {
@@ -29,10 +29,14 @@ public static class Warmup
     private const int PackedSteps = 64;
 
     /// <summary>Rows of the scratch inputs and outputs: a packing batch of up to <see cref="MaxBatch"/> streams (<see cref="PackedRows"/>).</summary>
-    private const int Rows = PackedSteps + MaxBatch;
+    private const int Rows = PackedSteps * MaxBatch;
 
-    /// <summary>T·B rows of a ForwardBatch of <paramref name="batch"/> streams with T·B ≥ <see cref="PackedSteps"/>: long enough to pack.</summary>
-    private static int PackedRows(int batch) => (PackedSteps + batch - 1) / batch * batch;
+    /// <summary>
+    /// T·B rows of a ForwardBatch of <paramref name="batch"/> streams long enough to pack: T·B ≥ <see cref="PackedSteps"/>
+    /// (the Vector512 batched body), and of <see cref="MaxBatch"/> streams T ≥ <see cref="PackedSteps"/> too (an LSTM's
+    /// Vector256 one, from 8 streams).
+    /// </summary>
+    private static int PackedRows(int batch) => batch == MaxBatch ? PackedSteps * batch : (PackedSteps + batch - 1) / batch * batch;
 
     /// <summary>
     /// Runs every streaming entry point of <paramref name="model"/> (Step, Forward, StepBatch, ForwardBatch; a cell's

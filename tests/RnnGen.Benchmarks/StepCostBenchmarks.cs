@@ -155,7 +155,7 @@ public readonly struct NullLayer<TSize> : ILayerKernels
 
     public static int FrozenScratchPerStream => 0;
 
-    public static bool FrozenBatchVector512 => false;
+    public static int FrozenBatchMinimumStreams => int.MaxValue;
 
     public static bool PacksForBatch => false;
 

@@ -372,6 +372,7 @@ internal static partial class FrozenEmitter
         int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
         int partials = kernels.PackedSums * tile;
         Width[] bodies = BatchBodies(tile);
+        bool lstm = spec.Kind == CellKind.Lstm;
         string streams = string.Join(", ", bodies.Select(b => $"{BlockStreamsName(b, bfloat16: false)} = {N(BlockStreams(gates, b))}"));
         string wide = Vector512First(bodies, "BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count)");
         w.Lines($$"""
@@ -381,8 +382,10 @@ internal static partial class FrozenEmitter
             /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × {{N(width * 4)}} bytes stay in L1).</summary>
             private const int {{streams}}, ChunkColumns = {{N(chunk)}};
 
-            /// <summary>Whether FrozenStepBatch runs a Vector512 packed body: {{(bodies.Length == 1 ? "no, tiles of 8 units have the Vector256 one only" : "on a packed copy where Vector512 is accelerated")}}.</summary>
-            public static bool FrozenBatchVector512 => {{(bodies.Length == 1 ? "false" : "PackedPath && global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated")}};
+            /// <summary>
+            /// The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch{{(bodies.Length == 1 ? "" : ": 2 where its Vector512 body runs")}}{{(lstm ? "; 8 where Vector512 is not accelerated (the LSTM's Vector256 body took 0.75–0.96× the live batch's time from 8 streams, not below)" : "")}}; never elsewhere.
+            /// </summary>
+            public static int FrozenBatchMinimumStreams => !PackedPath ? int.MaxValue : global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? {{(bodies.Length == 1 ? "int.MaxValue" : "2")}} : {{(lstm ? "8" : "int.MaxValue")}};
 
             /// <summary>
             /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams
@@ -576,8 +579,8 @@ internal static partial class FrozenEmitter
         /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
         public const int FrozenScratchPerStream = 0;
 
-        /// <summary>Whether FrozenStepBatch runs a Vector512 packed body: no packed batched kernel here.</summary>
-        public static bool FrozenBatchVector512 => false;
+        /// <summary>The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch: never, it has no packed batched kernel.</summary>
+        public static int FrozenBatchMinimumStreams => int.MaxValue;
 
         /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
         private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)

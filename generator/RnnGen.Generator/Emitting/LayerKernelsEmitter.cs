@@ -211,7 +211,7 @@ internal static class LayerKernelsEmitter
                 static void {{Contract}}.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                 static void {{Contract}}.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
                 static int {{Contract}}.FrozenScratchPerStream => FrozenScratchPerStream;
-                static bool {{Contract}}.FrozenBatchVector512 => FrozenBatchVector512;
+                static int {{Contract}}.FrozenBatchMinimumStreams => FrozenBatchMinimumStreams;
                 static void {{Contract}}.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                     FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                 static void {{Contract}}.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);

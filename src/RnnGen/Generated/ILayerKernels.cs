@@ -129,8 +129,12 @@ public interface ILayerKernels
     /// </summary>
     static abstract void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count);
 
-    /// <summary>Whether <see cref="FrozenStepBatch"/> runs a Vector512 packed body (tiles of 16 units where Vector512 is accelerated).</summary>
-    static abstract bool FrozenBatchVector512 { get; }
+    /// <summary>
+    /// The fewest streams from which a live batch of more than one stream steps on a packed copy with
+    /// <see cref="FrozenStepBatch"/> (int.MaxValue: never): 2 where its Vector512 body runs (tiles of 16 units, Vector512
+    /// accelerated), 8 for an LSTM's Vector256 body where Vector512 is not accelerated.
+    /// </summary>
+    static abstract int FrozenBatchMinimumStreams { get; }
 
     /// <summary>
     /// Floats of a bfloat16 frozen copy of one direction's parameters: two weights per float slot where a packed 16-bit

@@ -385,19 +385,31 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
 
     /// <summary>
     /// Whether a live pass of <paramref name="batch"/> sequences of <paramref name="steps"/> runs on a packed copy: the copy
-    /// in range and, for one stream, every layer packed and the sequence long enough; for more, every layer's batched frozen
-    /// step on its Vector512 body and the stream-steps enough. The Vector512 body beat the live StepBatch at every size
+    /// in range and, for one stream, every layer packed and the sequence long enough; for more, at least every layer's
+    /// FrozenBatchMinimumStreams and enough steps. The Vector512 body (from 2 streams) beat the live StepBatch at every size
     /// measured (in-process on a Zen 5, T = 100, B = 2…32, ns per stream-step, live → packed frozen): GRU (8,32) 112–114 →
     /// 60–78, LSTM (8,32) 154–156 → 92–112, GRU (64,128) 908–1,270 → 673–933, LSTM (64,128) 1,513–2,185 → 945–1,196,
-    /// GRU (128,256) 7,934–8,807 → 2,549–4,831, LSTM (128,256) 11,885–13,000 → 3,497–6,942. The Vector256 body does not
-    /// reliably (AVX-512 off, same sizes: GRU 0.95–1.24×, LSTM 0.75–1.06× the live time, by batch size), so there
-    /// batches stay live; a rule by kind and batch size is not written.
+    /// GRU (128,256) 7,934–8,807 → 2,549–4,831, LSTM (128,256) 11,885–13,000 → 3,497–6,942; there T·B from 32 (64)
+    /// stream-steps repays the pack. The Vector256 body does not reliably (AVX-512 off, same sizes: GRU 0.95–1.24×, LSTM
+    /// 0.75–1.06× the live time, by batch size) except an LSTM's from 8 streams (0.75–0.96×); that gains less per
+    /// stream-step, so there each stream's sequence must be as long as one that packs alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PacksPerSequence(int steps, int batch) =>
-        FrozenLength <= PackingMaximumFloats && (batch == 1
-            ? steps >= PackingMinimumSteps() && TFirst.FrozenPacked && (Layers == 1 || TUpper.FrozenPacked)
-            : (long)steps * batch >= PackingMinimumSteps() && TFirst.FrozenBatchVector512 && (Layers == 1 || TUpper.FrozenBatchVector512));
+    private static bool PacksPerSequence(int steps, int batch)
+    {
+        if (FrozenLength > PackingMaximumFloats)
+        {
+            return false;
+        }
+
+        if (batch == 1)
+        {
+            return steps >= PackingMinimumSteps() && TFirst.FrozenPacked && (Layers == 1 || TUpper.FrozenPacked);
+        }
+
+        int fewest = Layers == 1 ? TFirst.FrozenBatchMinimumStreams : Math.Max(TFirst.FrozenBatchMinimumStreams, TUpper.FrozenBatchMinimumStreams);
+        return batch >= fewest && (fewest <= 2 ? (long)steps * batch : steps) >= PackingMinimumSteps();
+    }
 
     /// <summary>
     /// Whether a sequence of one stream hoists a layer's input projection (layer 0, or any upper one) on TStep's weights:

@@ -424,8 +424,8 @@ namespace Models
                 /// <summary>Scratch floats per stream FrozenStepBatch needs beyond FrozenStep's.</summary>
                 public const int FrozenScratchPerStream = 0;
 
-                /// <summary>Whether FrozenStepBatch runs a Vector512 packed body: no packed batched kernel here.</summary>
-                public static bool FrozenBatchVector512 => false;
+                /// <summary>The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch: never, it has no packed batched kernel.</summary>
+                public static int FrozenBatchMinimumStreams => int.MaxValue;
 
                 /// <summary>One step of count streams on a frozen copy, in place: stream b's input at x[b·xStride…], its state at states[b·StateSize…].</summary>
                 private static void FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count)
@@ -1617,7 +1617,7 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
-                    static bool global::RnnGen.Generated.ILayerKernels.FrozenBatchVector512 => FrozenBatchVector512;
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenBatchMinimumStreams => FrozenBatchMinimumStreams;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);

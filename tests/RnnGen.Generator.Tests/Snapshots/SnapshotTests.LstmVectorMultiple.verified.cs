@@ -453,8 +453,10 @@ namespace Models
                 /// <summary>Streams per register block, and packed columns per chunk (<see cref="ChunkColumns"/> × 256 bytes stay in L1).</summary>
                 private const int BlockStreams512 = 4, BlockStreams = 3, ChunkColumns = 64;
 
-                /// <summary>Whether FrozenStepBatch runs a Vector512 packed body: on a packed copy where Vector512 is accelerated.</summary>
-                public static bool FrozenBatchVector512 => PackedPath && global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+                /// <summary>
+                /// The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch: 2 where its Vector512 body runs; 8 where Vector512 is not accelerated (the LSTM's Vector256 body took 0.75–0.96× the live batch's time from 8 streams, not below); never elsewhere.
+                /// </summary>
+                public static int FrozenBatchMinimumStreams => !PackedPath ? int.MaxValue : global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 2 : 8;
 
                 /// <summary>
                 /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams
@@ -6425,7 +6427,7 @@ namespace Models
                     static void global::RnnGen.Generated.ILayerKernels.Freeze(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> frozen) => Freeze(parameters, frozen);
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStep(ref float frozen, ref float x, ref float state, ref float scratch) => FrozenStep(ref frozen, ref x, ref state, ref scratch);
                     static int global::RnnGen.Generated.ILayerKernels.FrozenScratchPerStream => FrozenScratchPerStream;
-                    static bool global::RnnGen.Generated.ILayerKernels.FrozenBatchVector512 => FrozenBatchVector512;
+                    static int global::RnnGen.Generated.ILayerKernels.FrozenBatchMinimumStreams => FrozenBatchMinimumStreams;
                     static void global::RnnGen.Generated.ILayerKernels.FrozenStepBatch(ref float frozen, ref float x, int xStride, ref float states, ref float scratch, int count) =>
                         FrozenStepBatch(ref frozen, ref x, xStride, ref states, ref scratch, count);
                     static void global::RnnGen.Generated.ILayerKernels.ProjectInputs(ref float w, ref float xs, int xStride, ref float projected, int steps) => ProjectInputs(ref w, ref xs, xStride, ref projected, steps);

@@ -132,16 +132,24 @@ public sealed class SequencePackingTests
         Assert.True(frozenOutputs.AsSpan().SequenceEqual(outputs) && frozenState.AsSpan().SequenceEqual(state), "not the frozen Forward's bits");
     }
 
-    /// <summary>Cells, T, B, and whether the pass packs where Vector512 is accelerated (T·B against 64 or 32, tiles of 16).</summary>
-    public static TheoryData<CellKind, int, int, int, int, bool> BatchedCells()
+    /// <summary>
+    /// Cells, T, B, and whether the pass packs where Vector512 is accelerated (tiles of 16, T·B against 64 or 32) and
+    /// where only Vector256 is (an LSTM, B ≥ 8, T against 64 or 32).
+    /// </summary>
+    public static TheoryData<CellKind, int, int, int, int, bool, bool> BatchedCells()
     {
-        var cases = new TheoryData<CellKind, int, int, int, int, bool>();
+        var cases = new TheoryData<CellKind, int, int, int, int, bool, bool>();
         foreach (CellKind kind in new[] { CellKind.Lstm, CellKind.Gru })
         {
-            cases.Add(kind, 8, 16, 16, 4, true);     // small: 64 stream-steps
-            cases.Add(kind, 8, 16, 9, 7, false);     // 63
-            cases.Add(kind, 64, 128, 8, 4, true);    // 32 stream-steps of a copy of 16,384 floats or more
-            cases.Add(kind, 10, 40, 20, 9, false);   // tiles of 8: no Vector512 body
+            bool lstm = kind == CellKind.Lstm;
+            cases.Add(kind, 8, 16, 16, 4, true, false);     // small: 64 stream-steps
+            cases.Add(kind, 8, 16, 9, 7, false, false);     // 63
+            cases.Add(kind, 64, 128, 8, 4, true, false);    // 32 stream-steps of a copy of 16,384 floats or more
+            cases.Add(kind, 10, 40, 20, 9, false, false);   // tiles of 8: no Vector512 body; on Vector256, 20 steps of a small copy
+            cases.Add(kind, 10, 40, 64, 8, false, lstm);    // 8 streams of 64 steps of a small copy
+            cases.Add(kind, 64, 128, 32, 8, true, lstm);    // 8 streams of 32 steps
+            cases.Add(kind, 64, 128, 31, 9, true, false);   // 31 steps
+            cases.Add(kind, 64, 128, 40, 7, true, false);   // 7 streams
         }
 
         return cases;
@@ -149,14 +157,14 @@ public sealed class SequencePackingTests
 
     [Theory]
     [MemberData(nameof(BatchedCells))]
-    public void BatchedSequencesPackForTheVector512Body(CellKind kind, int input, int hidden, int steps, int batch, bool packsOn512)
+    public void BatchedSequencesPackWhereTheFrozenBatchedBodyPays(CellKind kind, int input, int hidden, int steps, int batch, bool packsOn512, bool packsOn256)
     {
         IRecurrentCell<float> cell = Models.Scaled(GeneratedCells.Create(kind, input, hidden, new Random(55)), 4);
         IFrozenCell<float> frozen = GeneratedCells.Freeze(cell);
         float[] inputs = Models.Uniform(new Random(56), steps * batch * input);
         float[] start = Models.Uniform(new Random(57), batch * cell.StateSize);
         bool packs = Hoisting.PacksBatch(cell.Shape, steps, batch);
-        Assert.Equal(Vector512.IsHardwareAccelerated && packsOn512, packs);
+        Assert.Equal(Vector512.IsHardwareAccelerated ? packsOn512 : Vector256.IsHardwareAccelerated && packsOn256, packs);
         string what = $"{kind} ({input},{hidden}), T = {steps}, B = {batch}";
 
         // One StepBatch per step: the live batched kernels.

@@ -114,13 +114,18 @@ public sealed class WarmupTests
         Assert.Throws<ArgumentNullException>(() => Warmup.Prepare((IFrozenStreamingModel<float>)null!));
     }
 
-    /// <summary>Methods the JIT compiled on this thread while sequences of 2, 40 and 64 steps and batches of 4 × 16 and 3 × 2 ran (as CompiledByStepping).</summary>
+    /// <summary>
+    /// Methods the JIT compiled on this thread while sequences of 2, 40 and 64 steps and batches of 4 × 16, 3 × 2 and
+    /// 8 × 64 ran (as CompiledByStepping); the last packs where only Vector256 runs (an LSTM's batch of 8 streams).
+    /// </summary>
     private static long CompiledBySequences(WarmupSequenceLstm lstm, WarmupSequenceGru gru, WarmupFrozenSequenceGru.Frozen frozenGru)
     {
         ReadOnlySpan<float> lstmInputs = new float[64 * WarmupSequenceLstm.InputSize], gruInputs = new float[64 * WarmupSequenceGru.InputSize];
         Span<float> lstmOutputs = new float[64 * WarmupSequenceLstm.OutputSize], gruOutputs = new float[64 * WarmupSequenceGru.OutputSize];
         Span<float> lstmState = new float[WarmupSequenceLstm.StateSize], gruState = new float[WarmupSequenceGru.StateSize];
         Span<float> gruStates = new float[4 * WarmupSequenceGru.StateSize];
+        ReadOnlySpan<float> lstmBatchInputs = new float[8 * 64 * WarmupSequenceLstm.InputSize];
+        Span<float> lstmBatchOutputs = new float[8 * 64 * WarmupSequenceLstm.OutputSize], lstmStates = new float[8 * WarmupSequenceLstm.StateSize];
         long before = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
         lstm.Forward(lstmInputs, lstmOutputs, lstmState);
         lstm.Forward(lstmInputs[..(2 * WarmupSequenceLstm.InputSize)], lstmOutputs[..(2 * WarmupSequenceLstm.OutputSize)], lstmState);
@@ -128,6 +133,7 @@ public sealed class WarmupTests
         frozenGru.Forward(gruInputs[..(40 * WarmupSequenceGru.InputSize)], gruOutputs[..(40 * WarmupSequenceGru.OutputSize)], gruState);
         gru.ForwardBatch(gruInputs, gruOutputs, gruStates);   // 16 steps of 4 streams: packs where Vector512 runs the packed batched step
         gru.ForwardBatch(gruInputs[..(6 * WarmupSequenceGru.InputSize)], gruOutputs[..(6 * WarmupSequenceGru.OutputSize)], gruStates[..(3 * WarmupSequenceGru.StateSize)]);
+        lstm.ForwardBatch(lstmBatchInputs, lstmBatchOutputs, lstmStates);
         return System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - before;
     }
 

@@ -39,13 +39,17 @@ public static class Hoisting
 
     /// <summary>
     /// Whether a live pass of <paramref name="batch"/> &gt; 1 streams over <paramref name="steps"/> steps packs the parameters
-    /// (ModelRunner.PacksPerSequence): every layer's batched frozen step on its Vector512 body (Vector512 accelerated, H a
-    /// multiple of 16, no projection, not a reset-before GRU), T·B from 32 stream-steps, or 64 where the packed copy
-    /// (tiles, biases and head; each layer-direction from a cache line) is under 16,384 floats, and that copy up to 1 Mi floats.
+    /// (ModelRunner.PacksPerSequence), the packed copy (tiles, biases and head; each layer-direction from a cache line) up
+    /// to 1 Mi floats, its threshold 64 steps under 16,384 floats, else 32: where Vector512 is accelerated, every layer's
+    /// batched frozen step on its Vector512 body (H a multiple of 16, no projection, not a reset-before GRU) and T·B from
+    /// the threshold; where only Vector256 is, an LSTM without projection (H a multiple of 8), 8 streams or more and T
+    /// from the threshold.
     /// </summary>
     public static bool PacksBatch(ModelShape shape, int steps, int batch)
     {
-        if (batch < 2 || !Vector512.IsHardwareAccelerated || shape.HiddenSize % 16 != 0 || shape.ProjectionSize != 0 || !shape.ResetAfter)
+        bool vector512 = Vector512.IsHardwareAccelerated;
+        bool lstmOnVector256 = !vector512 && Vector256.IsHardwareAccelerated && shape.Kind == CellKind.Lstm && shape.HiddenSize % 8 == 0 && batch >= 8;
+        if (batch < 2 || shape.ProjectionSize != 0 || !shape.ResetAfter || !(vector512 ? shape.HiddenSize % 16 == 0 : lstmOnVector256))
         {
             return false;
         }
@@ -65,7 +69,7 @@ public static class Hoisting
             packedFloats += shape.HeadOutputs * (shape.LayerOutputSize + 1);   // the head's weights and biases, as they are
         }
 
-        return (long)steps * batch >= (packedFloats < 16384 ? 64 : 32) && packedFloats <= 1 << 20;
+        return (vector512 ? (long)steps * batch : steps) >= (packedFloats < 16384 ? 64 : 32) && packedFloats <= 1 << 20;
     }
 
     /// <summary>Whether a layer of <paramref name="hidden"/> units over <paramref name="input"/> inputs and a recurrent size of <paramref name="recurrent"/> hoists.</summary>
