@@ -37,42 +37,29 @@ public class BatchBenchmarks
 
     /// <summary>The frozen step of one stream.</summary>
     [Benchmark]
-    public void FrozenStep()
-    {
-        int t = _t = _t == T - 1 ? 0 : _t + 1;
-        _frozen.Step(_inputs.AsSpan(t * _cell.InputSize, _cell.InputSize), _state);
-    }
+    public void FrozenStep() => _frozen.Step(NextInputs(1), _state);
 
     /// <summary>The frozen step of B = 32 streams at once, per stream-step.</summary>
     [Benchmark(OperationsPerInvoke = B)]
-    public void FrozenStepBatch()
-    {
-        int t = _t = _t == T - 1 ? 0 : _t + 1;
-        _frozen.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
-    }
+    public void FrozenStepBatch() => _frozen.StepBatch(NextInputs(B), _states);
 
     /// <summary>The cell's own step of one stream, on its parameters.</summary>
     [Benchmark]
-    public void LiveStep()
-    {
-        int t = _t = _t == T - 1 ? 0 : _t + 1;
-        _cell.Step(_inputs.AsSpan(t * _cell.InputSize, _cell.InputSize), _state);
-    }
+    public void LiveStep() => _cell.Step(NextInputs(1), _state);
 
     /// <summary>The cell's own step of B = 32 streams at once, on its parameters, per stream-step.</summary>
     [Benchmark(OperationsPerInvoke = B)]
-    public void LiveStepBatch()
-    {
-        int t = _t = _t == T - 1 ? 0 : _t + 1;
-        _cell.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
-    }
+    public void LiveStepBatch() => _cell.StepBatch(NextInputs(B), _states);
 
     /// <summary>The same on a bfloat16 snapshot, per stream-step.</summary>
     [Benchmark(OperationsPerInvoke = B)]
-    public void FrozenStepBatchBFloat16()
+    public void FrozenStepBatchBFloat16() => _bfloat16.StepBatch(NextInputs(B), _states);
+
+    /// <summary>The next step's inputs of <paramref name="streams"/> streams, cycling through T steps of them.</summary>
+    private ReadOnlySpan<float> NextInputs(int streams)
     {
         int t = _t = _t == T - 1 ? 0 : _t + 1;
-        _bfloat16.StepBatch(_inputs.AsSpan(t * B * _cell.InputSize, B * _cell.InputSize), _states);
+        return _inputs.AsSpan(t * streams * _cell.InputSize, streams * _cell.InputSize);
     }
 }
 

@@ -22,13 +22,7 @@ public class DispatchTests
     [InlineData("Gru", 128, ByDefault, ByDefault)]
     public void LargeLayersTakeVector512ByDefault(string kind, int hidden, string forwardSwitch, string trainingSwitch)
     {
-        GeneratorRun run = GeneratorHarness.Run($$"""
-            using RnnGen;
-            namespace Models;
-            [{{kind}}(input: 8, hidden: {{hidden}})] public partial class Cell;
-            """);
-        Assert.Empty(run.Diagnostics);
-        string source = run.Source("Models.Cell.g.cs");
+        string source = CellSource($"[{kind}(input: 8, hidden: {hidden})]");
 
         foreach (string kernel in new[] { "Step", "StepProjected", "StepBatch" })
         {
@@ -62,13 +56,7 @@ public class DispatchTests
     [InlineData("[Lstm(input: 64, hidden: 128, ProjectionSize = 64)]", false)]
     public void TheLiveBatchedStepTakesGatesOneAtATimeWhereTheirRowsFillL1(string attribute, bool gateByGate)
     {
-        GeneratorRun run = GeneratorHarness.Run($$"""
-            using RnnGen;
-            namespace Models;
-            {{attribute}} public partial class Cell;
-            """);
-        Assert.Empty(run.Diagnostics);
-        string source = run.Source("Models.Cell.g.cs");
+        string source = CellSource(attribute);
         string stepBatch512 = Body(source, "private static void StepBatch512(");
         Assert.Equal(gateByGate, stepBatch512.Contains("stackalloc float[", StringComparison.Ordinal));
         Assert.DoesNotContain("stackalloc", Body(source, "private static void StepBatch256("), StringComparison.Ordinal);
@@ -103,13 +91,7 @@ public class DispatchTests
     [InlineData("[Lstm(input: 7, hidden: 13, ProjectionSize = 5)]", "!" + V256 + " && !" + V128)]
     public void StepsInPlaceOnlyWhereTheStepReadsAllOfHFirst(string attribute, string condition)
     {
-        GeneratorRun run = GeneratorHarness.Run($$"""
-            using RnnGen;
-            namespace Models;
-            {{attribute}} public partial class Cell;
-            """);
-        Assert.Empty(run.Diagnostics);
-        Assert.Contains($"public static bool StepsInPlace {{ [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {condition}; }}", run.Source("Models.Cell.g.cs"), StringComparison.Ordinal);
+        Assert.Contains($"public static bool StepsInPlace {{ [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] get => {condition}; }}", CellSource(attribute), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -128,16 +110,22 @@ public class DispatchTests
     [InlineData("[Lstm(input: 16, hidden: 16)]", false, 1)]   // one tile
     public void PackedStep512PairsTilesOnlyWhileTheWeightsFitInL1(string attribute, bool paired, int tiles)
     {
+        string source = CellSource(attribute);
+        const string Summary = "/// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units";
+        Assert.Contains(Summary, source, StringComparison.Ordinal);
+        Assert.Equal(paired, source.Contains(Summary + ", two tiles at a time.</summary>", StringComparison.Ordinal));
+        Assert.Equal(tiles > 1, source.Contains("/// <summary>PackedStep256BFloat16 with one Vector512 per gate of a tile of 16 units, two tiles at a time.</summary>", StringComparison.Ordinal));
+    }
+
+    /// <summary>The generated file of a cell <c>Models.Cell</c> declared with <paramref name="attribute"/>, which must compile without diagnostics.</summary>
+    private static string CellSource(string attribute)
+    {
         GeneratorRun run = GeneratorHarness.Run($$"""
             using RnnGen;
             namespace Models;
             {{attribute}} public partial class Cell;
             """);
         Assert.Empty(run.Diagnostics);
-        string source = run.Source("Models.Cell.g.cs");
-        const string Summary = "/// <summary>PackedStep256 with one Vector512 per gate of a tile of 16 units";
-        Assert.Contains(Summary, source, StringComparison.Ordinal);
-        Assert.Equal(paired, source.Contains(Summary + ", two tiles at a time.</summary>", StringComparison.Ordinal));
-        Assert.Equal(tiles > 1, source.Contains("/// <summary>PackedStep256BFloat16 with one Vector512 per gate of a tile of 16 units, two tiles at a time.</summary>", StringComparison.Ordinal));
+        return run.Source("Models.Cell.g.cs");
     }
 }
