@@ -28,7 +28,7 @@ namespace RnnGen.Tests.Infrastructure;
 [Lstm(input: 8, hidden: 48)] public partial class Lstm8x48;
 [Gru(input: 8, hidden: 48)] public partial class Gru8x48;
 
-// Rows of 16 units in every gate past a 48 KB L1 (54 KB), H not a multiple of 8: the live batched step gate by gate on
+// Rows of 16 units in every gate past a 48 KB L1 (52 KB), H not a multiple of 8: the live batched step gate by gate on
 // Vector512, its last vector of units overlapping.
 [Gru(input: 100, hidden: 180)] public partial class Gru100x180;
 
