@@ -110,8 +110,8 @@ internal sealed class GruKernels(LayerSpec spec) : LayerKernels(spec)
     [
         new("ar", $"Gate{u.Suffix}(ref w, j, ref x, ref previous)", $"W_ir x{Bi("r")} + W_hr h{Bh("r")}"),
         new("az", $"Gate{u.Suffix}(ref w, HiddenSize + j, ref x, ref previous)", $"W_iz x{Bi("z")} + W_hz h{Bh("z")}"),
-        new("anx", $"InputPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref x)", $"W_in x{Bi("n")}"),
-        new("anh", $"HiddenPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref previous)", $"W_hn h{Bh("n")}"),
+        new("anx", $"InputPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref x)", $"W_in x{Bi("n")}", ReadsHidden: false),
+        new("anh", $"HiddenPart{u.Suffix}(ref w, 2 * HiddenSize + j, ref previous)", $"W_hn h{Bh("n")}", ReadsInput: false),
     ];
 
     /// <summary>The reset-before step's second pass: n = tanh(W_in x + b_in + W_hn·(r⊙h) + b_hn) and h' from the recorded z and r⊙h.</summary>

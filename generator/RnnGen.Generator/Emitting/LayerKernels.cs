@@ -16,8 +16,11 @@ internal sealed record StateTargets(string HiddenSource, string CellSource, bool
     public static readonly StateTargets Packed = new("previous", "next", Record: false);
 }
 
-/// <summary>One gate pre-activation of a plain step's units j…: the variable, the helper call that sums it, and its equation.</summary>
-internal sealed record GateSum(string Name, string Sum, string Equation);
+/// <summary>
+/// One gate pre-activation of a plain step's units j…: the variable, the helper call that sums it, its equation, and
+/// whether that call reads x and previous (h).
+/// </summary>
+internal sealed record GateSum(string Name, string Sum, string Equation, bool ReadsInput = true, bool ReadsHidden = true);
 
 /// <summary>
 /// One transposed product of a backward step: <c>Destination = (Addend +) Wᵀ·da</c> over the gate blocks of
@@ -239,12 +242,12 @@ internal abstract class LayerKernels(LayerSpec spec)
                     GateSum sum = sums[k];
                     using (w.Block("for (nint b = first; b < end; b++)"))
                     {
-                        if (sum.Sum.Contains("ref x"))
+                        if (sum.ReadsInput)
                         {
                             w.Line("ref float x = ref At(ref xs, b * xStride);");
                         }
 
-                        if (sum.Sum.Contains("ref previous"))
+                        if (sum.ReadsHidden)
                         {
                             w.Line("ref float previous = ref At(ref previousRows, b * StateSize);");
                         }

@@ -408,7 +408,8 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
         }
 
         int fewest = Layers == 1 ? TFirst.FrozenBatchMinimumStreams : Math.Max(TFirst.FrozenBatchMinimumStreams, TUpper.FrozenBatchMinimumStreams);
-        return batch >= fewest && (fewest <= 2 ? (long)steps * batch : steps) >= PackingMinimumSteps();
+        bool vector512Body = fewest <= 2;   // only the Vector512 body packs from 2 streams
+        return batch >= fewest && (vector512Body ? (long)steps * batch : steps) >= PackingMinimumSteps();
     }
 
     /// <summary>
