@@ -372,7 +372,6 @@ internal static partial class FrozenEmitter
         int chunk = System.Math.Max(8, ChunkFloats / width / 4 * 4);
         int partials = kernels.PackedSums * tile;
         Width[] bodies = BatchBodies(tile);
-        bool lstm = spec.Kind == CellKind.Lstm;
         string streams = string.Join(", ", bodies.Select(b => $"{BlockStreamsName(b, bfloat16: false)} = {N(BlockStreams(gates, b))}"));
         string wide = Vector512First(bodies, "BatchTiles512(ref frozen, ref x, xStride, ref states, ref h, ref partial, count)");
         w.Lines($$"""
@@ -383,9 +382,9 @@ internal static partial class FrozenEmitter
             private const int {{streams}}, ChunkColumns = {{N(chunk)}};
 
             /// <summary>
-            /// The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch{{(bodies.Length == 1 ? "" : ": 2 where its Vector512 body runs")}}{{(lstm ? "; 8 where Vector512 is not accelerated (the LSTM's Vector256 body took 0.75–0.96× the live batch's time from 8 streams, not below)" : "")}}; never elsewhere.
+            /// The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch{{(bodies.Length == 1 ? "" : ": 2 where its Vector512 body runs")}}; 8 where Vector512 is not accelerated (from 8 streams the Vector256 body took 0.75–0.96× the live batch's time for an LSTM on a Zen 5 with AVX-512 off, 0.66–0.98× for a GRU on a Zen 3); never elsewhere.
             /// </summary>
-            public static int FrozenBatchMinimumStreams => !PackedPath ? int.MaxValue : global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? {{(bodies.Length == 1 ? "int.MaxValue" : "2")}} : {{(lstm ? "8" : "int.MaxValue")}};
+            public static int FrozenBatchMinimumStreams => !PackedPath ? int.MaxValue : global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? {{(bodies.Length == 1 ? "int.MaxValue" : "2")}} : 8;
 
             /// <summary>
             /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams

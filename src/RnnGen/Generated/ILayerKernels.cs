@@ -132,7 +132,7 @@ public interface ILayerKernels
     /// <summary>
     /// The fewest streams from which a live batch of more than one stream steps on a packed copy with
     /// <see cref="FrozenStepBatch"/> (int.MaxValue: never): 2 where its Vector512 body runs (tiles of 16 units, Vector512
-    /// accelerated), 8 for an LSTM's Vector256 body where Vector512 is not accelerated.
+    /// accelerated), 8 for the Vector256 body where Vector512 is not accelerated.
     /// </summary>
     static abstract int FrozenBatchMinimumStreams { get; }
 

@@ -390,9 +390,10 @@ public abstract partial class ModelRunner<TModel, TFirst, TUpper, THead>
     /// measured (in-process on a Zen 5, T = 100, B = 2…32, ns per stream-step, live → packed frozen): GRU (8,32) 112–114 →
     /// 60–78, LSTM (8,32) 154–156 → 92–112, GRU (64,128) 908–1,270 → 673–933, LSTM (64,128) 1,513–2,185 → 945–1,196,
     /// GRU (128,256) 7,934–8,807 → 2,549–4,831, LSTM (128,256) 11,885–13,000 → 3,497–6,942; there T·B from 32 (64)
-    /// stream-steps repays the pack. The Vector256 body does not reliably (AVX-512 off, same sizes: GRU 0.95–1.24×, LSTM
-    /// 0.75–1.06× the live time, by batch size) except an LSTM's from 8 streams (0.75–0.96×); that gains less per
-    /// stream-step, so there each stream's sequence must be as long as one that packs alone.
+    /// stream-steps repays the pack. The Vector256 body does not reliably below 8 streams (AVX-512 off, same sizes: GRU
+    /// 0.95–1.24×, LSTM 0.75–1.06× the live time, by batch size); from 8 an LSTM's took 0.75–0.96× there, and on a Zen 3
+    /// (AVX2 only; T = 32 and 100, B = 8 and 32) a GRU's 0.66–0.98× at (32,64)–(128,256). That gains less per stream-step,
+    /// so there each stream's sequence must be as long as one that packs alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool PacksPerSequence(int steps, int batch)

@@ -455,9 +455,9 @@ namespace Models
                 private const int BlockStreams512 = 5, BlockStreams = 3, ChunkColumns = 84;
 
                 /// <summary>
-                /// The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch: 2 where its Vector512 body runs; never elsewhere.
+                /// The fewest streams from which a live batch steps on a packed copy with FrozenStepBatch: 2 where its Vector512 body runs; 8 where Vector512 is not accelerated (from 8 streams the Vector256 body took 0.75–0.96× the live batch's time for an LSTM on a Zen 5 with AVX-512 off, 0.66–0.98× for a GRU on a Zen 3); never elsewhere.
                 /// </summary>
-                public static int FrozenBatchMinimumStreams => !PackedPath ? int.MaxValue : global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 2 : int.MaxValue;
+                public static int FrozenBatchMinimumStreams => !PackedPath ? int.MaxValue : global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 2 : 8;
 
                 /// <summary>
                 /// One step of count streams on a frozen copy, in place: each packed weight is loaded once per block of streams

@@ -42,14 +42,14 @@ public static class Hoisting
     /// (ModelRunner.PacksPerSequence), the packed copy (tiles, biases and head; each layer-direction from a cache line) up
     /// to 1 Mi floats, its threshold 64 steps under 16,384 floats, else 32: where Vector512 is accelerated, every layer's
     /// batched frozen step on its Vector512 body (H a multiple of 16, no projection, not a reset-before GRU) and T·B from
-    /// the threshold; where only Vector256 is, an LSTM without projection (H a multiple of 8), 8 streams or more and T
-    /// from the threshold.
+    /// the threshold; where only Vector256 is, every layer packed (H a multiple of 8, no projection, not a reset-before
+    /// GRU), 8 streams or more and T from the threshold.
     /// </summary>
     public static bool PacksBatch(ModelShape shape, int steps, int batch)
     {
         bool vector512 = Vector512.IsHardwareAccelerated;
-        bool lstmOnVector256 = !vector512 && Vector256.IsHardwareAccelerated && shape.Kind == CellKind.Lstm && shape.HiddenSize % 8 == 0 && batch >= 8;
-        if (batch < 2 || shape.ProjectionSize != 0 || !shape.ResetAfter || !(vector512 ? shape.HiddenSize % 16 == 0 : lstmOnVector256))
+        bool packedOnVector256 = !vector512 && Vector256.IsHardwareAccelerated && shape.HiddenSize % 8 == 0 && batch >= 8;
+        if (batch < 2 || shape.ProjectionSize != 0 || !shape.ResetAfter || !(vector512 ? shape.HiddenSize % 16 == 0 : packedOnVector256))
         {
             return false;
         }
